@@ -1,0 +1,173 @@
+//! The command line: the only module that knows clap. Parses, validates flags once, calls the
+//! library, and returns what to print.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Error;
+use crate::render::{self, Format};
+use crate::report;
+use crate::scenario::{self, Scenario};
+
+/// sim: where each connection through an AWS PrivateLink interface endpoint and a Network Load
+/// Balancer lands, and why. A discrete-event simulation of curl-like flows through DNS, the
+/// endpoint's ENIs, the NLB's nodes (flow hashing, cross-zone on or off) and the targets.
+#[derive(Debug, Parser)]
+#[command(name = "sim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate every variant of a scenario and report the hit distribution per subnet, AZ and
+    /// target beside the expected one. Prints a throughput line on stderr.
+    Run {
+        /// The scenario file (TOML), e.g. scenarios/crosszone.toml.
+        scenario: PathBuf,
+        /// Output format: aligned tables, the JSON contract of README.md, or CSV rows.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Flows to simulate per variant (overrides [run] flows of the scenario).
+        #[arg(long, value_name = "N")]
+        flows: Option<u64>,
+        /// Master seed (overrides [run] seed). The same scenario and seed give the same report.
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+        /// Run only the named variant (repeat for several; default: all).
+        #[arg(long, value_name = "NAME")]
+        variant: Vec<String>,
+    },
+    /// Explain one flow hop by hop: DNS answer, chosen address, security groups, the NLB node,
+    /// the eligible targets and the flow hash, and the answer.
+    Explain {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Index of the flow to trace (0 is the first flow of the run).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        flow: u64,
+        /// Variant to trace in (default: every variant, one after the other).
+        #[arg(long, value_name = "NAME")]
+        variant: Vec<String>,
+        /// Master seed (overrides [run] seed).
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+    },
+    /// Validate a scenario and summarise what it contains, without simulating.
+    Check {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+/// Runs the parsed command line, writing results to `out` and notes (throughput, warnings) to
+/// `err`.
+pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            format,
+            flows,
+            seed,
+            variant,
+        } => {
+            if flows == Some(0) {
+                return Err(Error::Usage("--flows must be at least 1".into()));
+            }
+            let mut loaded = scenario::load(&scenario)?;
+            select_variants(&mut loaded, &variant)?;
+            let started = Instant::now();
+            let report = report::run_scenario(&loaded, flows, seed);
+            let wall = started.elapsed().as_secs_f64();
+            write_to(out, &render::render(&report, format))?;
+            let total = report.flows * report.variants.len() as u64;
+            let rate = if wall > 0.0 {
+                total as f64 / wall
+            } else {
+                f64::INFINITY
+            };
+            let line = format!(
+                "throughput: {total} flows ({} variant{} x {}) in {wall:.3} s wall = {} flows/s\n",
+                report.variants.len(),
+                if report.variants.len() == 1 { "" } else { "s" },
+                report.flows,
+                human_rate(rate)
+            );
+            write_to(err, &line)
+        }
+        Command::Explain {
+            scenario,
+            flow,
+            variant,
+            seed,
+        } => {
+            let mut loaded = scenario::load(&scenario)?;
+            select_variants(&mut loaded, &variant)?;
+            for warning in &loaded.warnings {
+                write_to(err, &format!("warning: {warning}\n"))?;
+            }
+            let text = crate::explain::explain(&loaded, flow, seed).map_err(Error::Usage)?;
+            write_to(out, &text)
+        }
+        Command::Check { scenario } => {
+            let loaded = scenario::load(&scenario)?;
+            write_to(out, &crate::explain::summary(&loaded))?;
+            for warning in &loaded.warnings {
+                write_to(err, &format!("warning: {warning}\n"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn select_variants(scenario: &mut Scenario, names: &[String]) -> Result<(), Error> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    for name in names {
+        if !scenario.variants.iter().any(|v| &v.name == name) {
+            let known: Vec<String> = scenario
+                .variants
+                .iter()
+                .map(|v| format!("\"{}\"", v.name))
+                .collect();
+            return Err(Error::Usage(format!(
+                "--variant \"{name}\": {} has no such variant (it has {})",
+                scenario.file,
+                known.join(", ")
+            )));
+        }
+    }
+    scenario.variants.retain(|v| names.contains(&v.name));
+    Ok(())
+}
+
+fn write_to(sink: &mut dyn Write, text: &str) -> Result<(), Error> {
+    sink.write_all(text.as_bytes())
+        .and_then(|()| sink.flush())
+        .map_err(|source| Error::Write {
+            path: PathBuf::from("<output>"),
+            source,
+        })
+}
+
+/// `1.23 M`, `456.7 k`, `12`.
+fn human_rate(rate: f64) -> String {
+    if !rate.is_finite() {
+        "more than can be timed".into()
+    } else if rate >= 1e9 {
+        format!("{:.2} G", rate / 1e9)
+    } else if rate >= 1e6 {
+        format!("{:.2} M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.1} k", rate / 1e3)
+    } else {
+        format!("{rate:.0}")
+    }
+}

@@ -1,0 +1,138 @@
+//! One curl-like flow: what it sends, how it can end, and the client's ephemeral port.
+//!
+//! Modelled: an HTTP/1.1 GET as curl sends it and the web server's response (their byte counts
+//! are the payload a flow carries); the Linux ephemeral port range 32768-60999
+//! (aws-behaviour 6.1), a port drawn uniformly per flow (ASSUMPTION: Linux's port selection is
+//! hash-based and sequential per destination; for a hash over many fields a uniform draw is
+//! equivalent); the reasons a flow fails.
+//! Not modelled: TCP/IP header bytes, retransmissions, keep-alive (every flow is a new
+//! connection, as separate curl invocations are).
+
+use std::fmt;
+
+/// First port of the Linux ephemeral range (`net.ipv4.ip_local_port_range`).
+pub const EPHEMERAL_FIRST: u16 = 32768;
+/// Number of ports in the range (32768-60999).
+pub const EPHEMERAL_COUNT: u64 = 28_232;
+
+/// The source port of a flow from its uniform `bits`.
+pub fn ephemeral_port(bits: u32) -> u16 {
+    EPHEMERAL_FIRST + crate::rng::below(u64::from(bits) << 32, EPHEMERAL_COUNT) as u16
+}
+
+/// Bytes of the request curl sends for `http://host/path`.
+pub fn request_bytes(host: &str, path: &str) -> u64 {
+    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n")
+        .len() as u64
+}
+
+/// Bytes of the web server's response carrying `body`.
+pub fn response_bytes(body: &str) -> u64 {
+    let headers = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n",
+        body.len()
+    );
+    (headers.len() + body.len()) as u64
+}
+
+/// Why a flow got no answer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FailReason {
+    /// The name does not resolve from the client's VPC.
+    DnsNxdomain,
+    /// The address curl picked is not an endpoint ENI in the client's VPC.
+    NoEndpointAtAddress,
+    /// The endpoint ENI's security groups drop the SYN; the client times out.
+    SgDeny,
+    /// The NLB's security groups drop the PrivateLink traffic; the client times out.
+    NlbSgDeny,
+    /// No listener on the port: the connection is reset.
+    NoListener,
+    /// The node has no target in scope (cross-zone off and no target in its AZ).
+    NoEligibleTarget,
+    /// The picked target's instance is stopped; the client times out.
+    TargetStopped,
+    /// Nothing listens on the target port: the connection is reset.
+    TargetRefused,
+    /// The target's security groups drop traffic from the NLB node; the client times out.
+    TargetSgDeny,
+}
+
+impl FailReason {
+    /// Every reason, in report order.
+    pub const ALL: [FailReason; 9] = [
+        FailReason::DnsNxdomain,
+        FailReason::NoEndpointAtAddress,
+        FailReason::SgDeny,
+        FailReason::NlbSgDeny,
+        FailReason::NoListener,
+        FailReason::NoEligibleTarget,
+        FailReason::TargetStopped,
+        FailReason::TargetRefused,
+        FailReason::TargetSgDeny,
+    ];
+
+    /// Position in [`FailReason::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The reason code reports use.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailReason::DnsNxdomain => "DNS_NXDOMAIN",
+            FailReason::NoEndpointAtAddress => "NO_ENDPOINT_AT_ADDRESS",
+            FailReason::SgDeny => "SG_DENY",
+            FailReason::NlbSgDeny => "NLB_SG_DENY",
+            FailReason::NoListener => "NO_LISTENER",
+            FailReason::NoEligibleTarget => "NO_ELIGIBLE_TARGET",
+            FailReason::TargetStopped => "TARGET_STOPPED",
+            FailReason::TargetRefused => "TARGET_REFUSED",
+            FailReason::TargetSgDeny => "TARGET_SG_DENY",
+        }
+    }
+
+    /// What the client sees.
+    pub fn client_sees(self) -> &'static str {
+        match self {
+            FailReason::DnsNxdomain => "curl: (6) Could not resolve host",
+            FailReason::NoListener | FailReason::TargetRefused => "curl: (7) Connection refused",
+            FailReason::NoEndpointAtAddress
+            | FailReason::SgDeny
+            | FailReason::NlbSgDeny
+            | FailReason::NoEligibleTarget
+            | FailReason::TargetStopped
+            | FailReason::TargetSgDeny => "curl: (28) Connection timed out",
+        }
+    }
+}
+
+impl fmt::Display for FailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_cover_the_linux_range() {
+        assert_eq!(ephemeral_port(0), 32768);
+        assert_eq!(ephemeral_port(u32::MAX), 60999);
+    }
+
+    #[test]
+    fn byte_counts_follow_the_text() {
+        assert_eq!(request_bytes("a.b", "/"), 70);
+        let body = "Hello from Provider VPC on Subnet 1";
+        assert_eq!(response_bytes(body), 84 + body.len() as u64);
+        assert!(
+            FailReason::ALL
+                .iter()
+                .enumerate()
+                .all(|(i, r)| r.index() == i)
+        );
+    }
+}

@@ -1,0 +1,412 @@
+//! Renderers of a [`Report`]: a text table for people, JSON and CSV for programs. They read the
+//! report and nothing else.
+
+use std::fmt::Write as _;
+
+use crate::report::{Report, Share, VariantReport};
+
+/// Output formats of `sim run`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text tables, variants side by side.
+    Table,
+    /// The JSON contract documented in README.md.
+    Json,
+    /// One row per (variant, level, name).
+    Csv,
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Table => table(report),
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(report)
+                .expect("reports serialize: plain data, string keys");
+            text.push('\n');
+            text
+        }
+        Format::Csv => csv(report),
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn ci_pct(ci: [f64; 2]) -> String {
+    format!("[{:.1}, {:.1}]", ci[0] * 100.0, ci[1] * 100.0)
+}
+
+/// A text table: left label columns, then one group of columns per variant.
+struct Grid {
+    rows: Vec<Vec<String>>,
+}
+
+impl Grid {
+    fn render(&self, out: &mut String, labels: usize, group: usize, group_names: &[String]) {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut widths = vec![0; columns];
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+        // Widen each group so its name fits above it.
+        for (g, name) in group_names.iter().enumerate() {
+            let first = labels + g * group;
+            let span: usize = widths[first..first + group].iter().sum::<usize>() + 2 * (group - 1);
+            let need = name.chars().count();
+            if need > span {
+                widths[first + group - 1] += need - span;
+            }
+        }
+        let mut header = String::from("  ");
+        let label_width: usize =
+            widths[..labels].iter().sum::<usize>() + 2 * labels.saturating_sub(1);
+        header.push_str(&" ".repeat(label_width));
+        for (g, name) in group_names.iter().enumerate() {
+            let first = labels + g * group;
+            let span: usize = widths[first..first + group].iter().sum::<usize>() + 2 * (group - 1);
+            let _ = write!(header, " | {name:<span$}");
+        }
+        out.push_str(header.trim_end());
+        out.push('\n');
+        for row in &self.rows {
+            let mut line = String::from("  ");
+            for (i, cell) in row.iter().enumerate() {
+                if i >= labels && (i - labels) % group == 0 {
+                    line.push_str(" | ");
+                } else if i > 0 {
+                    line.push_str("  ");
+                }
+                let w = widths[i];
+                if i < labels {
+                    let _ = write!(line, "{cell:<w$}");
+                } else {
+                    let _ = write!(line, "{cell:>w$}");
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+}
+
+const SHARE_HEADERS: [&str; 4] = ["hits", "share", "expected", "95% CI"];
+
+fn share_cells(s: &Share) -> Vec<String> {
+    vec![
+        s.hits.to_string(),
+        pct(s.share),
+        pct(s.expected_share),
+        ci_pct(s.ci95),
+    ]
+}
+
+fn section(
+    out: &mut String,
+    title: &str,
+    report: &Report,
+    labels: &[&str],
+    rows: impl Fn(&VariantReport) -> Vec<(Vec<String>, Vec<String>)>,
+) {
+    let _ = writeln!(out, "{title}");
+    let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
+    let per_variant: Vec<Vec<(Vec<String>, Vec<String>)>> =
+        report.variants.iter().map(&rows).collect();
+    let mut grid = Grid { rows: Vec::new() };
+    let mut header: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+    for _ in &report.variants {
+        header.extend(SHARE_HEADERS.iter().map(|s| s.to_string()));
+    }
+    grid.rows.push(header);
+    let count = per_variant.first().map_or(0, Vec::len);
+    for r in 0..count {
+        let mut row = per_variant[0][r].0.clone();
+        for v in &per_variant {
+            row.extend(v[r].1.iter().cloned());
+        }
+        grid.rows.push(row);
+    }
+    grid.render(out, labels.len(), SHARE_HEADERS.len(), &names);
+    out.push('\n');
+}
+
+fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario {} ({})", report.scenario, report.file);
+    if let Some(d) = &report.description {
+        let _ = writeln!(out, "  {}", d.trim());
+    }
+    if let Some(q) = &report.question {
+        let _ = writeln!(out, "  Question: {}", q.trim());
+    }
+    let w = &report.workload;
+    let _ = writeln!(
+        out,
+        "  seed {} | {} flows per variant | {} -> {}:{} | Poisson arrivals {}/s",
+        report.seed,
+        report.flows,
+        w.clients.join(", "),
+        w.host,
+        w.port,
+        w.arrival_rate
+    );
+    for v in &report.variants {
+        let _ = writeln!(
+            out,
+            "  variant \"{}\": cross-zone {}",
+            v.name,
+            v.cross_zone.join("; ")
+        );
+    }
+    out.push('\n');
+
+    section(
+        &mut out,
+        "Hits per subnet",
+        report,
+        &["subnet", "AZ", "AZ ID"],
+        |v| {
+            v.subnets
+                .iter()
+                .map(|s| {
+                    (
+                        vec![s.name.clone(), s.az.clone(), s.az_id.clone()],
+                        share_cells(s),
+                    )
+                })
+                .collect()
+        },
+    );
+    section(&mut out, "Hits per AZ", report, &["AZ", "AZ ID"], |v| {
+        v.azs
+            .iter()
+            .map(|s| (vec![s.az.clone(), s.az_id.clone()], share_cells(s)))
+            .collect()
+    });
+    section(
+        &mut out,
+        "Hits per target",
+        report,
+        &["target", "IP", "answers"],
+        |v| {
+            v.targets
+                .iter()
+                .map(|t| {
+                    (
+                        vec![t.name.clone(), t.ip.clone(), format!("\"{}\"", t.answers)],
+                        vec![
+                            t.hits.to_string(),
+                            pct(t.share),
+                            pct(t.expected_share),
+                            ci_pct(t.ci95),
+                        ],
+                    )
+                })
+                .collect()
+        },
+    );
+
+    // Failures: the union of reasons over variants.
+    let mut reasons: Vec<String> = Vec::new();
+    for v in &report.variants {
+        for f in &v.failed {
+            if !reasons.contains(&f.reason) {
+                reasons.push(f.reason.clone());
+            }
+        }
+    }
+    let _ = writeln!(out, "Failed flows");
+    if reasons.is_empty() {
+        let _ = writeln!(out, "  none: every flow was answered in every variant");
+    } else {
+        let mut grid = Grid { rows: Vec::new() };
+        let mut header = vec!["reason".to_string(), "client sees".to_string()];
+        for _ in &report.variants {
+            header.extend(["flows", "share", "expected"].map(String::from));
+        }
+        grid.rows.push(header);
+        for reason in &reasons {
+            let sees = report
+                .variants
+                .iter()
+                .flat_map(|v| &v.failed)
+                .find(|f| &f.reason == reason)
+                .map_or(String::new(), |f| f.client_sees.clone());
+            let mut row = vec![reason.clone(), sees];
+            for v in &report.variants {
+                match v.failed.iter().find(|f| &f.reason == reason) {
+                    Some(f) => {
+                        row.extend([f.flows.to_string(), pct(f.share), pct(f.expected_share)])
+                    }
+                    None => row.extend(["0".to_string(), pct(0.0), pct(0.0)]),
+                }
+            }
+            grid.rows.push(row);
+        }
+        let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
+        grid.render(&mut out, 2, 3, &names);
+    }
+    out.push('\n');
+
+    let _ = writeln!(out, "Per variant");
+    let mut grid = Grid { rows: Vec::new() };
+    let metrics: [(&str, &dyn Fn(&VariantReport) -> String); 8] = [
+        ("fit to expected (chi-squared)", &|v| match &v.fit {
+            None => "n/a: one outcome is certain".into(),
+            Some(f) => match f.statistic {
+                Some(s) => format!(
+                    "chi2 {s:.2}, {} df, p = {}",
+                    f.degrees_of_freedom,
+                    p_value(f.p_value)
+                ),
+                None => "p = 0: an outcome the rules exclude happened".into(),
+            },
+        }),
+        ("answered across AZs (NLB -> target)", &|v| {
+            format!(
+                "{} ({}, expected {})",
+                v.cross_az.flows,
+                pct(v.cross_az.share),
+                pct(v.cross_az.expected_share)
+            )
+        }),
+        ("cross-AZ payload, inter-AZ cost", &|v| {
+            format!("{} B, ${:.6}", v.cross_az.bytes, v.cross_az.cost_usd)
+        }),
+        ("client -> endpoint ENI across AZs", &|v| {
+            v.cross_az.client_leg_flows.to_string()
+        }),
+        ("completion mean / p50 / p99", &|v| {
+            format!(
+                "{} / {} / {} us",
+                trim_us(v.completion.mean_us),
+                trim_us(v.completion.p50_us),
+                trim_us(v.completion.p99_us)
+            )
+        }),
+        ("DNS queries / cache hits", &|v| {
+            format!("{} / {}", v.dns_queries, v.dns_cache_hits)
+        }),
+        ("simulated time", &|v| {
+            format!("{:.3} s", v.simulated_seconds)
+        }),
+        ("events, most flows in flight", &|v| {
+            format!("{}, {}", v.events, v.max_in_flight)
+        }),
+    ];
+    for (label, f) in metrics {
+        let mut row = vec![label.to_string()];
+        row.extend(report.variants.iter().map(f));
+        grid.rows.push(row);
+    }
+    let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
+    grid.render(&mut out, 1, 1, &names);
+
+    if !report.warnings.is_empty() {
+        out.push('\n');
+        for warning in &report.warnings {
+            let _ = writeln!(out, "warning: {warning}");
+        }
+    }
+    out
+}
+
+fn p_value(p: f64) -> String {
+    if p < 1e-4 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+fn trim_us(us: f64) -> String {
+    let text = format!("{us:.1}");
+    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn csv(report: &Report) -> String {
+    let mut out =
+        String::from("variant,level,name,az,az_id,hits,share,expected_share,ci95_low,ci95_high\n");
+    for v in &report.variants {
+        let mut row = |level: &str,
+                       name: &str,
+                       az: &str,
+                       az_id: &str,
+                       hits: u64,
+                       share: f64,
+                       expected: f64,
+                       ci: Option<[f64; 2]>| {
+            let (lo, hi) = ci.map_or((String::new(), String::new()), |c| {
+                (c[0].to_string(), c[1].to_string())
+            });
+            let _ = writeln!(
+                out,
+                "{},{level},{},{},{},{hits},{share},{expected},{lo},{hi}",
+                csv_field(&v.name),
+                csv_field(name),
+                csv_field(az),
+                csv_field(az_id)
+            );
+        };
+        for s in &v.subnets {
+            row(
+                "subnet",
+                &s.name,
+                &s.az,
+                &s.az_id,
+                s.hits,
+                s.share,
+                s.expected_share,
+                Some(s.ci95),
+            );
+        }
+        for s in &v.azs {
+            row(
+                "az",
+                &s.name,
+                &s.az,
+                &s.az_id,
+                s.hits,
+                s.share,
+                s.expected_share,
+                Some(s.ci95),
+            );
+        }
+        for t in &v.targets {
+            row(
+                "target",
+                &t.name,
+                &t.az,
+                &t.az_id,
+                t.hits,
+                t.share,
+                t.expected_share,
+                Some(t.ci95),
+            );
+        }
+        for f in &v.failed {
+            row(
+                "failed",
+                &f.reason,
+                "",
+                "",
+                f.flows,
+                f.share,
+                f.expected_share,
+                None,
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,420 @@
+//! Scenario files: the TOML format, its variants, and validation into [`Topology`].
+//!
+//! # Format
+//!
+//! A scenario describes one AWS system in the words of its Terraform / AWS attributes, with
+//! resources referred to by their names in the file. Every table below is keyed by the
+//! resource's name (`[subnets.provider-1]`); file order is report order.
+//!
+//! ```toml
+//! name = "crosszone"                    # optional, defaults to the file stem
+//! description = "..."                   # optional
+//! question = "..."                      # optional: the exam-style question it answers
+//! region = "us-east-1"
+//!
+//! [accounts.lab]                        # AZ name -> AZ ID, as this account sees them
+//! az_ids = { us-east-1a = "use1-az1", us-east-1b = "use1-az2", us-east-1c = "use1-az4" }
+//!
+//! [vpcs.provider]
+//! account = "lab"                       # optional when there is one account
+//! cidr_block = "10.11.0.0/24"
+//!
+//! [subnets.provider-1]
+//! vpc_id = "provider"
+//! availability_zone = "us-east-1a"      # an AZ name of the VPC's account
+//! cidr_block = "10.11.0.0/26"
+//!
+//! [security_groups.endpoint-sg]
+//! vpc_id = "consumer"
+//! ingress = [{ protocol = "tcp", from_port = 80, to_port = 80, cidr_blocks = ["10.11.0.0/24"] }]
+//! # a rule may also name source groups: security_groups = ["client-sg"]
+//!
+//! [instances.web-1]
+//! subnet_id = "provider-1"
+//! private_ip = "10.11.0.10"             # optional; assigned from the subnet otherwise
+//! security_group_ids = ["web-sg"]       # optional; the VPC's default group otherwise
+//! instance_state = "running"            # or "stopped"
+//! web_server = { port = 80, body = "Hello from Provider VPC on Subnet 1", response_time = "200us" }
+//!
+//! [load_balancers.provider-nlb]
+//! load_balancer_type = "network"
+//! internal = true
+//! subnets = ["provider-1", "provider-2", "provider-3"]   # one node per subnet, one subnet per AZ
+//! enable_cross_zone_load_balancing = false               # the NLB default
+//! security_groups = []                                   # optional
+//! enforce_security_group_inbound_rules_on_private_link_traffic = "on"
+//! hash = "uniform"                                       # the NLB-like pick function
+//! listeners = [{ port = 80, protocol = "TCP", target_group = "web" }]
+//! # or: forward = [{ target_group = "blue", weight = 3 }, { target_group = "green", weight = 1 }]
+//!
+//! [target_groups.web]
+//! protocol = "TCP"
+//! port = 80
+//! vpc_id = "provider"
+//! targets = ["web-1", "web-2", "web-3"]
+//! load_balancing.cross_zone.enabled = "use_load_balancer_configuration"   # or "true" / "false"
+//! health_check = { protocol = "TCP", interval = "30s", timeout = "10s", healthy_threshold = 3, unhealthy_threshold = 3 }
+//!
+//! [endpoint_services.provider-svc]
+//! network_load_balancers = ["provider-nlb"]
+//!
+//! [vpc_endpoints.provider-endpoint]
+//! vpc_id = "consumer"
+//! service_name = "provider-svc"
+//! vpc_endpoint_type = "Interface"
+//! subnet_ids = ["consumer-1"]             # one ENI per subnet, one subnet per AZ
+//! security_group_ids = ["endpoint-sg"]    # optional; the VPC's default group otherwise
+//! private_dns_enabled = false
+//!
+//! [route53_zones."example.local"]         # a private hosted zone
+//! vpc_ids = ["consumer"]
+//! records = [
+//!   { name = "provider-nlb", type = "A", alias = { vpc_endpoint = "provider-endpoint" } },
+//!   { name = "web", type = "CNAME", ttl = 300, records = ["provider-nlb.example.local"] },
+//! ]
+//! # alias = { vpc_endpoint = "...", subnet_id = "consumer-1" } aliases the zonal name of one ENI
+//!
+//! [vpc_peerings.p]                        # optional; overlapping CIDRs are rejected
+//! vpc_id = "a"
+//! peer_vpc_id = "b"
+//!
+//! [workload]
+//! clients = ["consumer-client"]           # instances; each flow picks one uniformly
+//! host = "provider-nlb.example.local"
+//! port = 80
+//! path = "/"
+//! arrival_rate = 100                      # new flows per second (Poisson)
+//! connect_timeout = "10s"
+//! dns_cache = true                        # cache answers for their TTL
+//!
+//! [network]                               # one-way latencies (all optional)
+//! same_az_latency = "50us"
+//! cross_az_latency = "500us"
+//! resolver_latency = "200us"
+//! privatelink_latency = "100us"
+//!
+//! [run]
+//! seed = 1
+//! flows = 30000
+//!
+//! [[variants]]                            # each variant is simulated and reported side by side
+//! name = "cross-zone on"
+//! set.load_balancers.provider-nlb.enable_cross_zone_load_balancing = true
+//! ```
+//!
+//! A variant's `set` table has the shape of the scenario: its values replace the scenario's at
+//! the same key path (tables merge key by key, any other value is replaced whole). The resource
+//! it names must exist, so a misspelt name is an error rather than a new resource. Without
+//! `[[variants]]` the scenario runs as one variant named `base`.
+
+pub mod path;
+pub mod raw;
+pub mod validate;
+
+use std::path::Path;
+
+use toml::de::DeTable;
+
+use crate::error::{Error, ScenarioError};
+use crate::topology::Topology;
+use path::{KeyPath, Seg};
+use raw::RawScenario;
+use validate::Issue;
+
+/// Tables of named resources: a variant may change them but not add to them.
+const NAMED_TABLES: [&str; 11] = [
+    "accounts",
+    "vpcs",
+    "subnets",
+    "security_groups",
+    "instances",
+    "load_balancers",
+    "target_groups",
+    "endpoint_services",
+    "vpc_endpoints",
+    "route53_zones",
+    "vpc_peerings",
+];
+
+/// A loaded scenario: every variant validated.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file, as the user named it.
+    pub file: String,
+    /// Scenario name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Exam-style question.
+    pub question: Option<String>,
+    /// Variants, in file order.
+    pub variants: Vec<Variant>,
+    /// Warnings, located like errors.
+    pub warnings: Vec<ScenarioError>,
+}
+
+/// One variant of a scenario.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// The validated system.
+    pub topology: Topology,
+}
+
+/// Reads and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let stem = path.file_stem().map_or_else(
+        || "scenario".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    parse(&path.display().to_string(), &stem, &text).map_err(Error::Scenario)
+}
+
+/// Validates scenario source `text`; `file` labels messages, `stem` is the default name.
+pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
+    let located = |offset: Option<usize>, key_path: String, value, message, variant| {
+        let (line, column) = path::line_column(text, offset.unwrap_or(0));
+        ScenarioError {
+            file: file.to_string(),
+            line,
+            column,
+            key_path,
+            value,
+            message,
+            variant,
+        }
+    };
+    let doc = DeTable::parse(text).map_err(|e| {
+        let message = e.message().trim().to_string();
+        vec![located(
+            e.span().map(|s| s.start),
+            String::new(),
+            None,
+            format!("not valid TOML: {message}"),
+            None,
+        )]
+    })?;
+    let doc = doc.get_ref();
+    let locate_issue = |issue: Issue, variant: Option<(usize, &str, &toml::Table)>| {
+        // A value a variant set is reported where the variant sets it.
+        let mut at = issue.path.clone();
+        if let Some((i, _, set)) = variant {
+            if overridden(set, &issue.path) {
+                at = KeyPath::root()
+                    .key("variants")
+                    .index(i)
+                    .key("set")
+                    .join(&issue.path);
+            }
+        }
+        located(
+            path::locate(doc, &at),
+            at.to_string(),
+            issue.value,
+            issue.message,
+            variant.map(|(_, name, _)| name.to_string()),
+        )
+    };
+
+    let base: toml::Table = toml::from_str(text).map_err(|e| {
+        vec![located(
+            e.span().map(|s| s.start),
+            String::new(),
+            None,
+            e.message().trim().to_string(),
+            None,
+        )]
+    })?;
+    let raw = deserialize(toml::Value::Table(base.clone()))
+        .map_err(|issue| vec![locate_issue(issue, None)])?;
+    let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
+
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut variants = Vec::new();
+    let specs: Vec<(String, Option<String>, toml::Table)> = if raw.variants.is_empty() {
+        vec![("base".to_string(), None, toml::Table::new())]
+    } else {
+        raw.variants
+            .iter()
+            .map(|v| (v.name.clone(), v.description.clone(), v.set.clone()))
+            .collect()
+    };
+    for (i, (variant_name, description, set)) in specs.iter().enumerate() {
+        if specs[..i].iter().any(|(n, _, _)| n == variant_name) {
+            errors.push(locate_issue(
+                Issue {
+                    path: KeyPath::root().key("variants").index(i).key("name"),
+                    value: Some(validate::quoted(variant_name)),
+                    message: "another variant has this name".into(),
+                },
+                None,
+            ));
+            continue;
+        }
+        let context = (!raw.variants.is_empty()).then_some((i, variant_name.as_str(), set));
+        if set.contains_key("run") || set.contains_key("variants") {
+            let key = if set.contains_key("run") {
+                "run"
+            } else {
+                "variants"
+            };
+            errors.push(locate_issue(
+                Issue {
+                    path: KeyPath::root().key("variants").index(i).key("set").key(key),
+                    value: None,
+                    message: format!(
+                        "`{key}` is shared by all variants and cannot be set per variant"
+                    ),
+                },
+                None,
+            ));
+            continue;
+        }
+        let mut merged = base.clone();
+        merged.remove("variants");
+        if let Err(issue) = merge(&mut merged, set, &KeyPath::root()) {
+            let mut issue = issue;
+            issue.path = KeyPath::root()
+                .key("variants")
+                .index(i)
+                .key("set")
+                .join(&issue.path);
+            errors.push(locate_issue(issue, None));
+            continue;
+        }
+        let raw_variant = match deserialize(toml::Value::Table(merged)) {
+            Ok(r) => r,
+            Err(issue) => {
+                errors.push(locate_issue(issue, context));
+                continue;
+            }
+        };
+        match validate::validate(&raw_variant) {
+            Ok((topology, found)) => {
+                for w in found {
+                    let w = locate_issue(w, context);
+                    if !warnings
+                        .iter()
+                        .any(|x: &ScenarioError| x.message == w.message)
+                    {
+                        warnings.push(w);
+                    }
+                }
+                variants.push(Variant {
+                    name: variant_name.clone(),
+                    description: description.clone(),
+                    topology,
+                });
+            }
+            Err(found) => {
+                for e in found {
+                    let mut e = locate_issue(e, context);
+                    // The same mistake in the base shows once, not once per variant.
+                    if errors
+                        .iter()
+                        .any(|x: &ScenarioError| x.message == e.message && x.line == e.line)
+                    {
+                        continue;
+                    }
+                    if !e.key_path.starts_with("variants") && raw.variants.len() > 1 {
+                        e.variant = None;
+                    }
+                    errors.push(e);
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Scenario {
+        file: file.to_string(),
+        name,
+        description: raw.description,
+        question: raw.question,
+        variants,
+        warnings,
+    })
+}
+
+/// Deserializes the raw scenario, turning serde's error into an issue with its key path.
+fn deserialize(value: toml::Value) -> Result<RawScenario, Issue> {
+    serde_path_to_error::deserialize::<_, RawScenario>(value).map_err(|e| {
+        let mut path = KeyPath::root();
+        for seg in e.path().iter() {
+            match seg {
+                serde_path_to_error::Segment::Seq { index } => path = path.index(*index),
+                serde_path_to_error::Segment::Map { key } => path = path.key(key),
+                serde_path_to_error::Segment::Enum { variant } => path = path.key(variant),
+                serde_path_to_error::Segment::Unknown => {}
+            }
+        }
+        let mut message = e.inner().to_string().trim().to_string();
+        // serde names an unknown key in its message; point at the key itself.
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            if let Some((key, expected)) = rest.split_once('`') {
+                path = path.key(key);
+                message = format!("unknown key{expected}");
+            }
+        } else if let Some(rest) = message.strip_prefix("missing field `") {
+            if let Some((key, _)) = rest.split_once('`') {
+                message = format!("missing key `{key}`");
+            }
+        }
+        Issue {
+            path,
+            value: None,
+            message,
+        }
+    })
+}
+
+/// Merges a variant's `set` table into the scenario table `into`.
+fn merge(into: &mut toml::Table, set: &toml::Table, at: &KeyPath) -> Result<(), Issue> {
+    for (key, value) in set {
+        let here = at.key(key);
+        let parent_is_named =
+            matches!(at.0.as_slice(), [Seg::Key(k)] if NAMED_TABLES.contains(&k.as_str()));
+        match (into.get_mut(key), value) {
+            (Some(toml::Value::Table(existing)), toml::Value::Table(over)) => {
+                merge(existing, over, &here)?
+            }
+            (None, _) if parent_is_named => {
+                return Err(Issue {
+                    path: here,
+                    value: None,
+                    message: format!(
+                        "the scenario has no `{key}` in `{at}`: a variant can change resources, not add them"
+                    ),
+                });
+            }
+            _ => {
+                into.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// True if the variant's `set` table provides the value at `path`, or a value (not a table) above
+/// it that replaced it whole.
+fn overridden(set: &toml::Table, path: &KeyPath) -> bool {
+    let mut table = set;
+    for seg in &path.0 {
+        let Seg::Key(key) = seg else { return true };
+        match table.get(key) {
+            None => return false,
+            Some(toml::Value::Table(t)) => table = t,
+            Some(_) => return true,
+        }
+    }
+    false
+}

@@ -1,0 +1,523 @@
+//! The scenario file as written: serde structures that mirror the TOML one to one.
+//!
+//! Nothing here is trusted: [`super::validate`] turns it into a [`crate::topology::Topology`].
+//! Unknown keys are rejected everywhere (`deny_unknown_fields`). Keys follow the AWS / Terraform
+//! attribute names people already know, with resources referred to by their scenario names.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use crate::time::Span;
+
+/// A table of named resources that keeps the order of the file (`[subnets.provider-1]`, ...).
+#[derive(Clone, Debug)]
+pub struct NamedMap<T>(pub Vec<(String, T)>);
+
+impl<T> Default for NamedMap<T> {
+    fn default() -> Self {
+        NamedMap(Vec::new())
+    }
+}
+
+impl<T> NamedMap<T> {
+    /// Entries in file order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Position of the entry named `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|(k, _)| k == name)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True if there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for NamedMap<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NamedMapVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for NamedMapVisitor<T> {
+            type Value = NamedMap<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of named entries")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NamedMap<T>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, T>()? {
+                    entries.push((key, value));
+                }
+                Ok(NamedMap(entries))
+            }
+        }
+        deserializer.deserialize_map(NamedMapVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A duration: `"30s"`, `"1.5ms"`, or an integer number of seconds (Terraform's `interval = 30`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Duration(pub Span);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurationVisitor;
+        impl Visitor<'_> for DurationVisitor {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"30s\", \"250ms\" or \"50us\", or whole seconds")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Duration, E> {
+                Span::parse(text).map(Duration).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, secs: i64) -> Result<Duration, E> {
+                u64::try_from(secs)
+                    .ok()
+                    .filter(|s| *s <= u64::MAX / 1_000_000_000)
+                    .map(|s| Duration(Span::from_secs(s)))
+                    .ok_or_else(|| E::custom(format!("{secs} is not a number of seconds >= 0")))
+            }
+        }
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+/// The target group cross-zone attribute: `"true"`, `"false"`, `"use_load_balancer_configuration"`
+/// (also accepted as TOML booleans).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CrossZoneAttr {
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// `use_load_balancer_configuration`
+    UseLoadBalancerConfiguration,
+}
+
+impl<'de> Deserialize<'de> for CrossZoneAttr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AttrVisitor;
+        impl Visitor<'_> for AttrVisitor {
+            type Value = CrossZoneAttr;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"true\", \"false\" or \"use_load_balancer_configuration\"")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<CrossZoneAttr, E> {
+                Ok(if v {
+                    CrossZoneAttr::True
+                } else {
+                    CrossZoneAttr::False
+                })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CrossZoneAttr, E> {
+                match v {
+                    "true" => Ok(CrossZoneAttr::True),
+                    "false" => Ok(CrossZoneAttr::False),
+                    "use_load_balancer_configuration" => {
+                        Ok(CrossZoneAttr::UseLoadBalancerConfiguration)
+                    }
+                    other => Err(E::custom(format!(
+                        "`{other}` is not one of \"true\", \"false\", \"use_load_balancer_configuration\""
+                    ))),
+                }
+            }
+        }
+        deserializer.deserialize_any(AttrVisitor)
+    }
+}
+
+/// The whole file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Short name (defaults to the file stem).
+    pub name: Option<String>,
+    /// What the scenario shows.
+    pub description: Option<String>,
+    /// An exam-style question the scenario answers.
+    pub question: Option<String>,
+    /// Region name.
+    pub region: String,
+    /// Accounts and their AZ maps.
+    #[serde(default)]
+    pub accounts: NamedMap<RawAccount>,
+    /// VPCs.
+    #[serde(default)]
+    pub vpcs: NamedMap<RawVpc>,
+    /// Subnets.
+    #[serde(default)]
+    pub subnets: NamedMap<RawSubnet>,
+    /// Security groups.
+    #[serde(default)]
+    pub security_groups: NamedMap<RawSecurityGroup>,
+    /// Instances.
+    #[serde(default)]
+    pub instances: NamedMap<RawInstance>,
+    /// Load balancers.
+    #[serde(default)]
+    pub load_balancers: NamedMap<RawLoadBalancer>,
+    /// Target groups.
+    #[serde(default)]
+    pub target_groups: NamedMap<RawTargetGroup>,
+    /// Endpoint services.
+    #[serde(default)]
+    pub endpoint_services: NamedMap<RawEndpointService>,
+    /// Interface endpoints.
+    #[serde(default)]
+    pub vpc_endpoints: NamedMap<RawVpcEndpoint>,
+    /// Private hosted zones, keyed by zone name.
+    #[serde(default)]
+    pub route53_zones: NamedMap<RawHostedZone>,
+    /// VPC peerings.
+    #[serde(default)]
+    pub vpc_peerings: NamedMap<RawPeering>,
+    /// The clients' behaviour.
+    pub workload: RawWorkload,
+    /// Latencies.
+    #[serde(default)]
+    pub network: RawNetwork,
+    /// Seed and flows.
+    #[serde(default)]
+    pub run: RawRun,
+    /// Named overrides, each simulated and reported side by side.
+    #[serde(default)]
+    pub variants: Vec<RawVariant>,
+}
+
+/// `[accounts.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    /// AZ name -> AZ ID as this account sees it.
+    pub az_ids: NamedMap<String>,
+}
+
+/// `[vpcs.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVpc {
+    /// Owning account (may be omitted when the scenario has exactly one).
+    pub account: Option<String>,
+    /// Primary CIDR block.
+    pub cidr_block: String,
+}
+
+/// `[subnets.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubnet {
+    /// Its VPC.
+    pub vpc_id: String,
+    /// AZ name in the owner's account.
+    pub availability_zone: String,
+    /// CIDR block.
+    pub cidr_block: String,
+}
+
+/// `[security_groups.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecurityGroup {
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Ingress rules.
+    #[serde(default)]
+    pub ingress: Vec<RawIngressRule>,
+}
+
+/// One `ingress` rule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIngressRule {
+    /// `tcp`, `udp`, or `-1` / `all`.
+    pub protocol: String,
+    /// First port.
+    pub from_port: u16,
+    /// Last port.
+    pub to_port: u16,
+    /// Source CIDR blocks.
+    #[serde(default)]
+    pub cidr_blocks: Vec<String>,
+    /// Source security groups (by name, same VPC or a peered one).
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+/// `[instances.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstance {
+    /// Its subnet.
+    pub subnet_id: String,
+    /// Primary private IP; assigned from the subnet when omitted.
+    pub private_ip: Option<String>,
+    /// Security groups (the VPC's default group when omitted).
+    pub security_group_ids: Option<Vec<String>>,
+    /// `running` (default) or `stopped`.
+    pub instance_state: Option<String>,
+    /// Its web server.
+    pub web_server: Option<RawWebServer>,
+}
+
+/// `web_server = { ... }` of an instance.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebServer {
+    /// Port (80 when omitted).
+    pub port: Option<u16>,
+    /// Response body.
+    pub body: String,
+    /// Server time per request (200us when omitted).
+    pub response_time: Option<Duration>,
+}
+
+/// `[load_balancers.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoadBalancer {
+    /// Only `network` is modelled.
+    pub load_balancer_type: Option<String>,
+    /// Only internal load balancers are modelled (true when omitted).
+    pub internal: Option<bool>,
+    /// Subnets, at most one per AZ: one node each.
+    pub subnets: Vec<String>,
+    /// Cross-zone load balancing at the load balancer (false when omitted, the NLB default).
+    pub enable_cross_zone_load_balancing: Option<bool>,
+    /// Security groups.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    /// `on` (default) or `off`.
+    pub enforce_security_group_inbound_rules_on_private_link_traffic: Option<String>,
+    /// NLB-like pick function: `uniform` (default).
+    pub hash: Option<String>,
+    /// Listeners.
+    #[serde(default)]
+    pub listeners: Vec<RawListener>,
+}
+
+/// `[[load_balancers.NAME.listeners]]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawListener {
+    /// Port.
+    pub port: u16,
+    /// Only `TCP` is modelled.
+    pub protocol: Option<String>,
+    /// Forward to one target group.
+    pub target_group: Option<String>,
+    /// Or forward to several with weights.
+    pub forward: Option<Vec<RawForward>>,
+}
+
+/// One weighted target group of a forward action.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForward {
+    /// Target group.
+    pub target_group: String,
+    /// Weight 0-999 (1 when omitted).
+    pub weight: Option<u16>,
+}
+
+/// `[target_groups.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTargetGroup {
+    /// Only `TCP` is modelled.
+    pub protocol: Option<String>,
+    /// Traffic port.
+    pub port: u16,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Only `instance` is modelled.
+    pub target_type: Option<String>,
+    /// Registered instances.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// `load_balancing.cross_zone.enabled`.
+    pub load_balancing: Option<RawLoadBalancing>,
+    /// Health check settings.
+    pub health_check: Option<RawHealthCheck>,
+}
+
+/// `load_balancing.*` attributes of a target group.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoadBalancing {
+    /// `load_balancing.cross_zone.*`.
+    pub cross_zone: Option<RawCrossZone>,
+}
+
+/// `load_balancing.cross_zone.*`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCrossZone {
+    /// `load_balancing.cross_zone.enabled`.
+    pub enabled: CrossZoneAttr,
+}
+
+/// `health_check = { ... }` of a target group.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHealthCheck {
+    /// Only `TCP` is modelled.
+    pub protocol: Option<String>,
+    /// `traffic-port` (default) or a port number.
+    pub port: Option<toml::Value>,
+    /// 5-300 s (30 s when omitted).
+    pub interval: Option<Duration>,
+    /// 2-120 s (10 s when omitted).
+    pub timeout: Option<Duration>,
+    /// 2-10 (5 when omitted).
+    pub healthy_threshold: Option<u32>,
+    /// 2-10 (2 when omitted).
+    pub unhealthy_threshold: Option<u32>,
+}
+
+/// `[endpoint_services.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpointService {
+    /// The load balancers behind it.
+    pub network_load_balancers: Vec<String>,
+    /// Accepted and ignored (connections are modelled after acceptance).
+    pub acceptance_required: Option<bool>,
+}
+
+/// `[vpc_endpoints.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVpcEndpoint {
+    /// Consumer VPC.
+    pub vpc_id: String,
+    /// The endpoint service, by name.
+    pub service_name: String,
+    /// Only `Interface` is modelled.
+    pub vpc_endpoint_type: Option<String>,
+    /// Subnets, at most one per AZ: one ENI each.
+    pub subnet_ids: Vec<String>,
+    /// Security groups of the ENIs (the VPC's default group when omitted).
+    pub security_group_ids: Option<Vec<String>>,
+    /// Only `false` is modelled.
+    pub private_dns_enabled: Option<bool>,
+}
+
+/// `[route53_zones."NAME"]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHostedZone {
+    /// VPCs associated with the private zone.
+    pub vpc_ids: Vec<String>,
+    /// Records.
+    #[serde(default)]
+    pub records: Vec<RawRecord>,
+}
+
+/// One record of a hosted zone.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecord {
+    /// Name relative to the zone (`provider-nlb`) or fully qualified.
+    pub name: String,
+    /// `A` or `CNAME`.
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// TTL in seconds (not allowed on alias records).
+    pub ttl: Option<u32>,
+    /// Values: IPv4 addresses for `A`, one name for `CNAME`.
+    #[serde(default)]
+    pub records: Vec<String>,
+    /// Alias target.
+    pub alias: Option<RawAlias>,
+}
+
+/// `alias = { vpc_endpoint = "...", subnet_id = "..." }`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlias {
+    /// The interface endpoint.
+    pub vpc_endpoint: String,
+    /// For the zonal name of the ENI in this subnet; the regional name when omitted.
+    pub subnet_id: Option<String>,
+}
+
+/// `[vpc_peerings.NAME]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeering {
+    /// Requester VPC.
+    pub vpc_id: String,
+    /// Accepter VPC.
+    pub peer_vpc_id: String,
+}
+
+/// `[workload]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    /// Client instances.
+    pub clients: Vec<String>,
+    /// DNS name to connect to.
+    pub host: String,
+    /// Destination port (80 when omitted).
+    pub port: Option<u16>,
+    /// Only `tcp` is modelled.
+    pub protocol: Option<String>,
+    /// URL path (`/` when omitted).
+    pub path: Option<String>,
+    /// New flows per second, Poisson (100 when omitted).
+    pub arrival_rate: Option<f64>,
+    /// Client connect timeout (10s when omitted).
+    pub connect_timeout: Option<Duration>,
+    /// Cache DNS answers for their TTL (true when omitted).
+    pub dns_cache: Option<bool>,
+}
+
+/// `[network]`
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    /// One-way latency within a zone (50us when omitted).
+    pub same_az_latency: Option<Duration>,
+    /// One-way latency across zones (500us when omitted).
+    pub cross_az_latency: Option<Duration>,
+    /// One-way latency to the VPC resolver (200us when omitted).
+    pub resolver_latency: Option<Duration>,
+    /// One-way latency of the PrivateLink hop (100us when omitted).
+    pub privatelink_latency: Option<Duration>,
+}
+
+/// `[run]`
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRun {
+    /// Master seed (1 when omitted).
+    pub seed: Option<u64>,
+    /// Flows per variant (30000 when omitted).
+    pub flows: Option<u64>,
+}
+
+/// `[[variants]]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    /// Name shown in reports.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Overrides, as a table shaped like the scenario (`set.load_balancers.NAME.KEY = value`).
+    #[serde(default)]
+    pub set: toml::Table,
+}

@@ -1,0 +1,490 @@
+//! The validated, immutable model of one scenario variant: arenas of typed resources.
+//!
+//! Everything here has passed [`crate::scenario`] validation: references resolve, CIDRs nest,
+//! addresses are assigned and unique per VPC, every endpoint ENI is bound to an NLB node in the
+//! same physical zone. The engine and the expected-share calculation read this and nothing else.
+//!
+//! Modelled: accounts with their AZ name -> AZ ID maps, physical zones by AZ ID, VPCs, subnets,
+//! security groups, instances (web servers and clients), network load balancers with one node per
+//! enabled zone, listeners, target groups and their registered targets, endpoint services,
+//! interface endpoints and their ENIs, Route 53 private hosted zones, VPC peerings, the workload,
+//! network latencies and the run settings. Not modelled: route tables, NACLs, internet and NAT
+//! gateways, IPv6, Application and Gateway Load Balancers.
+
+use std::net::Ipv4Addr;
+
+use crate::ids::*;
+use crate::net::Cidr;
+use crate::time::Span;
+
+/// One variant of a scenario, validated.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    /// Region name (`us-east-1`); informational.
+    pub region: String,
+    /// Accounts, in file order.
+    pub accounts: Vec<Account>,
+    /// Physical zones, in order of first mention.
+    pub zones: Vec<Zone>,
+    /// VPCs.
+    pub vpcs: Vec<Vpc>,
+    /// Subnets.
+    pub subnets: Vec<Subnet>,
+    /// Security groups (including each VPC's implicit default group, named `default`).
+    pub security_groups: Vec<SecurityGroup>,
+    /// EC2 instances.
+    pub instances: Vec<Instance>,
+    /// Network load balancers.
+    pub load_balancers: Vec<LoadBalancer>,
+    /// Load balancer nodes, one per enabled zone of each load balancer.
+    pub nodes: Vec<Node>,
+    /// Listeners.
+    pub listeners: Vec<Listener>,
+    /// Target groups.
+    pub target_groups: Vec<TargetGroup>,
+    /// Target registrations.
+    pub targets: Vec<Target>,
+    /// Endpoint services.
+    pub services: Vec<EndpointService>,
+    /// Interface endpoints.
+    pub endpoints: Vec<Endpoint>,
+    /// Endpoint network interfaces.
+    pub enis: Vec<EndpointEni>,
+    /// Private hosted zones.
+    pub hosted_zones: Vec<HostedZone>,
+    /// VPC peerings (validated; traffic over them is not simulated).
+    pub peerings: Vec<(VpcId, VpcId)>,
+    /// What the clients do.
+    pub workload: Workload,
+    /// Latencies of the simulated network.
+    pub network: Network,
+    /// Seed and flow count.
+    pub run: Run,
+}
+
+/// An AWS account and its own mapping of AZ names to physical zones.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// Name in the scenario.
+    pub name: String,
+    /// AZ name (`us-east-1a`) -> physical zone, as this account sees it.
+    pub az_names: Vec<(String, ZoneId)>,
+}
+
+impl Account {
+    /// The physical zone this account calls `az_name`.
+    pub fn zone_of(&self, az_name: &str) -> Option<ZoneId> {
+        self.az_names
+            .iter()
+            .find(|(n, _)| n == az_name)
+            .map(|(_, z)| *z)
+    }
+}
+
+/// A physical availability zone, named by its AZ ID.
+#[derive(Clone, Debug)]
+pub struct Zone {
+    /// The AZ ID (`use1-az1`), the same in every account.
+    pub az_id: String,
+}
+
+/// A VPC.
+#[derive(Clone, Debug)]
+pub struct Vpc {
+    /// Name in the scenario.
+    pub name: String,
+    /// Owning account.
+    pub account: AccountId,
+    /// Primary CIDR block.
+    pub cidr: Cidr,
+    /// The VPC's default security group.
+    pub default_security_group: SecurityGroupId,
+}
+
+/// A subnet, which lives in exactly one zone.
+#[derive(Clone, Debug)]
+pub struct Subnet {
+    /// Name in the scenario.
+    pub name: String,
+    /// Its VPC.
+    pub vpc: VpcId,
+    /// AZ name as the owning account calls it.
+    pub az_name: String,
+    /// The physical zone.
+    pub zone: ZoneId,
+    /// CIDR block, inside the VPC's.
+    pub cidr: Cidr,
+}
+
+/// IP protocol of a security group rule.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RuleProtocol {
+    /// TCP only.
+    Tcp,
+    /// UDP only.
+    Udp,
+    /// Every protocol (`-1`).
+    All,
+}
+
+/// Where an ingress rule admits traffic from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleSource {
+    /// Any address in the block.
+    Cidr(Cidr),
+    /// Any network interface that carries this group (same VPC or a peered VPC).
+    Group(SecurityGroupId),
+}
+
+/// One ingress rule.
+#[derive(Clone, Debug)]
+pub struct IngressRule {
+    /// Protocol.
+    pub protocol: RuleProtocol,
+    /// First port of the range (inclusive).
+    pub from_port: u16,
+    /// Last port of the range (inclusive).
+    pub to_port: u16,
+    /// Sources admitted.
+    pub sources: Vec<RuleSource>,
+}
+
+/// A security group (stateful: replies are always allowed, egress is not evaluated).
+#[derive(Clone, Debug)]
+pub struct SecurityGroup {
+    /// Name in the scenario (`default` for a VPC's default group).
+    pub name: String,
+    /// Its VPC.
+    pub vpc: VpcId,
+    /// Ingress rules.
+    pub ingress: Vec<IngressRule>,
+}
+
+/// What an instance's web server answers.
+#[derive(Clone, Debug)]
+pub struct WebServer {
+    /// TCP port it listens on.
+    pub port: u16,
+    /// The response body (`Hello from Provider VPC on Subnet 1`).
+    pub body: String,
+    /// Time from request received to response sent.
+    pub response_time: Span,
+}
+
+/// An EC2 instance.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// Name in the scenario.
+    pub name: String,
+    /// Its subnet.
+    pub subnet: SubnetId,
+    /// Primary private IP (given or assigned).
+    pub ip: Ipv4Addr,
+    /// Security groups of its primary interface.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// False for a stopped instance: it answers nothing and fails health checks.
+    pub running: bool,
+    /// Its web server, if it runs one.
+    pub web_server: Option<WebServer>,
+}
+
+/// A network load balancer.
+#[derive(Clone, Debug)]
+pub struct LoadBalancer {
+    /// Name in the scenario.
+    pub name: String,
+    /// Its VPC.
+    pub vpc: VpcId,
+    /// One node per enabled zone, in the order of the `subnets` list.
+    pub nodes: Vec<NodeId>,
+    /// `enable_cross_zone_load_balancing` of the load balancer.
+    pub cross_zone: bool,
+    /// Security groups (empty: none, all traffic reaches the listeners).
+    pub security_groups: Vec<SecurityGroupId>,
+    /// `enforce_security_group_inbound_rules_on_private_link_traffic` is `on`.
+    pub enforce_sg_on_privatelink: bool,
+    /// Listeners.
+    pub listeners: Vec<ListenerId>,
+    /// How a node picks a target among the eligible ones.
+    pub pick: PickStrategy,
+}
+
+/// The target pick of a node: which NLB-like function maps a flow hash onto eligible targets.
+/// AWS does not publish its function (ASSUMPTION; see `shared/aws-behaviour.md` 1.2).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PickStrategy {
+    /// Multiply-shift reduction of the flow hash onto the eligible list: uniform.
+    Uniform,
+}
+
+/// One load balancer node: an ENI with one private IP in the chosen subnet of its zone.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Its load balancer.
+    pub load_balancer: LoadBalancerId,
+    /// The subnet it sits in.
+    pub subnet: SubnetId,
+    /// Its physical zone.
+    pub zone: ZoneId,
+    /// Its private IP: the source address targets see for PrivateLink traffic.
+    pub ip: Ipv4Addr,
+}
+
+/// A listener and its forward action.
+#[derive(Clone, Debug)]
+pub struct Listener {
+    /// Its load balancer.
+    pub load_balancer: LoadBalancerId,
+    /// Listening port.
+    pub port: u16,
+    /// Target groups with weights (0-999); new connections follow the weights.
+    pub forward: Vec<(TargetGroupId, u16)>,
+}
+
+/// The cross-zone attribute of a target group.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CrossZoneSetting {
+    /// `true`: cross-zone on for this group.
+    On,
+    /// `false`: off for this group.
+    Off,
+    /// `use_load_balancer_configuration` (the default): follow the load balancer.
+    UseLoadBalancerConfiguration,
+}
+
+/// Health check settings of a target group.
+#[derive(Clone, Debug)]
+pub struct HealthCheck {
+    /// Time between checks.
+    pub interval: Span,
+    /// Time a check waits for an answer.
+    pub timeout: Span,
+    /// Consecutive successes to become healthy.
+    pub healthy_threshold: u32,
+    /// Consecutive failures to become unhealthy.
+    pub unhealthy_threshold: u32,
+    /// Port checked (the traffic port unless set).
+    pub port: u16,
+}
+
+/// A target group.
+#[derive(Clone, Debug)]
+pub struct TargetGroup {
+    /// Name in the scenario.
+    pub name: String,
+    /// Port targets receive traffic on.
+    pub port: u16,
+    /// Cross-zone attribute.
+    pub cross_zone: CrossZoneSetting,
+    /// Health check settings.
+    pub health_check: HealthCheck,
+    /// Registered targets, in file order.
+    pub targets: Vec<TargetId>,
+}
+
+/// Health of a registered target as the load balancer sees it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TargetHealth {
+    /// Passing health checks.
+    Healthy,
+    /// Failing health checks (reason attached).
+    Unhealthy(UnhealthyReason),
+    /// In a zone not enabled on the load balancer: gets no traffic (`Target.NotInUse`).
+    Unused,
+}
+
+/// Why a target fails its health checks.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UnhealthyReason {
+    /// The instance is stopped.
+    InstanceStopped,
+    /// Nothing listens on the health-check port.
+    NotListening,
+    /// The instance's security groups do not admit checks from every load balancer node.
+    SecurityGroupBlocksChecks,
+}
+
+/// One registration of an instance in a target group.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Its target group.
+    pub target_group: TargetGroupId,
+    /// The instance.
+    pub instance: InstanceId,
+    /// The instance's physical zone.
+    pub zone: ZoneId,
+    /// Health at the start of the run.
+    pub health: TargetHealth,
+}
+
+/// A VPC endpoint service fronting one or more network load balancers.
+#[derive(Clone, Debug)]
+pub struct EndpointService {
+    /// Name in the scenario.
+    pub name: String,
+    /// Its load balancers.
+    pub load_balancers: Vec<LoadBalancerId>,
+}
+
+/// An interface VPC endpoint.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// Name in the scenario.
+    pub name: String,
+    /// Consumer VPC.
+    pub vpc: VpcId,
+    /// The service it connects to.
+    pub service: ServiceId,
+    /// Its ENIs, one per chosen subnet, in the order of `subnet_ids`.
+    pub enis: Vec<EniId>,
+    /// Security groups of its ENIs.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// The regional DNS name (resolves to every ENI).
+    pub dns_name: String,
+}
+
+/// One endpoint network interface, bound to the provider's NLB node in the same physical zone.
+#[derive(Clone, Debug)]
+pub struct EndpointEni {
+    /// Its endpoint.
+    pub endpoint: EndpointId,
+    /// The subnet it sits in.
+    pub subnet: SubnetId,
+    /// Its physical zone.
+    pub zone: ZoneId,
+    /// Its private IP.
+    pub ip: Ipv4Addr,
+    /// The NLB node its connections go to.
+    pub node: NodeId,
+    /// The zonal DNS name (resolves to this ENI only).
+    pub dns_name: String,
+}
+
+/// Where an A record points.
+#[derive(Clone, Debug)]
+pub enum RecordTarget {
+    /// Fixed addresses.
+    Addresses(Vec<Ipv4Addr>),
+    /// Alias to an endpoint's regional name (every ENI) or one ENI's zonal name.
+    EndpointAlias {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// `Some` for the zonal name of that ENI.
+        eni: Option<EniId>,
+    },
+    /// CNAME to another name.
+    Cname(String),
+}
+
+/// A record of a private hosted zone.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Fully qualified name, lower case, no trailing dot.
+    pub fqdn: String,
+    /// What it points at.
+    pub target: RecordTarget,
+    /// TTL (alias records take the target's: 60 s for endpoint names).
+    pub ttl: Span,
+}
+
+/// A Route 53 private hosted zone.
+#[derive(Clone, Debug)]
+pub struct HostedZone {
+    /// Zone apex (`example.local`).
+    pub name: String,
+    /// VPCs associated with the zone: only their resolvers answer from it.
+    pub vpcs: Vec<VpcId>,
+    /// Records.
+    pub records: Vec<Record>,
+}
+
+/// The curl-like clients.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Client instances; each flow picks one uniformly.
+    pub clients: Vec<InstanceId>,
+    /// DNS name the clients connect to.
+    pub host: String,
+    /// Destination port.
+    pub port: u16,
+    /// URL path requested.
+    pub path: String,
+    /// Mean arrival rate of new flows (Poisson), flows per second.
+    pub arrival_rate: f64,
+    /// How long a client waits for a connection before giving up.
+    pub connect_timeout: Span,
+    /// Whether each client caches DNS answers for their TTL.
+    pub dns_cache: bool,
+}
+
+/// One-way latencies of the simulated network.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// Between two interfaces in the same zone.
+    pub same_az: Span,
+    /// Between two interfaces in different zones.
+    pub cross_az: Span,
+    /// Client to the VPC resolver (Route 53 Resolver at the VPC base + 2).
+    pub resolver: Span,
+    /// The PrivateLink hop from an endpoint ENI to its NLB node (ASSUMPTION: not published).
+    pub privatelink: Span,
+}
+
+impl Network {
+    /// One-way latency between two zones.
+    pub fn between(&self, a: ZoneId, b: ZoneId) -> Span {
+        if a == b { self.same_az } else { self.cross_az }
+    }
+}
+
+/// Run settings.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Master seed.
+    pub seed: u64,
+    /// Flows to simulate per variant.
+    pub flows: u64,
+}
+
+impl Topology {
+    /// The instance behind a target.
+    pub fn target_instance(&self, target: TargetId) -> &Instance {
+        &self.instances[self.targets[target.index()].instance.index()]
+    }
+
+    /// The subnet an instance sits in.
+    pub fn instance_subnet(&self, instance: InstanceId) -> &Subnet {
+        &self.subnets[self.instances[instance.index()].subnet.index()]
+    }
+
+    /// The physical zone of an instance.
+    pub fn instance_zone(&self, instance: InstanceId) -> ZoneId {
+        self.instance_subnet(instance).zone
+    }
+
+    /// The listener of `lb` on `port`, if any.
+    pub fn listener_on(&self, lb: LoadBalancerId, port: u16) -> Option<ListenerId> {
+        self.load_balancers[lb.index()]
+            .listeners
+            .iter()
+            .copied()
+            .find(|l| self.listeners[l.index()].port == port)
+    }
+
+    /// Whether cross-zone load balancing applies to `tg` behind `lb` (the group's attribute wins).
+    pub fn cross_zone_enabled(&self, lb: LoadBalancerId, tg: TargetGroupId) -> bool {
+        match self.target_groups[tg.index()].cross_zone {
+            CrossZoneSetting::On => true,
+            CrossZoneSetting::Off => false,
+            CrossZoneSetting::UseLoadBalancerConfiguration => {
+                self.load_balancers[lb.index()].cross_zone
+            }
+        }
+    }
+
+    /// The AZ name the owner of `subnet`'s VPC uses for its zone, and the zone's AZ ID.
+    pub fn az_label(&self, subnet: SubnetId) -> (&str, &str) {
+        let s = &self.subnets[subnet.index()];
+        (&s.az_name, &self.zones[s.zone.index()].az_id)
+    }
+}
