@@ -66,11 +66,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// Exit status for this error: 2 for bad input (scenario or flags), 1 for I/O.
+    /// Exit status for this error: 2 for bad input (a scenario that cannot be read or is wrong,
+    /// a bad flag), 1 when output cannot be written.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Scenario(_) | Error::Usage(_) => 2,
-            Error::Read { .. } | Error::Write { .. } => 1,
+            Error::Scenario(_) | Error::Usage(_) | Error::Read { .. } => 2,
+            Error::Write { .. } => 1,
         }
     }
 }

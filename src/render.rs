@@ -93,6 +93,9 @@ impl Grid {
     }
 }
 
+/// A row of the per-variant table: its label and how to compute a variant's cell.
+type Metric<'a> = (&'a str, &'a dyn Fn(&VariantReport) -> String);
+
 const SHARE_HEADERS: [&str; 4] = ["hits", "share", "expected", "95% CI"];
 
 fn share_cells(s: &Share) -> Vec<String> {
@@ -253,7 +256,7 @@ fn table(report: &Report) -> String {
 
     let _ = writeln!(out, "Per variant");
     let mut grid = Grid { rows: Vec::new() };
-    let metrics: [(&str, &dyn Fn(&VariantReport) -> String); 8] = [
+    let metrics: [Metric<'_>; 8] = [
         ("fit to expected (chi-squared)", &|v| match &v.fit {
             None => "n/a: one outcome is certain".into(),
             Some(f) => match f.statistic {

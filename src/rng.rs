@@ -100,10 +100,10 @@ pub fn below(bits: u64, n: u64) -> u64 {
     ((u128::from(bits) * u128::from(n)) >> 64) as u64
 }
 
-/// Maps uniform 64-bit `bits` onto the open interval (0, 1) with 53 bits of precision.
+/// Maps uniform 64-bit `bits` onto the open interval (0, 1) with 52 bits of precision.
 #[inline]
 pub fn unit_open(bits: u64) -> f64 {
-    ((bits >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+    ((bits >> 12) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64)
 }
 
 #[cfg(test)]

@@ -357,11 +357,15 @@ fn deserialize(value: toml::Value) -> Result<RawScenario, Issue> {
                 serde_path_to_error::Segment::Unknown => {}
             }
         }
-        let mut message = e.inner().to_string().trim().to_string();
+        // The first line: toml adds an "in `table`" line that the key path already says.
+        let full = e.inner().to_string();
+        let mut message = full.lines().next().unwrap_or_default().trim().to_string();
         // serde names an unknown key in its message; point at the key itself.
         if let Some(rest) = message.strip_prefix("unknown field `") {
             if let Some((key, expected)) = rest.split_once('`') {
-                path = path.key(key);
+                if path.0.last() != Some(&Seg::Key(key.to_string())) {
+                    path = path.key(key);
+                }
                 message = format!("unknown key{expected}");
             }
         } else if let Some(rest) = message.strip_prefix("missing field `") {

@@ -373,6 +373,9 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
             ingress,
         });
     }
+    if !ok {
+        return None;
+    }
     for (i, vpc) in vpcs.iter().enumerate() {
         let id = SecurityGroupId::from_index(security_groups.len());
         debug_assert_eq!(id, vpc.default_security_group);

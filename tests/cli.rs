@@ -1,0 +1,737 @@
+//! The one integration-test binary: it drives the real `sim` executable (golden output of every
+//! scenario, determinism, bad input) and the library (invariants over many seeds).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sim::engine::{RunOptions, run};
+use sim::scenario::{self, Scenario};
+use sim::topology::Topology;
+
+const CROSSZONE: &str = include_str!("../scenarios/crosszone.toml");
+
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the sim binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("utf-8 output")
+}
+
+/// Writes `text` as a scenario file in the test's scratch directory.
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.toml"));
+    std::fs::write(&path, text).expect("scratch directory is writable");
+    path
+}
+
+fn crosszone_with(from: &str, to: &str) -> String {
+    assert!(
+        CROSSZONE.contains(from),
+        "the fixture no longer contains {from:?}"
+    );
+    CROSSZONE.replacen(from, to, 1)
+}
+
+/// Shows where two texts first differ.
+fn first_difference(expected: &str, actual: &str) -> String {
+    for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+        if e != a {
+            return format!("line {}:\n  expected: {e}\n  actual:   {a}", i + 1);
+        }
+    }
+    format!(
+        "lengths differ: {} vs {} lines",
+        expected.lines().count(),
+        actual.lines().count()
+    )
+}
+
+// ---- Golden output ---------------------------------------------------------------------------
+
+/// Every scenario in `scenarios/` runs, and its table and JSON match `tests/golden/`. Set
+/// `UPDATE_GOLDEN=1` to rewrite the golden files after an intended change.
+#[test]
+fn every_scenario_matches_its_golden_output() {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+            .expect("scenarios/ exists")
+            .map(|e| e.expect("readable entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for file in files {
+        let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let relative = format!("scenarios/{stem}.toml");
+        for (format, extension) in [("table", "txt"), ("json", "json")] {
+            let output = sim(&["run", &relative, "--format", format]);
+            assert!(output.status.success(), "{relative}: {}", stderr(&output));
+            assert!(
+                stderr(&output).contains("throughput:"),
+                "{relative}: no throughput line"
+            );
+            let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("tests/golden/{stem}.{extension}"));
+            let actual = stdout(&output);
+            if std::env::var_os("UPDATE_GOLDEN").is_some() {
+                std::fs::write(&golden, &actual).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+                panic!("missing {}: run with UPDATE_GOLDEN=1", golden.display())
+            });
+            assert!(
+                expected == actual,
+                "{relative} --format {format}: {}",
+                first_difference(&expected, &actual)
+            );
+        }
+    }
+}
+
+#[test]
+fn crosszone_reproduces_the_experiment() {
+    let output = sim(&["run", "scenarios/crosszone.toml", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(report["flows"].as_u64().unwrap() >= 30_000);
+    let variants = report["variants"].as_array().unwrap();
+    let off = variants
+        .iter()
+        .find(|v| v["name"] == "cross-zone off")
+        .unwrap();
+    let on = variants
+        .iter()
+        .find(|v| v["name"] == "cross-zone on")
+        .unwrap();
+    let shares = |v: &serde_json::Value, key: &str| -> Vec<f64> {
+        v["subnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s[key].as_f64().unwrap())
+            .collect()
+    };
+    assert_eq!(shares(off, "share"), [1.0, 0.0, 0.0]);
+    assert_eq!(shares(off, "expected_share"), [1.0, 0.0, 0.0]);
+    for share in shares(on, "share") {
+        assert!((share - 1.0 / 3.0).abs() < 0.01, "{share}");
+    }
+    assert_eq!(shares(on, "expected_share"), [0.333333; 3]);
+    assert_eq!(off["subnets"][0]["az_id"], "use1-az1");
+    assert_eq!(off["cross_az"]["flows"], 0);
+    assert!(on["cross_az"]["flows"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn csv_has_a_row_per_variant_level_and_name() {
+    let output = sim(&[
+        "run",
+        "scenarios/crosszone.toml",
+        "--format",
+        "csv",
+        "--flows",
+        "500",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "variant,level,name,az,az_id,hits,share,expected_share,ci95_low,ci95_high"
+    );
+    let rows: Vec<&str> = lines.collect();
+    // Two variants x (3 subnets + 3 AZs + 3 targets).
+    assert_eq!(rows.len(), 18, "{text}");
+    assert!(
+        rows.contains(&"cross-zone off,subnet,provider-1,us-east-1a,use1-az1,500,1,1,0.992376,1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_traces_one_flow_hop_by_hop() {
+    let output = sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "3",
+        "--variant",
+        "cross-zone on",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for hop in [
+        "DNS",
+        "SYN at endpoint",
+        "node 10.11.0.5",
+        "flow hash",
+        "sees the connection from",
+        "response \"Hello from Provider VPC on Subnet",
+        "ASSUMPTION".to_lowercase().as_str(),
+    ] {
+        assert!(
+            text.to_lowercase().contains(&hop.to_lowercase()),
+            "missing {hop:?} in\n{text}"
+        );
+    }
+}
+
+#[test]
+fn check_summarises_the_bindings() {
+    let output = sim(&["check", "scenarios/crosszone.toml"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "ENI 10.11.0.5 in consumer-1 (us-east-1a, use1-az1) -> node 10.11.0.5 (provider-1)"
+        ),
+        "{text}"
+    );
+}
+
+// ---- Determinism -----------------------------------------------------------------------------
+
+#[test]
+fn same_seed_gives_byte_identical_reports_and_another_seed_does_not() {
+    let args = [
+        "run",
+        "scenarios/crosszone.toml",
+        "--format",
+        "json",
+        "--flows",
+        "5000",
+        "--seed",
+        "42",
+    ];
+    let first = sim(&args);
+    let second = sim(&args);
+    assert!(first.status.success());
+    assert_eq!(first.stdout, second.stdout);
+    let other = sim(&[
+        "run",
+        "scenarios/crosszone.toml",
+        "--format",
+        "json",
+        "--flows",
+        "5000",
+        "--seed",
+        "43",
+    ]);
+    assert_ne!(first.stdout, other.stdout);
+}
+
+// ---- Invariants over many seeds (library) ----------------------------------------------------
+
+fn load(text: &str) -> Scenario {
+    scenario::parse("test.toml", "test", text).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn variant<'a>(s: &'a Scenario, name: &str) -> &'a Topology {
+    &s.variants.iter().find(|v| v.name == name).unwrap().topology
+}
+
+#[test]
+fn invariants_hold_for_many_seeds() {
+    let s = load(CROSSZONE);
+    for seed in 0..40 {
+        for v in &s.variants {
+            let t = &v.topology;
+            let tally = run(
+                t,
+                &RunOptions {
+                    flows: 1500,
+                    seed,
+                    trace_flow: None,
+                },
+            );
+            let answered: u64 = tally.target_hits.iter().sum();
+            let failed: u64 = tally.failures.iter().sum();
+            assert_eq!(
+                answered + failed,
+                1500,
+                "seed {seed}, {}: hits and failures must sum to flows",
+                v.name
+            );
+            let eni_zone = t.enis[0].zone;
+            if v.name == "cross-zone off" {
+                for (i, hits) in tally.target_hits.iter().enumerate() {
+                    if *hits > 0 {
+                        assert_eq!(
+                            t.targets[i].zone, eni_zone,
+                            "seed {seed}: cross-zone off sent a flow out of the ENI's AZ"
+                        );
+                    }
+                }
+                assert_eq!(tally.cross_az_flows, 0, "seed {seed}");
+            } else {
+                assert!(
+                    tally.target_hits.iter().all(|h| *h > 0),
+                    "seed {seed}: cross-zone on reaches every target"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_five_tuple_and_sequence_number_pick_the_same_target() {
+    use sim::nlb::hash::{FlowKey, TCP, flow_hash, pick_uniform};
+    let mut state = 9u64;
+    for _ in 0..10_000 {
+        let bits = sim::rng::splitmix64(&mut state);
+        let key = FlowKey {
+            protocol: TCP,
+            src_ip: bits as u32,
+            src_port: (bits >> 32) as u16,
+            dst_ip: 0x0a0b_0005,
+            dst_port: 80,
+            isn: (bits >> 16) as u32,
+        };
+        let copy = key;
+        assert_eq!(
+            pick_uniform(flow_hash(&key), 3),
+            pick_uniform(flow_hash(&copy), 3)
+        );
+    }
+}
+
+#[test]
+fn a_target_group_attribute_wins_over_the_load_balancer() {
+    let text = crosszone_with(
+        "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+        "targets = [\"web-1\", \"web-2\", \"web-3\"]\nload_balancing.cross_zone.enabled = \"false\"",
+    );
+    let s = load(&text);
+    let t = variant(&s, "cross-zone on");
+    let tally = run(
+        t,
+        &RunOptions {
+            flows: 3000,
+            seed: 5,
+            trace_flow: None,
+        },
+    );
+    assert_eq!(tally.target_hits, [3000, 0, 0]);
+}
+
+#[test]
+fn flows_do_not_accumulate_memory() {
+    // Flows in flight stay bounded by arrival rate x flow lifetime, not by the flow count.
+    let s = load(CROSSZONE);
+    let t = variant(&s, "cross-zone on");
+    let tally = run(
+        t,
+        &RunOptions {
+            flows: 200_000,
+            seed: 3,
+            trace_flow: None,
+        },
+    );
+    assert!(tally.max_in_flight < 20, "{}", tally.max_in_flight);
+    assert!(tally.timeline.hits.len() <= 130);
+}
+
+#[test]
+fn an_endpoint_security_group_that_forgets_the_client_times_out_every_flow() {
+    let text = crosszone_with(
+        "cidr_blocks = [\"10.11.0.0/26\", \"10.11.0.64/26\", \"10.11.0.128/26\"]",
+        "cidr_blocks = [\"10.11.0.64/26\", \"10.11.0.128/26\"]",
+    );
+    let path = scratch("sg-deny", &text);
+    let output = sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--flows",
+        "300",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let failed = &report["variants"][0]["failed"][0];
+    assert_eq!(failed["reason"], "SG_DENY");
+    assert_eq!(failed["flows"], 300);
+    assert_eq!(failed["expected_share"], 1.0);
+}
+
+#[test]
+fn no_mutilation_of_the_scenario_makes_sim_panic() {
+    // Delete each line in turn, and replace each value in turn with values of other types;
+    // every result must either be rejected with located errors or simulate cleanly.
+    let lines: Vec<&str> = CROSSZONE.lines().collect();
+    let replacements = [
+        "0",
+        "-1",
+        "\"\"",
+        "\"x\"",
+        "[]",
+        "{}",
+        "true",
+        "99999999999",
+        "\"10.11.0.0/33\"",
+        "1.5",
+    ];
+    let mut variants_tried = 0;
+    for i in 0..lines.len() {
+        let mut candidates = vec![
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, l)| *l)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ];
+        if let Some((key, _)) = lines[i].split_once(" = ") {
+            for r in replacements {
+                let mut changed = lines.clone();
+                let line = format!("{key} = {r}");
+                changed[i] = &line;
+                candidates.push(changed.join("\n"));
+            }
+        }
+        for text in candidates {
+            variants_tried += 1;
+            match scenario::parse("m.toml", "m", &text) {
+                Ok(s) => {
+                    for v in &s.variants {
+                        let tally = run(
+                            &v.topology,
+                            &RunOptions {
+                                flows: 50,
+                                seed: 1,
+                                trace_flow: None,
+                            },
+                        );
+                        let total: u64 =
+                            tally.target_hits.iter().chain(tally.failures.iter()).sum();
+                        assert_eq!(total, 50);
+                        let _ = sim::expected::expected(&v.topology);
+                    }
+                }
+                Err(errors) => {
+                    assert!(!errors.is_empty());
+                    for e in errors {
+                        assert!(e.line >= 1 && e.column >= 1, "{e}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(variants_tried > 500);
+}
+
+// ---- Bad input: one case per validation rule -------------------------------------------------
+
+/// Runs `sim run` on `text` and checks exit status 2 and that stderr names `key_path` and says
+/// `fragment`, with a file:line:column location.
+fn rejects(name: &str, text: &str, key_path: &str, fragment: &str) -> String {
+    let path = scratch(name, text);
+    let output = sim(&["run", path.to_str().unwrap()]);
+    let err = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{name}: expected exit 2, stderr:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{name}: {err}");
+    assert!(
+        err.contains(key_path),
+        "{name}: stderr does not name {key_path:?}:\n{err}"
+    );
+    assert!(
+        err.contains(fragment),
+        "{name}: stderr does not say {fragment:?}:\n{err}"
+    );
+    let location = format!("{}:", path.display());
+    assert!(
+        err.contains(&location),
+        "{name}: no file:line:column in\n{err}"
+    );
+    assert!(
+        stdout(&output).is_empty(),
+        "{name}: printed a report anyway"
+    );
+    err
+}
+
+#[test]
+fn rejects_unknown_keys() {
+    let text = crosszone_with("[vpcs.provider]\n", "[vpcs.provider]\ncolour = \"blue\"\n");
+    let err = rejects("unknown-key", &text, "vpcs.provider.colour", "unknown key");
+    // The line where the key is written.
+    let line = text.lines().position(|l| l.starts_with("colour")).unwrap() + 1;
+    assert!(err.contains(&format!("unknown-key.toml:{line}:")), "{err}");
+}
+
+#[test]
+fn rejects_dangling_references() {
+    let text = crosszone_with("subnet_id = \"provider-1\"", "subnet_id = \"provider-9\"");
+    rejects(
+        "dangling",
+        &text,
+        "instances.web-1.subnet_id = \"provider-9\"",
+        "no subnet of that name",
+    );
+}
+
+#[test]
+fn rejects_a_subnet_outside_its_vpc() {
+    let text = crosszone_with(
+        "cidr_block = \"10.11.0.128/26\"",
+        "cidr_block = \"10.12.0.128/26\"",
+    );
+    rejects(
+        "outside-vpc",
+        &text,
+        "subnets.provider-3.cidr_block = \"10.12.0.128/26\"",
+        "outside its VPC provider (10.11.0.0/24)",
+    );
+}
+
+#[test]
+fn rejects_overlapping_subnets() {
+    let text = crosszone_with(
+        "cidr_block = \"10.11.0.64/26\"",
+        "cidr_block = \"10.11.0.32/27\"",
+    );
+    rejects(
+        "overlap",
+        &text,
+        "subnets.provider-2.cidr_block",
+        "overlaps subnet provider-1 (10.11.0.0/26)",
+    );
+}
+
+#[test]
+fn rejects_an_ip_outside_its_subnet() {
+    let text = crosszone_with(
+        "subnet_id = \"provider-1\"\n",
+        "subnet_id = \"provider-1\"\nprivate_ip = \"10.11.0.100\"\n",
+    );
+    rejects(
+        "ip-outside",
+        &text,
+        "instances.web-1.private_ip = \"10.11.0.100\"",
+        "outside its subnet provider-1",
+    );
+}
+
+#[test]
+fn rejects_two_load_balancer_subnets_in_one_az() {
+    let text = CROSSZONE.replacen(
+        "availability_zone = \"us-east-1b\"\ncidr_block = \"10.11.0.64/26\"",
+        "availability_zone = \"us-east-1a\"\ncidr_block = \"10.11.0.64/26\"",
+        1,
+    );
+    assert_ne!(text, CROSSZONE);
+    rejects(
+        "nlb-same-az",
+        &text,
+        "load_balancers.provider-nlb.subnets[1]",
+        "at most one subnet per AZ",
+    );
+}
+
+#[test]
+fn rejects_two_endpoint_subnets_in_one_az() {
+    let text = crosszone_with(
+        "vpc_id = \"consumer\"\navailability_zone = \"us-east-1b\"",
+        "vpc_id = \"consumer\"\navailability_zone = \"us-east-1a\"",
+    )
+    .replacen(
+        "subnet_ids = [\"consumer-1\"]",
+        "subnet_ids = [\"consumer-1\", \"consumer-2\"]",
+        1,
+    );
+    rejects(
+        "endpoint-same-az",
+        &text,
+        "vpc_endpoints.provider-endpoint.subnet_ids[1]",
+        "at most one subnet per AZ",
+    );
+}
+
+#[test]
+fn rejects_an_endpoint_subnet_in_an_az_the_nlb_does_not_enable() {
+    let text = crosszone_with(
+        "subnets = [\"provider-1\", \"provider-2\", \"provider-3\"]",
+        "subnets = [\"provider-2\", \"provider-3\"]",
+    );
+    rejects(
+        "endpoint-az",
+        &text,
+        "vpc_endpoints.provider-endpoint.subnet_ids[0]",
+        "PrivateLink matches AZs by AZ ID",
+    );
+}
+
+#[test]
+fn maps_az_names_through_each_account_before_matching() {
+    // Same AZ name, different accounts: the consumer's us-east-1a is use1-az3 for it, a zone the
+    // provider's NLB does not enable, so the endpoint subnet is rejected although the names match.
+    let text = crosszone_with(
+        "[accounts.lab]\naz_ids = { us-east-1a = \"use1-az1\", us-east-1b = \"use1-az2\", us-east-1c = \"use1-az4\" }",
+        "[accounts.lab]\naz_ids = { us-east-1a = \"use1-az1\", us-east-1b = \"use1-az2\", us-east-1c = \"use1-az4\" }\n\n[accounts.other]\naz_ids = { us-east-1a = \"use1-az3\", us-east-1b = \"use1-az1\", us-east-1c = \"use1-az2\" }",
+    )
+    .replacen("[vpcs.consumer]\n", "[vpcs.consumer]\naccount = \"other\"\n", 1)
+    .replacen("[vpcs.provider]\n", "[vpcs.provider]\naccount = \"lab\"\n", 1);
+    let err = rejects(
+        "account-maps",
+        &text,
+        "vpc_endpoints.provider-endpoint.subnet_ids[0]",
+        "us-east-1a = use1-az3 for account other",
+    );
+    assert!(
+        err.contains("use1-az1 (us-east-1a in the provider's account)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rejects_peering_overlapping_vpcs_and_points_to_privatelink() {
+    let text = format!(
+        "{CROSSZONE}\n[vpc_peerings.direct]\nvpc_id = \"consumer\"\npeer_vpc_id = \"provider\"\n"
+    );
+    // [vpc_peerings] after [[variants]] would belong to the last variant: put it before.
+    let text = text.replacen(
+        "\n[vpc_peerings.direct]\nvpc_id = \"consumer\"\npeer_vpc_id = \"provider\"\n",
+        "",
+        1,
+    );
+    let text = text.replacen(
+        "[workload]",
+        "[vpc_peerings.direct]\nvpc_id = \"consumer\"\npeer_vpc_id = \"provider\"\n\n[workload]",
+        1,
+    );
+    rejects(
+        "peering",
+        &text,
+        "vpc_peerings.direct.peer_vpc_id",
+        "PrivateLink",
+    );
+}
+
+#[test]
+fn rejects_a_port_no_listener_serves() {
+    let text = crosszone_with("port = 80\narrival_rate", "port = 8080\narrival_rate");
+    rejects(
+        "no-listener",
+        &text,
+        "workload.port = 8080",
+        "no listener of load balancer provider-nlb",
+    );
+}
+
+#[test]
+fn warns_about_a_target_in_an_az_the_nlb_does_not_enable() {
+    let text = crosszone_with(
+        "subnets = [\"provider-1\", \"provider-2\", \"provider-3\"]",
+        "subnets = [\"provider-1\", \"provider-2\"]",
+    );
+    let path = scratch("unused-target", &text);
+    let output = sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--flows",
+        "600",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let warning = report["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("target_groups.web.targets[2]") && warning.contains("Target.NotInUse"),
+        "{warning}"
+    );
+    let on = &report["variants"][1];
+    assert_eq!(on["targets"][2]["hits"], 0);
+    assert_eq!(on["targets"][2]["expected_share"], 0.0);
+}
+
+#[test]
+fn rejects_malformed_toml_with_its_position() {
+    let text = crosszone_with(
+        "cidr_block = \"10.11.0.0/24\"",
+        "cidr_block = \"10.11.0.0/24",
+    );
+    let path = scratch("syntax", &text);
+    let output = sim(&["run", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("not valid TOML") && err.contains("syntax.toml:16:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rejects_a_misspelt_resource_in_a_variant() {
+    let text = crosszone_with(
+        "set.load_balancers.provider-nlb.enable_cross_zone_load_balancing = true",
+        "set.load_balancers.provider-nbl.enable_cross_zone_load_balancing = true",
+    );
+    rejects(
+        "variant-typo",
+        &text,
+        "variants[1].set.load_balancers.provider-nbl",
+        "a variant can change resources, not add them",
+    );
+}
+
+#[test]
+fn reports_a_bad_value_set_by_a_variant_where_the_variant_sets_it() {
+    let text = crosszone_with(
+        "set.load_balancers.provider-nlb.enable_cross_zone_load_balancing = true",
+        "set.load_balancers.provider-nlb.enable_cross_zone_load_balancing = \"yes\"",
+    );
+    let err = rejects(
+        "variant-type",
+        &text,
+        "variants[1].set.load_balancers.provider-nlb.enable_cross_zone_load_balancing",
+        "invalid type",
+    );
+    assert!(err.contains("in variant \"cross-zone on\""), "{err}");
+}
+
+#[test]
+fn rejects_a_bad_duration() {
+    let text = crosszone_with("interval = \"30s\"", "interval = \"30 parsecs\"");
+    rejects(
+        "duration",
+        &text,
+        "target_groups.web.health_check.interval",
+        "not a unit of time",
+    );
+}
+
+#[test]
+fn rejects_bad_flags_and_missing_files() {
+    let output = sim(&["run", "scenarios/crosszone.toml", "--flows", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--flows must be at least 1"));
+    let output = sim(&[
+        "run",
+        "scenarios/crosszone.toml",
+        "--variant",
+        "cross-zone sideways",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--variant \"cross-zone sideways\""));
+    let output = sim(&["run", "scenarios/crosszone.toml", "--format", "xml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = sim(&["run", "scenarios/no-such-file.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot read scenarios/no-such-file.toml"));
+}
