@@ -65,6 +65,9 @@ pub struct Tally {
     pub flows: u64,
     /// Answered flows per target.
     pub target_hits: Vec<u64>,
+    /// Answered flows per (target, NLB node): `sources[target * nodes + node]`. The node's IP is
+    /// the source address the target sees.
+    pub sources: Vec<u64>,
     /// Failed flows per reason (indexed by [`FailReason::index`]).
     pub failures: [u64; FailReason::ALL.len()],
     /// Answered flows whose node -> target leg crossed AZs.
@@ -194,6 +197,7 @@ impl<'a> Engine<'a> {
             tally: Tally {
                 flows: options.flows,
                 target_hits: vec![0; t.targets.len()],
+                sources: vec![0; t.targets.len() * t.nodes.len()],
                 failures: [0; FailReason::ALL.len()],
                 cross_az_flows: 0,
                 cross_az_bytes: 0,
@@ -645,7 +649,9 @@ impl<'a> Engine<'a> {
         let tally = &mut self.tally;
         tally.target_hits[target.index()] += 1;
         tally.bytes += bytes;
-        let node = &t.nodes[t.enis[flow.eni.index()].node.index()];
+        let node_id = t.enis[flow.eni.index()].node;
+        tally.sources[target.index() * t.nodes.len() + node_id.index()] += 1;
+        let node = &t.nodes[node_id.index()];
         if node.zone != t.targets[target.index()].zone {
             tally.cross_az_flows += 1;
             tally.cross_az_bytes += bytes;

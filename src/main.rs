@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     match sim::cli::execute(cli, &mut stdout.lock(), &mut stderr.lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            for line in error.to_string().lines() {
+                eprintln!("error: {line}");
+            }
             ExitCode::from(error.exit_code())
         }
     }

@@ -35,7 +35,7 @@ fn pct(x: f64) -> String {
 }
 
 fn ci_pct(ci: [f64; 2]) -> String {
-    format!("[{:.1}, {:.1}]", ci[0] * 100.0, ci[1] * 100.0)
+    format!("[{:.2}, {:.2}]", ci[0] * 100.0, ci[1] * 100.0)
 }
 
 /// A text table: left label columns, then one group of columns per variant.

@@ -88,6 +88,8 @@ pub struct TargetShare {
     pub health: String,
     /// What the web server answers.
     pub answers: String,
+    /// Source addresses the target saw (NLB node private IPs through PrivateLink), with flows.
+    pub sources: Vec<SourceSeen>,
     /// Flows it answered.
     pub hits: u64,
     /// hits / flows.
@@ -98,10 +100,20 @@ pub struct TargetShare {
     pub ci95: [f64; 2],
 }
 
+/// A source address a target saw, and how many answered flows came from it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceSeen {
+    /// The address (an NLB node's private IP).
+    pub ip: String,
+    /// Answered flows from it.
+    pub flows: u64,
+}
+
 /// Flows that failed for one reason.
 #[derive(Clone, Debug, Serialize)]
 pub struct FailShare {
-    /// Reason code (`SG_DENY`, ...).
+    /// Reason code (`SG_DENY`, ...): the key of this entry in JSON.
+    #[serde(skip)]
     pub reason: String,
     /// What curl prints.
     pub client_sees: String,
@@ -180,7 +192,9 @@ pub struct VariantReport {
     pub azs: Vec<Share>,
     /// Per target.
     pub targets: Vec<TargetShare>,
-    /// Failed flows by reason (reasons with flows or a positive expected share).
+    /// Failed flows by reason (reasons with flows or a positive expected share); in JSON an
+    /// object keyed by reason code, in report order.
+    #[serde(serialize_with = "serialize_failed")]
     pub failed: Vec<FailShare>,
     /// Goodness of fit (`null` when a single outcome is certain).
     pub fit: Option<Fit>,
@@ -200,6 +214,18 @@ pub struct VariantReport {
     pub max_in_flight: usize,
     /// Hits over time.
     pub time_series: TimeSeries,
+}
+
+fn serialize_failed<S: serde::Serializer>(
+    failed: &[FailShare],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(failed.len()))?;
+    for f in failed {
+        map.serialize_entry(&f.reason, f)?;
+    }
+    map.end()
 }
 
 fn round6(x: f64) -> f64 {
@@ -265,6 +291,16 @@ pub fn variant_report(
                     .web_server
                     .as_ref()
                     .map_or_else(String::new, |w| w.body.clone()),
+                sources: t
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(n, _)| tally.sources[i * t.nodes.len() + n] > 0)
+                    .map(|(n, node)| SourceSeen {
+                        ip: node.ip.to_string(),
+                        flows: tally.sources[i * t.nodes.len() + n],
+                    })
+                    .collect(),
                 hits,
                 share: share(hits),
                 expected_share: round6(expected.targets[i]),
