@@ -16,7 +16,7 @@ use crate::scenario::{self, Scenario};
 /// Balancer lands, and why. A discrete-event simulation of curl-like flows through DNS, the
 /// endpoint's ENIs, the NLB's nodes (flow hashing, cross-zone on or off) and the targets.
 #[derive(Debug, Parser)]
-#[command(name = "sim", version, about, long_about = None)]
+#[command(name = "sim", version, about, long_about)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

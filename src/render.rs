@@ -362,29 +362,19 @@ fn csv(report: &Report) -> String {
                 csv_field(az_id)
             );
         };
-        for s in &v.subnets {
-            row(
-                "subnet",
-                &s.name,
-                &s.az,
-                &s.az_id,
-                s.hits,
-                s.share,
-                s.expected_share,
-                Some(s.ci95),
-            );
-        }
-        for s in &v.azs {
-            row(
-                "az",
-                &s.name,
-                &s.az,
-                &s.az_id,
-                s.hits,
-                s.share,
-                s.expected_share,
-                Some(s.ci95),
-            );
+        for (level, shares) in [("subnet", &v.subnets), ("az", &v.azs)] {
+            for s in shares {
+                row(
+                    level,
+                    &s.name,
+                    &s.az,
+                    &s.az_id,
+                    s.hits,
+                    s.share,
+                    s.expected_share,
+                    Some(s.ci95),
+                );
+            }
         }
         for t in &v.targets {
             row(

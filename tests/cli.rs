@@ -99,6 +99,22 @@ fn every_scenario_matches_its_golden_output() {
 }
 
 #[test]
+fn readme_shows_the_real_output_of_the_main_command() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let golden = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/crosszone.txt"),
+    )
+    .unwrap();
+    assert!(
+        readme.contains(golden.trim_end()),
+        "README.md's output sample is stale: paste tests/golden/crosszone.txt"
+    );
+    assert!(readme.contains("cargo run --release -- run scenarios/crosszone.toml"));
+    assert!(readme.contains("cargo test"));
+}
+
+#[test]
 fn crosszone_reproduces_the_experiment() {
     let output = sim(&["run", "scenarios/crosszone.toml", "--format", "json"]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -335,6 +351,83 @@ fn a_target_group_attribute_wins_over_the_load_balancer() {
         },
     );
     assert_eq!(tally.target_hits, [3000, 0, 0]);
+}
+
+const ENDPOINT_PER_AZ: &str = include_str!("../scenarios/endpoint-per-az.toml");
+
+/// client-3 (subnet 3) with ENIs only in subnets 1 and 2: no address in its own subnet, so curl
+/// takes the first address of each (rotated) answer.
+fn client_without_local_eni(dns_cache: bool) -> Scenario {
+    let text = ENDPOINT_PER_AZ
+        .replacen("clients = [\"client-1\", \"client-2\", \"client-3\"]", "clients = [\"client-3\"]", 1)
+        .replacen("dns_cache = true", &format!("dns_cache = {dns_cache}"), 1)
+        .replacen(
+            "set.vpc_endpoints.provider-endpoint.subnet_ids = [\"consumer-1\", \"consumer-2\", \"consumer-3\"]",
+            "set.vpc_endpoints.provider-endpoint.subnet_ids = [\"consumer-1\", \"consumer-2\"]",
+            1,
+        );
+    load(&text)
+}
+
+#[test]
+fn the_resolver_rotates_answers_and_curl_takes_the_first_address() {
+    let s = client_without_local_eni(false);
+    let t = variant(&s, "ENI per AZ");
+    let tally = run(
+        t,
+        &RunOptions {
+            flows: 1000,
+            seed: 2,
+            trace_flow: None,
+        },
+    );
+    // Every flow queries; the answer alternates between the two ENIs, each bound to its AZ's node.
+    assert_eq!(tally.dns_queries, 1000);
+    assert_eq!(tally.target_hits, [500, 500, 0]);
+    assert_eq!(tally.client_cross_az_flows, 1000);
+}
+
+#[test]
+fn a_cached_answer_pins_the_client_to_one_endpoint_eni_for_its_ttl() {
+    let s = client_without_local_eni(true);
+    let t = variant(&s, "ENI per AZ");
+    // 100 flows at 100/s last about one second, well inside the 60 s TTL: one query, one ENI.
+    let tally = run(
+        t,
+        &RunOptions {
+            flows: 100,
+            seed: 2,
+            trace_flow: None,
+        },
+    );
+    assert_eq!(tally.dns_queries, 1);
+    assert!(tally.target_hits.contains(&100), "{:?}", tally.target_hits);
+    // Over ten minutes the cache expires at least ten times and both ENIs get their turn; each
+    // one-minute window of flows stays on one ENI, so the split is by windows, not by flows.
+    let tally = run(
+        t,
+        &RunOptions {
+            flows: 60_000,
+            seed: 2,
+            trace_flow: None,
+        },
+    );
+    assert!(tally.dns_queries >= 10, "{}", tally.dns_queries);
+    assert!(
+        tally.target_hits[0] > 5_000 && tally.target_hits[1] > 5_000,
+        "{:?}",
+        tally.target_hits
+    );
+    let buckets_on_both = tally
+        .timeline
+        .hits
+        .iter()
+        .filter(|b| b[0] > 0 && b[1] > 0)
+        .count();
+    assert!(
+        buckets_on_both * 4 < tally.timeline.hits.len(),
+        "flows within a window should share an ENI"
+    );
 }
 
 #[test]
