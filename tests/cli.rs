@@ -33,6 +33,22 @@ fn scratch(name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// Runs `sim run --format json` on scenario `text` with `flows` flows and parses the report.
+fn run_json(name: &str, text: &str, flows: u64) -> serde_json::Value {
+    let path = scratch(name, text);
+    let flows = flows.to_string();
+    let output = sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--flows",
+        &flows,
+    ]);
+    assert!(output.status.success(), "{name}: {}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).expect("the report is JSON")
+}
+
 fn crosszone_with(from: &str, to: &str) -> String {
     assert!(
         CROSSZONE.contains(from),
@@ -265,6 +281,18 @@ fn load(text: &str) -> Scenario {
     scenario::parse("test.toml", "test", text).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
+/// Runs `flows` flows of `t` under `seed`, untraced.
+fn simulate(t: &Topology, flows: u64, seed: u64) -> sim::engine::Tally {
+    run(
+        t,
+        &RunOptions {
+            flows,
+            seed,
+            trace_flow: None,
+        },
+    )
+}
+
 fn variant<'a>(s: &'a Scenario, name: &str) -> &'a Topology {
     &s.variants.iter().find(|v| v.name == name).unwrap().topology
 }
@@ -275,14 +303,7 @@ fn invariants_hold_for_many_seeds() {
     for seed in 0..40 {
         for v in &s.variants {
             let t = &v.topology;
-            let tally = run(
-                t,
-                &RunOptions {
-                    flows: 1500,
-                    seed,
-                    trace_flow: None,
-                },
-            );
+            let tally = simulate(t, 1500, seed);
             let answered: u64 = tally.target_hits.iter().sum();
             let failed: u64 = tally.failures.iter().sum();
             assert_eq!(
@@ -342,14 +363,7 @@ fn a_target_group_attribute_wins_over_the_load_balancer() {
     );
     let s = load(&text);
     let t = variant(&s, "cross-zone on");
-    let tally = run(
-        t,
-        &RunOptions {
-            flows: 3000,
-            seed: 5,
-            trace_flow: None,
-        },
-    );
+    let tally = simulate(t, 3000, 5);
     assert_eq!(tally.target_hits, [3000, 0, 0]);
 }
 
@@ -373,14 +387,7 @@ fn client_without_local_eni(dns_cache: bool) -> Scenario {
 fn the_resolver_rotates_answers_and_curl_takes_the_first_address() {
     let s = client_without_local_eni(false);
     let t = variant(&s, "ENI per AZ");
-    let tally = run(
-        t,
-        &RunOptions {
-            flows: 1000,
-            seed: 2,
-            trace_flow: None,
-        },
-    );
+    let tally = simulate(t, 1000, 2);
     // Every flow queries; the answer alternates between the two ENIs, each bound to its AZ's node.
     assert_eq!(tally.dns_queries, 1000);
     assert_eq!(tally.target_hits, [500, 500, 0]);
@@ -392,26 +399,12 @@ fn a_cached_answer_pins_the_client_to_one_endpoint_eni_for_its_ttl() {
     let s = client_without_local_eni(true);
     let t = variant(&s, "ENI per AZ");
     // 100 flows at 100/s last about one second, well inside the 60 s TTL: one query, one ENI.
-    let tally = run(
-        t,
-        &RunOptions {
-            flows: 100,
-            seed: 2,
-            trace_flow: None,
-        },
-    );
+    let tally = simulate(t, 100, 2);
     assert_eq!(tally.dns_queries, 1);
     assert!(tally.target_hits.contains(&100), "{:?}", tally.target_hits);
     // Over ten minutes the cache expires at least ten times and both ENIs get their turn; each
     // one-minute window of flows stays on one ENI, so the split is by windows, not by flows.
-    let tally = run(
-        t,
-        &RunOptions {
-            flows: 60_000,
-            seed: 2,
-            trace_flow: None,
-        },
-    );
+    let tally = simulate(t, 60_000, 2);
     assert!(tally.dns_queries >= 10, "{}", tally.dns_queries);
     assert!(
         tally.target_hits[0] > 5_000 && tally.target_hits[1] > 5_000,
@@ -435,14 +428,7 @@ fn flows_do_not_accumulate_memory() {
     // Flows in flight stay bounded by arrival rate x flow lifetime, not by the flow count.
     let s = load(CROSSZONE);
     let t = variant(&s, "cross-zone on");
-    let tally = run(
-        t,
-        &RunOptions {
-            flows: 200_000,
-            seed: 3,
-            trace_flow: None,
-        },
-    );
+    let tally = simulate(t, 200_000, 3);
     assert!(tally.max_in_flight < 20, "{}", tally.max_in_flight);
     assert!(tally.timeline.hits.len() <= 130);
 }
@@ -453,17 +439,7 @@ fn an_endpoint_security_group_that_forgets_the_client_times_out_every_flow() {
         "cidr_blocks = [\"10.11.0.0/26\", \"10.11.0.64/26\", \"10.11.0.128/26\"]",
         "cidr_blocks = [\"10.11.0.64/26\", \"10.11.0.128/26\"]",
     );
-    let path = scratch("sg-deny", &text);
-    let output = sim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--flows",
-        "300",
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let report = run_json("sg-deny", &text, 300);
     let failed = report["variants"][0]["failed"].as_object().unwrap();
     assert_eq!(failed.len(), 1, "{failed:?}");
     let failed = &failed["SG_DENY"];
@@ -512,14 +488,7 @@ fn no_mutilation_of_the_scenario_makes_sim_panic() {
             match scenario::parse("m.toml", "m", &text) {
                 Ok(s) => {
                     for v in &s.variants {
-                        let tally = run(
-                            &v.topology,
-                            &RunOptions {
-                                flows: 50,
-                                seed: 1,
-                                trace_flow: None,
-                            },
-                        );
+                        let tally = simulate(&v.topology, 50, 1);
                         let total: u64 =
                             tally.target_hits.iter().chain(tally.failures.iter()).sum();
                         assert_eq!(total, 50);
@@ -746,17 +715,7 @@ fn warns_about_a_target_in_an_az_the_nlb_does_not_enable() {
         "subnets = [\"provider-1\", \"provider-2\", \"provider-3\"]",
         "subnets = [\"provider-1\", \"provider-2\"]",
     );
-    let path = scratch("unused-target", &text);
-    let output = sim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--flows",
-        "600",
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let report = run_json("unused-target", &text, 600);
     let warning = report["warnings"][0].as_str().unwrap();
     assert!(
         warning.contains("target_groups.web.targets[2]") && warning.contains("Target.NotInUse"),
