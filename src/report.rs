@@ -295,10 +295,12 @@ pub fn variant_report(
                     .nodes
                     .iter()
                     .enumerate()
-                    .filter(|(n, _)| tally.sources[i * t.nodes.len() + n] > 0)
-                    .map(|(n, node)| SourceSeen {
-                        ip: node.ip.to_string(),
-                        flows: tally.sources[i * t.nodes.len() + n],
+                    .filter_map(|(n, node)| {
+                        let flows = tally.sources[i * t.nodes.len() + n];
+                        (flows > 0).then(|| SourceSeen {
+                            ip: node.ip.to_string(),
+                            flows,
+                        })
                     })
                     .collect(),
                 hits,
