@@ -880,7 +880,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
 
     // Target health, settled before the run starts (ASSUMPTION: registration and the initial
     // checks are over at t = 0).
-    for (t, target) in targets.iter_mut().enumerate() {
+    for target in targets.iter_mut() {
         let tg = &target_groups[target.target_group.index()];
         let instance = &instances[target.instance.index()];
         let Some((owner, _)) = &tg_owner[target.target_group.index()] else {
@@ -931,7 +931,6 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
         } else {
             TargetHealth::Healthy
         };
-        let _ = t;
     }
 
     // Endpoint services.
