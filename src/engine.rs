@@ -34,7 +34,7 @@ use crate::flow::{self, FailReason};
 use crate::hops;
 use crate::ids::*;
 use crate::nlb::{self, Eligible, hash};
-use crate::rng::{FlowDraws, FlowStream, unit_open};
+use crate::rng::{FlowDraws, FlowStream};
 use crate::time::{SimTime, Span};
 use crate::topology::{Instance, TargetHealth, Topology};
 
@@ -88,8 +88,6 @@ pub struct Tally {
     pub end: SimTime,
     /// Events processed.
     pub events: u64,
-    /// Most flows in flight at once.
-    pub max_in_flight: usize,
     /// Hits over time.
     pub timeline: Timeline,
     /// The trace of the traced flow, one line per hop.
@@ -137,8 +135,8 @@ struct Engine<'a> {
     sequence: u64,
     slots: Vec<Option<FlowState>>,
     free: Vec<u32>,
-    in_flight: usize,
     stream: FlowStream,
+    ns_per_mean: f64,
     next_index: u64,
     next_draws: FlowDraws,
     /// The DNS answer each client gets (per client, from its VPC's resolver).
@@ -174,8 +172,8 @@ impl<'a> Engine<'a> {
             sequence: 0,
             slots: Vec::new(),
             free: Vec::new(),
-            in_flight: 0,
             stream,
+            ns_per_mean: flow::ns_per_mean(t.workload.arrival_rate),
             next_index: 0,
             next_draws,
             answers,
@@ -208,7 +206,6 @@ impl<'a> Engine<'a> {
                 dns_cache_hits: 0,
                 end: SimTime::ZERO,
                 events: 0,
-                max_in_flight: 0,
                 timeline: Timeline {
                     bucket: bucket_width(expected_duration),
                     hits: Vec::new(),
@@ -256,12 +253,12 @@ impl<'a> Engine<'a> {
 
     fn run(mut self) -> Tally {
         if self.options.flows > 0 {
-            let first = gap(self.next_draws.arrival, self.t.workload.arrival_rate);
+            let first = flow::arrival_gap(self.next_draws.arrival, self.ns_per_mean);
             self.schedule(SimTime::ZERO.after(first), u32::MAX, Step::Arrival);
         }
         while let Some(Reverse((now, _, slot, step))) = self.queue.pop() {
             self.tally.events += 1;
-            self.tally.end = now;
+            self.tally.end = self.tally.end.max(now);
             match step {
                 Step::Arrival => self.arrival(now),
                 Step::DnsAnswer => self.dns_answer(now, slot),
@@ -292,14 +289,15 @@ impl<'a> Engine<'a> {
         let t = self.t;
         let index = self.next_index;
         let draws = self.next_draws;
-        let client = crate::rng::below(draws.client, t.workload.clients.len() as u64) as usize;
+        let client =
+            crate::rng::below(draws.client_bits(), t.workload.clients.len() as u64) as usize;
         let state = FlowState {
             index,
             start: now,
             draws,
             client,
             eni: EniId(0),
-            src_port: flow::ephemeral_port((draws.port_and_isn >> 32) as u32),
+            src_port: flow::ephemeral_port(draws.port_bits()),
             target: TargetId(0),
         };
         let slot = match self.free.pop() {
@@ -312,13 +310,11 @@ impl<'a> Engine<'a> {
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 flows in flight")
             }
         };
-        self.in_flight += 1;
-        self.tally.max_in_flight = self.tally.max_in_flight.max(self.in_flight);
 
         self.next_index += 1;
         if self.next_index < self.options.flows {
             self.next_draws = self.stream.next_flow();
-            let next = now.after(gap(self.next_draws.arrival, t.workload.arrival_rate));
+            let next = now.after(flow::arrival_gap(self.next_draws.arrival, self.ns_per_mean));
             self.schedule(next, u32::MAX, Step::Arrival);
         }
 
@@ -513,7 +509,7 @@ impl<'a> Engine<'a> {
             );
         };
         let forward = &t.listeners[listener.index()].forward;
-        let tg = nlb::pick_weighted(forward, flow.draws.forward);
+        let tg = nlb::pick_weighted(forward, flow.draws.forward_bits());
         let routing_index = node_id.index() * t.target_groups.len() + tg.index();
         let eligible = &self.routing[routing_index];
         let (cross_zone, candidates) = (eligible.cross_zone, eligible.targets.len());
@@ -643,7 +639,6 @@ impl<'a> Engine<'a> {
         let t = self.t;
         let flow = self.slots[slot as usize].take().expect("live flow");
         self.free.push(slot);
-        self.in_flight -= 1;
         let target = flow.target;
         let bytes = self.request_bytes + self.response_bytes[target.index()];
         let tally = &mut self.tally;
@@ -691,7 +686,6 @@ impl<'a> Engine<'a> {
     fn failed(&mut self, now: SimTime, slot: u32, reason: FailReason) {
         let flow = self.slots[slot as usize].take().expect("live flow");
         self.free.push(slot);
-        self.in_flight -= 1;
         self.tally.failures[reason.index()] += 1;
         if self.options.trace_flow == Some(flow.index) {
             self.tally.trace.push(format!(
@@ -703,13 +697,6 @@ impl<'a> Engine<'a> {
             self.traced_done = true;
         }
     }
-}
-
-/// The exponential gap before an arrival, from uniform bits (Poisson arrivals at `rate`/s),
-/// rounded to whole nanoseconds.
-fn gap(bits: u64, rate: f64) -> Span {
-    let seconds = -crate::detmath::ln(unit_open(bits)) / rate;
-    Span((seconds * 1e9).round() as u64)
 }
 
 /// A round bucket width giving at most about 120 buckets over `seconds`.

