@@ -33,6 +33,7 @@ use crate::dns::{self, Answer, Destination, DnsError};
 use crate::flow::{self, FailReason};
 use crate::hops;
 use crate::ids::*;
+use crate::nlb::pick::TargetPick;
 use crate::nlb::{self, Eligible, hash};
 use crate::rng::{FlowDraws, FlowStream};
 use crate::time::{SimTime, Span};
@@ -534,7 +535,7 @@ impl<'a> Engine<'a> {
             isn: flow.draws.isn(),
         };
         let h = hash::flow_hash(&key);
-        let pick = hash::pick_uniform(h, candidates);
+        let pick = eligible.picker.pick(h);
         let target = self.routing[routing_index].targets[pick];
         self.slots[slot as usize]
             .as_mut()

@@ -256,7 +256,7 @@ fn table(report: &Report) -> String {
 
     let _ = writeln!(out, "Per variant");
     let mut grid = Grid { rows: Vec::new() };
-    let metrics: [Metric<'_>; 8] = [
+    let metrics: [Metric<'_>; 9] = [
         ("fit to expected (chi-squared)", &|v| match &v.fit {
             None => "n/a: one outcome is certain".into(),
             Some(f) => match f.statistic {
@@ -297,6 +297,19 @@ fn table(report: &Report) -> String {
             format!("{:.3} s", v.simulated_seconds)
         }),
         ("events", &|v| v.events.to_string()),
+        ("target pick; flows moved if one target is lost", &|v| {
+            let h = &v.hashing;
+            match (h.remapped_share, h.optimum_share) {
+                (Some(moved), Some(optimum)) => format!(
+                    "{} over {}: {:.1}% (optimum {:.1}%)",
+                    h.strategy,
+                    h.targets,
+                    moved * 100.0,
+                    optimum * 100.0
+                ),
+                _ => format!("{} over {}: n/a", h.strategy, h.targets),
+            }
+        }),
     ];
     for (label, f) in metrics {
         let mut row = vec![label.to_string()];

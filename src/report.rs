@@ -211,8 +211,69 @@ pub struct VariantReport {
     /// Events of the run: those the event loop processes for these flows (the bulk engine
     /// counts them per path).
     pub events: u64,
+    /// The target pick and how it behaves when a target leaves.
+    pub hashing: Hashing,
     /// Hits over time.
     pub time_series: TimeSeries,
+}
+
+/// The target pick of a variant's largest eligible set (over every node and target group), and
+/// the share of flows that change target when one of its targets is lost (mean over which one).
+#[derive(Clone, Debug, Serialize)]
+pub struct Hashing {
+    /// `uniform` or `maglev`.
+    pub strategy: String,
+    /// Targets in the largest eligible set.
+    pub targets: usize,
+    /// Share of flows remapped when one of them is lost (`null` below two targets).
+    pub remapped_share: Option<f64>,
+    /// The optimum: only the lost target's flows move, 1 / targets.
+    pub optimum_share: Option<f64>,
+}
+
+/// [`Hashing`] of a topology, from its settled health.
+pub fn hashing(t: &Topology) -> Hashing {
+    let health: Vec<TargetHealth> = t.targets.iter().map(|x| x.health).collect();
+    let largest = (0..t.nodes.len())
+        .flat_map(|n| (0..t.target_groups.len()).map(move |g| (n, g)))
+        .map(|(n, g)| {
+            let node = crate::ids::NodeId::from_index(n);
+            let strategy = t.load_balancers[t.nodes[n].load_balancer.index()].pick;
+            let eligible =
+                crate::nlb::eligible(t, &health, node, crate::ids::TargetGroupId::from_index(g));
+            (eligible.targets, strategy)
+        })
+        .max_by_key(|(targets, _)| targets.len());
+    let Some((targets, strategy)) = largest else {
+        return Hashing {
+            strategy: crate::nlb::pick::PickStrategy::Uniform.name().to_string(),
+            targets: 0,
+            remapped_share: None,
+            optimum_share: None,
+        };
+    };
+    let identities: Vec<u64> = targets
+        .iter()
+        .map(|x| crate::nlb::target_identity(t, *x))
+        .collect();
+    let n = identities.len();
+    let (remapped, optimum) = if n >= 2 {
+        (
+            Some(round6(crate::nlb::pick::mean_remapped_share(
+                strategy,
+                &identities,
+            ))),
+            Some(round6(1.0 / n as f64)),
+        )
+    } else {
+        (None, None)
+    };
+    Hashing {
+        strategy: strategy.name().to_string(),
+        targets: n,
+        remapped_share: remapped,
+        optimum_share: optimum,
+    }
 }
 
 fn serialize_failed<S: serde::Serializer>(
@@ -466,6 +527,7 @@ pub fn variant_report(
         dns_cache_hits: tally.dns_cache_hits,
         simulated_seconds: round6(tally.end.0 as f64 / 1e9),
         events: tally.events,
+        hashing: hashing(t),
         time_series: TimeSeries {
             bucket_seconds: tally.timeline.bucket.as_secs_f64(),
             targets: t

@@ -209,13 +209,7 @@ pub struct LoadBalancer {
     pub pick: PickStrategy,
 }
 
-/// The target pick of a node: which NLB-like function maps a flow hash onto eligible targets.
-/// AWS does not publish its function (ASSUMPTION; see `shared/aws-behaviour.md` 1.2).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum PickStrategy {
-    /// Multiply-shift reduction of the flow hash onto the eligible list: uniform.
-    Uniform,
-}
+pub use crate::nlb::pick::PickStrategy;
 
 /// One load balancer node: an ENI with one private IP in the chosen subnet of its zone.
 #[derive(Clone, Debug)]

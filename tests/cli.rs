@@ -791,3 +791,37 @@ fn rejects_bad_flags_and_missing_files() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("cannot read scenarios/no-such-file.toml"));
 }
+
+#[test]
+fn a_maglev_pick_spreads_evenly_and_moves_few_flows_when_a_target_leaves() {
+    let text = crosszone_with(
+        "enable_cross_zone_load_balancing = false\n",
+        "enable_cross_zone_load_balancing = false\nhash = \"maglev\"\n",
+    );
+    let report = run_json("maglev", &text, 30_000);
+    let on = &report["variants"][1];
+    assert_eq!(on["hashing"]["strategy"], "maglev");
+    assert_eq!(on["hashing"]["targets"], 3);
+    let moved = on["hashing"]["remapped_share"].as_f64().unwrap();
+    assert!((0.33..0.40).contains(&moved), "{moved}");
+    assert!(on["fit"]["p_value"].as_f64().unwrap() > 0.001, "{on}");
+    let uniform = run_json("uniform", CROSSZONE, 30_000);
+    let moved_uniform = uniform["variants"][1]["hashing"]["remapped_share"]
+        .as_f64()
+        .unwrap();
+    assert!(moved_uniform > moved + 0.05, "{moved_uniform} vs {moved}");
+}
+
+#[test]
+fn rejects_an_unknown_hash() {
+    let text = crosszone_with(
+        "enable_cross_zone_load_balancing = false\n",
+        "enable_cross_zone_load_balancing = false\nhash = \"ring\"\n",
+    );
+    rejects(
+        "bad-hash",
+        &text,
+        "load_balancers.provider-nlb.hash = \"ring\"",
+        "\"uniform\" or \"maglev\"",
+    );
+}

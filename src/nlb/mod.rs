@@ -19,9 +19,11 @@
 //! https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html
 
 pub mod hash;
+pub mod pick;
 
 use crate::ids::{NodeId, TargetGroupId, TargetId};
 use crate::topology::{TargetHealth, Topology};
+use pick::Picker;
 
 /// The targets a node may pick from, for one target group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub struct Eligible {
     pub cross_zone: bool,
     /// True when no target in scope was healthy and the node failed open to all of them.
     pub fail_open: bool,
+    /// The load balancer's pick over `targets`.
+    pub picker: Picker,
 }
 
 /// The targets `node` may send a new connection for `tg` to, given the current `health`
@@ -56,8 +60,17 @@ pub fn eligible(
         .filter(|t| health[t.index()] == TargetHealth::Healthy)
         .copied()
         .collect();
+    let strategy = topology.load_balancers[node_info.load_balancer.index()].pick;
+    let picker = |targets: &[TargetId]| {
+        let identities: Vec<u64> = targets
+            .iter()
+            .map(|t| target_identity(topology, *t))
+            .collect();
+        Picker::new(strategy, &identities)
+    };
     if !healthy.is_empty() {
         return Eligible {
+            picker: picker(&healthy),
             targets: healthy,
             cross_zone,
             fail_open: false,
@@ -66,9 +79,18 @@ pub fn eligible(
     let all: Vec<TargetId> = group.targets.iter().filter(in_scope).copied().collect();
     Eligible {
         fail_open: !all.is_empty(),
+        picker: picker(&all),
         targets: all,
         cross_zone,
     }
+}
+
+/// The stable identity a pick knows a target by: its IP and the target group's port (what a
+/// Maglev table hashes to place the target).
+pub fn target_identity(topology: &Topology, target: TargetId) -> u64 {
+    let ip = topology.target_instance(target).ip;
+    let port = topology.target_groups[topology.targets[target.index()].target_group.index()].port;
+    (u64::from(u32::from(ip)) << 16) | u64::from(port)
 }
 
 /// The target group a new connection is forwarded to, from uniform `bits`, following the

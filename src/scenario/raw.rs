@@ -300,7 +300,7 @@ pub struct RawLoadBalancer {
     pub security_groups: Vec<String>,
     /// `on` (default) or `off`.
     pub enforce_security_group_inbound_rules_on_private_link_traffic: Option<String>,
-    /// NLB-like pick function: `uniform` (default).
+    /// NLB-like pick function: `uniform` (default) or `maglev`.
     pub hash: Option<String>,
     /// Listeners.
     #[serde(default)]

@@ -766,13 +766,14 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
                 true
             }
         };
-        let pick = match lb.hash.as_deref() {
-            None | Some("uniform") => PickStrategy::Uniform,
-            Some(other) => {
+        let pick = match lb.hash.as_deref().map(PickStrategy::from_name) {
+            None => PickStrategy::Uniform,
+            Some(Some(strategy)) => strategy,
+            Some(None) => {
                 c.error(
                     base.key("hash"),
-                    Some(quoted(other)),
-                    "hash must be \"uniform\"",
+                    lb.hash.as_deref().map(quoted),
+                    "hash must be \"uniform\" or \"maglev\"",
                 );
                 PickStrategy::Uniform
             }
