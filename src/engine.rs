@@ -701,7 +701,7 @@ impl<'a> Engine<'a> {
 }
 
 /// A round bucket width giving at most about 120 buckets over `seconds`.
-fn bucket_width(seconds: f64) -> Span {
+pub(crate) fn bucket_width(seconds: f64) -> Span {
     const STEPS_NS: [u64; 19] = [
         1_000_000,
         2_000_000,

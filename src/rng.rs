@@ -101,7 +101,8 @@ pub struct WordStream {
     next: usize,
 }
 
-const BLOCK: usize = 256;
+/// Words a [`WordStream`] generates at a time.
+pub const BLOCK: usize = 256;
 
 impl WordStream {
     /// A reader of `stream` positioned at flow `first`.
@@ -125,6 +126,20 @@ impl WordStream {
         let word = self.block[self.next];
         self.next += 1;
         word
+    }
+
+    /// Fills `out` with the next words (as many calls of [`WordStream::next_word`]).
+    pub fn fill(&mut self, out: &mut [u64]) {
+        let mut done = 0;
+        while done < out.len() {
+            if self.next == BLOCK {
+                self.refill();
+            }
+            let take = (out.len() - done).min(BLOCK - self.next);
+            out[done..done + take].copy_from_slice(&self.block[self.next..self.next + take]);
+            self.next += take;
+            done += take;
+        }
     }
 
     #[cold]

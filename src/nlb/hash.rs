@@ -42,14 +42,37 @@ fn mum(a: u64, b: u64) -> u64 {
 /// The 64-bit NLB-like hash of a flow.
 #[inline]
 pub fn flow_hash(key: &FlowKey) -> u64 {
-    let addresses = (u64::from(key.src_ip) << 32) | u64::from(key.dst_ip);
-    let rest =
-        (u64::from(key.src_port) << 48) | (u64::from(key.dst_port) << 32) | u64::from(key.isn);
-    let first = mum(addresses ^ P0, rest ^ P1);
-    mum(
-        first ^ P2,
-        (addresses.rotate_left(29) ^ rest ^ u64::from(key.protocol)) ^ P3,
-    )
+    FlowHasher::new(key.protocol, key.src_ip, key.dst_ip, key.dst_port).hash(key.src_port, key.isn)
+}
+
+/// [`flow_hash`] with the fields one path shares (protocol, addresses, destination port) folded
+/// in once: what a node does per flow is then two multiplies over the source port and sequence
+/// number. `FlowHasher::new(p, s, d, dp).hash(sp, isn) == flow_hash(&FlowKey { .. })`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct FlowHasher {
+    first: u64,
+    second: u64,
+    dst_port: u64,
+}
+
+impl FlowHasher {
+    /// The hasher of flows with these shared fields.
+    #[inline]
+    pub fn new(protocol: u8, src_ip: u32, dst_ip: u32, dst_port: u16) -> FlowHasher {
+        let addresses = (u64::from(src_ip) << 32) | u64::from(dst_ip);
+        FlowHasher {
+            first: addresses ^ P0,
+            second: addresses.rotate_left(29) ^ u64::from(protocol) ^ P3,
+            dst_port: u64::from(dst_port) << 32,
+        }
+    }
+
+    /// The hash of the flow with this source port and initial sequence number.
+    #[inline(always)]
+    pub fn hash(&self, src_port: u16, isn: u32) -> u64 {
+        let rest = (u64::from(src_port) << 48) | self.dst_port | u64::from(isn);
+        mum(mum(self.first, rest ^ P1) ^ P2, self.second ^ rest)
+    }
 }
 
 /// Uniform pick of one of `n` eligible targets (`n >= 1`) from a flow hash.

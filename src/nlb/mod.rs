@@ -96,11 +96,16 @@ pub fn target_identity(topology: &Topology, target: TargetId) -> u64 {
 /// The target group a new connection is forwarded to, from uniform `bits`, following the
 /// weights of `forward` (which has at least one positive weight).
 pub fn pick_weighted(forward: &[(TargetGroupId, u16)], bits: u64) -> TargetGroupId {
+    forward[pick_weighted_index(forward, bits)].0
+}
+
+/// The position in `forward` of [`pick_weighted`]'s choice.
+pub fn pick_weighted_index(forward: &[(TargetGroupId, u16)], bits: u64) -> usize {
     let total: u64 = forward.iter().map(|(_, w)| u64::from(*w)).sum();
     let mut point = crate::rng::below(bits, total);
-    for (tg, weight) in forward {
+    for (position, (_, weight)) in forward.iter().enumerate() {
         if point < u64::from(*weight) {
-            return *tg;
+            return position;
         }
         point -= u64::from(*weight);
     }

@@ -1,0 +1,651 @@
+//! The bulk engine: the event loop's results at the speed of a counting loop, on every core.
+//!
+//! Between state changes flows do not interact: a flow's fate depends only on its own draws,
+//! its client's DNS cache and the resolver's rotation. So a run is split in three:
+//! - [`plan`]: every path a flow can take, worked out once from the same hop rules the event
+//!   loop applies ([`crate::hops`], [`crate::dns`], [`crate::nlb`]): a [`plan::Route`] per
+//!   (client, answer rotation), a [`plan::Leaf`] per outcome, with its events and timing.
+//! - Windows of [`WINDOW`] flows. The *arrival pass* of a window reads its words of the
+//!   `arrivals` stream: inter-arrival gaps summed into arrival times, and clients. The
+//!   *sequential pass* ([`script`]) carries the DNS caches and the rotation from window to
+//!   window, in flow order, and writes the few flows where something changes as cues. The
+//!   *routing pass* reads the window's words of the `flows` stream and counts, per leaf, the
+//!   flows that end there: one hash, one pick and one increment per flow.
+//! - Worker threads take windows in turn; the arrival and routing passes run in parallel, the
+//!   sequential pass runs for one window at a time, in window order. Counts are integer sums, so
+//!   the tally does not depend on which thread took which window.
+//!
+//! The tally is the event loop's, field for field ([`crate::engine::run`] on the same topology,
+//! seed and flow count): hits, sources, failures, bytes, completion times, DNS queries and cache
+//! hits, the time of the last event, the number of events and the time series. The tests below
+//! and `tests/cli.rs` compare the two engines on every scenario and on DNS edge cases.
+//!
+//! Not covered: tracing one flow (`sim explain` runs the event loop) and state changes during
+//! a run (none are modelled yet; they would cut the run into spans, each with its own plan).
+//! Memory: a few buffers per thread, whatever the flow count.
+
+pub mod plan;
+pub mod script;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
+
+use crate::engine::{Tally, Timeline, bucket_width};
+use crate::flow::{self, FailReason};
+use crate::nlb;
+use crate::nlb::pick::{Picker, TargetPick};
+use crate::rng::{self, Stream, WordStream};
+use crate::time::SimTime;
+use crate::topology::Topology;
+
+use plan::{Plan, Route};
+use script::{Arrivals, Chains, Cue, Script};
+
+/// Flows per window: the unit of work a thread takes, and of the sequential pass.
+pub const WINDOW: usize = 1 << 16;
+
+/// What to simulate.
+#[derive(Copy, Clone, Debug)]
+pub struct BulkOptions {
+    /// Flows to simulate.
+    pub flows: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+}
+
+/// Called now and then, from the calling thread, with the flows done so far.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// Simulates `options.flows` flows of `t`'s workload; the same [`Tally`] as
+/// [`crate::engine::run`].
+pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) -> Tally {
+    let plan = Plan::new(t);
+    let clients = t.workload.clients.len();
+    let expected_duration = options.flows as f64 / t.workload.arrival_rate;
+    let bucket = bucket_width(expected_duration);
+    let windows = options.flows.div_ceil(WINDOW as u64);
+    let threads = options.threads.clamp(1, windows.max(1) as usize);
+    let shared = Shared {
+        plan: &plan,
+        options,
+        multi_client: clients > 1,
+        next_window: AtomicU64::new(0),
+        windows,
+        done: AtomicU64::new(0),
+        finished: AtomicU64::new(0),
+        sequencer: Mutex::new(Sequencer {
+            next: 0,
+            chains: Chains::new(clients, bucket),
+        }),
+        turn: Condvar::new(),
+        bucket: bucket.0.max(1),
+    };
+    let counts = std::thread::scope(|scope| {
+        let caller = std::thread::current();
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let shared = &shared;
+                let caller = caller.clone();
+                scope.spawn(move || {
+                    let counts = shared.work();
+                    shared.finished.fetch_add(1, Ordering::AcqRel);
+                    caller.unpark();
+                    counts
+                })
+            })
+            .collect();
+        if let Some(report) = progress {
+            while shared.finished.load(Ordering::Acquire) < threads as u64 {
+                std::thread::park_timeout(std::time::Duration::from_millis(100));
+                report(shared.done.load(Ordering::Acquire));
+            }
+        }
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a worker thread panicked"))
+            .reduce(Counts::merge)
+            .expect("at least one worker")
+    });
+    counts.into_tally(t, &plan, options.flows, bucket)
+}
+
+struct Sequencer {
+    /// The window whose sequential pass runs next.
+    next: u64,
+    chains: Chains,
+}
+
+struct Shared<'a> {
+    plan: &'a Plan,
+    options: &'a BulkOptions,
+    multi_client: bool,
+    next_window: AtomicU64,
+    windows: u64,
+    done: AtomicU64,
+    finished: AtomicU64,
+    sequencer: Mutex<Sequencer>,
+    turn: Condvar,
+    bucket: u64,
+}
+
+/// One thread's buffers for a window.
+struct Buffers {
+    times: Vec<u64>,
+    clients: Vec<u32>,
+    per_client: Vec<u64>,
+}
+
+impl Shared<'_> {
+    /// A worker: takes windows until none is left; returns its counts.
+    fn work(&self) -> Counts {
+        let mut counts = Counts::new(self.plan.leaves.len());
+        let mut buffers = Buffers {
+            times: Vec::with_capacity(WINDOW),
+            clients: Vec::new(),
+            per_client: vec![0; self.plan.first_route.len()],
+        };
+        loop {
+            let window = self.next_window.fetch_add(1, Ordering::AcqRel);
+            if window >= self.windows {
+                return counts;
+            }
+            let first = window * WINDOW as u64;
+            let len = (self.options.flows - first).min(WINDOW as u64) as usize;
+            self.arrival_pass(first, len, &mut buffers);
+            let arrivals = Arrivals {
+                first,
+                times: &buffers.times,
+                clients: &buffers.clients,
+                per_client: &buffers.per_client,
+            };
+            let script = self.sequential_pass(window, &arrivals);
+            Router::new(self.plan, &script, &arrivals, self.bucket, &mut counts)
+                .route_window(self.options.seed);
+            self.done.fetch_add(len as u64, Ordering::AcqRel);
+        }
+    }
+
+    /// Arrival times (relative to the window's start) and clients of flows `first..first+len`.
+    fn arrival_pass(&self, first: u64, len: usize, buffers: &mut Buffers) {
+        let mut stream = WordStream::starting_at(self.options.seed, Stream::Arrivals, first);
+        let ns_per_mean = self.plan.ns_per_mean;
+        buffers.times.clear();
+        buffers.clients.clear();
+        let mut now = 0u64;
+        if self.multi_client {
+            let n = buffers.per_client.len() as u64;
+            buffers.per_client.fill(0);
+            for _ in 0..len {
+                let word = stream.next_word();
+                now += flow::arrival_gap(word, ns_per_mean).0;
+                buffers.times.push(now);
+                let client = rng::below(rng::client_bits(word), n) as u32;
+                buffers.clients.push(client);
+                buffers.per_client[client as usize] += 1;
+            }
+        } else {
+            buffers.per_client[0] = len as u64;
+            let mut block = [0u64; rng::BLOCK];
+            let mut left = len;
+            while left > 0 {
+                let take = left.min(rng::BLOCK);
+                stream.fill(&mut block[..take]);
+                for &word in &block[..take] {
+                    now += flow::arrival_gap(word, ns_per_mean).0;
+                    buffers.times.push(now);
+                }
+                left -= take;
+            }
+        }
+    }
+
+    /// Waits for window `window`'s turn, advances the DNS chains over it, returns its script.
+    fn sequential_pass(&self, window: u64, arrivals: &Arrivals<'_>) -> Script {
+        let mut sequencer = self
+            .sequencer
+            .lock()
+            .expect("no worker panics holding the lock");
+        while sequencer.next != window {
+            sequencer = self
+                .turn
+                .wait(sequencer)
+                .expect("no worker panics holding the lock");
+        }
+        let script = sequencer.chains.advance(self.plan, arrivals);
+        sequencer.next += 1;
+        drop(sequencer);
+        self.turn.notify_all();
+        script
+    }
+}
+
+/// What one thread counted.
+struct Counts {
+    /// Flows per leaf that hit the DNS cache (`[0]`) or queried (`[1]`).
+    leaves: Vec<[u64; 2]>,
+    /// Time of the latest event.
+    end: u64,
+    /// Answered flows per time bucket, per leaf (absent buckets have none).
+    timeline: BTreeMap<u64, Vec<u64>>,
+}
+
+impl Counts {
+    fn new(leaves: usize) -> Counts {
+        Counts {
+            leaves: vec![[0; 2]; leaves],
+            end: 0,
+            timeline: BTreeMap::new(),
+        }
+    }
+
+    fn merge(mut self, other: Counts) -> Counts {
+        for (mine, theirs) in self.leaves.iter_mut().zip(&other.leaves) {
+            mine[0] += theirs[0];
+            mine[1] += theirs[1];
+        }
+        self.end = self.end.max(other.end);
+        for (bucket, hits) in other.timeline {
+            let row = self
+                .timeline
+                .entry(bucket)
+                .or_insert_with(|| vec![0; hits.len()]);
+            for (mine, theirs) in row.iter_mut().zip(&hits) {
+                *mine += theirs;
+            }
+        }
+        self
+    }
+
+    /// The event loop's tally, from the counts per leaf.
+    fn into_tally(self, t: &Topology, plan: &Plan, flows: u64, bucket: crate::time::Span) -> Tally {
+        let nodes = t.nodes.len();
+        let mut tally = Tally {
+            flows,
+            target_hits: vec![0; t.targets.len()],
+            sources: vec![0; t.targets.len() * nodes],
+            failures: [0; FailReason::ALL.len()],
+            cross_az_flows: 0,
+            cross_az_bytes: 0,
+            client_cross_az_flows: 0,
+            bytes: 0,
+            completion: BTreeMap::new(),
+            dns_queries: 0,
+            dns_cache_hits: 0,
+            end: SimTime(self.end),
+            events: 0,
+            timeline: Timeline {
+                bucket,
+                hits: Vec::new(),
+            },
+            trace: Vec::new(),
+        };
+        for (leaf, &[hits, misses]) in plan.leaves.iter().zip(&self.leaves) {
+            let all = hits + misses;
+            if all == 0 {
+                continue;
+            }
+            tally.dns_cache_hits += hits;
+            tally.dns_queries += misses;
+            tally.events += hits * leaf.events[0] + misses * leaf.events[1];
+            if leaf.client_cross_az {
+                tally.client_cross_az_flows += all;
+            }
+            match leaf.outcome {
+                Err(reason) => tally.failures[reason.index()] += all,
+                Ok(()) => {
+                    let target = leaf.target.expect("an answered flow has a target").index();
+                    let node = leaf.node.expect("an answered flow has a node").index();
+                    tally.target_hits[target] += all;
+                    tally.sources[target * nodes + node] += all;
+                    tally.bytes += all * leaf.bytes;
+                    if leaf.cross_az {
+                        tally.cross_az_flows += all;
+                        tally.cross_az_bytes += all * leaf.bytes;
+                    }
+                    for (count, took) in [(hits, leaf.last_event[0]), (misses, leaf.last_event[1])]
+                    {
+                        if count > 0 {
+                            *tally.completion.entry(took).or_insert(0) += count;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((&last, _)) = self.timeline.last_key_value() {
+            tally.timeline.hits = vec![vec![0; t.targets.len()]; last as usize + 1];
+            for (bucket, per_leaf) in &self.timeline {
+                for (leaf, &count) in plan.leaves.iter().zip(per_leaf) {
+                    if let Some(target) = leaf.target.filter(|_| leaf.outcome.is_ok()) {
+                        tally.timeline.hits[*bucket as usize][target.index()] += count;
+                    }
+                }
+            }
+        }
+        tally
+    }
+}
+
+/// The routing pass of one window.
+struct Router<'a> {
+    plan: &'a Plan,
+    script: &'a Script,
+    arrivals: &'a Arrivals<'a>,
+    counts: &'a mut Counts,
+    /// Per client: the rotation its cache hits use.
+    hit_rotation: Vec<u64>,
+    /// Per client that does not cache: queries sent so far.
+    queries: Vec<u64>,
+    /// Current time bucket, and the answered flows per leaf counted in it so far.
+    bucket: u64,
+    in_bucket: Vec<u64>,
+    bucket_width: u64,
+}
+
+impl<'a> Router<'a> {
+    fn new(
+        plan: &'a Plan,
+        script: &'a Script,
+        arrivals: &'a Arrivals<'a>,
+        bucket_width: u64,
+        counts: &'a mut Counts,
+    ) -> Router<'a> {
+        Router {
+            plan,
+            script,
+            arrivals,
+            hit_rotation: script.hit_rotation.clone(),
+            queries: script.queries_before.clone(),
+            bucket: script.first_bucket,
+            in_bucket: vec![0; plan.leaves.len()],
+            counts,
+            bucket_width,
+        }
+    }
+
+    fn route_window(mut self, seed: u64) {
+        let len = self.arrivals.times.len();
+        let first = self.arrivals.first;
+        let mut words = BlockReader::new(seed, first);
+        let mut position = 0usize;
+        let mut cues = self.script.cues.iter().peekable();
+        while position < len {
+            let next_cue = cues
+                .peek()
+                .map_or(len, |(flow, _)| (*flow - first) as usize);
+            if position < next_cue {
+                self.plain(position, next_cue, &mut words);
+                position = next_cue;
+                continue;
+            }
+            // Flow `position` carries cues: apply them, then route it.
+            let mut miss = None;
+            while let Some((_, cue)) = cues.next_if(|(flow, _)| *flow == first + position as u64) {
+                match *cue {
+                    Cue::CacheRotation { client, rotation } => {
+                        self.hit_rotation[client as usize] = rotation;
+                    }
+                    Cue::Miss { rotation, .. } => miss = Some(rotation),
+                    Cue::Bucket(bucket) => {
+                        debug_assert_eq!(
+                            bucket,
+                            (self.script.base + self.arrivals.times[position]) / self.bucket_width
+                        );
+                        self.flush_bucket();
+                        self.bucket = bucket;
+                    }
+                }
+            }
+            match miss {
+                Some(rotation) => {
+                    let client = self.arrivals.client(position);
+                    let word = words.word(position);
+                    self.one(position, client, rotation, 1, word);
+                }
+                None => self.plain(position, position + 1, &mut words),
+            }
+            position += 1;
+        }
+        self.flush_bucket();
+    }
+
+    /// Flows `from..to`, none of which carries a cue: cache hits for caching clients, queries
+    /// for the others.
+    fn plain(&mut self, from: usize, to: usize, words: &mut BlockReader) {
+        let plan = self.plan;
+        if !self.arrivals.clients.is_empty() {
+            for position in from..to {
+                let client = self.arrivals.client(position);
+                let word = words.word(position);
+                self.client_flow(position, client, word);
+            }
+            return;
+        }
+        if !plan.cached[0] {
+            for position in from..to {
+                let word = words.word(position);
+                self.client_flow(position, 0, word);
+            }
+            return;
+        }
+        // One caching client: every flow hits the cache and takes the same route.
+        let route =
+            &plan.routes[plan.first_route[0] + (self.hit_rotation[0] % plan.rotations[0]) as usize];
+        self.segment(route, from, to, words);
+    }
+
+    /// One flow of `client` with no cue.
+    fn client_flow(&mut self, position: usize, client: u32, word: u64) {
+        let c = client as usize;
+        if self.plan.cached[c] {
+            self.one(position, client, self.hit_rotation[c], 0, word);
+        } else {
+            let rotation = self.queries[c];
+            self.queries[c] += 1;
+            self.one(position, client, rotation, 1, word);
+        }
+    }
+
+    /// One flow, routed on its own; `dns` is 0 for a cache hit, 1 for a query.
+    fn one(&mut self, position: usize, client: u32, rotation: u64, dns: usize, word: u64) {
+        let plan = self.plan;
+        let c = client as usize;
+        let route = &plan.routes[plan.first_route[c] + (rotation % plan.rotations[c]) as usize];
+        let leaf = leaf_of(route, word) as usize;
+        self.counts.leaves[leaf][dns] += 1;
+        if plan.leaves[leaf].outcome.is_ok() {
+            self.in_bucket[leaf] += 1;
+        }
+        let end =
+            self.script.base + self.arrivals.times[position] + plan.leaves[leaf].last_event[dns];
+        self.counts.end = self.counts.end.max(end);
+    }
+
+    /// Flows `from..to`, all cache hits on `route`: the hot loop.
+    fn segment(&mut self, route: &Route, from: usize, to: usize, words: &mut BlockReader) {
+        let (first_leaf, picks) = match route {
+            Route::Ends(leaf) => {
+                words.skip_to(to);
+                self.add_hits(*leaf, to - from, to - 1);
+                return;
+            }
+            Route::Node {
+                hasher,
+                forward,
+                choices,
+            } => {
+                if forward.len() > 1 || choices[0].picker.is_none() {
+                    for position in from..to {
+                        let word = words.word(position);
+                        let leaf = leaf_of(route, word);
+                        self.add_hits(leaf, 1, position);
+                    }
+                    return;
+                }
+                let choice = &choices[0];
+                let picker = choice.picker.as_ref().expect("checked above");
+                let mut picks = PickCounts::new(picker.len());
+                match picker {
+                    Picker::Uniform(p) => words.each(from, to, |position, word| {
+                        let (port, isn) = port_isn(word);
+                        picks.add(p.pick(hasher.hash(port, isn)), position);
+                    }),
+                    Picker::Maglev(p) => words.each(from, to, |position, word| {
+                        let (port, isn) = port_isn(word);
+                        picks.add(p.pick(hasher.hash(port, isn)), position);
+                    }),
+                }
+                (choice.first, picks)
+            }
+        };
+        for (k, (&count, &last)) in picks.counts.iter().zip(&picks.last).enumerate() {
+            if count > 0 {
+                self.add_hits(first_leaf + k as u32, count as usize, last as usize);
+            }
+        }
+    }
+
+    /// `count` cache-hit flows end in `leaf`, the last of them at `last_position`.
+    fn add_hits(&mut self, leaf: u32, count: usize, last_position: usize) {
+        let leaf = leaf as usize;
+        let info = &self.plan.leaves[leaf];
+        self.counts.leaves[leaf][0] += count as u64;
+        if info.outcome.is_ok() {
+            self.in_bucket[leaf] += count as u64;
+        }
+        let end = self.script.base + self.arrivals.times[last_position] + info.last_event[0];
+        self.counts.end = self.counts.end.max(end);
+    }
+
+    /// Moves the answered flows counted in the current bucket to the timeline.
+    fn flush_bucket(&mut self) {
+        if self.in_bucket.iter().all(|&c| c == 0) {
+            return;
+        }
+        let row = self
+            .counts
+            .timeline
+            .entry(self.bucket)
+            .or_insert_with(|| vec![0; self.in_bucket.len()]);
+        for (total, count) in row.iter_mut().zip(self.in_bucket.iter_mut()) {
+            *total += *count;
+            *count = 0;
+        }
+    }
+}
+
+/// Flows per pick of one segment, and the position of the last flow of each.
+struct PickCounts {
+    counts: Vec<u64>,
+    last: Vec<u32>,
+}
+
+impl PickCounts {
+    fn new(n: usize) -> PickCounts {
+        PickCounts {
+            counts: vec![0; n],
+            last: vec![0; n],
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, pick: usize, position: usize) {
+        self.counts[pick] += 1;
+        self.last[pick] = position as u32;
+    }
+}
+
+/// Source port and initial sequence number from a flow word (as [`rng::FlowDraws`] reads them).
+#[inline(always)]
+fn port_isn(word: u64) -> (u16, u32) {
+    (flow::ephemeral_port((word >> 32) as u32), word as u32)
+}
+
+/// The leaf of the flow with this `flows` word on `route`.
+fn leaf_of(route: &Route, word: u64) -> u32 {
+    match route {
+        Route::Ends(leaf) => *leaf,
+        Route::Node {
+            hasher,
+            forward,
+            choices,
+        } => {
+            let choice = &choices[nlb::pick_weighted_index(forward, rng::forward_bits(word))];
+            match &choice.picker {
+                None => choice.first,
+                Some(picker) => {
+                    let (port, isn) = port_isn(word);
+                    choice.first + picker.pick(hasher.hash(port, isn)) as u32
+                }
+            }
+        }
+    }
+}
+
+/// The `flows` stream of a window, read forward in blocks.
+struct BlockReader {
+    stream: WordStream,
+    block: [u64; rng::BLOCK],
+    /// Window position of `block[0]`.
+    start: usize,
+    /// Valid words in `block`.
+    valid: usize,
+}
+
+impl BlockReader {
+    fn new(seed: u64, first: u64) -> BlockReader {
+        BlockReader {
+            stream: WordStream::starting_at(seed, Stream::Flows, first),
+            block: [0; rng::BLOCK],
+            start: 0,
+            valid: 0,
+        }
+    }
+
+    /// Makes `position` (not before the block) readable.
+    #[inline]
+    fn reach(&mut self, position: usize) {
+        while position >= self.start + self.valid {
+            self.start += self.valid;
+            self.stream.fill(&mut self.block);
+            self.valid = rng::BLOCK;
+        }
+    }
+
+    /// The word of flow `position` (positions are read in increasing order).
+    #[inline]
+    fn word(&mut self, position: usize) -> u64 {
+        self.reach(position);
+        self.block[position - self.start]
+    }
+
+    /// Moves past `to - 1` without using the words.
+    fn skip_to(&mut self, to: usize) {
+        if to > 0 {
+            self.reach(to - 1);
+        }
+    }
+
+    /// Calls `f(position, word)` for `from..to`, block by block.
+    #[inline(always)]
+    fn each(&mut self, from: usize, to: usize, mut f: impl FnMut(usize, u64)) {
+        let mut position = from;
+        while position < to {
+            self.reach(position);
+            let end = to.min(self.start + self.valid);
+            let offset = self.start;
+            for (i, &word) in self.block[position - offset..end - offset]
+                .iter()
+                .enumerate()
+            {
+                f(position + i, word);
+            }
+            position = end;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

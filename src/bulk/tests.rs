@@ -1,0 +1,155 @@
+//! The bulk engine against the event loop: identical tallies, field for field, on every
+//! scenario and on the DNS cases where the order of events matters (answers that tie with
+//! arrivals, caches that expire every few flows, clients that never cache, several clients).
+
+use super::{BulkOptions, WINDOW, run};
+use crate::engine::{self, RunOptions, Tally};
+use crate::scenario::{self, Scenario};
+use crate::topology::Topology;
+
+const CROSSZONE: &str = include_str!("../../scenarios/crosszone.toml");
+const ENDPOINT_PER_AZ: &str = include_str!("../../scenarios/endpoint-per-az.toml");
+const AZ_ID_MISMATCH: &str = include_str!("../../scenarios/az-id-mismatch.toml");
+
+fn load(text: &str) -> Scenario {
+    scenario::parse("test.toml", "test", text).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn event_loop(t: &Topology, flows: u64, seed: u64) -> Tally {
+    engine::run(
+        t,
+        &RunOptions {
+            flows,
+            seed,
+            trace_flow: None,
+        },
+    )
+}
+
+fn bulk(t: &Topology, flows: u64, seed: u64, threads: usize) -> Tally {
+    run(
+        t,
+        &BulkOptions {
+            flows,
+            seed,
+            threads,
+        },
+        None,
+    )
+}
+
+/// Both engines, on every variant of `text`, for these flow counts and seeds, on 1 to 3 threads.
+fn agree(what: &str, text: &str, flows: &[u64], seeds: &[u64]) {
+    let s = load(text);
+    for v in &s.variants {
+        for &n in flows {
+            for &seed in seeds {
+                let want = event_loop(&v.topology, n, seed);
+                for threads in [1, 2, 3] {
+                    let got = bulk(&v.topology, n, seed, threads);
+                    assert_eq!(
+                        got, want,
+                        "{what}, variant {}, {n} flows, seed {seed}, {threads} threads",
+                        v.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Flow counts that end inside the first window, on its edge and in a later one.
+const ACROSS_WINDOWS: [u64; 4] = [1, 777, WINDOW as u64, WINDOW as u64 * 2 + 3];
+
+#[test]
+fn every_scenario_gives_the_event_loops_tally() {
+    agree("crosszone", CROSSZONE, &ACROSS_WINDOWS, &[1, 2]);
+    agree(
+        "endpoint-per-az",
+        ENDPOINT_PER_AZ,
+        &[1, 5000, WINDOW as u64 + 9],
+        &[1, 3],
+    );
+    agree("az-id-mismatch", AZ_ID_MISMATCH, &[4000], &[1]);
+}
+
+/// endpoint-per-az with its `[workload]` and DNS record replaced: short TTLs, a resolver as fast
+/// as the arrivals (answers tie with arrivals at the same nanosecond), three addresses outside
+/// client-1's subnet (so the rotation decides), one of which is not an endpoint ENI.
+fn dns_edge_case(dns_cache: bool, clients: &str, rate: &str, ttl: u32, resolver: &str) -> String {
+    let record = "records = [{ name = \"provider-nlb\", type = \"A\", alias = { vpc_endpoint = \"provider-endpoint\" } }]";
+    assert!(ENDPOINT_PER_AZ.contains(record));
+    let addresses = format!(
+        "records = [{{ name = \"provider-nlb\", type = \"A\", ttl = {ttl}, records = [\"10.11.0.69\", \"10.11.0.133\", \"10.11.0.200\"] }}]"
+    );
+    let workload = "clients = [\"client-1\", \"client-2\", \"client-3\"]";
+    assert!(ENDPOINT_PER_AZ.contains(workload));
+    ENDPOINT_PER_AZ
+        .replacen(record, &addresses, 1)
+        .replacen(workload, &format!("clients = {clients}"), 1)
+        .replacen("arrival_rate = 100", &format!("arrival_rate = {rate}"), 1)
+        .replacen("dns_cache = true", &format!("dns_cache = {dns_cache}"), 1)
+        .replacen(
+            "[workload]",
+            &format!("[network]\nresolver_latency = \"{resolver}\"\n\n[workload]"),
+            1,
+        )
+}
+
+#[test]
+fn caches_that_expire_often_and_answers_that_tie_with_arrivals_agree() {
+    let one = "[\"client-1\"]";
+    let three = "[\"client-1\", \"client-2\", \"client-3\"]";
+    for clients in [one, three] {
+        for dns_cache in [true, false] {
+            // About a million flows a second, 1 s TTL: the caches expire every few thousand flows.
+            let text = dns_edge_case(dns_cache, clients, "1000000", 1, "200us");
+            agree("ttl 1s", &text, &[3000, WINDOW as u64 + 500], &[1, 4]);
+            // A 1 ns resolver at 1e9 flows a second: gaps of 0 and 1 ns, answers land on the
+            // same nanosecond as arrivals; TTL 0 expires each entry as it is set.
+            // Each seed's first flows race their answers: many seeds, few flows.
+            let seeds: Vec<u64> = (1..=24).collect();
+            for ttl in [0, 1] {
+                let text = dns_edge_case(dns_cache, clients, "1e9", ttl, "1ns");
+                agree("ties", &text, &[300], &seeds);
+            }
+        }
+    }
+}
+
+/// [`dns_edge_case`] with 40 more clients in each consumer subnet: every client's first lookups
+/// race their answers, at the same nanoseconds, 120 times over.
+#[test]
+fn many_clients_racing_their_first_answers_agree() {
+    let mut names = Vec::new();
+    let mut instances = String::new();
+    for subnet in 1..=3 {
+        for k in 0..40 {
+            let name = format!("c{subnet}-{k}");
+            instances.push_str(&format!(
+                "[instances.{name}]\nsubnet_id = \"consumer-{subnet}\"\n\n"
+            ));
+            names.push(format!("\"{name}\""));
+        }
+    }
+    let clients = format!("[{}]", names.join(", "));
+    for dns_cache in [true, false] {
+        let text = dns_edge_case(dns_cache, &clients, "1e9", 1, "1ns").replacen(
+            "[workload]",
+            &format!("{instances}[workload]"),
+            1,
+        );
+        agree("many clients", &text, &[20_000], &[1, 2]);
+    }
+}
+
+#[test]
+fn thread_count_does_not_change_the_tally() {
+    let s = load(CROSSZONE);
+    let t = &s.variants[1].topology;
+    let flows = WINDOW as u64 * 5 + 17;
+    let one = bulk(t, flows, 9, 1);
+    for threads in [2, 4, 8] {
+        assert_eq!(bulk(t, flows, 9, threads), one, "{threads} threads");
+    }
+}
