@@ -1,7 +1,7 @@
 //! The command line: the only module that knows clap. Parses, validates flags once, calls the
 //! library, and returns what to print.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -43,6 +43,16 @@ pub enum Command {
         /// Run only the named variant (repeat for several; default: all).
         #[arg(long, value_name = "NAME")]
         variant: Vec<String>,
+        /// Worker threads (default: every core). The report is the same for any count.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// The engine: `bulk` counts flows path by path on every core; `events` runs the
+        /// discrete-event loop one event at a time (the reference; same report, slower).
+        #[arg(long, value_enum, default_value = "bulk")]
+        engine: EngineKind,
+        /// No progress bar and no throughput line on stderr.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Explain one flow hop by hop: DNS answer, chosen address, security groups, the NLB node,
     /// the eligible targets and the flow hash, and the answer.
@@ -66,6 +76,18 @@ pub enum Command {
     },
 }
 
+/// The engines `sim run` can use.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineKind {
+    /// Path-by-path counting on worker threads.
+    Bulk,
+    /// The discrete-event loop.
+    Events,
+}
+
+/// Most worker threads `--threads` accepts.
+const MAX_THREADS: usize = 1024;
+
 /// Runs the parsed command line, writing results to `out` and notes (throughput, warnings) to
 /// `err`.
 pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
@@ -76,16 +98,45 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             flows,
             seed,
             variant,
+            threads,
+            engine,
+            quiet,
         } => {
             if flows == Some(0) {
                 return Err(Error::Usage("--flows must be at least 1".into()));
             }
+            let threads = match threads {
+                None => report::Engine::default().threads,
+                Some(n) if (1..=MAX_THREADS).contains(&n) => n,
+                Some(n) => {
+                    return Err(Error::Usage(format!(
+                        "--threads {n}: give 1 to {MAX_THREADS} worker threads"
+                    )));
+                }
+            };
             let mut loaded = scenario::load(&scenario)?;
             select_variants(&mut loaded, &variant)?;
+            let first = &loaded.variants[0].topology;
+            let total = flows.unwrap_or(first.run.flows) * loaded.variants.len() as u64;
             let started = Instant::now();
-            let report = report::run_scenario(&loaded, flows, seed);
+            let bar = ProgressBar::new(total, started, !quiet && std::io::stderr().is_terminal());
+            let progress = |done: u64| bar.show(done);
+            let report = report::run_scenario(
+                &loaded,
+                flows,
+                seed,
+                report::Engine {
+                    event_loop: engine == EngineKind::Events,
+                    threads,
+                    progress: Some(&progress),
+                },
+            );
             let wall = started.elapsed().as_secs_f64();
+            bar.clear();
             write_to(out, &render::render(&report, format))?;
+            if quiet {
+                return Ok(());
+            }
             let total = report.flows * report.variants.len() as u64;
             let rate = if wall > 0.0 {
                 total as f64 / wall
@@ -93,11 +144,19 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
                 f64::INFINITY
             };
             let line = format!(
-                "throughput: {total} flows ({} variant{} x {}) in {wall:.3} s wall = {} flows/s\n",
+                "throughput: {total} flows ({} variant{} x {}) in {wall:.3} s wall = {} flows/s ({}, {})\n",
                 report.variants.len(),
                 if report.variants.len() == 1 { "" } else { "s" },
                 report.flows,
-                human_rate(rate)
+                human_rate(rate),
+                match engine {
+                    EngineKind::Bulk => "bulk engine",
+                    EngineKind::Events => "event loop",
+                },
+                match (engine, threads) {
+                    (EngineKind::Events, _) | (_, 1) => "1 thread".to_string(),
+                    (_, n) => format!("{n} threads"),
+                }
             );
             write_to(err, &line)
         }
@@ -169,5 +228,61 @@ fn human_rate(rate: f64) -> String {
         format!("{:.1} k", rate / 1e3)
     } else {
         format!("{rate:.0}")
+    }
+}
+
+/// A progress bar on stderr for runs longer than a second, drawn only on a terminal.
+struct ProgressBar {
+    total: u64,
+    started: Instant,
+    enabled: bool,
+    drawn: std::sync::atomic::AtomicBool,
+}
+
+impl ProgressBar {
+    const WIDTH: u64 = 30;
+
+    fn new(total: u64, started: Instant, enabled: bool) -> ProgressBar {
+        ProgressBar {
+            total,
+            started,
+            enabled,
+            drawn: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Redraws the bar for `done` flows (once the run has taken a second).
+    fn show(&self, done: u64) {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        if !self.enabled || elapsed < 1.0 || self.total == 0 {
+            return;
+        }
+        self.drawn.store(true, std::sync::atomic::Ordering::Relaxed);
+        let filled = (done.min(self.total) * Self::WIDTH / self.total) as usize;
+        let rate = done as f64 / elapsed;
+        let left = if rate > 0.0 {
+            format!(
+                "{:.0} s left",
+                (self.total - done.min(self.total)) as f64 / rate
+            )
+        } else {
+            "-".into()
+        };
+        eprint!(
+            "\r[{}{}] {:>3}% {} / {} flows, {} flows/s, {left}\x1b[K",
+            "#".repeat(filled),
+            "-".repeat(Self::WIDTH as usize - filled),
+            done.min(self.total) * 100 / self.total,
+            done,
+            self.total,
+            human_rate(rate)
+        );
+    }
+
+    /// Erases the bar, if it was drawn.
+    fn clear(&self) {
+        if self.drawn.load(std::sync::atomic::Ordering::Relaxed) {
+            eprint!("\r\x1b[K");
+        }
     }
 }

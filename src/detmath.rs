@@ -9,7 +9,7 @@
 use std::f64::consts::LN_2;
 
 /// Natural logarithm of `x` (`x > 0`); `-inf` for 0, NaN for negatives.
-pub fn ln(x: f64) -> f64 {
+pub const fn ln(x: f64) -> f64 {
     if x.is_nan() || x < 0.0 {
         return f64::NAN;
     }
@@ -24,7 +24,7 @@ pub fn ln(x: f64) -> f64 {
     let mut exponent = ((bits >> 52) & 0x7ff) as i64;
     if exponent == 0 {
         // Subnormal: scale into the normal range first.
-        bits = (x * 2f64.powi(64)).to_bits();
+        bits = (x * 18_446_744_073_709_551_616.0).to_bits();
         exponent = ((bits >> 52) & 0x7ff) as i64 - 64;
     }
     let mut e = exponent - 1023;
@@ -57,29 +57,49 @@ pub fn ln(x: f64) -> f64 {
 /// the result is the same on every machine. Relative error about 1e-15.
 #[inline]
 pub fn neg_ln_unit(bits: u64) -> f64 {
-    let u = crate::rng::unit_open(bits);
-    let raw = u.to_bits();
-    let exponent = ((raw >> 52) & 0x7ff) as i64 - 1023;
-    let cell = ((raw >> 45) & 0x7f) as usize;
-    let m = f64::from_bits((raw & ((1u64 << 52) - 1)) | (1023u64 << 52));
-    let table = ln_cells();
-    let (centre, inverse, ln_centre) = table[cell];
+    // u = (2k + 1) / 2^53 with k = bits >> 12, exactly: an odd integer v of at most 53 bits.
+    // With its leading one at bit p, u = m * 2^(p - 53) where m = v / 2^p is in [1, 2); m's
+    // mantissa is v shifted so that the leading one sits at bit 52. Integer operations only,
+    // and the same u, m and exponent as reading them off the double `unit_open(bits)`.
+    let v = ((bits >> 12) << 1) | 1;
+    let leading = v.leading_zeros();
+    let normalised = v << (leading - 11);
+    let cell = ((normalised >> 45) & 0x7f) as usize;
+    let m = f64::from_bits((normalised & ((1u64 << 52) - 1)) | (1023u64 << 52));
+    let (centre, inverse, ln_centre) = LN_CELLS[cell];
     let r = (m - centre) * inverse;
     let series =
         r * (1.0 + r * (-0.5 + r * (1.0 / 3.0 + r * (-0.25 + r * (0.2 + r * (-1.0 / 6.0))))));
-    -(exponent as f64 * LN_2 + ln_centre + series)
+    -(EXPONENT_LN2[leading as usize & 63] + ln_centre + series)
+}
+
+/// `(63 - k - 53) * ln 2` for `k` leading zeros: the `exponent as f64 * LN_2` of
+/// [`neg_ln_unit`], one correctly rounded product each, computed by the compiler.
+static EXPONENT_LN2: [f64; 64] = exponent_ln2();
+
+const fn exponent_ln2() -> [f64; 64] {
+    let mut table = [0.0; 64];
+    let mut k = 0;
+    while k < 64 {
+        table[k] = (63 - k as i64 - 53) as f64 * LN_2;
+        k += 1;
+    }
+    table
 }
 
 /// Per cell of [1, 2) split in 128: (centre, 1 / centre, ln centre), from [`ln`] and IEEE
-/// division, built once.
-fn ln_cells() -> &'static [(f64, f64, f64); 128] {
-    static CELLS: std::sync::OnceLock<[(f64, f64, f64); 128]> = std::sync::OnceLock::new();
-    CELLS.get_or_init(|| {
-        std::array::from_fn(|j| {
-            let centre = 1.0 + (j as f64 + 0.5) / 128.0;
-            (centre, 1.0 / centre, ln(centre))
-        })
-    })
+/// division, computed by the compiler (whose IEEE arithmetic is the same as the machine's).
+static LN_CELLS: [(f64, f64, f64); 128] = ln_cells();
+
+const fn ln_cells() -> [(f64, f64, f64); 128] {
+    let mut cells = [(0.0, 0.0, 0.0); 128];
+    let mut j = 0;
+    while j < 128 {
+        let centre = 1.0 + (j as f64 + 0.5) / 128.0;
+        cells[j] = (centre, 1.0 / centre, ln(centre));
+        j += 1;
+    }
+    cells
 }
 
 /// `e` raised to `x`; 0 below -745, infinity above 709.8.

@@ -114,10 +114,26 @@ impl fmt::Display for FailReason {
 }
 
 /// The gap before a flow's arrival: exponential with mean `ns_per_mean` nanoseconds (Poisson
-/// arrivals), from the flow's arrival word, rounded to whole nanoseconds. Both engines use it.
+/// arrivals), from the flow's arrival word, rounded to the nearest whole nanosecond (ties to
+/// even). Both engines use it.
 #[inline]
 pub fn arrival_gap(arrival_bits: u64, ns_per_mean: f64) -> crate::time::Span {
-    crate::time::Span((crate::detmath::neg_ln_unit(arrival_bits) * ns_per_mean).round() as u64)
+    crate::time::Span(round_to_u64(
+        crate::detmath::neg_ln_unit(arrival_bits) * ns_per_mean,
+    ))
+}
+
+/// `x >= 0` rounded to the nearest integer, ties to even. Below 2^52 by the IEEE addition of
+/// 2^52 (whose sum has no fraction bits left, so the addition itself rounds): two instructions,
+/// the same on every machine, no call to libm. Larger values are integers already.
+#[inline(always)]
+fn round_to_u64(x: f64) -> u64 {
+    const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+    if x < TWO_POW_52 {
+        (x + TWO_POW_52).to_bits() - TWO_POW_52.to_bits()
+    } else {
+        x as u64
+    }
 }
 
 /// Nanoseconds per mean gap for `rate` flows per second.
@@ -133,6 +149,22 @@ mod tests {
     fn ports_cover_the_linux_range() {
         assert_eq!(ephemeral_port(0), 32768);
         assert_eq!(ephemeral_port(u32::MAX), 60999);
+    }
+
+    #[test]
+    fn gaps_round_to_the_nearest_nanosecond() {
+        for (x, want) in [
+            (0.0, 0),
+            (0.49, 0),
+            (0.5, 0),
+            (1.5, 2),
+            (2.5, 2),
+            (2.51, 3),
+            (1e7 + 0.7, 10_000_001),
+            (4.6e15, 4_600_000_000_000_000),
+        ] {
+            assert_eq!(round_to_u64(x), want, "{x}");
+        }
     }
 
     #[test]

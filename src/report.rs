@@ -540,21 +540,65 @@ pub fn variant_report(
     }
 }
 
-/// Runs every variant of `scenario` with `flows` flows and `seed`, and builds the report.
-pub fn run_scenario(scenario: &Scenario, flows: Option<u64>, seed: Option<u64>) -> Report {
+/// Which engine runs the flows, and how.
+#[derive(Copy, Clone)]
+pub struct Engine<'a> {
+    /// `true`: the discrete-event loop ([`crate::engine`]), one event at a time, on one thread;
+    /// `false`: the bulk engine ([`crate::bulk`]), the same tally on `threads` threads.
+    pub event_loop: bool,
+    /// Worker threads of the bulk engine.
+    pub threads: usize,
+    /// Told the flows done so far, over all variants, now and then (bulk engine only).
+    pub progress: Option<crate::bulk::Progress<'a>>,
+}
+
+impl Default for Engine<'_> {
+    /// The bulk engine on every core, without progress reports.
+    fn default() -> Self {
+        Engine {
+            event_loop: false,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            progress: None,
+        }
+    }
+}
+
+/// Runs every variant of `scenario` with `flows` flows and `seed` on `engine`, and builds the
+/// report. The report does not depend on the engine or the thread count.
+pub fn run_scenario(
+    scenario: &Scenario,
+    flows: Option<u64>,
+    seed: Option<u64>,
+    engine: Engine<'_>,
+) -> Report {
     let first = &scenario.variants[0].topology;
     let flows = flows.unwrap_or(first.run.flows);
     let seed = seed.unwrap_or(first.run.seed);
     let variants = scenario
         .variants
         .iter()
-        .map(|v| {
-            let options = crate::engine::RunOptions {
-                flows,
-                seed,
-                trace_flow: None,
+        .enumerate()
+        .map(|(i, v)| {
+            let tally = if engine.event_loop {
+                let options = crate::engine::RunOptions {
+                    flows,
+                    seed,
+                    trace_flow: None,
+                };
+                crate::engine::run(&v.topology, &options)
+            } else {
+                let options = crate::bulk::BulkOptions {
+                    flows,
+                    seed,
+                    threads: engine.threads,
+                };
+                let before = flows * i as u64;
+                let progress = engine
+                    .progress
+                    .map(|report| move |done: u64| report(before + done));
+                let progress = progress.as_ref().map(|p| p as crate::bulk::Progress<'_>);
+                crate::bulk::run(&v.topology, &options, progress)
             };
-            let tally = crate::engine::run(&v.topology, &options);
             let expected = crate::expected::expected(&v.topology);
             variant_report(
                 &v.name,

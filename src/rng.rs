@@ -97,12 +97,44 @@ impl Stream {
 /// word), flow after flow.
 pub struct WordStream {
     rng: ChaCha8Rng,
-    block: Box<[u64; BLOCK]>,
+    block: WordBlock,
     next: usize,
 }
 
 /// Words a [`WordStream`] generates at a time.
 pub const BLOCK: usize = 256;
+
+/// [`BLOCK`] words of a stream as ChaCha8 writes them (little-endian bytes): reading a word is
+/// one load on a little-endian machine, and the same word on any machine.
+#[derive(Clone)]
+pub struct WordBlock {
+    bytes: [u8; BLOCK * 8],
+}
+
+impl Default for WordBlock {
+    fn default() -> WordBlock {
+        WordBlock {
+            bytes: [0; BLOCK * 8],
+        }
+    }
+}
+
+impl WordBlock {
+    /// Word `i` (`i < BLOCK`).
+    #[inline(always)]
+    pub fn word(&self, i: usize) -> u64 {
+        let bytes: [u8; 8] = self.bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes");
+        u64::from_le_bytes(bytes)
+    }
+
+    /// Words `from..to` (`to <= BLOCK`), in order.
+    #[inline(always)]
+    pub fn words(&self, from: usize, to: usize) -> impl Iterator<Item = u64> + '_ {
+        self.bytes[from * 8..to * 8]
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+    }
+}
 
 impl WordStream {
     /// A reader of `stream` positioned at flow `first`.
@@ -112,7 +144,7 @@ impl WordStream {
         rng.set_word_pos(u128::from(first) * 2);
         WordStream {
             rng,
-            block: Box::new([0; BLOCK]),
+            block: WordBlock::default(),
             next: BLOCK,
         }
     }
@@ -121,35 +153,20 @@ impl WordStream {
     #[inline]
     pub fn next_word(&mut self) -> u64 {
         if self.next == BLOCK {
-            self.refill();
+            self.rng.fill_bytes(&mut self.block.bytes);
+            self.next = 0;
         }
-        let word = self.block[self.next];
+        let word = self.block.word(self.next);
         self.next += 1;
         word
     }
 
-    /// Fills `out` with the next words (as many calls of [`WordStream::next_word`]).
-    pub fn fill(&mut self, out: &mut [u64]) {
-        let mut done = 0;
-        while done < out.len() {
-            if self.next == BLOCK {
-                self.refill();
-            }
-            let take = (out.len() - done).min(BLOCK - self.next);
-            out[done..done + take].copy_from_slice(&self.block[self.next..self.next + take]);
-            self.next += take;
-            done += take;
-        }
-    }
-
-    #[cold]
-    fn refill(&mut self) {
-        let mut bytes = [0u8; BLOCK * 8];
-        self.rng.fill_bytes(&mut bytes);
-        for (word, chunk) in self.block.iter_mut().zip(bytes.chunks_exact(8)) {
-            *word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        }
-        self.next = 0;
+    /// The next [`BLOCK`] words, into `block` (the reader must be at a block boundary: it has
+    /// handed out words only by blocks so far).
+    #[inline]
+    pub fn next_block(&mut self, block: &mut WordBlock) {
+        debug_assert_eq!(self.next, BLOCK, "next_block after next_word");
+        self.rng.fill_bytes(&mut block.bytes);
     }
 }
 

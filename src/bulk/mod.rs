@@ -35,7 +35,7 @@ use crate::engine::{Tally, Timeline, bucket_width};
 use crate::flow::{self, FailReason};
 use crate::nlb;
 use crate::nlb::pick::{Picker, TargetPick};
-use crate::rng::{self, Stream, WordStream};
+use crate::rng::{self, Stream, WordBlock, WordStream};
 use crate::time::SimTime;
 use crate::topology::Topology;
 
@@ -172,32 +172,29 @@ impl Shared<'_> {
     fn arrival_pass(&self, first: u64, len: usize, buffers: &mut Buffers) {
         let mut stream = WordStream::starting_at(self.options.seed, Stream::Arrivals, first);
         let ns_per_mean = self.plan.ns_per_mean;
-        buffers.times.clear();
-        buffers.clients.clear();
+        buffers.times.resize(len, 0);
         let mut now = 0u64;
         if self.multi_client {
             let n = buffers.per_client.len() as u64;
             buffers.per_client.fill(0);
-            for _ in 0..len {
+            buffers.clients.resize(len, 0);
+            for (time, client) in buffers.times.iter_mut().zip(buffers.clients.iter_mut()) {
                 let word = stream.next_word();
                 now += flow::arrival_gap(word, ns_per_mean).0;
-                buffers.times.push(now);
-                let client = rng::below(rng::client_bits(word), n) as u32;
-                buffers.clients.push(client);
-                buffers.per_client[client as usize] += 1;
+                *time = now;
+                *client = rng::below(rng::client_bits(word), n) as u32;
+                buffers.per_client[*client as usize] += 1;
             }
         } else {
             buffers.per_client[0] = len as u64;
-            let mut block = [0u64; rng::BLOCK];
-            let mut left = len;
-            while left > 0 {
-                let take = left.min(rng::BLOCK);
-                stream.fill(&mut block[..take]);
-                for &word in &block[..take] {
+            let mut block = WordBlock::default();
+            for times in buffers.times.chunks_mut(rng::BLOCK) {
+                stream.next_block(&mut block);
+                let n = times.len();
+                for (time, word) in times.iter_mut().zip(block.words(0, n)) {
                     now += flow::arrival_gap(word, ns_per_mean).0;
-                    buffers.times.push(now);
+                    *time = now;
                 }
-                left -= take;
             }
         }
     }
@@ -500,7 +497,7 @@ impl<'a> Router<'a> {
                 (choice.first, picks)
             }
         };
-        for (k, (&count, &last)) in picks.counts.iter().zip(&picks.last).enumerate() {
+        for (k, &(count, last)) in picks.slots.iter().enumerate() {
             if count > 0 {
                 self.add_hits(first_leaf + k as u32, count as usize, last as usize);
             }
@@ -538,22 +535,23 @@ impl<'a> Router<'a> {
 
 /// Flows per pick of one segment, and the position of the last flow of each.
 struct PickCounts {
-    counts: Vec<u64>,
-    last: Vec<u32>,
+    /// Per pick: (flows, position of the last one).
+    slots: Vec<(u64, u32)>,
 }
 
 impl PickCounts {
     fn new(n: usize) -> PickCounts {
         PickCounts {
-            counts: vec![0; n],
-            last: vec![0; n],
+            slots: vec![(0, 0); n],
         }
     }
 
     #[inline(always)]
     fn add(&mut self, pick: usize, position: usize) {
-        self.counts[pick] += 1;
-        self.last[pick] = position as u32;
+        if let Some(slot) = self.slots.get_mut(pick) {
+            slot.0 += 1;
+            slot.1 = position as u32;
+        }
     }
 }
 
@@ -587,8 +585,8 @@ fn leaf_of(route: &Route, word: u64) -> u32 {
 /// The `flows` stream of a window, read forward in blocks.
 struct BlockReader {
     stream: WordStream,
-    block: [u64; rng::BLOCK],
-    /// Window position of `block[0]`.
+    block: WordBlock,
+    /// Window position of the block's first word.
     start: usize,
     /// Valid words in `block`.
     valid: usize,
@@ -598,7 +596,7 @@ impl BlockReader {
     fn new(seed: u64, first: u64) -> BlockReader {
         BlockReader {
             stream: WordStream::starting_at(seed, Stream::Flows, first),
-            block: [0; rng::BLOCK],
+            block: WordBlock::default(),
             start: 0,
             valid: 0,
         }
@@ -609,7 +607,7 @@ impl BlockReader {
     fn reach(&mut self, position: usize) {
         while position >= self.start + self.valid {
             self.start += self.valid;
-            self.stream.fill(&mut self.block);
+            self.stream.next_block(&mut self.block);
             self.valid = rng::BLOCK;
         }
     }
@@ -618,7 +616,7 @@ impl BlockReader {
     #[inline]
     fn word(&mut self, position: usize) -> u64 {
         self.reach(position);
-        self.block[position - self.start]
+        self.block.word(position - self.start)
     }
 
     /// Moves past `to - 1` without using the words.
@@ -636,8 +634,9 @@ impl BlockReader {
             self.reach(position);
             let end = to.min(self.start + self.valid);
             let offset = self.start;
-            for (i, &word) in self.block[position - offset..end - offset]
-                .iter()
+            for (i, word) in self
+                .block
+                .words(position - offset, end - offset)
                 .enumerate()
             {
                 f(position + i, word);
