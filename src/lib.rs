@@ -39,6 +39,7 @@ pub mod hops;
 pub mod ids;
 pub mod net;
 pub mod nlb;
+pub mod plot;
 pub mod render;
 pub mod report;
 pub mod rng;
