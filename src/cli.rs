@@ -27,7 +27,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate every variant of a scenario and report the hit distribution per subnet, AZ and
-    /// target beside the expected one. Prints a throughput line on stderr.
+    /// target beside the expected one. Prints a throughput line on stderr, then draws the
+    /// distribution and the hits over time as PNG and SVG under plots/ (see --plot-dir).
     Run {
         /// The scenario file (TOML), e.g. scenarios/crosszone.toml.
         scenario: PathBuf,
@@ -43,6 +44,19 @@ pub enum Command {
         /// Run only the named variant (repeat for several; default: all).
         #[arg(long, value_name = "NAME")]
         variant: Vec<String>,
+        /// Directory for the plots (created if missing): SCENARIO-NAME.png and .svg (hits per
+        /// subnet) and SCENARIO-NAME-timeseries.png and .svg (hits per target over time). No
+        /// other file in it is touched.
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = "plots",
+            conflicts_with = "no_plot"
+        )]
+        plot_dir: PathBuf,
+        /// Do not draw plots.
+        #[arg(long)]
+        no_plot: bool,
     },
     /// Explain one flow hop by hop: DNS answer, chosen address, security groups, the NLB node,
     /// the eligible targets and the flow hash, and the answer.
@@ -76,6 +90,8 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             flows,
             seed,
             variant,
+            plot_dir,
+            no_plot,
         } => {
             if flows == Some(0) {
                 return Err(Error::Usage("--flows must be at least 1".into()));
@@ -99,7 +115,13 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
                 report.flows,
                 human_rate(rate)
             );
-            write_to(err, &line)
+            write_to(err, &line)?;
+            if no_plot {
+                return Ok(());
+            }
+            let written = crate::plot::write_plots(&report, &plot_dir)?;
+            let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            write_to(err, &format!("plots: {}\n", names.join(", ")))
         }
         Command::Explain {
             scenario,

@@ -9,7 +9,7 @@
 //! ```text
 //! cli ─> report ─> engine ─> {dns, hops, nlb (+ nlb::hash), flow, rng} ─> topology ─> {ids, net, time}
 //!   │      └─> expected, stats (+ detmath)
-//!   ├─> render (reads a Report only)      explain (traces one flow through the engine)
+//!   ├─> render, plot (read a Report only)  explain (traces one flow through the engine)
 //!   └─> scenario (TOML -> validated Topology per variant; error)
 //! ```
 //!
