@@ -709,7 +709,7 @@ fn draw_distribution_legend<DB: DrawingBackend>(
     report: &Report,
 ) -> Drawn {
     let label = anchored(15.0, HPos::Left, VPos::Center);
-    let text_width = LEGEND_WIDTH - 70;
+    let text_width = LEGEND_WIDTH - 78;
     let mut y = 40;
     area.draw(&Text::new(
         "variants",
@@ -896,7 +896,7 @@ fn draw_series_panel<DB: DrawingBackend>(
         .light_line_style(WHITE)
         .axis_style(INK)
         .x_labels(12)
-        .y_labels(6)
+        .y_labels(10)
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .x_desc(x_desc)
