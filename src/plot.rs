@@ -462,7 +462,7 @@ fn draw_marker<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A line from `from` to `to` in `look`'s colour and dash pattern.
+/// A polyline through `points` in `look`'s colour and dash pattern.
 fn draw_styled_line<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     points: &[(i32, i32)],
@@ -539,36 +539,31 @@ fn fit_text<DB: DrawingBackend>(
 
 // ---- Distribution chart ------------------------------------------------------------------------
 
-/// A subnet as placed on the x axis: its first row in any variant (name, AZ, AZ ID).
-struct Slot<'a> {
-    subnet: &'a Share,
-}
-
-/// Subnets of every variant (by name, first appearance), grouped by AZ in order of first
-/// appearance.
-fn subnet_slots(report: &Report) -> Vec<Slot<'_>> {
-    let mut slots: Vec<Slot<'_>> = Vec::new();
+/// The subnets on the x axis, one slot each: every variant's subnets (by name, the first row
+/// seen standing for its name, AZ and AZ ID), grouped by AZ in order of first appearance.
+fn subnet_slots(report: &Report) -> Vec<&Share> {
+    let mut slots: Vec<&Share> = Vec::new();
     for subnet in report.variants.iter().flat_map(|v| &v.subnets) {
-        if !slots.iter().any(|s| s.subnet.name == subnet.name) {
-            slots.push(Slot { subnet });
+        if !slots.iter().any(|s| s.name == subnet.name) {
+            slots.push(subnet);
         }
     }
     let mut zones: Vec<&str> = Vec::new();
     for slot in &slots {
-        if !zones.contains(&slot.subnet.az_id.as_str()) {
-            zones.push(&slot.subnet.az_id);
+        if !zones.contains(&slot.az_id.as_str()) {
+            zones.push(&slot.az_id);
         }
     }
-    slots.sort_by_key(|s| zones.iter().position(|z| *z == s.subnet.az_id));
+    slots.sort_by_key(|s| zones.iter().position(|z| *z == s.az_id));
     slots
 }
 
 /// Runs of consecutive slots in one AZ: (first slot, slots).
-fn az_groups(slots: &[Slot<'_>]) -> Vec<(usize, usize)> {
+fn az_groups(slots: &[&Share]) -> Vec<(usize, usize)> {
     let mut groups: Vec<(usize, usize)> = Vec::new();
     for (i, slot) in slots.iter().enumerate() {
         match groups.last_mut() {
-            Some((first, count)) if slots[*first].subnet.az_id == slot.subnet.az_id => *count += 1,
+            Some((first, count)) if slots[*first].az_id == slot.az_id => *count += 1,
             _ => groups.push((i, 1)),
         }
     }
@@ -629,7 +624,7 @@ fn draw_distribution<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, report: 
 /// Dashed light lines between AZ groups.
 fn draw_group_separators<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    slots: &[Slot<'_>],
+    slots: &[&Share],
     to_pixel: &dyn Fn(f64, f64) -> (i32, i32),
 ) -> Drawn {
     for (first, _) in az_groups(slots).into_iter().skip(1) {
@@ -646,7 +641,7 @@ fn draw_group_separators<DB: DrawingBackend>(
 /// Subnet names under each slot; each AZ's name and ID centred under its group.
 fn draw_x_labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    slots: &[Slot<'_>],
+    slots: &[&Share],
     to_pixel: &dyn Fn(f64, f64) -> (i32, i32),
 ) -> Drawn {
     let slot_width = (to_pixel(1.0, 0.0).0 - to_pixel(0.0, 0.0).0).max(1) as u32;
@@ -654,13 +649,13 @@ fn draw_x_labels<DB: DrawingBackend>(
     let az_style = anchored(14.0, HPos::Center, VPos::Top);
     for (i, slot) in slots.iter().enumerate() {
         let (x, y) = to_pixel(i as f64 + 0.5, 0.0);
-        let name = fit_text(root, &slot.subnet.name, &name_style, slot_width - 8)?;
+        let name = fit_text(root, &slot.name, &name_style, slot_width - 8)?;
         root.draw(&Text::new(name, (x, y + 10), name_style.clone()))?;
     }
     for (first, count) in az_groups(slots) {
         let (x, y) = to_pixel(first as f64 + count as f64 / 2.0, 0.0);
         let width = slot_width * count as u32 - 8;
-        let label = fit_text(root, &az_label(slots[first].subnet), &az_style, width)?;
+        let label = fit_text(root, &az_label(slots[first]), &az_style, width)?;
         root.draw(&Text::new(label, (x, y + 32), az_style.clone()))?;
     }
     Ok(())
@@ -670,7 +665,7 @@ fn draw_x_labels<DB: DrawingBackend>(
 fn draw_bars<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
-    slots: &[Slot<'_>],
+    slots: &[&Share],
     to_pixel: &dyn Fn(f64, f64) -> (i32, i32),
 ) -> Drawn {
     let variants = report.variants.len().max(1) as f64;
@@ -678,7 +673,7 @@ fn draw_bars<DB: DrawingBackend>(
     let value_style = anchored(14.0, HPos::Center, VPos::Bottom);
     for (i, slot) in slots.iter().enumerate() {
         for (v, variant) in report.variants.iter().enumerate() {
-            let Some(share) = variant.subnets.iter().find(|s| s.name == slot.subnet.name) else {
+            let Some(share) = variant.subnets.iter().find(|s| s.name == slot.name) else {
                 continue;
             };
             let left = i as f64 + 0.1 + v as f64 * width;
@@ -1068,7 +1063,7 @@ mod tests {
     fn subnets_are_grouped_by_az_and_each_az_is_labelled_once() {
         let report = report();
         let slots = subnet_slots(&report);
-        let names: Vec<&str> = slots.iter().map(|s| s.subnet.name.as_str()).collect();
+        let names: Vec<&str> = slots.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["app-a", "app-c", "app-b"]);
         assert_eq!(az_groups(&slots), [(0, 2), (2, 1)]);
         let texts = texts(&distribution_svg(&report).unwrap());
