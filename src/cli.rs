@@ -27,7 +27,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate every variant of a scenario and report the hit distribution per subnet, AZ and
-    /// target beside the expected one. Prints a throughput line on stderr.
+    /// target beside the expected one. Prints a throughput line on stderr, then draws the
+    /// distribution and the hits over time as PNG and SVG under plots/ (see --plot-dir).
     Run {
         /// The scenario file (TOML), e.g. scenarios/crosszone.toml.
         scenario: PathBuf,
@@ -53,6 +54,19 @@ pub enum Command {
         /// No progress bar and no throughput line on stderr.
         #[arg(long)]
         quiet: bool,
+        /// Directory for the plots (created if missing): SCENARIO-NAME.png and .svg (hits per
+        /// subnet) and SCENARIO-NAME-timeseries.png and .svg (hits per target over time). No
+        /// other file in it is touched.
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = "plots",
+            conflicts_with = "no_plot"
+        )]
+        plot_dir: PathBuf,
+        /// Do not draw plots.
+        #[arg(long)]
+        no_plot: bool,
     },
     /// Explain one flow hop by hop: DNS answer, chosen address, security groups, the NLB node,
     /// the eligible targets and the flow hash, and the answer.
@@ -101,6 +115,8 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             threads,
             engine,
             quiet,
+            plot_dir,
+            no_plot,
         } => {
             if flows == Some(0) {
                 return Err(Error::Usage("--flows must be at least 1".into()));
@@ -134,31 +150,18 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             let wall = started.elapsed().as_secs_f64();
             bar.clear();
             write_to(out, &render::render(&report, format))?;
+            if !quiet {
+                write_to(err, &throughput_line(&report, wall, engine, threads))?;
+            }
+            if no_plot {
+                return Ok(());
+            }
+            let written = crate::plot::write_plots(&report, &plot_dir)?;
             if quiet {
                 return Ok(());
             }
-            let total = report.flows * report.variants.len() as u64;
-            let rate = if wall > 0.0 {
-                total as f64 / wall
-            } else {
-                f64::INFINITY
-            };
-            let line = format!(
-                "throughput: {total} flows ({} variant{} x {}) in {wall:.3} s wall = {} flows/s ({}, {})\n",
-                report.variants.len(),
-                if report.variants.len() == 1 { "" } else { "s" },
-                report.flows,
-                human_rate(rate),
-                match engine {
-                    EngineKind::Bulk => "bulk engine",
-                    EngineKind::Events => "event loop",
-                },
-                match (engine, threads) {
-                    (EngineKind::Events, _) | (_, 1) => "1 thread".to_string(),
-                    (_, n) => format!("{n} threads"),
-                }
-            );
-            write_to(err, &line)
+            let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            write_to(err, &format!("plots: {}\n", names.join(", ")))
         }
         Command::Explain {
             scenario,
@@ -183,6 +186,36 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             Ok(())
         }
     }
+}
+
+/// `throughput: N flows (...) in S s wall = R flows/s (engine, threads)`.
+fn throughput_line(
+    report: &report::Report,
+    wall: f64,
+    engine: EngineKind,
+    threads: usize,
+) -> String {
+    let total = report.flows * report.variants.len() as u64;
+    let rate = if wall > 0.0 {
+        total as f64 / wall
+    } else {
+        f64::INFINITY
+    };
+    format!(
+        "throughput: {total} flows ({} variant{} x {}) in {wall:.3} s wall = {} flows/s ({}, {})\n",
+        report.variants.len(),
+        if report.variants.len() == 1 { "" } else { "s" },
+        report.flows,
+        human_rate(rate),
+        match engine {
+            EngineKind::Bulk => "bulk engine",
+            EngineKind::Events => "event loop",
+        },
+        match (engine, threads) {
+            (EngineKind::Events, _) | (_, 1) => "1 thread".to_string(),
+            (_, n) => format!("{n} threads"),
+        }
+    )
 }
 
 fn select_variants(scenario: &mut Scenario, names: &[String]) -> Result<(), Error> {

@@ -9,7 +9,7 @@
 //! ```text
 //! cli ─> report ─> engine ─> {dns, hops, nlb (+ nlb::hash), flow, rng} ─> topology ─> {ids, net, time}
 //!   │      └─> expected, stats (+ detmath)
-//!   ├─> render (reads a Report only)      explain (traces one flow through the engine)
+//!   ├─> render, plot (read a Report only)  explain (traces one flow through the engine)
 //!   └─> scenario (TOML -> validated Topology per variant; error)
 //! ```
 //!
@@ -40,6 +40,7 @@ pub mod hops;
 pub mod ids;
 pub mod net;
 pub mod nlb;
+pub mod plot;
 pub mod render;
 pub mod report;
 pub mod rng;
