@@ -114,12 +114,12 @@ impl fmt::Display for FailReason {
 }
 
 /// The gap before a flow's arrival: exponential with mean `ns_per_mean` nanoseconds (Poisson
-/// arrivals), from the flow's arrival word, rounded to the nearest whole nanosecond (ties to
-/// even). Both engines use it.
-#[inline]
+/// arrivals; [`crate::ziggurat`] from the flow's arrival word), rounded to the nearest whole
+/// nanosecond (ties to even). Both engines use it.
+#[inline(always)]
 pub fn arrival_gap(arrival_bits: u64, ns_per_mean: f64) -> crate::time::Span {
     crate::time::Span(round_to_u64(
-        crate::detmath::neg_ln_unit(arrival_bits) * ns_per_mean,
+        crate::ziggurat::exponential(arrival_bits) * ns_per_mean,
     ))
 }
 

@@ -49,3 +49,4 @@ pub mod security;
 pub mod stats;
 pub mod time;
 pub mod topology;
+pub mod ziggurat;

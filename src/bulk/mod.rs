@@ -450,69 +450,121 @@ impl<'a> Router<'a> {
         let plan = self.plan;
         let c = client as usize;
         let route = &plan.routes[plan.first_route[c] + (rotation % plan.rotations[c]) as usize];
-        let leaf = leaf_of(route, word) as usize;
-        self.counts.leaves[leaf][dns] += 1;
-        if plan.leaves[leaf].outcome.is_ok() {
-            self.in_bucket[leaf] += 1;
+        let leaf = leaf_of(route, word);
+        self.counts.leaves[leaf as usize][dns] += 1;
+        if plan.leaves[leaf as usize].outcome.is_ok() {
+            self.in_bucket[leaf as usize] += 1;
         }
-        let end =
-            self.script.base + self.arrivals.times[position] + plan.leaves[leaf].last_event[dns];
-        self.counts.end = self.counts.end.max(end);
+        self.note_end(position, leaf, dns);
     }
 
-    /// Flows `from..to`, all cache hits on `route`: the hot loop.
+    /// Flows `from..to`, all cache hits on `route`: the hot loop. It only counts flows per
+    /// pick; the segment's latest event is found afterwards from its last flows.
     fn segment(&mut self, route: &Route, from: usize, to: usize, words: &mut BlockReader) {
-        let (first_leaf, picks) = match route {
-            Route::Ends(leaf) => {
-                words.skip_to(to);
-                self.add_hits(*leaf, to - from, to - 1);
-                return;
-            }
+        if let Route::Ends(leaf) = route {
+            words.skip_to(to);
+            self.count_hits(*leaf, (to - from) as u64);
+            self.note_end(to - 1, *leaf, 0);
+            return;
+        }
+        let (hasher, choice) = match route {
             Route::Node {
                 hasher,
                 forward,
                 choices,
-            } => {
-                if forward.len() > 1 || choices[0].picker.is_none() {
-                    for position in from..to {
-                        let word = words.word(position);
-                        let leaf = leaf_of(route, word);
-                        self.add_hits(leaf, 1, position);
-                    }
-                    return;
+            } if forward.len() == 1 && choices[0].picker.is_some() => (hasher, &choices[0]),
+            _ => {
+                for position in from..to {
+                    let word = words.word(position);
+                    let leaf = leaf_of(route, word);
+                    self.count_hits(leaf, 1);
+                    self.note_end(position, leaf, 0);
                 }
-                let choice = &choices[0];
-                let picker = choice.picker.as_ref().expect("checked above");
-                let mut picks = PickCounts::new(picker.len());
-                match picker {
-                    Picker::Uniform(p) => words.each(from, to, |position, word| {
-                        let (port, isn) = port_isn(word);
-                        picks.add(p.pick(hasher.hash(port, isn)), position);
-                    }),
-                    Picker::Maglev(p) => words.each(from, to, |position, word| {
-                        let (port, isn) = port_isn(word);
-                        picks.add(p.pick(hasher.hash(port, isn)), position);
-                    }),
-                }
-                (choice.first, picks)
+                return;
             }
         };
-        for (k, &(count, last)) in picks.slots.iter().enumerate() {
-            if count > 0 {
-                self.add_hits(first_leaf + k as u32, count as usize, last as usize);
+        let picker = choice.picker.as_ref().expect("matched above");
+        let mut counts = vec![0u64; picker.len()];
+        if picker.len() == 1 {
+            // One eligible target: every flow picks it, whatever its hash.
+            words.skip_to(to);
+            counts[0] = (to - from) as u64;
+        } else {
+            match picker {
+                Picker::Uniform(p) => words.each(from, to, |word| {
+                    let (port, isn) = port_isn(word);
+                    if let Some(count) = counts.get_mut(p.pick(hasher.hash(port, isn))) {
+                        *count += 1;
+                    }
+                }),
+                Picker::Maglev(p) => words.each(from, to, |word| {
+                    let (port, isn) = port_isn(word);
+                    if let Some(count) = counts.get_mut(p.pick(hasher.hash(port, isn))) {
+                        *count += 1;
+                    }
+                }),
             }
+        }
+        for (k, &count) in counts.iter().enumerate() {
+            if count > 0 {
+                self.count_hits(choice.first + k as u32, count);
+            }
+        }
+        let end = self.segment_end(route, from, to, words);
+        self.counts.end = self.counts.end.max(end);
+    }
+
+    /// The latest `start + last event` of the cache-hit flows `from..to` on `route`, walking
+    /// back from the last flow: a flow that starts more than the route's longest path before
+    /// the latest end found cannot beat it, so a few flows settle it. The words still in the
+    /// reader's block are used; should the walk need earlier ones, the segment is read again.
+    fn segment_end(&self, route: &Route, from: usize, to: usize, words: &BlockReader) -> u64 {
+        let leaves = &self.plan.leaves;
+        let longest = route_leaves(route)
+            .map(|leaf| leaves[leaf as usize].last_event[0])
+            .max()
+            .unwrap_or(0);
+        let start = |position: usize| self.script.base + self.arrivals.times[position];
+        let end_of = |position: usize, word: u64| {
+            start(position) + leaves[leaf_of(route, word) as usize].last_event[0]
+        };
+        let mut best = 0;
+        let in_block = if reread_always() {
+            to
+        } else {
+            from.max(words.start)
+        };
+        for position in (in_block..to).rev() {
+            if start(position) + longest <= best {
+                return best;
+            }
+            best = best.max(end_of(position, words.block.word(position - words.start)));
+        }
+        if in_block > from {
+            let mut again = words.reread(from);
+            let mut position = from;
+            again.each(from, in_block, |word| {
+                best = best.max(end_of(position, word));
+                position += 1;
+            });
+        }
+        best
+    }
+
+    /// `count` cache-hit flows end in `leaf`.
+    fn count_hits(&mut self, leaf: u32, count: u64) {
+        let leaf = leaf as usize;
+        self.counts.leaves[leaf][0] += count;
+        if self.plan.leaves[leaf].outcome.is_ok() {
+            self.in_bucket[leaf] += count;
         }
     }
 
-    /// `count` cache-hit flows end in `leaf`, the last of them at `last_position`.
-    fn add_hits(&mut self, leaf: u32, count: usize, last_position: usize) {
-        let leaf = leaf as usize;
-        let info = &self.plan.leaves[leaf];
-        self.counts.leaves[leaf][0] += count as u64;
-        if info.outcome.is_ok() {
-            self.in_bucket[leaf] += count as u64;
-        }
-        let end = self.script.base + self.arrivals.times[last_position] + info.last_event[0];
+    /// The flow at `position` ended in `leaf` (`dns` 0 for a cache hit, 1 for a query).
+    fn note_end(&mut self, position: usize, leaf: u32, dns: usize) {
+        let end = self.script.base
+            + self.arrivals.times[position]
+            + self.plan.leaves[leaf as usize].last_event[dns];
         self.counts.end = self.counts.end.max(end);
     }
 
@@ -529,28 +581,6 @@ impl<'a> Router<'a> {
         for (total, count) in row.iter_mut().zip(self.in_bucket.iter_mut()) {
             *total += *count;
             *count = 0;
-        }
-    }
-}
-
-/// Flows per pick of one segment, and the position of the last flow of each.
-struct PickCounts {
-    /// Per pick: (flows, position of the last one).
-    slots: Vec<(u64, u32)>,
-}
-
-impl PickCounts {
-    fn new(n: usize) -> PickCounts {
-        PickCounts {
-            slots: vec![(0, 0); n],
-        }
-    }
-
-    #[inline(always)]
-    fn add(&mut self, pick: usize, position: usize) {
-        if let Some(slot) = self.slots.get_mut(pick) {
-            slot.0 += 1;
-            slot.1 = position as u32;
         }
     }
 }
@@ -582,6 +612,33 @@ fn leaf_of(route: &Route, word: u64) -> u32 {
     }
 }
 
+/// Tests set this to make [`Router::segment_end`] read every segment again (its rare path).
+#[cfg(test)]
+static REREAD_ALWAYS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(test)]
+fn reread_always() -> bool {
+    REREAD_ALWAYS.load(Ordering::Relaxed)
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn reread_always() -> bool {
+    false
+}
+
+/// Every leaf a flow on `route` can end in.
+fn route_leaves(route: &Route) -> impl Iterator<Item = u32> + '_ {
+    let (ends, choices) = match route {
+        Route::Ends(leaf) => (Some(*leaf), &[][..]),
+        Route::Node { choices, .. } => (None, &choices[..]),
+    };
+    ends.into_iter().chain(choices.iter().flat_map(|choice| {
+        let n = choice.picker.as_ref().map_or(1, |p| p.len()) as u32;
+        choice.first..choice.first + n
+    }))
+}
+
 /// The `flows` stream of a window, read forward in blocks.
 struct BlockReader {
     stream: WordStream,
@@ -590,16 +647,31 @@ struct BlockReader {
     start: usize,
     /// Valid words in `block`.
     valid: usize,
+    seed: u64,
+    /// Flow index of window position 0.
+    window_first: u64,
 }
 
 impl BlockReader {
-    fn new(seed: u64, first: u64) -> BlockReader {
+    fn new(seed: u64, window_first: u64) -> BlockReader {
+        BlockReader::at(seed, window_first, 0)
+    }
+
+    /// A reader whose first word is that of window position `position`.
+    fn at(seed: u64, window_first: u64, position: usize) -> BlockReader {
         BlockReader {
-            stream: WordStream::starting_at(seed, Stream::Flows, first),
+            stream: WordStream::starting_at(seed, Stream::Flows, window_first + position as u64),
             block: WordBlock::default(),
-            start: 0,
+            start: position,
             valid: 0,
+            seed,
+            window_first,
         }
+    }
+
+    /// A second reader of the same window, from `position`.
+    fn reread(&self, position: usize) -> BlockReader {
+        BlockReader::at(self.seed, self.window_first, position)
     }
 
     /// Makes `position` (not before the block) readable.
@@ -626,20 +698,16 @@ impl BlockReader {
         }
     }
 
-    /// Calls `f(position, word)` for `from..to`, block by block.
+    /// Calls `f(word)` for the words of `from..to`, in order, block by block.
     #[inline(always)]
-    fn each(&mut self, from: usize, to: usize, mut f: impl FnMut(usize, u64)) {
+    fn each(&mut self, from: usize, to: usize, mut f: impl FnMut(u64)) {
         let mut position = from;
         while position < to {
             self.reach(position);
             let end = to.min(self.start + self.valid);
             let offset = self.start;
-            for (i, word) in self
-                .block
-                .words(position - offset, end - offset)
-                .enumerate()
-            {
-                f(position + i, word);
+            for word in self.block.words(position - offset, end - offset) {
+                f(word);
             }
             position = end;
         }

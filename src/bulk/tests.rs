@@ -73,6 +73,22 @@ fn every_scenario_gives_the_event_loops_tally() {
     agree("az-id-mismatch", AZ_ID_MISMATCH, &[4000], &[1]);
 }
 
+/// Arrivals so fast that the flows of the last milliseconds span several blocks of words (a
+/// cross-AZ answer ends 1.8 ms after a same-AZ one); and the same with every segment's latest
+/// event found by reading its words again, the path the walk back from its end rarely needs.
+#[test]
+fn fast_arrivals_agree() {
+    for reread in [false, true] {
+        super::REREAD_ALWAYS.store(reread, std::sync::atomic::Ordering::Relaxed);
+        for rate in ["100", "1e6", "1e9"] {
+            let text =
+                CROSSZONE.replacen("arrival_rate = 100", &format!("arrival_rate = {rate}"), 1);
+            agree(rate, &text, &[WINDOW as u64 + 100], &[1, 2]);
+        }
+    }
+    super::REREAD_ALWAYS.store(false, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// endpoint-per-az with its `[workload]` and DNS record replaced: short TTLs, a resolver as fast
 /// as the arrivals (answers tie with arrivals at the same nanosecond), three addresses outside
 /// client-1's subnet (so the rotation decides), one of which is not an endpoint ENI.
