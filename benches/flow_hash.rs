@@ -1,16 +1,17 @@
-//! Benchmarks of the flow-hashing core and of whole runs.
-//!
-//! `cargo bench` prints elements per second: flow decisions for the hash benches, simulated
-//! flows for the end-to-end ones.
+//! Benchmarks of the flow-hashing core: the hash alone, hash + pick for each strategy over 3, 30
+//! and 300 targets, and the Maglev table build. `cargo bench` prints elements per second: flow
+//! decisions (or table builds).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sim::engine::{RunOptions, run};
-use sim::nlb::hash::{FlowKey, TCP, flow_hash, pick_uniform};
+use sim::nlb::hash::{FlowHasher, FlowKey, TCP, flow_hash};
+use sim::nlb::pick::{Maglev, PickStrategy, TargetPick, Uniform};
 
 const KEYS: u64 = 4096;
 
+/// Flows from one client to one endpoint ENI on port 80, as a node sees them: random source
+/// ports and initial sequence numbers.
 fn keys() -> Vec<FlowKey> {
     let mut state = 1u64;
     (0..KEYS)
@@ -28,50 +29,82 @@ fn keys() -> Vec<FlowKey> {
         .collect()
 }
 
-fn hashing(c: &mut Criterion) {
+/// Target identities (IP, port) as [`sim::nlb::target_identity`] makes them.
+fn identities(n: usize) -> Vec<u64> {
+    (0..n as u64)
+        .map(|i| ((0x0a0b_0000 + i) << 16) | 80)
+        .collect()
+}
+
+fn hash_alone(c: &mut Criterion) {
     let keys = keys();
     let mut group = c.benchmark_group("flow_hash");
     group.throughput(Throughput::Elements(KEYS));
-    group.bench_function("hash", |b| {
+    group.bench_function("hash/full key", |b| {
         b.iter(|| {
             keys.iter()
                 .fold(0u64, |acc, k| acc ^ flow_hash(black_box(k)))
         })
     });
+    // What a node does per flow: the path's fields (protocol, addresses, port) are folded in
+    // once, the source port and sequence number per flow.
+    let hasher = FlowHasher::new(TCP, 0x0a0b_0004, 0x0a0b_0005, 80);
+    group.bench_function("hash/per flow on one path", |b| {
+        b.iter(|| {
+            keys.iter().fold(0u64, |acc, k| {
+                acc ^ black_box(&hasher).hash(black_box(k.src_port), k.isn)
+            })
+        })
+    });
+    group.finish();
+}
+
+/// Hash + pick per flow, as the engine's hot loop runs it: the strategy is known outside the
+/// loop, the pick is inlined into it.
+fn hash_and_pick(c: &mut Criterion) {
+    let keys = keys();
+    let hasher = FlowHasher::new(TCP, 0x0a0b_0004, 0x0a0b_0005, 80);
+    let mut group = c.benchmark_group("flow_hash");
+    group.throughput(Throughput::Elements(KEYS));
+    fn decide<P: TargetPick>(keys: &[FlowKey], hasher: &FlowHasher, pick: &P) -> usize {
+        keys.iter()
+            .map(|k| pick.pick(hasher.hash(k.src_port, k.isn)))
+            .sum::<usize>()
+    }
+    for strategy in [PickStrategy::Uniform, PickStrategy::Maglev] {
+        for targets in [3usize, 30, 300] {
+            let ids = identities(targets);
+            let name = format!("hash+{} pick/{targets} targets", strategy.name());
+            match strategy {
+                PickStrategy::Uniform => {
+                    let pick = Uniform::new(targets);
+                    group.bench_function(name, |b| {
+                        b.iter(|| decide(&keys, black_box(&hasher), black_box(&pick)))
+                    });
+                }
+                PickStrategy::Maglev => {
+                    let pick = Maglev::new(&ids);
+                    group.bench_function(name, |b| {
+                        b.iter(|| decide(&keys, black_box(&hasher), black_box(&pick)))
+                    });
+                }
+            }
+        }
+    }
+    group.finish();
+}
+
+fn maglev_build(c: &mut Criterion) {
+    let mut group = c.benchmark_group("maglev");
+    group.throughput(Throughput::Elements(1));
     for targets in [3usize, 30, 300] {
-        group.bench_function(format!("hash+uniform pick/{targets} targets"), |b| {
-            b.iter(|| {
-                keys.iter()
-                    .map(|k| pick_uniform(flow_hash(black_box(k)), black_box(targets)))
-                    .sum::<usize>()
-            })
+        let ids = identities(targets);
+        group.bench_function(format!("table build/{targets} targets"), |b| {
+            b.iter(|| Maglev::new(black_box(&ids)).slots()[0])
         });
     }
     group.finish();
 }
 
-fn end_to_end(c: &mut Criterion) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/crosszone.toml");
-    let scenario =
-        sim::scenario::load(std::path::Path::new(path)).expect("crosszone.toml is valid");
-    let flows = 20_000;
-    let mut group = c.benchmark_group("engine/crosszone");
-    group.throughput(Throughput::Elements(flows));
-    group.sample_size(20);
-    for variant in &scenario.variants {
-        group.bench_function(variant.name.as_str(), |b| {
-            b.iter(|| {
-                let options = RunOptions {
-                    flows,
-                    seed: 1,
-                    trace_flow: None,
-                };
-                run(black_box(&variant.topology), &options).events
-            })
-        });
-    }
-    group.finish();
-}
-
-criterion_group!(benches, hashing, end_to_end);
+criterion_group!(benches, hash_alone, hash_and_pick, maglev_build);
 criterion_main!(benches);

@@ -6,7 +6,8 @@
 //! ASSUMPTION (aws-behaviour 1.2): AWS does not publish its hash function. This is an
 //! "NLB-like" hash: two rounds of a 64x64 -> 128-bit multiply-fold (the `mum` step of wyhash)
 //! over the packed fields, which passes the chi-squared uniformity test below. The pick maps the
-//! hash onto the eligible targets by multiply-shift (`(h * n) >> 64`), a uniform choice.
+//! hash onto the eligible targets by multiply-shift (`(h * n) >> 64`), a uniform choice;
+//! [`super::pick`] has it and the Maglev alternative behind one interface.
 
 /// The fields an NLB-like node hashes for a TCP connection.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -51,8 +52,10 @@ pub fn flow_hash(key: &FlowKey) -> u64 {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct FlowHasher {
     first: u64,
-    second: u64,
-    dst_port: u64,
+    /// `dst_port << 32 ^ P1`: the path's part of the first round's second operand.
+    first_rest: u64,
+    /// `second ^ dst_port << 32`: the path's part of the second round's second operand.
+    second_rest: u64,
 }
 
 impl FlowHasher {
@@ -60,18 +63,27 @@ impl FlowHasher {
     #[inline]
     pub fn new(protocol: u8, src_ip: u32, dst_ip: u32, dst_port: u16) -> FlowHasher {
         let addresses = (u64::from(src_ip) << 32) | u64::from(dst_ip);
+        let second = addresses.rotate_left(29) ^ u64::from(protocol) ^ P3;
+        let dst_port = u64::from(dst_port) << 32;
         FlowHasher {
             first: addresses ^ P0,
-            second: addresses.rotate_left(29) ^ u64::from(protocol) ^ P3,
-            dst_port: u64::from(dst_port) << 32,
+            first_rest: dst_port ^ P1,
+            second_rest: second ^ dst_port,
         }
     }
 
     /// The hash of the flow with this source port and initial sequence number.
+    ///
+    /// The packed fields `rest = src_port << 48 | dst_port << 32 | isn` occupy disjoint bits, so
+    /// `rest ^ k == (src_port << 48 | isn) ^ (dst_port << 32 ^ k)`: the destination port is
+    /// folded into each round's constant once, per path.
     #[inline(always)]
     pub fn hash(&self, src_port: u16, isn: u32) -> u64 {
-        let rest = (u64::from(src_port) << 48) | self.dst_port | u64::from(isn);
-        mum(mum(self.first, rest ^ P1) ^ P2, self.second ^ rest)
+        let own = (u64::from(src_port) << 48) | u64::from(isn);
+        mum(
+            mum(self.first, own ^ self.first_rest) ^ P2,
+            own ^ self.second_rest,
+        )
     }
 }
 

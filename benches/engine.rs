@@ -1,0 +1,56 @@
+//! End-to-end benchmarks: simulated flows per second for `scenarios/crosszone.toml`, each
+//! variant, with the bulk engine on 1 thread and on every core, and with the discrete-event loop
+//! (the reference the bulk engine is tested against). `cargo bench` prints flows per second.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sim::bulk::{BulkOptions, run};
+
+fn crosszone(c: &mut Criterion) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/crosszone.toml");
+    let scenario =
+        sim::scenario::load(std::path::Path::new(path)).expect("crosszone.toml is valid");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let flows = 20_000_000;
+    let mut group = c.benchmark_group("engine/crosszone");
+    group.throughput(Throughput::Elements(flows));
+    group.sample_size(10);
+    for variant in &scenario.variants {
+        for threads in [1, cores] {
+            let name = format!("{}/bulk, {threads} thread(s)", variant.name);
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    let options = BulkOptions {
+                        flows,
+                        seed: 1,
+                        threads,
+                    };
+                    run(black_box(&variant.topology), &options, None).events
+                })
+            });
+        }
+    }
+    group.finish();
+
+    let flows = 100_000;
+    let mut group = c.benchmark_group("engine/crosszone");
+    group.throughput(Throughput::Elements(flows));
+    group.sample_size(10);
+    for variant in &scenario.variants {
+        group.bench_function(format!("{}/event loop", variant.name), |b| {
+            b.iter(|| {
+                let options = sim::engine::RunOptions {
+                    flows,
+                    seed: 1,
+                    trace_flow: None,
+                };
+                sim::engine::run(black_box(&variant.topology), &options).events
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, crosszone);
+criterion_main!(benches);
