@@ -76,6 +76,7 @@ pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) 
         windows,
         done: AtomicU64::new(0),
         finished: AtomicU64::new(0),
+        aborted: std::sync::atomic::AtomicBool::new(false),
         sequencer: Mutex::new(Sequencer {
             next: 0,
             chains: Chains::new(clients, bucket),
@@ -90,10 +91,8 @@ pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) 
                 let shared = &shared;
                 let caller = caller.clone();
                 scope.spawn(move || {
-                    let counts = shared.work();
-                    shared.finished.fetch_add(1, Ordering::AcqRel);
-                    caller.unpark();
-                    counts
+                    let _finished = Finished { shared, caller };
+                    shared.work()
                 })
             })
             .collect();
@@ -112,6 +111,24 @@ pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) 
     counts.into_tally(t, &plan, options.flows, bucket)
 }
 
+/// Counts a worker out when it returns or unwinds: wakes the caller (progress) and, should the
+/// worker have panicked, the workers waiting for a window it will never pass on.
+struct Finished<'a, 'b> {
+    shared: &'a Shared<'b>,
+    caller: std::thread::Thread,
+}
+
+impl Drop for Finished<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.shared.aborted.store(true, Ordering::Release);
+            self.shared.turn.notify_all();
+        }
+        self.shared.finished.fetch_add(1, Ordering::AcqRel);
+        self.caller.unpark();
+    }
+}
+
 struct Sequencer {
     /// The window whose sequential pass runs next.
     next: u64,
@@ -126,6 +143,8 @@ struct Shared<'a> {
     windows: u64,
     done: AtomicU64,
     finished: AtomicU64,
+    /// A worker panicked: the others stop waiting for their turn.
+    aborted: std::sync::atomic::AtomicBool,
     sequencer: Mutex<Sequencer>,
     turn: Condvar,
     bucket: u64,
@@ -206,6 +225,11 @@ impl Shared<'_> {
             .lock()
             .expect("no worker panics holding the lock");
         while sequencer.next != window {
+            assert!(
+                !self.aborted.load(Ordering::Acquire),
+                "another worker panicked before passing on window {}",
+                sequencer.next
+            );
             sequencer = self
                 .turn
                 .wait(sequencer)
