@@ -113,12 +113,7 @@ pub const fn exp(x: f64) -> f64 {
     if x < -745.2 {
         return 0.0;
     }
-    // x = k ln2 + r with |r| <= ln2/2, then e^r by its Taylor series. ln2 is split in two
-    // (Cody-Waite, the constants of fdlibm) so that k * LN2_HI is exact and r keeps its digits.
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-    let k = round_half_away(x / LN_2);
-    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let (k, r) = reduce(x);
     let mut term = 1.0;
     let mut sum = 1.0;
     let mut n = 1;
@@ -127,10 +122,24 @@ pub const fn exp(x: f64) -> f64 {
         sum += term;
         n += 1;
     }
-    // 2^k in two steps so that k near the subnormal range does not overflow the exponent field.
+    scale(sum, k)
+}
+
+/// `x = k ln2 + r` with `|r| <= ln2/2`; ln2 is split in two (Cody-Waite, the constants of
+/// fdlibm) so that `k * LN2_HI` is exact and `r` keeps its digits.
+const fn reduce(x: f64) -> (f64, f64) {
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    let k = round_half_away(x / LN_2);
+    (k, (x - k * LN2_HI) - k * LN2_LO)
+}
+
+/// `e^r * 2^k`: 2^k in two steps, so that `k` near the subnormal range does not overflow the
+/// exponent field.
+const fn scale(e_r: f64, k: f64) -> f64 {
     let k = k as i32;
     let half = k / 2;
-    sum * pow2(half) * pow2(k - half)
+    e_r * pow2(half) * pow2(k - half)
 }
 
 /// `e` raised to `x` for `-745 < x <= 0`, faster than [`exp`]: the same reduction, then a
@@ -143,19 +152,14 @@ pub fn exp_negative(x: f64) -> f64 {
     if x < -745.2 {
         return 0.0;
     }
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-    let k = round_half_away(x / LN_2);
-    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let (k, r) = reduce(x);
     let mut sum = INVERSE_FACTORIALS[13];
     let mut n = 13;
     while n > 0 {
         n -= 1;
         sum = sum * r + INVERSE_FACTORIALS[n];
     }
-    let k = k as i32;
-    let half = k / 2;
-    sum * pow2(half) * pow2(k - half)
+    scale(sum, k)
 }
 
 /// `1/n!` for `n` in 0..=13 (|r|^14 / 14! < 2^-60 for |r| <= ln 2 / 2).

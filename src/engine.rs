@@ -95,6 +95,32 @@ pub struct Tally {
     pub trace: Vec<String>,
 }
 
+impl Tally {
+    /// Nothing counted yet, for `flows` flows of `t` with time buckets `bucket` wide.
+    pub fn empty(t: &Topology, flows: u64, bucket: Span) -> Tally {
+        Tally {
+            flows,
+            target_hits: vec![0; t.targets.len()],
+            sources: vec![0; t.targets.len() * t.nodes.len()],
+            failures: [0; FailReason::ALL.len()],
+            cross_az_flows: 0,
+            cross_az_bytes: 0,
+            client_cross_az_flows: 0,
+            bytes: 0,
+            completion: BTreeMap::new(),
+            dns_queries: 0,
+            dns_cache_hits: 0,
+            end: SimTime::ZERO,
+            events: 0,
+            timeline: Timeline {
+                bucket,
+                hits: Vec::new(),
+            },
+            trace: Vec::new(),
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
     Arrival,
@@ -193,26 +219,7 @@ impl<'a> Engine<'a> {
                         .map_or(0, |w| flow::response_bytes(&w.body))
                 })
                 .collect(),
-            tally: Tally {
-                flows: options.flows,
-                target_hits: vec![0; t.targets.len()],
-                sources: vec![0; t.targets.len() * t.nodes.len()],
-                failures: [0; FailReason::ALL.len()],
-                cross_az_flows: 0,
-                cross_az_bytes: 0,
-                client_cross_az_flows: 0,
-                bytes: 0,
-                completion: BTreeMap::new(),
-                dns_queries: 0,
-                dns_cache_hits: 0,
-                end: SimTime::ZERO,
-                events: 0,
-                timeline: Timeline {
-                    bucket: bucket_width(expected_duration),
-                    hits: Vec::new(),
-                },
-                trace: Vec::new(),
-            },
+            tally: Tally::empty(t, options.flows, bucket_width(expected_duration)),
             traced_done: false,
         };
         engine.rebuild_routing();

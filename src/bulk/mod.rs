@@ -31,8 +31,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use crate::engine::{Tally, Timeline, bucket_width};
-use crate::flow::{self, FailReason};
+use crate::engine::{Tally, bucket_width};
+use crate::flow;
 use crate::nlb;
 use crate::nlb::pick::{Picker, TargetPick};
 use crate::rng::{self, Stream, WordBlock, WordStream};
@@ -284,24 +284,8 @@ impl Counts {
     fn into_tally(self, t: &Topology, plan: &Plan, flows: u64, bucket: crate::time::Span) -> Tally {
         let nodes = t.nodes.len();
         let mut tally = Tally {
-            flows,
-            target_hits: vec![0; t.targets.len()],
-            sources: vec![0; t.targets.len() * nodes],
-            failures: [0; FailReason::ALL.len()],
-            cross_az_flows: 0,
-            cross_az_bytes: 0,
-            client_cross_az_flows: 0,
-            bytes: 0,
-            completion: BTreeMap::new(),
-            dns_queries: 0,
-            dns_cache_hits: 0,
             end: SimTime(self.end),
-            events: 0,
-            timeline: Timeline {
-                bucket,
-                hits: Vec::new(),
-            },
-            trace: Vec::new(),
+            ..Tally::empty(t, flows, bucket)
         };
         for (leaf, &[hits, misses]) in plan.leaves.iter().zip(&self.leaves) {
             let all = hits + misses;

@@ -66,6 +66,18 @@ struct ClientChain {
     queries: u64,
 }
 
+impl ClientChain {
+    /// Flow `flow` of `client` finds no valid entry at `now` and queries: its answer (the
+    /// rotation is the number of queries sent before) comes back one round trip later.
+    fn query(&mut self, client: u32, now: u64, round_trip: u64, flow: u64) -> Cue {
+        let rotation = self.queries;
+        self.queries += 1;
+        self.pending
+            .push_back((now.saturating_add(round_trip), rotation, flow));
+        Cue::Miss { client, rotation }
+    }
+}
+
 /// The chain of every client, carried from window to window.
 #[derive(Clone, Debug)]
 pub struct Chains {
@@ -203,14 +215,11 @@ impl Chains {
                     break;
                 };
                 // Every arrival from `from` on is at or after the expiry: a miss.
-                let now = base + window.times[i];
                 let flow = window.first + i as u64;
-                let rotation = chain.queries;
-                chain.queries += 1;
-                chain
-                    .pending
-                    .push_back((now.saturating_add(round_trip), rotation, flow));
-                cues.push((flow, Cue::Miss { client, rotation }));
+                cues.push((
+                    flow,
+                    chain.query(client, base + window.times[i], round_trip, flow),
+                ));
                 pos = i + 1;
             } else {
                 let Some(i) = window.next_of(client, pos) else {
@@ -229,14 +238,7 @@ impl Chains {
                 }
                 match chain.entry {
                     Some((_, expires)) if expires > now => {}
-                    _ => {
-                        let rotation = chain.queries;
-                        chain.queries += 1;
-                        chain
-                            .pending
-                            .push_back((now.saturating_add(round_trip), rotation, flow));
-                        cues.push((flow, Cue::Miss { client, rotation }));
-                    }
+                    _ => cues.push((flow, chain.query(client, now, round_trip, flow))),
                 }
                 pos = i + 1;
             }
