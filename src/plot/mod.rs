@@ -1,0 +1,272 @@
+//! Plots of a [`Report`], as PNG and SVG: the only module that knows plotters. Here: the files,
+//! the font and the backends; `distribution` and `time_series` draw the two charts with the
+//! looks and primitives of `style`.
+//!
+//! It draws, from the report and nothing else:
+//! - the **distribution chart**: share of flows per subnet (subnets grouped by AZ, labelled with
+//!   the AZ name and ID), one bar per variant side by side, the expected share marked across each
+//!   bar and the 95 % Wilson interval as an error bar;
+//! - the **time series**: flows answered per target per bucket of simulated time, one panel per
+//!   variant, one line per target.
+//!
+//! Variants and targets are told apart by lightness, hatching, dash pattern and marker as well as
+//! hue, so the pictures survive greyscale printing. Text is drawn with DejaVu Sans, embedded in
+//! the binary (`assets/fonts/`, Bitstream Vera licence) and registered with plotters' `ab_glyph`
+//! support: no system font or image library is used. PNGs are encoded in memory with the pure
+//! Rust `png` crate. The same report gives byte-identical files.
+//!
+//! It does not: simulate, read the scenario, plot AZs or failure reasons (the table has them),
+//! or write any file but the four it names after the scenario ([`file_names`]); each is written
+//! to a temporary file in the same directory and renamed over the old one, so a failure never
+//! leaves half a picture.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::error::Error;
+use crate::report::Report;
+
+mod distribution;
+mod style;
+#[cfg(test)]
+mod tests;
+mod time_series;
+
+use distribution::draw_distribution;
+use time_series::draw_time_series;
+
+/// Size of the distribution chart, pixels.
+pub const DISTRIBUTION_SIZE: (u32, u32) = (1200, 700);
+
+/// Width of the time series, pixels (its height grows with the variants: [`time_series_size`]).
+pub const TIME_SERIES_WIDTH: u32 = 1200;
+
+/// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// The family every text style here asks for; the embedded font is registered under it, and the
+/// SVG names it, so a viewer without DejaVu Sans falls back to its own sans-serif.
+const FAMILY: &str = "sans-serif";
+
+const INK: RGBColor = RGBColor(34, 34, 34);
+const GRID: RGBColor = RGBColor(221, 221, 221);
+
+/// A drawing that could not be made (in practice only a font problem).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlotError(pub String);
+
+impl fmt::Display for PlotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlotError {}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
+    fn from(error: DrawingAreaErrorKind<E>) -> Self {
+        PlotError(format!("drawing failed: {error}"))
+    }
+}
+
+impl From<png::EncodingError> for PlotError {
+    fn from(error: png::EncodingError) -> Self {
+        PlotError(format!("PNG encoding failed: {error}"))
+    }
+}
+
+type Drawn = Result<(), PlotError>;
+
+// ---- Files -------------------------------------------------------------------------------------
+
+/// One picture, ready to write.
+#[derive(Debug, Clone)]
+pub struct PlotFile {
+    /// File name (no directory), from [`file_names`].
+    pub name: String,
+    /// Its contents.
+    pub bytes: Vec<u8>,
+}
+
+/// The four file names for scenario `scenario`: distribution PNG and SVG, then time series PNG
+/// and SVG (`crosszone.png`, `crosszone.svg`, `crosszone-timeseries.png`, ...).
+pub fn file_names(scenario: &str) -> [String; 4] {
+    let stem = file_stem(scenario);
+    [
+        format!("{stem}.png"),
+        format!("{stem}.svg"),
+        format!("{stem}-timeseries.png"),
+        format!("{stem}-timeseries.svg"),
+    ]
+}
+
+/// A file name stem from a scenario name: letters, digits, `-`, `_` and `.` kept, anything else
+/// (path separators included) becomes `-`; never empty, never hidden.
+pub fn file_stem(scenario: &str) -> String {
+    let kept: String = scenario
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let trimmed = kept.trim_start_matches('.');
+    if trimmed.is_empty() {
+        "scenario".into()
+    } else {
+        trimmed.into()
+    }
+}
+
+/// Renders the four pictures of `report` in memory.
+pub fn render_all(report: &Report) -> Result<Vec<PlotFile>, PlotError> {
+    let [dist_png, dist_svg, series_png, series_svg] = file_names(&report.scenario);
+    Ok(vec![
+        PlotFile {
+            name: dist_png,
+            bytes: distribution_png(report)?,
+        },
+        PlotFile {
+            name: dist_svg,
+            bytes: distribution_svg(report)?.into_bytes(),
+        },
+        PlotFile {
+            name: series_png,
+            bytes: time_series_png(report)?,
+        },
+        PlotFile {
+            name: series_svg,
+            bytes: time_series_svg(report)?.into_bytes(),
+        },
+    ])
+}
+
+/// Renders the pictures of `report` and writes them into `dir` (created if missing). Returns the
+/// paths written, in [`file_names`] order.
+pub fn write_plots(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let files = render_all(report).map_err(|e| Error::Write {
+        path: dir.join(file_names(&report.scenario)[0].as_str()),
+        source: std::io::Error::other(e.0),
+    })?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    files
+        .iter()
+        .map(|file| replace_file(&dir.join(&file.name), &file.bytes))
+        .collect()
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Error> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&temporary, bytes)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|source| {
+            // Only the temporary file sim itself named is removed.
+            let _ = std::fs::remove_file(&temporary);
+            Error::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    Ok(path.to_path_buf())
+}
+
+// ---- Backends ----------------------------------------------------------------------------------
+
+fn register_font() -> Result<(), PlotError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(PlotError("the embedded font cannot be read".into()))
+    }
+}
+
+/// Draws with `draw` on an SVG canvas of `size` and returns the document.
+fn to_svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Drawn,
+) -> Result<String, PlotError> {
+    register_font()?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        draw(&root)?;
+        root.present()?;
+    }
+    Ok(text)
+}
+
+/// Draws with `draw` on an RGB canvas of `size` and returns it encoded as PNG.
+fn to_png(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Drawn,
+) -> Result<Vec<u8>, PlotError> {
+    register_font()?;
+    let (width, height) = size;
+    let mut rgb = vec![0u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw(&root)?;
+        root.present()?;
+    }
+    encode_png(&rgb, size)
+}
+
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, PlotError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(bytes)
+}
+
+/// The distribution chart as PNG.
+pub fn distribution_png(report: &Report) -> Result<Vec<u8>, PlotError> {
+    to_png(DISTRIBUTION_SIZE, |root| draw_distribution(root, report))
+}
+
+/// The distribution chart as SVG.
+pub fn distribution_svg(report: &Report) -> Result<String, PlotError> {
+    to_svg(DISTRIBUTION_SIZE, |root| draw_distribution(root, report))
+}
+
+/// The time series as PNG.
+pub fn time_series_png(report: &Report) -> Result<Vec<u8>, PlotError> {
+    to_png(time_series_size(report), |root| {
+        draw_time_series(root, report)
+    })
+}
+
+/// The time series as SVG.
+pub fn time_series_svg(report: &Report) -> Result<String, PlotError> {
+    to_svg(time_series_size(report), |root| {
+        draw_time_series(root, report)
+    })
+}
+
+/// Size of the time series: 1200 x 700 up to two variants, 300 px more per further variant.
+pub fn time_series_size(report: &Report) -> (u32, u32) {
+    let panels = report.variants.len().max(1) as u32;
+    (TIME_SERIES_WIDTH, 700.max(100 + 300 * panels))
+}

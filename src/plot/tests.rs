@@ -1,0 +1,231 @@
+//! Tests of the plots on a hand-built report.
+
+use super::distribution::*;
+use super::style::*;
+
+use super::*;
+use crate::report::{
+    Completion, CrossAz, Hashing, Share, TimeSeries, VariantReport, WorkloadSummary,
+};
+
+fn share(name: &str, az: &str, az_id: &str, hits: u64, expected: f64) -> Share {
+    let s = hits as f64 / 1000.0;
+    Share {
+        name: name.into(),
+        az: az.into(),
+        az_id: az_id.into(),
+        hits,
+        share: s,
+        expected_share: expected,
+        ci95: [(s - 0.03).max(0.0), (s + 0.03).min(1.0)],
+    }
+}
+
+fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
+    VariantReport {
+        name: name.into(),
+        description: None,
+        cross_zone: Vec::new(),
+        subnets: vec![
+            share("app-a", "eu-west-1a", "euw1-az3", hits[0], expected[0]),
+            share("app-b", "eu-west-1b", "euw1-az1", hits[1], expected[1]),
+            share("app-c", "eu-west-1a", "euw1-az3", hits[2], expected[2]),
+        ],
+        azs: Vec::new(),
+        targets: Vec::new(),
+        failed: Vec::new(),
+        fit: None,
+        cross_az: CrossAz {
+            flows: 0,
+            share: 0.0,
+            expected_share: 0.0,
+            bytes: 0,
+            cost_usd: 0.0,
+            client_leg_flows: 0,
+        },
+        completion: Completion {
+            answered: 1000,
+            mean_us: 0.0,
+            p50_us: 0.0,
+            p99_us: 0.0,
+        },
+        dns_queries: 0,
+        dns_cache_hits: 0,
+        simulated_seconds: 10.0,
+        events: 0,
+        hashing: Hashing {
+            strategy: "uniform".into(),
+            targets: 3,
+            remapped_share: None,
+            optimum_share: None,
+        },
+        time_series: TimeSeries {
+            bucket_seconds: 0.5,
+            targets: vec!["srv-one".into(), "srv-two".into(), "srv-three".into()],
+            hits: (0..20)
+                .map(|b| hits.iter().map(|h| h / 20 + b % 3).collect())
+                .collect(),
+        },
+    }
+}
+
+/// A hand-built report: three subnets over two AZs (one AZ holds two, listed apart), two
+/// variants.
+fn report() -> Report {
+    Report {
+        scenario: "hand/built & <odd>".into(),
+        file: "hand.toml".into(),
+        description: None,
+        question: None,
+        seed: 7,
+        flows: 1000,
+        workload: WorkloadSummary {
+            clients: vec!["client".into()],
+            host: "svc.example".into(),
+            port: 80,
+            arrival_rate: 100.0,
+        },
+        variants: vec![
+            variant("spread off", [1000, 0, 0], [1.0, 0.0, 0.0]),
+            variant("spread on", [340, 330, 330], [1.0 / 3.0; 3]),
+        ],
+        warnings: Vec::new(),
+    }
+}
+
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR", "IHDR comes first");
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+fn texts(svg: &str) -> Vec<String> {
+    let document = roxmltree::Document::parse(svg).expect("the SVG is well-formed XML");
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    document
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn the_distribution_png_has_the_png_header_and_size() {
+    let bytes = distribution_png(&report()).unwrap();
+    assert_eq!(png_size(&bytes), DISTRIBUTION_SIZE);
+}
+
+#[test]
+fn the_distribution_svg_parses_and_names_every_subnet_az_and_variant() {
+    let texts = texts(&distribution_svg(&report()).unwrap());
+    for wanted in [
+        "app-a",
+        "app-b",
+        "app-c",
+        "eu-west-1a (euw1-az3)",
+        "eu-west-1b (euw1-az1)",
+        "spread off",
+        "spread on",
+        "share of flows (%)",
+        "expected share",
+        "95 % interval (Wilson)",
+        "hand/built & <odd>: hits per subnet (1000 flows per variant, seed 7)",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == wanted),
+            "no {wanted:?} in {texts:?}"
+        );
+    }
+}
+
+#[test]
+fn subnets_are_grouped_by_az_and_each_az_is_labelled_once() {
+    let report = report();
+    let slots = subnet_slots(&report);
+    let names: Vec<&str> = slots.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["app-a", "app-c", "app-b"]);
+    assert_eq!(az_groups(&slots), [(0, 2), (2, 1)]);
+    let texts = texts(&distribution_svg(&report).unwrap());
+    let count = texts
+        .iter()
+        .filter(|t| *t == "eu-west-1a (euw1-az3)")
+        .count();
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn the_time_series_names_every_target_and_has_a_panel_per_variant() {
+    let report = report();
+    let bytes = time_series_png(&report).unwrap();
+    assert_eq!(png_size(&bytes), time_series_size(&report));
+    let texts = texts(&time_series_svg(&report).unwrap());
+    for wanted in [
+        "srv-one",
+        "srv-two",
+        "srv-three",
+        "variant \"spread off\"",
+        "variant \"spread on\"",
+        "simulated time (s), by flow start",
+        "flows per 500 ms bucket",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == wanted),
+            "no {wanted:?} in {texts:?}"
+        );
+    }
+}
+
+#[test]
+fn the_same_report_gives_byte_identical_files() {
+    let first = render_all(&report()).unwrap();
+    let second = render_all(&report()).unwrap();
+    for (a, b) in first.iter().zip(&second) {
+        assert_eq!(a.name, b.name);
+        assert!(a.bytes == b.bytes, "{} differs between two renders", a.name);
+    }
+}
+
+#[test]
+fn an_empty_report_still_draws() {
+    let mut empty = report();
+    empty.variants.clear();
+    let files = render_all(&empty).unwrap();
+    assert_eq!(files.len(), 4);
+    let mut silent = report();
+    for v in &mut silent.variants {
+        v.time_series.hits.clear();
+        v.subnets.clear();
+    }
+    assert_eq!(render_all(&silent).unwrap().len(), 4);
+}
+
+#[test]
+fn file_names_come_from_the_scenario_name_made_safe() {
+    assert_eq!(
+        file_names("crosszone"),
+        [
+            "crosszone.png",
+            "crosszone.svg",
+            "crosszone-timeseries.png",
+            "crosszone-timeseries.svg"
+        ]
+    );
+    assert_eq!(file_stem("hand/built & <odd>"), "hand-built----odd-");
+    assert_eq!(file_stem("../up"), "-up");
+    assert_eq!(file_stem(".."), "scenario");
+    assert_eq!(file_stem(""), "scenario");
+}
+
+#[test]
+fn hatching_and_dashes_stay_inside_their_shapes() {
+    for ((x0, y0), (x1, y1)) in hatch_segments((10, 20), (40, 90), 8) {
+        for (x, y) in [(x0, y0), (x1, y1)] {
+            assert!((10..=40).contains(&x) && (20..=90).contains(&y));
+        }
+    }
+    let dashes = dash_segments(&[(0, 0), (100, 0)], 10.0, 5.0);
+    assert_eq!(dashes.len(), 7);
+    assert_eq!(dashes[0], ((0, 0), (10, 0)));
+    assert_eq!(dashes[6], ((90, 0), (100, 0)));
+}
