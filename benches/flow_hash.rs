@@ -29,6 +29,12 @@ fn keys() -> Vec<FlowKey> {
         .collect()
 }
 
+/// The per-flow fields of [`keys`], (source port, initial sequence number): what a node's hasher
+/// for one path takes per flow.
+fn flows(keys: &[FlowKey]) -> Vec<(u16, u32)> {
+    keys.iter().map(|k| (k.src_port, k.isn)).collect()
+}
+
 /// Target identities (IP, port) as [`sim::nlb::target_identity`] makes them.
 fn identities(n: usize) -> Vec<u64> {
     (0..n as u64)
@@ -49,11 +55,13 @@ fn hash_alone(c: &mut Criterion) {
     // What a node does per flow: the path's fields (protocol, addresses, port) are folded in
     // once, the source port and sequence number per flow.
     let hasher = FlowHasher::new(TCP, 0x0a0b_0004, 0x0a0b_0005, 80);
+    let flows = flows(&keys);
     group.bench_function("hash/per flow on one path", |b| {
         b.iter(|| {
             let hasher = black_box(&hasher);
-            keys.iter()
-                .fold(0u64, |acc, k| acc ^ hasher.hash(k.src_port, k.isn))
+            flows
+                .iter()
+                .fold(0u64, |acc, &(port, isn)| acc ^ hasher.hash(port, isn))
         })
     });
     group.finish();
@@ -62,13 +70,14 @@ fn hash_alone(c: &mut Criterion) {
 /// Hash + pick per flow, as the engine's hot loop runs it: the strategy is known outside the
 /// loop, the pick is inlined into it.
 fn hash_and_pick(c: &mut Criterion) {
-    let keys = keys();
+    let keys = flows(&keys());
     let hasher = FlowHasher::new(TCP, 0x0a0b_0004, 0x0a0b_0005, 80);
     let mut group = c.benchmark_group("flow_hash");
     group.throughput(Throughput::Elements(KEYS));
-    fn decide<P: TargetPick>(keys: &[FlowKey], hasher: &FlowHasher, pick: &P) -> usize {
-        keys.iter()
-            .map(|k| pick.pick(hasher.hash(k.src_port, k.isn)))
+    fn decide<P: TargetPick>(flows: &[(u16, u32)], hasher: &FlowHasher, pick: &P) -> usize {
+        flows
+            .iter()
+            .map(|&(port, isn)| pick.pick(hasher.hash(port, isn)))
             .sum::<usize>()
     }
     for strategy in [PickStrategy::Uniform, PickStrategy::Maglev] {
