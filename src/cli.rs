@@ -51,7 +51,7 @@ pub enum Command {
         /// discrete-event loop one event at a time (the reference; same report, slower).
         #[arg(long, value_enum, default_value = "bulk")]
         engine: EngineKind,
-        /// No progress bar and no throughput line on stderr.
+        /// No progress bar, throughput line or plots line on stderr (errors still print).
         #[arg(long)]
         quiet: bool,
         /// Directory for the plots (created if missing): SCENARIO-NAME.png and .svg (hits per
@@ -132,8 +132,11 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             };
             let mut loaded = scenario::load(&scenario)?;
             select_variants(&mut loaded, &variant)?;
+            check_clock(&loaded, flows)?;
             let first = &loaded.variants[0].topology;
-            let total = flows.unwrap_or(first.run.flows) * loaded.variants.len() as u64;
+            let total = flows
+                .unwrap_or(first.run.flows)
+                .saturating_mul(loaded.variants.len() as u64);
             let started = Instant::now();
             let bar = ProgressBar::new(total, started, !quiet && std::io::stderr().is_terminal());
             let progress = |done: u64| bar.show(done);
@@ -188,6 +191,27 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     }
 }
 
+/// Refuses a run whose arrivals might not fit in simulated time (64-bit nanoseconds).
+fn check_clock(scenario: &Scenario, flows: Option<u64>) -> Result<(), Error> {
+    for v in &scenario.variants {
+        let t = &v.topology;
+        let n = flows.unwrap_or(t.run.flows);
+        if let Err(years) = crate::flow::arrivals_fit(n, t.workload.arrival_rate) {
+            let source = if flows.is_some() {
+                "--flows"
+            } else {
+                "run.flows ="
+            };
+            return Err(Error::Usage(format!(
+                "{}: {source} {n} at workload.arrival_rate = {} flows/s (variant \"{}\") is about {years:.3e} years of simulated time; \
+                 sim's clock holds 584 years (64-bit nanoseconds): run fewer flows or raise arrival_rate",
+                scenario.file, t.workload.arrival_rate, v.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `throughput: N flows (...) in S s wall = R flows/s (engine, threads)`.
 fn throughput_line(
     report: &report::Report,
@@ -195,7 +219,7 @@ fn throughput_line(
     engine: EngineKind,
     threads: usize,
 ) -> String {
-    let total = report.flows * report.variants.len() as u64;
+    let total = report.flows.saturating_mul(report.variants.len() as u64);
     let rate = if wall > 0.0 {
         total as f64 / wall
     } else {

@@ -592,10 +592,10 @@ pub fn run_scenario(
                     seed,
                     threads: engine.threads,
                 };
-                let before = flows * i as u64;
+                let before = flows.saturating_mul(i as u64);
                 let progress = engine
                     .progress
-                    .map(|report| move |done: u64| report(before + done));
+                    .map(|report| move |done: u64| report(before.saturating_add(done)));
                 let progress = progress.as_ref().map(|p| p as crate::bulk::Progress<'_>);
                 crate::bulk::run(&v.topology, &options, progress)
             };

@@ -322,6 +322,30 @@ fn threads_and_engines_give_byte_identical_reports() {
 }
 
 #[test]
+fn rejects_a_run_longer_than_the_clock() {
+    // 5 flows at 1e-12 flows/s: 158,000 years of simulated time.
+    let path = scratch(
+        "slow",
+        &CROSSZONE.replacen("arrival_rate = 100", "arrival_rate = 1e-12", 1),
+    );
+    let output = sim(&["run", path.to_str().unwrap(), "--flows", "5"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("--flows 5") && message.contains("workload.arrival_rate = 0.000000000001"),
+        "{message}"
+    );
+    // The scenario's own [run] flows at 100 flows/s fit; 10^20 flows do not.
+    let output = sim(&[
+        "run",
+        "scenarios/crosszone.toml",
+        "--flows",
+        "100000000000000000000",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
 fn rejects_a_thread_count_out_of_range() {
     for bad in ["0", "1025"] {
         let output = sim(&["run", "scenarios/crosszone.toml", "--threads", bad]);

@@ -199,7 +199,7 @@ impl Shared<'_> {
             buffers.clients.resize(len, 0);
             for (time, client) in buffers.times.iter_mut().zip(buffers.clients.iter_mut()) {
                 let word = stream.next_word();
-                now += flow::arrival_gap(word, ns_per_mean).0;
+                now = now.saturating_add(flow::arrival_gap(word, ns_per_mean).0);
                 *time = now;
                 *client = rng::below(rng::client_bits(word), n) as u32;
                 buffers.per_client[*client as usize] += 1;
@@ -211,7 +211,7 @@ impl Shared<'_> {
                 stream.next_block(&mut block);
                 let n = times.len();
                 for (time, word) in times.iter_mut().zip(block.words(0, n)) {
-                    now += flow::arrival_gap(word, ns_per_mean).0;
+                    now = now.saturating_add(flow::arrival_gap(word, ns_per_mean).0);
                     *time = now;
                 }
             }
@@ -396,7 +396,10 @@ impl<'a> Router<'a> {
                     Cue::Bucket(bucket) => {
                         debug_assert_eq!(
                             bucket,
-                            (self.script.base + self.arrivals.times[position]) / self.bucket_width
+                            self.script
+                                .base
+                                .saturating_add(self.arrivals.times[position])
+                                / self.bucket_width
                         );
                         self.flush_bucket();
                         self.bucket = bucket;
@@ -532,9 +535,13 @@ impl<'a> Router<'a> {
             .map(|leaf| leaves[leaf as usize].last_event[0])
             .max()
             .unwrap_or(0);
-        let start = |position: usize| self.script.base + self.arrivals.times[position];
+        let start = |position: usize| {
+            self.script
+                .base
+                .saturating_add(self.arrivals.times[position])
+        };
         let end_of = |position: usize, word: u64| {
-            start(position) + leaves[leaf_of(route, word) as usize].last_event[0]
+            start(position).saturating_add(leaves[leaf_of(route, word) as usize].last_event[0])
         };
         let mut best = 0;
         let in_block = if reread_always() {
@@ -543,7 +550,7 @@ impl<'a> Router<'a> {
             from.max(words.start)
         };
         for position in (in_block..to).rev() {
-            if start(position) + longest <= best {
+            if start(position).saturating_add(longest) <= best {
                 return best;
             }
             best = best.max(end_of(position, words.block.word(position - words.start)));
@@ -570,9 +577,11 @@ impl<'a> Router<'a> {
 
     /// The flow at `position` ended in `leaf` (`dns` 0 for a cache hit, 1 for a query).
     fn note_end(&mut self, position: usize, leaf: u32, dns: usize) {
-        let end = self.script.base
-            + self.arrivals.times[position]
-            + self.plan.leaves[leaf as usize].last_event[dns];
+        let end = self
+            .script
+            .base
+            .saturating_add(self.arrivals.times[position])
+            .saturating_add(self.plan.leaves[leaf as usize].last_event[dns]);
         self.counts.end = self.counts.end.max(end);
     }
 

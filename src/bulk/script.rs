@@ -157,17 +157,21 @@ impl Chains {
         }
         // Buckets: the flow that starts each bucket met in the window.
         let width = self.bucket_width;
-        script.first_bucket = (base + window.times[0]) / width;
+        script.first_bucket = base.saturating_add(window.times[0]) / width;
         let mut bucket = script.first_bucket;
         let mut from = 0;
         loop {
             bucket += 1;
-            let starts = (bucket * width).saturating_sub(base);
+            // Time saturates at u64::MAX nanoseconds: no bucket starts beyond it.
+            let Some(start) = bucket.checked_mul(width) else {
+                break;
+            };
+            let starts = start.saturating_sub(base);
             from = window.first_at_or_after(from, starts);
             if from == window.times.len() {
                 break;
             }
-            bucket = (base + window.times[from]) / width;
+            bucket = base.saturating_add(window.times[from]) / width;
             script
                 .cues
                 .push((window.first + from as u64, Cue::Bucket(bucket)));
@@ -182,7 +186,7 @@ impl Chains {
             };
             (*flow, rank)
         });
-        self.now = base + last;
+        self.now = base.saturating_add(last);
         script
     }
 
@@ -218,14 +222,19 @@ impl Chains {
                 let flow = window.first + i as u64;
                 cues.push((
                     flow,
-                    chain.query(client, base + window.times[i], round_trip, flow),
+                    chain.query(
+                        client,
+                        base.saturating_add(window.times[i]),
+                        round_trip,
+                        flow,
+                    ),
                 ));
                 pos = i + 1;
             } else {
                 let Some(i) = window.next_of(client, pos) else {
                     break;
                 };
-                let now = base + window.times[i];
+                let now = base.saturating_add(window.times[i]);
                 let flow = window.first + i as u64;
                 let &(answer_at, rotation, query) =
                     chain.pending.front().expect("pending is not empty");
