@@ -343,11 +343,18 @@ struct Router<'a> {
     hit_rotation: Vec<u64>,
     /// Per client that does not cache: queries sent so far.
     queries: Vec<u64>,
-    /// Current time bucket, and the answered flows per leaf counted in it so far.
+    /// Current time bucket, and each answered leaf's flows (this thread's) when it began: the
+    /// bucket's flows are the difference.
     bucket: u64,
-    in_bucket: Vec<u64>,
+    at_bucket_start: Vec<u64>,
     bucket_width: u64,
+    /// Per leaf, the window position of its latest cache-hit flow counted by
+    /// [`Router::clients_segment`] ([`NONE`] for none); their latest event is found at the end.
+    last_hit: Vec<u32>,
 }
+
+/// No position.
+const NONE: u32 = u32::MAX;
 
 impl<'a> Router<'a> {
     fn new(
@@ -364,9 +371,10 @@ impl<'a> Router<'a> {
             hit_rotation: script.hit_rotation.clone(),
             queries: script.queries_before.clone(),
             bucket: script.first_bucket,
-            in_bucket: vec![0; plan.leaves.len()],
+            at_bucket_start: answered_counts(plan, counts),
             counts,
             bucket_width,
+            last_hit: vec![NONE; plan.leaves.len()],
         }
     }
 
@@ -417,6 +425,11 @@ impl<'a> Router<'a> {
             position += 1;
         }
         self.flush_bucket();
+        for leaf in 0..self.last_hit.len() {
+            if self.last_hit[leaf] != NONE {
+                self.note_end(self.last_hit[leaf] as usize, leaf as u32, 0);
+            }
+        }
     }
 
     /// Flows `from..to`, none of which carries a cue: cache hits for caching clients, queries
@@ -424,6 +437,10 @@ impl<'a> Router<'a> {
     fn plain(&mut self, from: usize, to: usize, words: &mut BlockReader) {
         let plan = self.plan;
         if !self.arrivals.clients.is_empty() {
+            if plan.cached.iter().all(|&cached| cached) {
+                self.clients_segment(from, to, words);
+                return;
+            }
             for position in from..to {
                 let client = self.arrivals.client(position);
                 let word = words.word(position);
@@ -463,10 +480,28 @@ impl<'a> Router<'a> {
         let route = &plan.routes[plan.first_route[c] + (rotation % plan.rotations[c]) as usize];
         let leaf = leaf_of(route, word);
         self.counts.leaves[leaf as usize][dns] += 1;
-        if plan.leaves[leaf as usize].outcome.is_ok() {
-            self.in_bucket[leaf as usize] += 1;
-        }
         self.note_end(position, leaf, dns);
+    }
+
+    /// Flows `from..to` of several clients that all cache, none carrying a cue: every flow hits
+    /// its client's cache and takes the route of its cached answer.
+    fn clients_segment(&mut self, from: usize, to: usize, words: &mut BlockReader) {
+        let plan = self.plan;
+        let routes: Vec<&Route> = (0..plan.first_route.len())
+            .map(|c| {
+                &plan.routes
+                    [plan.first_route[c] + (self.hit_rotation[c] % plan.rotations[c]) as usize]
+            })
+            .collect();
+        let clients = self.arrivals.clients;
+        let (leaves, last_hit) = (&mut self.counts.leaves, &mut self.last_hit);
+        let mut position = from;
+        words.each(from, to, |word| {
+            let leaf = leaf_of(routes[clients[position] as usize], word) as usize;
+            leaves[leaf][0] += 1;
+            last_hit[leaf] = position as u32;
+            position += 1;
+        });
     }
 
     /// Flows `from..to`, all cache hits on `route`: the hot loop. It only counts flows per
@@ -568,11 +603,7 @@ impl<'a> Router<'a> {
 
     /// `count` cache-hit flows end in `leaf`.
     fn count_hits(&mut self, leaf: u32, count: u64) {
-        let leaf = leaf as usize;
-        self.counts.leaves[leaf][0] += count;
-        if self.plan.leaves[leaf].outcome.is_ok() {
-            self.in_bucket[leaf] += count;
-        }
+        self.counts.leaves[leaf as usize][0] += count;
     }
 
     /// The flow at `position` ended in `leaf` (`dns` 0 for a cache hit, 1 for a query).
@@ -585,20 +616,21 @@ impl<'a> Router<'a> {
         self.counts.end = self.counts.end.max(end);
     }
 
-    /// Moves the answered flows counted in the current bucket to the timeline.
+    /// Moves the answered flows counted since the current bucket began to the timeline.
     fn flush_bucket(&mut self) {
-        if self.in_bucket.iter().all(|&c| c == 0) {
+        let now = answered_counts(self.plan, self.counts);
+        if now == self.at_bucket_start {
             return;
         }
         let row = self
             .counts
             .timeline
             .entry(self.bucket)
-            .or_insert_with(|| vec![0; self.in_bucket.len()]);
-        for (total, count) in row.iter_mut().zip(self.in_bucket.iter_mut()) {
-            *total += *count;
-            *count = 0;
+            .or_insert_with(|| vec![0; now.len()]);
+        for ((total, after), before) in row.iter_mut().zip(&now).zip(&self.at_bucket_start) {
+            *total += after - before;
         }
+        self.at_bucket_start = now;
     }
 }
 
@@ -627,6 +659,21 @@ fn leaf_of(route: &Route, word: u64) -> u32 {
             }
         }
     }
+}
+
+/// Flows counted so far per leaf, answered leaves only (0 for the others).
+fn answered_counts(plan: &Plan, counts: &Counts) -> Vec<u64> {
+    plan.leaves
+        .iter()
+        .zip(&counts.leaves)
+        .map(|(leaf, &[hits, misses])| {
+            if leaf.outcome.is_ok() {
+                hits + misses
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 /// Tests set this to make [`Router::segment_end`] read every segment again (its rare path).
