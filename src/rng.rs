@@ -44,12 +44,12 @@ impl FlowDraws {
 
     /// The initial sequence number (uniform over 32 bits).
     pub fn isn(&self) -> u32 {
-        self.flow as u32
+        isn(self.flow)
     }
 
     /// The source port bits (see [`crate::flow::ephemeral_port`]).
     pub fn port_bits(&self) -> u32 {
-        (self.flow >> 32) as u32
+        port_bits(self.flow)
     }
 
     /// Uniform bits for the choice of client.
@@ -61,6 +61,19 @@ impl FlowDraws {
     pub fn forward_bits(&self) -> u64 {
         forward_bits(self.flow)
     }
+}
+
+/// The TCP initial sequence number, from a flow's flow word (its low 32 bits).
+#[inline(always)]
+pub fn isn(flow: u64) -> u32 {
+    flow as u32
+}
+
+/// The source port bits (see [`crate::flow::ephemeral_port`]), from a flow's flow word (its
+/// high 32 bits).
+#[inline(always)]
+pub fn port_bits(flow: u64) -> u32 {
+    (flow >> 32) as u32
 }
 
 /// Uniform bits for the client choice, from a flow's arrival word.

@@ -637,7 +637,7 @@ impl<'a> Router<'a> {
 /// Source port and initial sequence number from a flow word (as [`rng::FlowDraws`] reads them).
 #[inline(always)]
 fn port_isn(word: u64) -> (u16, u32) {
-    (flow::ephemeral_port((word >> 32) as u32), word as u32)
+    (flow::ephemeral_port(rng::port_bits(word)), rng::isn(word))
 }
 
 /// The leaf of the flow with this `flows` word on `route`.
