@@ -82,7 +82,6 @@ impl ClientChain {
 #[derive(Clone, Debug)]
 pub struct Chains {
     clients: Vec<ClientChain>,
-    hit_rotation: Vec<u64>,
     /// Time of the last arrival so far.
     now: u64,
     bucket_width: u64,
@@ -129,7 +128,6 @@ impl Chains {
     pub fn new(clients: usize, bucket_width: Span) -> Chains {
         Chains {
             clients: vec![ClientChain::default(); clients],
-            hit_rotation: vec![0; clients],
             now: 0,
             bucket_width: bucket_width.0.max(1),
         }
@@ -141,7 +139,11 @@ impl Chains {
         let mut script = Script {
             base,
             cues: Vec::new(),
-            hit_rotation: self.hit_rotation.clone(),
+            hit_rotation: self
+                .clients
+                .iter()
+                .map(|chain| chain.entry.map_or(0, |(rotation, _)| rotation))
+                .collect(),
             queries_before: self.clients.iter().map(|c| c.queries).collect(),
             first_bucket: 0,
         };
@@ -241,7 +243,6 @@ impl Chains {
                 if answer_at < now || (answer_at == now && query + 1 < flow) {
                     chain.pending.pop_front();
                     chain.entry = Some((rotation, answer_at.saturating_add(ttl)));
-                    self.hit_rotation[c] = rotation;
                     cues.push((flow, Cue::CacheRotation { client, rotation }));
                     continue;
                 }
