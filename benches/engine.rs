@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sim::bulk::{BulkOptions, run};
+use sim::sim::bulk::{BulkOptions, run};
 
 fn crosszone(c: &mut Criterion) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/crosszone.toml");
@@ -40,12 +40,12 @@ fn crosszone(c: &mut Criterion) {
     for variant in &scenario.variants {
         group.bench_function(format!("{}/event loop", variant.name), |b| {
             b.iter(|| {
-                let options = sim::engine::RunOptions {
+                let options = sim::sim::events::RunOptions {
                     flows,
                     seed: 1,
                     trace_flow: None,
                 };
-                sim::engine::run(black_box(&variant.topology), &options).events
+                sim::sim::events::run(black_box(&variant.topology), &options).events
             })
         });
     }

@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sim::nlb::hash::{FlowHasher, FlowKey, TCP, flow_hash};
-use sim::nlb::pick::{Maglev, PickStrategy, TargetPick, Uniform};
+use sim::rules::nlb::hash::{FlowHasher, FlowKey, TCP, flow_hash};
+use sim::rules::nlb::pick::{Maglev, PickStrategy, TargetPick, Uniform};
 
 const KEYS: u64 = 4096;
 
@@ -20,7 +20,7 @@ fn keys() -> Vec<FlowKey> {
             FlowKey {
                 protocol: TCP,
                 src_ip: 0x0a0b_0004,
-                src_port: sim::flow::ephemeral_port((bits >> 32) as u32),
+                src_port: sim::rules::client::ephemeral_port((bits >> 32) as u32),
                 dst_ip: 0x0a0b_0005,
                 dst_port: 80,
                 isn: bits as u32,
@@ -35,7 +35,7 @@ fn flows(keys: &[FlowKey]) -> Vec<(u16, u32)> {
     keys.iter().map(|k| (k.src_port, k.isn)).collect()
 }
 
-/// Target identities (IP, port) as [`sim::nlb::target_identity`] makes them.
+/// Target identities (IP, port) as [`sim::rules::nlb::target_identity`] makes them.
 fn identities(n: usize) -> Vec<u64> {
     (0..n as u64)
         .map(|i| ((0x0a0b_0000 + i) << 16) | 80)

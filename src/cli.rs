@@ -8,8 +8,8 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 use crate::error::Error;
-use crate::render::{self, Format};
-use crate::report;
+use crate::output::render::{self, Format};
+use crate::output::report;
 use crate::scenario::{self, Scenario};
 
 /// sim: where each connection through an AWS PrivateLink interface endpoint and a Network Load
@@ -159,7 +159,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             if no_plot {
                 return Ok(());
             }
-            let written = crate::plot::write_plots(&report, &plot_dir)?;
+            let written = crate::output::plot::write_plots(&report, &plot_dir)?;
             if quiet {
                 return Ok(());
             }
@@ -177,12 +177,13 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             for warning in &loaded.warnings {
                 write_to(err, &format!("warning: {warning}\n"))?;
             }
-            let text = crate::explain::explain(&loaded, flow, seed).map_err(Error::Usage)?;
+            let text =
+                crate::output::explain::explain(&loaded, flow, seed).map_err(Error::Usage)?;
             write_to(out, &text)
         }
         Command::Check { scenario } => {
             let loaded = scenario::load(&scenario)?;
-            write_to(out, &crate::explain::summary(&loaded))?;
+            write_to(out, &crate::output::explain::summary(&loaded))?;
             for warning in &loaded.warnings {
                 write_to(err, &format!("warning: {warning}\n"))?;
             }
@@ -196,7 +197,7 @@ fn check_clock(scenario: &Scenario, flows: Option<u64>) -> Result<(), Error> {
     for v in &scenario.variants {
         let t = &v.topology;
         let n = flows.unwrap_or(t.run.flows);
-        if let Err(years) = crate::flow::arrivals_fit(n, t.workload.arrival_rate) {
+        if let Err(years) = crate::rules::client::arrivals_fit(n, t.workload.arrival_rate) {
             let source = if flows.is_some() {
                 "--flows"
             } else {

@@ -7,14 +7,14 @@
 //! runs can deviate, and the chi-squared test then measures that correlation too); glibc puts an
 //! address in the client's own subnet first; an ENI goes to its NLB node; a listener's target
 //! groups follow their weights; a node picks uniformly among its eligible targets
-//! ([`crate::nlb::eligible`]); the hop checks of [`crate::hops`] decide the rest.
+//! ([`crate::rules::nlb::eligible`]); the hop checks of [`crate::rules::hops`] decide the rest.
 
-use crate::dns::{self, Destination};
-use crate::flow::FailReason;
-use crate::hops;
-use crate::ids::*;
-use crate::nlb;
-use crate::topology::{TargetHealth, Topology};
+use crate::model::ids::*;
+use crate::model::{TargetHealth, Topology};
+use crate::rules::client::FailReason;
+use crate::rules::dns::{self, Destination};
+use crate::rules::hops;
+use crate::rules::nlb;
 
 /// Expected probabilities of each outcome of a flow.
 #[derive(Clone, Debug, PartialEq)]

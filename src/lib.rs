@@ -33,26 +33,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod bulk;
 pub mod cli;
 pub mod detmath;
-pub mod dns;
-pub mod engine;
 pub mod error;
 pub mod expected;
-pub mod explain;
-pub mod flow;
-pub mod hops;
-pub mod ids;
-pub mod net;
-pub mod nlb;
-pub mod plot;
-pub mod render;
-pub mod report;
+pub mod model;
+pub mod output;
 pub mod rng;
+pub mod rules;
 pub mod scenario;
-pub mod security;
+pub mod sim;
 pub mod stats;
 pub mod time;
-pub mod topology;
 pub mod ziggurat;

@@ -47,7 +47,7 @@ impl FlowDraws {
         isn(self.flow)
     }
 
-    /// The source port bits (see [`crate::flow::ephemeral_port`]).
+    /// The source port bits (see [`crate::rules::client::ephemeral_port`]).
     pub fn port_bits(&self) -> u32 {
         port_bits(self.flow)
     }
@@ -69,7 +69,7 @@ pub fn isn(flow: u64) -> u32 {
     flow as u32
 }
 
-/// The source port bits (see [`crate::flow::ephemeral_port`]), from a flow's flow word (its
+/// The source port bits (see [`crate::rules::client::ephemeral_port`]), from a flow's flow word (its
 /// high 32 bits).
 #[inline(always)]
 pub fn port_bits(flow: u64) -> u32 {

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sim::engine::{RunOptions, run};
+use sim::model::Topology;
 use sim::scenario::{self, Scenario};
-use sim::topology::Topology;
+use sim::sim::events::{RunOptions, run};
 
 const CROSSZONE: &str = include_str!("../scenarios/crosszone.toml");
 
@@ -363,7 +363,7 @@ fn load(text: &str) -> Scenario {
 }
 
 /// Runs `flows` flows of `t` under `seed`, untraced.
-fn simulate(t: &Topology, flows: u64, seed: u64) -> sim::engine::Tally {
+fn simulate(t: &Topology, flows: u64, seed: u64) -> sim::sim::events::Tally {
     run(
         t,
         &RunOptions {
@@ -416,7 +416,7 @@ fn invariants_hold_for_many_seeds() {
 
 #[test]
 fn the_same_five_tuple_and_sequence_number_pick_the_same_target() {
-    use sim::nlb::hash::{FlowKey, TCP, flow_hash, pick_uniform};
+    use sim::rules::nlb::hash::{FlowKey, TCP, flow_hash, pick_uniform};
     let mut state = 9u64;
     for _ in 0..10_000 {
         let bits = sim::rng::splitmix64(&mut state);

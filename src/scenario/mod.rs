@@ -116,7 +116,7 @@ use std::path::Path;
 use toml::de::DeTable;
 
 use crate::error::{Error, ScenarioError};
-use crate::topology::Topology;
+use crate::model::Topology;
 use path::{KeyPath, Seg};
 use raw::RawScenario;
 use validate::Issue;

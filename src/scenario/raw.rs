@@ -1,6 +1,6 @@
 //! The scenario file as written: serde structures that mirror the TOML one to one.
 //!
-//! Nothing here is trusted: [`super::validate`] turns it into a [`crate::topology::Topology`].
+//! Nothing here is trusted: [`super::validate`] turns it into a [`crate::model::Topology`].
 //! Unknown keys are rejected everywhere (`deny_unknown_fields`). Keys follow the AWS / Terraform
 //! attribute names people already know, with resources referred to by their scenario names.
 

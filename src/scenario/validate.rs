@@ -10,11 +10,11 @@ use std::net::Ipv4Addr;
 
 use super::path::KeyPath;
 use super::raw::*;
-use crate::ids::*;
 use crate::kp;
-use crate::net::Cidr;
+use crate::model::ids::*;
+use crate::model::net::Cidr;
+use crate::model::*;
 use crate::time::Span;
-use crate::topology::*;
 
 /// One problem found, before it is located in the file.
 #[derive(Clone, Debug)]
@@ -894,7 +894,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
             .any(|n| nodes[n.index()].zone == target.zone);
         let node_ips: Vec<Ipv4Addr> = lb.nodes.iter().map(|n| nodes[n.index()].ip).collect();
         let admits_checks = node_ips.iter().all(|ip| {
-            crate::security::admits(
+            crate::rules::security::admits(
                 &security_groups,
                 &instance.security_groups,
                 RuleProtocol::Tcp,
@@ -1449,7 +1449,7 @@ fn check_paths(topology: &Topology, errors: &mut Vec<Issue>, warnings: &mut Vec<
     for (k, &client) in w.clients.iter().enumerate() {
         let instance = &topology.instances[client.index()];
         let vpc = topology.subnets[instance.subnet.index()].vpc;
-        let answer = crate::dns::resolve(topology, vpc, &w.host);
+        let answer = crate::rules::dns::resolve(topology, vpc, &w.host);
         let Ok(answer) = answer else {
             warnings.push(Issue {
                 path: kp!["workload", "clients"].index(k),
@@ -1462,7 +1462,7 @@ fn check_paths(topology: &Topology, errors: &mut Vec<Issue>, warnings: &mut Vec<
             continue;
         };
         for address in &answer.addresses {
-            let crate::dns::Destination::EndpointEni(eni) = address.destination else {
+            let crate::rules::dns::Destination::EndpointEni(eni) = address.destination else {
                 continue;
             };
             let node = &topology.nodes[topology.enis[eni.index()].node.index()];

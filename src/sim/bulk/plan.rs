@@ -4,19 +4,19 @@
 //! (the rotation), its weighted forward and its flow hash. So each (client, rotation) gets a
 //! [`Route`], and each complete path a [`Leaf`]: its outcome, the target and node, bytes, whether
 //! it crosses AZs, the events the event loop would process for it and when its last one happens.
-//! The rules are those of [`crate::hops`], [`crate::dns`] and [`crate::nlb`], applied in the same
-//! order as [`crate::engine`] applies them to one flow; the tests of [`crate::bulk`] check that both
+//! The rules are those of [`crate::rules::hops`], [`crate::rules::dns`] and [`crate::rules::nlb`], applied in the same
+//! order as [`crate::sim::events`] applies them to one flow; the tests of [`crate::sim::bulk`] check that both
 //! engines give identical tallies.
 
-use crate::dns::{self, Destination};
-use crate::flow::{self, FailReason};
-use crate::hops;
-use crate::ids::*;
-use crate::nlb::hash::{FlowHasher, TCP};
-use crate::nlb::pick::Picker;
-use crate::nlb::{self, Eligible};
+use crate::model::ids::*;
+use crate::model::{TargetHealth, Topology};
+use crate::rules::client::{self, FailReason};
+use crate::rules::dns::{self, Destination};
+use crate::rules::hops;
+use crate::rules::nlb::hash::{FlowHasher, TCP};
+use crate::rules::nlb::pick::Picker;
+use crate::rules::nlb::{self, Eligible};
 use crate::time::Span;
-use crate::topology::{TargetHealth, Topology};
 
 /// One complete path and its outcome.
 #[derive(Clone, Debug)]
@@ -98,7 +98,7 @@ impl Plan {
             cached: Vec::new(),
             ttl: Vec::new(),
             resolver_round_trip: t.network.resolver.times(2),
-            ns_per_mean: flow::ns_per_mean(t.workload.arrival_rate),
+            ns_per_mean: client::ns_per_mean(t.workload.arrival_rate),
         };
         let health: Vec<TargetHealth> = t.targets.iter().map(|x| x.health).collect();
         let routing: Vec<Eligible> = (0..t.nodes.len())
@@ -211,7 +211,7 @@ impl Plan {
             return Route::Ends(self.leaf(at_node_leaf(FailReason::NoListener, last)));
         };
         let forward = t.listeners[listener.index()].forward.clone();
-        let request = flow::request_bytes(&t.workload.host, &t.workload.path);
+        let request = client::request_bytes(&t.workload.host, &t.workload.path);
         let mut choices = Vec::new();
         for (tg, _) in &forward {
             let eligible = &routing[node_id.index() * t.target_groups.len() + tg.index()];
@@ -242,7 +242,7 @@ impl Plan {
                         let one_way = to_eni.plus(t.network.privatelink).plus(leg);
                         leaf.outcome = Ok(());
                         leaf.events = [5, 6];
-                        leaf.bytes = request + flow::response_bytes(&server.body);
+                        leaf.bytes = request + client::response_bytes(&server.body);
                         leaf.cross_az = node.zone != target_zone;
                         leaf.last_event = self.after_dns(
                             established

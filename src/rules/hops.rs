@@ -12,10 +12,10 @@
 
 use std::net::Ipv4Addr;
 
-use crate::flow::FailReason;
-use crate::ids::*;
-use crate::security;
-use crate::topology::{RuleProtocol, Topology};
+use crate::model::ids::*;
+use crate::model::{RuleProtocol, Topology};
+use crate::rules::client::FailReason;
+use crate::rules::security;
 
 /// The (group, rule) of the endpoint's security groups that admits `client`'s SYN to `eni`.
 pub fn endpoint_rule(

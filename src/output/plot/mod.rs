@@ -28,7 +28,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::Error;
-use crate::report::Report;
+use crate::output::report::Report;
 
 mod distribution;
 mod style;
@@ -46,7 +46,7 @@ pub const DISTRIBUTION_SIZE: (u32, u32) = (1200, 700);
 pub const TIME_SERIES_WIDTH: u32 = 1200;
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 /// The family every text style here asks for; the embedded font is registered under it, and the
 /// SVG names it, so a viewer without DejaVu Sans falls back to its own sans-serif.

@@ -11,10 +11,13 @@
 //! network latencies and the run settings. Not modelled: route tables, NACLs, internet and NAT
 //! gateways, IPv6, Application and Gateway Load Balancers.
 
+pub mod ids;
+pub mod net;
+
 use std::net::Ipv4Addr;
 
-use crate::ids::*;
-use crate::net::Cidr;
+use crate::model::ids::*;
+use crate::model::net::Cidr;
 use crate::time::Span;
 
 /// One variant of a scenario, validated.
@@ -209,7 +212,7 @@ pub struct LoadBalancer {
     pub pick: PickStrategy,
 }
 
-pub use crate::nlb::pick::PickStrategy;
+pub use crate::rules::nlb::pick::PickStrategy;
 
 /// One load balancer node: an ENI with one private IP in the chosen subnet of its zone.
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::report::{Report, Share, VariantReport};
+use crate::output::report::{Report, Share, VariantReport};
 
 /// Output formats of `sim run`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]

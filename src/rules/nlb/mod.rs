@@ -21,8 +21,8 @@
 pub mod hash;
 pub mod pick;
 
-use crate::ids::{NodeId, TargetGroupId, TargetId};
-use crate::topology::{TargetHealth, Topology};
+use crate::model::ids::{NodeId, TargetGroupId, TargetId};
+use crate::model::{TargetHealth, Topology};
 use pick::Picker;
 
 /// The targets a node may pick from, for one target group.

@@ -3,7 +3,7 @@
 //! Between state changes flows do not interact: a flow's fate depends only on its own draws,
 //! its client's DNS cache and the resolver's rotation. So a run is split in three:
 //! - [`plan`]: every path a flow can take, worked out once from the same hop rules the event
-//!   loop applies ([`crate::hops`], [`crate::dns`], [`crate::nlb`]): a [`plan::Route`] per
+//!   loop applies ([`crate::rules::hops`], [`crate::rules::dns`], [`crate::rules::nlb`]): a [`plan::Route`] per
 //!   (client, answer rotation), a [`plan::Leaf`] per outcome, with its events and timing.
 //! - Windows of [`WINDOW`] flows. The *arrival pass* of a window reads its words of the
 //!   `arrivals` stream: inter-arrival gaps summed into arrival times, and clients. The
@@ -15,7 +15,7 @@
 //!   sequential pass runs for one window at a time, in window order. Counts are integer sums, so
 //!   the tally does not depend on which thread took which window.
 //!
-//! The tally is the event loop's, field for field ([`crate::engine::run`] on the same topology,
+//! The tally is the event loop's, field for field ([`crate::sim::events::run`] on the same topology,
 //! seed and flow count): hits, sources, failures, bytes, completion times, DNS queries and cache
 //! hits, the time of the last event, the number of events and the time series. The tests below
 //! and `tests/cli.rs` compare the two engines on every scenario and on DNS edge cases.
@@ -31,13 +31,13 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use crate::engine::{Tally, bucket_width};
-use crate::flow;
-use crate::nlb;
-use crate::nlb::pick::{Picker, TargetPick};
+use crate::model::Topology;
 use crate::rng::{self, Stream, WordBlock, WordStream};
+use crate::rules::client;
+use crate::rules::nlb;
+use crate::rules::nlb::pick::{Picker, TargetPick};
+use crate::sim::events::{Tally, bucket_width};
 use crate::time::SimTime;
-use crate::topology::Topology;
 
 use plan::{Plan, Route};
 use script::{Arrivals, Chains, Cue, Script};
@@ -60,7 +60,7 @@ pub struct BulkOptions {
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
 /// Simulates `options.flows` flows of `t`'s workload; the same [`Tally`] as
-/// [`crate::engine::run`].
+/// [`crate::sim::events::run`].
 pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) -> Tally {
     let plan = Plan::new(t);
     let clients = t.workload.clients.len();
@@ -199,7 +199,7 @@ impl Shared<'_> {
             buffers.clients.resize(len, 0);
             for (time, client) in buffers.times.iter_mut().zip(buffers.clients.iter_mut()) {
                 let word = stream.next_word();
-                now = now.saturating_add(flow::arrival_gap(word, ns_per_mean).0);
+                now = now.saturating_add(client::arrival_gap(word, ns_per_mean).0);
                 *time = now;
                 *client = rng::below(rng::client_bits(word), n) as u32;
                 buffers.per_client[*client as usize] += 1;
@@ -211,7 +211,7 @@ impl Shared<'_> {
                 stream.next_block(&mut block);
                 let n = times.len();
                 for (time, word) in times.iter_mut().zip(block.words(0, n)) {
-                    now = now.saturating_add(flow::arrival_gap(word, ns_per_mean).0);
+                    now = now.saturating_add(client::arrival_gap(word, ns_per_mean).0);
                     *time = now;
                 }
             }
@@ -637,7 +637,7 @@ impl<'a> Router<'a> {
 /// Source port and initial sequence number from a flow word (as [`rng::FlowDraws`] reads them).
 #[inline(always)]
 fn port_isn(word: u64) -> (u16, u32) {
-    (flow::ephemeral_port(rng::port_bits(word)), rng::isn(word))
+    (client::ephemeral_port(rng::port_bits(word)), rng::isn(word))
 }
 
 /// The leaf of the flow with this `flows` word on `route`.

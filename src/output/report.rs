@@ -1,15 +1,15 @@
 //! The report: plain data built from a run's tallies and the expected distribution. Renderers
-//! ([`crate::render`]) only read it. Its JSON form is a documented contract (README, "JSON").
+//! ([`crate::output::render`]) only read it. Its JSON form is a documented contract (README, "JSON").
 
 use serde::Serialize;
 
-use crate::engine::Tally;
 use crate::expected::Expected;
-use crate::flow::FailReason;
-use crate::ids::ZoneId;
+use crate::model::ids::ZoneId;
+use crate::model::{TargetHealth, Topology, UnhealthyReason};
+use crate::rules::client::FailReason;
 use crate::scenario::Scenario;
+use crate::sim::events::Tally;
 use crate::stats;
-use crate::topology::{TargetHealth, Topology, UnhealthyReason};
 
 /// Price of inter-AZ data transfer, per GB, charged on each side (aws-behaviour 2.5).
 pub const INTER_AZ_USD_PER_GB_EACH_SIDE: f64 = 0.01;
@@ -237,16 +237,22 @@ pub fn hashing(t: &Topology) -> Hashing {
     let largest = (0..t.nodes.len())
         .flat_map(|n| (0..t.target_groups.len()).map(move |g| (n, g)))
         .map(|(n, g)| {
-            let node = crate::ids::NodeId::from_index(n);
+            let node = crate::model::ids::NodeId::from_index(n);
             let strategy = t.load_balancers[t.nodes[n].load_balancer.index()].pick;
-            let eligible =
-                crate::nlb::eligible(t, &health, node, crate::ids::TargetGroupId::from_index(g));
+            let eligible = crate::rules::nlb::eligible(
+                t,
+                &health,
+                node,
+                crate::model::ids::TargetGroupId::from_index(g),
+            );
             (eligible.targets, strategy)
         })
         .max_by_key(|(targets, _)| targets.len());
     let Some((targets, strategy)) = largest else {
         return Hashing {
-            strategy: crate::nlb::pick::PickStrategy::Uniform.name().to_string(),
+            strategy: crate::rules::nlb::pick::PickStrategy::Uniform
+                .name()
+                .to_string(),
             targets: 0,
             remapped_share: None,
             optimum_share: None,
@@ -254,12 +260,12 @@ pub fn hashing(t: &Topology) -> Hashing {
     };
     let identities: Vec<u64> = targets
         .iter()
-        .map(|x| crate::nlb::target_identity(t, *x))
+        .map(|x| crate::rules::nlb::target_identity(t, *x))
         .collect();
     let n = identities.len();
     let (remapped, optimum) = if n >= 2 {
         (
-            Some(round6(crate::nlb::pick::mean_remapped_share(
+            Some(round6(crate::rules::nlb::pick::mean_remapped_share(
                 strategy,
                 &identities,
             ))),
@@ -491,7 +497,7 @@ pub fn variant_report(
                 "{}: {} ({})",
                 t.target_groups[tg.index()].name,
                 if on { "on" } else { "off" },
-                crate::engine::cross_zone_source(t, listener.load_balancer, *tg)
+                crate::sim::events::cross_zone_source(t, listener.load_balancer, *tg)
             ));
         }
     }
@@ -543,13 +549,13 @@ pub fn variant_report(
 /// Which engine runs the flows, and how.
 #[derive(Copy, Clone)]
 pub struct Engine<'a> {
-    /// `true`: the discrete-event loop ([`crate::engine`]), one event at a time, on one thread;
-    /// `false`: the bulk engine ([`crate::bulk`]), the same tally on `threads` threads.
+    /// `true`: the discrete-event loop ([`crate::sim::events`]), one event at a time, on one thread;
+    /// `false`: the bulk engine ([`crate::sim::bulk`]), the same tally on `threads` threads.
     pub event_loop: bool,
     /// Worker threads of the bulk engine.
     pub threads: usize,
     /// Told the flows done so far, over all variants, now and then (bulk engine only).
-    pub progress: Option<crate::bulk::Progress<'a>>,
+    pub progress: Option<crate::sim::bulk::Progress<'a>>,
 }
 
 impl Default for Engine<'_> {
@@ -580,14 +586,14 @@ pub fn run_scenario(
         .enumerate()
         .map(|(i, v)| {
             let tally = if engine.event_loop {
-                let options = crate::engine::RunOptions {
+                let options = crate::sim::events::RunOptions {
                     flows,
                     seed,
                     trace_flow: None,
                 };
-                crate::engine::run(&v.topology, &options)
+                crate::sim::events::run(&v.topology, &options)
             } else {
-                let options = crate::bulk::BulkOptions {
+                let options = crate::sim::bulk::BulkOptions {
                     flows,
                     seed,
                     threads: engine.threads,
@@ -596,8 +602,10 @@ pub fn run_scenario(
                 let progress = engine
                     .progress
                     .map(|report| move |done: u64| report(before.saturating_add(done)));
-                let progress = progress.as_ref().map(|p| p as crate::bulk::Progress<'_>);
-                crate::bulk::run(&v.topology, &options, progress)
+                let progress = progress
+                    .as_ref()
+                    .map(|p| p as crate::sim::bulk::Progress<'_>);
+                crate::sim::bulk::run(&v.topology, &options, progress)
             };
             let expected = crate::expected::expected(&v.topology);
             variant_report(

@@ -1,4 +1,4 @@
-//! Typed indices into the arenas of [`crate::topology::Topology`].
+//! Typed indices into the arenas of [`crate::model::Topology`].
 //!
 //! Every resource of a scenario lives in a `Vec` of its kind and is referred to by a small
 //! copyable id that cannot be confused with an id of another kind (a `SubnetId` never indexes

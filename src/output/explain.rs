@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{self, RunOptions};
-use crate::report::health_label;
+use crate::output::report::health_label;
 use crate::scenario::Scenario;
+use crate::sim::events::{self, RunOptions};
 
 /// The assumptions a trace relies on, stated with every trace (aws-behaviour 1.2, 5.4).
 const ASSUMPTIONS: &str = "\
@@ -29,7 +29,7 @@ pub fn explain(scenario: &Scenario, flow: u64, seed: Option<u64>) -> Result<Stri
             seed,
             trace_flow: Some(flow),
         };
-        let tally = engine::run(t, &options);
+        let tally = events::run(t, &options);
         let _ = writeln!(
             out,
             "flow {flow} of scenario {} (seed {seed}), variant \"{}\"",

@@ -3,20 +3,20 @@
 //! arrivals, caches that expire every few flows, clients that never cache, several clients).
 
 use super::{BulkOptions, WINDOW, run};
-use crate::engine::{self, RunOptions, Tally};
+use crate::model::Topology;
 use crate::scenario::{self, Scenario};
-use crate::topology::Topology;
+use crate::sim::events::{self, RunOptions, Tally};
 
-const CROSSZONE: &str = include_str!("../../scenarios/crosszone.toml");
-const ENDPOINT_PER_AZ: &str = include_str!("../../scenarios/endpoint-per-az.toml");
-const AZ_ID_MISMATCH: &str = include_str!("../../scenarios/az-id-mismatch.toml");
+const CROSSZONE: &str = include_str!("../../../scenarios/crosszone.toml");
+const ENDPOINT_PER_AZ: &str = include_str!("../../../scenarios/endpoint-per-az.toml");
+const AZ_ID_MISMATCH: &str = include_str!("../../../scenarios/az-id-mismatch.toml");
 
 fn load(text: &str) -> Scenario {
     scenario::parse("test.toml", "test", text).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 fn event_loop(t: &Topology, flows: u64, seed: u64) -> Tally {
-    engine::run(
+    events::run(
         t,
         &RunOptions {
             flows,

@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::*;
 use super::{DISTRIBUTION_SIZE, Drawn, GRID, INK};
-use crate::report::{Report, Share};
+use crate::output::report::{Report, Share};
 
 /// The subnets on the x axis, one slot each: every variant's subnets (by name, the first row
 /// seen standing for its name, AZ and AZ ID), grouped by AZ in order of first appearance.

@@ -11,8 +11,8 @@
 
 use std::net::Ipv4Addr;
 
-use crate::ids::SecurityGroupId;
-use crate::topology::{RuleProtocol, RuleSource, SecurityGroup};
+use crate::model::ids::SecurityGroupId;
+use crate::model::{RuleProtocol, RuleSource, SecurityGroup};
 
 /// The first (group, rule index) of `attached` that admits the packet, if any.
 ///
@@ -60,8 +60,8 @@ pub fn admits(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::VpcId;
-    use crate::topology::IngressRule;
+    use crate::model::IngressRule;
+    use crate::model::ids::VpcId;
 
     fn group(rules: Vec<IngressRule>) -> SecurityGroup {
         SecurityGroup {

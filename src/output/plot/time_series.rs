@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::*;
 use super::{Drawn, GRID, INK, PlotError};
-use crate::report::{Report, VariantReport};
+use crate::output::report::{Report, VariantReport};
 
 /// The time series' title.
 pub fn time_series_title(report: &Report) -> String {

@@ -16,10 +16,10 @@
 
 use std::net::Ipv4Addr;
 
-use crate::ids::{EniId, VpcId};
-use crate::net::Cidr;
+use crate::model::ids::{EniId, VpcId};
+use crate::model::net::Cidr;
+use crate::model::{RecordTarget, Topology};
 use crate::time::Span;
-use crate::topology::{RecordTarget, Topology};
 
 /// TTL of the endpoint's own DNS names and of alias records to them.
 pub const ENDPOINT_TTL: Span = Span::from_secs(60);
@@ -149,7 +149,7 @@ fn endpoint_name(topology: &Topology, name: &str) -> Option<RecordTarget> {
         .iter()
         .enumerate()
         .find_map(|(e, endpoint)| {
-            let endpoint_id = crate::ids::EndpointId::from_index(e);
+            let endpoint_id = crate::model::ids::EndpointId::from_index(e);
             if endpoint.dns_name == name {
                 return Some(RecordTarget::EndpointAlias {
                     endpoint: endpoint_id,

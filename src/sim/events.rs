@@ -21,7 +21,7 @@
 //! health-changing events can be added without touching the flow path.
 //!
 //! # Modelled latencies
-//! One-way latencies from [`crate::topology::Network`]: client <-> ENI (same or cross AZ),
+//! One-way latencies from [`crate::model::Network`]: client <-> ENI (same or cross AZ),
 //! ENI <-> node (the PrivateLink hop), node <-> target (same or cross AZ), client <-> resolver;
 //! plus the web server's response time. No jitter, no bandwidth limits.
 
@@ -29,15 +29,15 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt::Write as _;
 
-use crate::dns::{self, Answer, Destination, DnsError};
-use crate::flow::{self, FailReason};
-use crate::hops;
-use crate::ids::*;
-use crate::nlb::pick::TargetPick;
-use crate::nlb::{self, Eligible, hash};
+use crate::model::ids::*;
+use crate::model::{Instance, TargetHealth, Topology};
 use crate::rng::{FlowDraws, FlowStream};
+use crate::rules::client::{self, FailReason};
+use crate::rules::dns::{self, Answer, Destination, DnsError};
+use crate::rules::hops;
+use crate::rules::nlb::pick::TargetPick;
+use crate::rules::nlb::{self, Eligible, hash};
 use crate::time::{SimTime, Span};
-use crate::topology::{Instance, TargetHealth, Topology};
 
 /// What to simulate.
 #[derive(Clone, Debug)]
@@ -200,7 +200,7 @@ impl<'a> Engine<'a> {
             slots: Vec::new(),
             free: Vec::new(),
             stream,
-            ns_per_mean: flow::ns_per_mean(t.workload.arrival_rate),
+            ns_per_mean: client::ns_per_mean(t.workload.arrival_rate),
             next_index: 0,
             next_draws,
             answers,
@@ -208,7 +208,7 @@ impl<'a> Engine<'a> {
             cache: vec![None; t.workload.clients.len()],
             routing: Vec::new(),
             health,
-            request_bytes: flow::request_bytes(&t.workload.host, &t.workload.path),
+            request_bytes: client::request_bytes(&t.workload.host, &t.workload.path),
             response_bytes: t
                 .targets
                 .iter()
@@ -216,7 +216,7 @@ impl<'a> Engine<'a> {
                     t.instances[target.instance.index()]
                         .web_server
                         .as_ref()
-                        .map_or(0, |w| flow::response_bytes(&w.body))
+                        .map_or(0, |w| client::response_bytes(&w.body))
                 })
                 .collect(),
             tally: Tally::empty(t, options.flows, bucket_width(expected_duration)),
@@ -261,7 +261,7 @@ impl<'a> Engine<'a> {
 
     fn run(mut self) -> Tally {
         if self.options.flows > 0 {
-            let first = flow::arrival_gap(self.next_draws.arrival, self.ns_per_mean);
+            let first = client::arrival_gap(self.next_draws.arrival, self.ns_per_mean);
             self.schedule(SimTime::ZERO.after(first), u32::MAX, Step::Arrival);
         }
         while let Some(Reverse((now, _, slot, step))) = self.queue.pop() {
@@ -305,7 +305,7 @@ impl<'a> Engine<'a> {
             draws,
             client,
             eni: EniId(0),
-            src_port: flow::ephemeral_port(draws.port_bits()),
+            src_port: client::ephemeral_port(draws.port_bits()),
             target: TargetId(0),
         };
         let slot = match self.free.pop() {
@@ -322,7 +322,10 @@ impl<'a> Engine<'a> {
         self.next_index += 1;
         if self.next_index < self.options.flows {
             self.next_draws = self.stream.next_flow();
-            let next = now.after(flow::arrival_gap(self.next_draws.arrival, self.ns_per_mean));
+            let next = now.after(client::arrival_gap(
+                self.next_draws.arrival,
+                self.ns_per_mean,
+            ));
             self.schedule(next, u32::MAX, Step::Arrival);
         }
 
@@ -760,7 +763,7 @@ fn group_names(t: &Topology, groups: &[SecurityGroupId]) -> String {
 
 /// Where the effective cross-zone setting comes from, in words.
 pub fn cross_zone_source(t: &Topology, lb: LoadBalancerId, tg: TargetGroupId) -> String {
-    use crate::topology::CrossZoneSetting;
+    use crate::model::CrossZoneSetting;
     let group = &t.target_groups[tg.index()];
     match group.cross_zone {
         CrossZoneSetting::UseLoadBalancerConfiguration => format!(

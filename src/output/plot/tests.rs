@@ -4,7 +4,7 @@ use super::distribution::*;
 use super::style::*;
 
 use super::*;
-use crate::report::{
+use crate::output::report::{
     Completion, CrossAz, Hashing, Share, TimeSeries, VariantReport, WorkloadSummary,
 };
 

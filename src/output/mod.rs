@@ -1,0 +1,5 @@
+//! What users see.
+pub mod explain;
+pub mod plot;
+pub mod render;
+pub mod report;

@@ -1,0 +1,3 @@
+//! The engines.
+pub mod bulk;
+pub mod events;
