@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::output::render::{self, Format};
-use crate::output::report;
 use crate::scenario::{self, Scenario};
+use crate::sim::run;
 
 /// sim: where each connection through an AWS PrivateLink interface endpoint and a Network Load
 /// Balancer lands, and why. A discrete-event simulation of curl-like flows through DNS, the
@@ -122,7 +122,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
                 return Err(Error::Usage("--flows must be at least 1".into()));
             }
             let threads = match threads {
-                None => report::Engine::default().threads,
+                None => run::Engine::default().threads,
                 Some(n) if (1..=MAX_THREADS).contains(&n) => n,
                 Some(n) => {
                     return Err(Error::Usage(format!(
@@ -140,11 +140,11 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             let started = Instant::now();
             let bar = ProgressBar::new(total, started, !quiet && std::io::stderr().is_terminal());
             let progress = |done: u64| bar.show(done);
-            let report = report::run_scenario(
+            let report = run::run_scenario(
                 &loaded,
                 flows,
                 seed,
-                report::Engine {
+                run::Engine {
                     event_loop: engine == EngineKind::Events,
                     threads,
                     progress: Some(&progress),
@@ -183,7 +183,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
         }
         Command::Check { scenario } => {
             let loaded = scenario::load(&scenario)?;
-            write_to(out, &crate::output::explain::summary(&loaded))?;
+            write_to(out, &crate::output::explain::summary(&loaded, None))?;
             for warning in &loaded.warnings {
                 write_to(err, &format!("warning: {warning}\n"))?;
             }
@@ -197,7 +197,7 @@ fn check_clock(scenario: &Scenario, flows: Option<u64>) -> Result<(), Error> {
     for v in &scenario.variants {
         let t = &v.topology;
         let n = flows.unwrap_or(t.run.flows);
-        if let Err(years) = crate::rules::client::arrivals_fit(n, t.workload.arrival_rate) {
+        if let Err(years) = crate::sim::arrivals::arrivals_fit(n, t.workload.arrival_rate) {
             let source = if flows.is_some() {
                 "--flows"
             } else {
@@ -215,7 +215,7 @@ fn check_clock(scenario: &Scenario, flows: Option<u64>) -> Result<(), Error> {
 
 /// `throughput: N flows (...) in S s wall = R flows/s (engine, threads)`.
 fn throughput_line(
-    report: &report::Report,
+    report: &crate::output::report::Report,
     wall: f64,
     engine: EngineKind,
     threads: usize,

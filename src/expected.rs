@@ -1,20 +1,19 @@
-//! The expected distribution of outcomes, computed from the topology and the rules alone: no
-//! sampling, no simulation.
+//! The expected distribution of outcomes, from the rules alone (docs/model.md STAT-1): every
+//! branch of the walk ([`crate::walk::enumerate`]) weighted by its probability. No sampling.
 //!
-//! Every flow picks a client uniformly; the resolver's rotation makes each address of a
-//! multi-address answer equally likely to come first over time (ASSUMPTION: in the long run; a
-//! client caching one answer for its TTL sends all flows of that window to the same ENI, so short
-//! runs can deviate, and the chi-squared test then measures that correlation too); glibc puts an
-//! address in the client's own subnet first; an ENI goes to its NLB node; a listener's target
-//! groups follow their weights; a node picks uniformly among its eligible targets
-//! ([`crate::rules::nlb::eligible`]); the hop checks of [`crate::rules::hops`] decide the rest.
+//! A flow picks a client uniformly (WL-1); the client's answer makes curl connect to each address
+//! with the probability of the random answer order (DNS-5, DNS-7:
+//! [`crate::rules::dns::choice_probabilities`]); from there the walk's forks carry their own
+//! probabilities (forward weights, pick shares). Besides the shares, it gives what the clustered
+//! statistics need (each client's routes with their outcome vectors: STAT-2) and the completion
+//! time of every answered branch, from the cache and after a query (TIME-1).
 
-use crate::model::ids::*;
-use crate::model::{TargetHealth, Topology};
-use crate::rules::client::FailReason;
-use crate::rules::dns::{self, Destination};
-use crate::rules::hops;
-use crate::rules::nlb;
+use crate::rules::dns;
+use crate::rules::outcome::FailReason;
+use crate::state::State;
+use crate::stats::{ClientModel, RouteModel};
+use crate::walk::enumerate::branches;
+use crate::walk::{AnswerRef, Lookup, Walker};
 
 /// Expected probabilities of each outcome of a flow.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,92 +26,95 @@ pub struct Expected {
     pub cross_az: f64,
     /// Probability that the client -> ENI leg crosses AZs.
     pub client_cross_az: f64,
+    /// Per client: its routes (one per address it may connect to) with their probabilities and
+    /// outcome vectors over the categories (targets, then failure reasons).
+    pub clients: Vec<ClientModel>,
+    /// Per client: its answered branches, `(completion from the cache, after a query, probability
+    /// given the client)`, in nanoseconds.
+    pub completion: Vec<Vec<(u64, u64, f64)>>,
 }
 
-/// Computes the expected distribution of `t`'s workload at its initial health.
-pub fn expected(t: &Topology) -> Expected {
-    let health: Vec<TargetHealth> = t.targets.iter().map(|x| x.health).collect();
+impl Expected {
+    /// The category of a failure reason: after the targets.
+    pub fn failure_category(&self, reason: FailReason) -> usize {
+        self.targets.len() + reason.index()
+    }
+
+    /// Every category's probability: targets, then failure reasons.
+    pub fn categories(&self) -> Vec<f64> {
+        self.targets
+            .iter()
+            .chain(self.failures.iter())
+            .copied()
+            .collect()
+    }
+}
+
+/// The expected distribution of the walker's workload under `state`.
+pub fn expected(walker: &Walker<'_>, state: &State) -> Expected {
+    let t = walker.t;
+    let categories = t.targets.len() + FailReason::ALL.len();
     let mut out = Expected {
         targets: vec![0.0; t.targets.len()],
         failures: [0.0; FailReason::ALL.len()],
         cross_az: 0.0,
         client_cross_az: 0.0,
+        clients: Vec::new(),
+        completion: Vec::new(),
     };
-    let clients = &t.workload.clients;
-    for &client in clients {
-        let p_client = 1.0 / clients.len() as f64;
-        let subnet = t.instance_subnet(client);
-        let answer = match dns::resolve(t, subnet.vpc, &t.workload.host) {
-            Ok(answer) => answer,
-            Err(_) => {
-                out.failures[FailReason::DnsNxdomain.index()] += p_client;
-                continue;
-            }
+    let p_client = 1.0 / walker.clients.len() as f64;
+    for (c, client) in walker.clients.iter().enumerate() {
+        let (lookups, addresses): (&[Lookup], Vec<(usize, f64)>) = match &client.answer {
+            Err(_) => (&[Lookup::Query], vec![(0, 1.0)]),
+            Ok(_) => (
+                &[Lookup::Cached, Lookup::Query],
+                dns::choice_probabilities(&client.own_subnet)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, p)| *p > 0.0)
+                    .collect(),
+            ),
         };
-        let n = answer.addresses.len();
-        for rotation in 0..n {
-            let p = p_client / n as f64;
-            let chosen =
-                answer.addresses[dns::preferred_address(&answer.addresses, rotation, subnet.cidr)];
-            let Destination::EndpointEni(eni) = chosen.destination else {
-                out.failures[FailReason::NoEndpointAtAddress.index()] += p;
-                continue;
-            };
-            let eni_info = &t.enis[eni.index()];
-            if eni_info.zone != subnet.zone {
-                out.client_cross_az += p;
-            }
-            node_outcomes(t, &health, client, eni, p, &mut out);
-        }
-    }
-    out
-}
-
-fn node_outcomes(
-    t: &Topology,
-    health: &[TargetHealth],
-    client: InstanceId,
-    eni: EniId,
-    p: f64,
-    out: &mut Expected,
-) {
-    if hops::endpoint_rule(t, client, eni).is_none() {
-        out.failures[FailReason::SgDeny.index()] += p;
-        return;
-    }
-    let node = t.enis[eni.index()].node;
-    if !hops::nlb_admits(t, node, t.instances[client.index()].ip) {
-        out.failures[FailReason::NlbSgDeny.index()] += p;
-        return;
-    }
-    let node_info = &t.nodes[node.index()];
-    let Some(listener) = t.listener_on(node_info.load_balancer, t.workload.port) else {
-        out.failures[FailReason::NoListener.index()] += p;
-        return;
-    };
-    let forward = &t.listeners[listener.index()].forward;
-    let total: f64 = forward.iter().map(|(_, w)| f64::from(*w)).sum();
-    for &(tg, weight) in forward {
-        let p_tg = p * f64::from(weight) / total;
-        if p_tg == 0.0 {
-            continue;
-        }
-        let eligible = nlb::eligible(t, health, node, tg);
-        if eligible.targets.is_empty() {
-            out.failures[FailReason::NoEligibleTarget.index()] += p_tg;
-            continue;
-        }
-        let p_target = p_tg / eligible.targets.len() as f64;
-        for target in eligible.targets {
-            match hops::target_answers(t, node, target) {
-                Ok(()) => {
-                    out.targets[target.index()] += p_target;
-                    if t.targets[target.index()].zone != node_info.zone {
-                        out.cross_az += p_target;
+        let mut routes = Vec::new();
+        let mut completion = Vec::new();
+        for (address, p_address) in addresses {
+            let answer = AnswerRef::Address(address);
+            let first = branches(walker, state, c, lookups[0], answer);
+            let last = branches(walker, state, c, lookups[lookups.len() - 1], answer);
+            let mut outcomes = vec![0.0; categories];
+            for (branch, queried) in first.iter().zip(&last) {
+                let p = branch.probability;
+                if p == 0.0 {
+                    continue;
+                }
+                let ended = &branch.ended;
+                let weight = p_client * p_address * p;
+                if ended.client_cross_az {
+                    out.client_cross_az += weight;
+                }
+                match ended.outcome {
+                    Ok(()) => {
+                        let target = ended.target.expect("answered").index();
+                        outcomes[target] += p;
+                        out.targets[target] += weight;
+                        if ended.cross_az {
+                            out.cross_az += weight;
+                        }
+                        completion.push((ended.at.0, queried.ended.at.0, p_address * p));
+                    }
+                    Err(reason) => {
+                        outcomes[t.targets.len() + reason.index()] += p;
+                        out.failures[reason.index()] += weight;
                     }
                 }
-                Err(reason) => out.failures[reason.index()] += p_target,
             }
+            routes.push(RouteModel {
+                probability: p_address,
+                outcomes,
+            });
         }
+        out.clients.push(ClientModel { routes });
+        out.completion.push(completion);
     }
+    out
 }

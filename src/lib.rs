@@ -43,6 +43,8 @@ pub mod rng;
 pub mod rules;
 pub mod scenario;
 pub mod sim;
+pub mod state;
 pub mod stats;
 pub mod time;
+pub mod walk;
 pub mod ziggurat;

@@ -16,6 +16,10 @@
 //! finaliser, a bijection whose output bits each depend on every input bit): the client choice
 //! from the arrival word, the weighted forward from the flow word.
 //!
+//! Draws that belong to a resource rather than a flow (the order of one DNS answer, the NLB an
+//! endpoint ENI binds to) are keyed by (seed, stream name, resource name, index): [`keyed`] and
+//! [`draw`]. Adding a resource, a variant or a thread never moves another resource's draws.
+//!
 //! Reductions to a range use the multiply-shift method (`(x * n) >> 64`), whose bias is below
 //! `n / 2^64`: invisible at any flow count a run can reach.
 
@@ -228,7 +232,20 @@ pub fn stream_key(seed: u64, name: &str) -> [u8; 32] {
     key
 }
 
-/// FNV-1a, 64-bit: a stable hash of a stream name.
+/// The key of the draws of stream `stream` about resource `name` under `seed`.
+pub fn keyed(seed: u64, stream: &str, name: &str) -> u64 {
+    let mut state = seed ^ fnv1a(stream.as_bytes());
+    let salted = splitmix64(&mut state) ^ fnv1a(name.as_bytes());
+    mix64(salted)
+}
+
+/// Uniform word `index` of the draws keyed `key` (random access: any index, any order).
+#[inline]
+pub fn draw(key: u64, index: u64) -> u64 {
+    mix64(key ^ mix64(index.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+}
+
+/// FNV-1a, 64-bit: a stable hash of a name.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -287,6 +304,19 @@ mod tests {
         assert_ne!(stream_key(1, "flows"), stream_key(2, "flows"));
         assert_ne!(stream_key(1, "flows"), stream_key(1, "other"));
         assert_ne!(FlowDraws::for_flow(1, 0), FlowDraws::for_flow(2, 0));
+    }
+
+    #[test]
+    fn keyed_draws_depend_on_seed_stream_name_and_index() {
+        let k = keyed(1, "dns-order", "client-1");
+        assert_ne!(k, keyed(2, "dns-order", "client-1"));
+        assert_ne!(k, keyed(1, "eni-binding", "client-1"));
+        assert_ne!(k, keyed(1, "dns-order", "client-2"));
+        assert_ne!(draw(k, 0), draw(k, 1));
+        assert_eq!(draw(k, 7), draw(keyed(1, "dns-order", "client-1"), 7));
+        // Uniform enough: the top bit of consecutive draws splits evenly.
+        let high = (0..10_000).filter(|&i| draw(k, i) >> 63 == 1).count();
+        assert!((4_800..5_200).contains(&high), "{high}");
     }
 
     #[test]

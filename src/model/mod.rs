@@ -1,8 +1,9 @@
 //! The validated, immutable model of one scenario variant: arenas of typed resources.
 //!
 //! Everything here has passed [`crate::scenario`] validation: references resolve, CIDRs nest,
-//! addresses are assigned and unique per VPC, every endpoint ENI is bound to an NLB node in the
-//! same physical zone. The engine and the expected-share calculation read this and nothing else.
+//! addresses are assigned and unique per VPC, every endpoint ENI has an NLB node of its service in
+//! the same physical zone. It never changes during a run: what does (target health, admin state,
+//! registration, the ENI bindings) is [`crate::state::State`].
 //!
 //! Modelled: accounts with their AZ name -> AZ ID maps, physical zones by AZ ID, VPCs, subnets,
 //! security groups, instances (web servers and clients), network load balancers with one node per
@@ -130,29 +131,42 @@ pub enum RuleProtocol {
     All,
 }
 
-/// Where an ingress rule admits traffic from.
+/// The other end a rule names: where an ingress rule admits traffic from, or where an egress
+/// rule lets it go.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RuleSource {
+pub enum Peer {
     /// Any address in the block.
     Cidr(Cidr),
     /// Any network interface that carries this group (same VPC or a peered VPC).
     Group(SecurityGroupId),
 }
 
-/// One ingress rule.
+/// One ingress or egress rule.
 #[derive(Clone, Debug)]
-pub struct IngressRule {
+pub struct SgRule {
     /// Protocol.
     pub protocol: RuleProtocol,
     /// First port of the range (inclusive).
     pub from_port: u16,
     /// Last port of the range (inclusive).
     pub to_port: u16,
-    /// Sources admitted.
-    pub sources: Vec<RuleSource>,
+    /// The peers it admits (ingress) or allows (egress).
+    pub peers: Vec<Peer>,
 }
 
-/// A security group (stateful: replies are always allowed, egress is not evaluated).
+impl SgRule {
+    /// The rule AWS puts in every new group's egress: all traffic to 0.0.0.0/0.
+    pub fn allow_all() -> SgRule {
+        SgRule {
+            protocol: RuleProtocol::All,
+            from_port: 0,
+            to_port: u16::MAX,
+            peers: vec![Peer::Cidr(Cidr::ANY)],
+        }
+    }
+}
+
+/// A security group: stateful, allow-only rules (docs/model.md SG-1 to SG-4).
 #[derive(Clone, Debug)]
 pub struct SecurityGroup {
     /// Name in the scenario (`default` for a VPC's default group).
@@ -160,7 +174,9 @@ pub struct SecurityGroup {
     /// Its VPC.
     pub vpc: VpcId,
     /// Ingress rules.
-    pub ingress: Vec<IngressRule>,
+    pub ingress: Vec<SgRule>,
+    /// Egress rules (allow-all unless the scenario writes `egress`).
+    pub egress: Vec<SgRule>,
 }
 
 /// What an instance's web server answers.
@@ -185,7 +201,8 @@ pub struct Instance {
     pub ip: Ipv4Addr,
     /// Security groups of its primary interface.
     pub security_groups: Vec<SecurityGroupId>,
-    /// False for a stopped instance: it answers nothing and fails health checks.
+    /// `instance_state` as written: false for a stopped instance. The run's current admin state
+    /// lives in [`crate::state::State`].
     pub running: bool,
     /// Its web server, if it runs one.
     pub web_server: Option<WebServer>,
@@ -212,7 +229,34 @@ pub struct LoadBalancer {
     pub pick: PickStrategy,
 }
 
-pub use crate::rules::nlb::pick::PickStrategy;
+/// How a load balancer's nodes map a flow hash onto the eligible targets (`hash = "..."`;
+/// docs/model.md NLB-8). The picks themselves are [`crate::rules::nlb::pick`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PickStrategy {
+    /// Multiply-shift over the eligible targets.
+    Uniform,
+    /// A Maglev lookup table.
+    Maglev,
+}
+
+impl PickStrategy {
+    /// The scenario spelling (`hash = "..."`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PickStrategy::Uniform => "uniform",
+            PickStrategy::Maglev => "maglev",
+        }
+    }
+
+    /// Parses the scenario spelling.
+    pub fn from_name(name: &str) -> Option<PickStrategy> {
+        match name {
+            "uniform" => Some(PickStrategy::Uniform),
+            "maglev" => Some(PickStrategy::Maglev),
+            _ => None,
+        }
+    }
+}
 
 /// One load balancer node: an ENI with one private IP in the chosen subnet of its zone.
 #[derive(Clone, Debug)]
@@ -277,28 +321,8 @@ pub struct TargetGroup {
     pub health_check: HealthCheck,
     /// Registered targets, in file order.
     pub targets: Vec<TargetId>,
-}
-
-/// Health of a registered target as the load balancer sees it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum TargetHealth {
-    /// Passing health checks.
-    Healthy,
-    /// Failing health checks (reason attached).
-    Unhealthy(UnhealthyReason),
-    /// In a zone not enabled on the load balancer: gets no traffic (`Target.NotInUse`).
-    Unused,
-}
-
-/// Why a target fails its health checks.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum UnhealthyReason {
-    /// The instance is stopped.
-    InstanceStopped,
-    /// Nothing listens on the health-check port.
-    NotListening,
-    /// The instance's security groups do not admit checks from every load balancer node.
-    SecurityGroupBlocksChecks,
+    /// The load balancer whose listeners forward to it (an NLB target group serves one).
+    pub load_balancer: Option<LoadBalancerId>,
 }
 
 /// One registration of an instance in a target group.
@@ -310,8 +334,6 @@ pub struct Target {
     pub instance: InstanceId,
     /// The instance's physical zone.
     pub zone: ZoneId,
-    /// Health at the start of the run.
-    pub health: TargetHealth,
 }
 
 /// A VPC endpoint service fronting one or more network load balancers.
@@ -340,7 +362,9 @@ pub struct Endpoint {
     pub dns_name: String,
 }
 
-/// One endpoint network interface, bound to the provider's NLB node in the same physical zone.
+/// One endpoint network interface. Which NLB node its connections go to is a rule
+/// ([`crate::rules::privatelink`], docs/model.md PL-3) and, with several NLBs behind the service,
+/// a draw of the run ([`crate::state::State`]).
 #[derive(Clone, Debug)]
 pub struct EndpointEni {
     /// Its endpoint.
@@ -351,8 +375,6 @@ pub struct EndpointEni {
     pub zone: ZoneId,
     /// Its private IP.
     pub ip: Ipv4Addr,
-    /// The NLB node its connections go to.
-    pub node: NodeId,
     /// The zonal DNS name (resolves to this ENI only).
     pub dns_name: String,
 }
@@ -457,26 +479,6 @@ impl Topology {
     /// The physical zone of an instance.
     pub fn instance_zone(&self, instance: InstanceId) -> ZoneId {
         self.instance_subnet(instance).zone
-    }
-
-    /// The listener of `lb` on `port`, if any.
-    pub fn listener_on(&self, lb: LoadBalancerId, port: u16) -> Option<ListenerId> {
-        self.load_balancers[lb.index()]
-            .listeners
-            .iter()
-            .copied()
-            .find(|l| self.listeners[l.index()].port == port)
-    }
-
-    /// Whether cross-zone load balancing applies to `tg` behind `lb` (the group's attribute wins).
-    pub fn cross_zone_enabled(&self, lb: LoadBalancerId, tg: TargetGroupId) -> bool {
-        match self.target_groups[tg.index()].cross_zone {
-            CrossZoneSetting::On => true,
-            CrossZoneSetting::Off => false,
-            CrossZoneSetting::UseLoadBalancerConfiguration => {
-                self.load_balancers[lb.index()].cross_zone
-            }
-        }
     }
 
     /// The AZ name the owner of `subnet`'s VPC uses for its zone, and the zone's AZ ID.

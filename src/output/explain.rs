@@ -1,21 +1,35 @@
-//! Teaching output: `sim explain` traces one flow hop by hop, `sim check` summarises what a
-//! scenario builds (zones by AZ ID, nodes, ENI -> node bindings, target health, DNS names).
+//! Teaching output: `sim explain` renders one flow's hops ([`crate::walk::Hop`]) with the rules
+//! that decided each (docs/model.md ids); `sim check` summarises what a scenario builds (zones by
+//! AZ ID, nodes, ENI -> node bindings, target health, DNS names). Both only read: the walk and
+//! the state decide, this module words it.
 
 use std::fmt::Write as _;
 
-use crate::output::report::health_label;
+use crate::model::Topology;
+use crate::model::ids::*;
+use crate::output::report::cross_zone_words;
+use crate::rules::address::Destination;
+use crate::rules::nlb::CrossZone;
+use crate::rules::outcome::FailReason;
 use crate::scenario::Scenario;
-use crate::sim::events::{self, RunOptions};
+use crate::sim::events::{self, RunOptions, Traced};
+use crate::state::State;
+use crate::time::Span;
+use crate::walk::{Hop, HopKind};
 
-/// The assumptions a trace relies on, stated with every trace (aws-behaviour 1.2, 5.4).
+/// The assumptions a trace relies on, stated with every trace.
 const ASSUMPTIONS: &str = "\
-Stated assumptions (AWS does not publish these):
-  - the flow hash is NLB-like: a 64-bit hash of protocol, source IP and port, destination IP and port
-    and the initial sequence number, mapped uniformly onto the eligible targets; AWS's own function
-    is not public
-  - the node hashes the client's connection as sent to the endpoint ENI (client IP and port, ENI IP
-    and port) and its sequence number
-  - target health is settled before the first flow (registration and initial checks are over)
+Stated assumptions (AWS does not publish these; docs/model.md):
+  - NLB-7: the flow hash is NLB-like, a 64-bit hash of protocol, source IP and port, destination IP
+    and port and the initial sequence number; AWS's own function is not public; the node hashes the
+    client's connection as sent to the endpoint ENI
+  - NLB-8: the pick maps the hash uniformly (or by a Maglev table) onto the eligible targets
+  - DNS-5: each query's answer comes in a random order, the managed vpce names included
+  - CLI-1: the source port is uniform over the even ports of 32768-60999
+  - PL-3: with several NLBs behind the service, each ENI's binding is a seeded random draw
+  - HC-2, HC-4: a target is healthy when every node's checks pass; health is settled before the
+    first flow
+  - TIME-1: latencies are the scenario's [network] values (PrivateLink hop 100us by default)
 ";
 
 /// The hop-by-hop trace of flow `flow` in every variant of `scenario`.
@@ -29,13 +43,14 @@ pub fn explain(scenario: &Scenario, flow: u64, seed: Option<u64>) -> Result<Stri
             seed,
             trace_flow: Some(flow),
         };
-        let tally = events::run(t, &options);
+        let traced = events::trace(t, &options).expect("the run reaches the traced flow");
         let _ = writeln!(
             out,
             "flow {flow} of scenario {} (seed {seed}), variant \"{}\"",
             scenario.name, variant.name
         );
-        for line in &tally.trace {
+        let state = State::initial(t, seed);
+        for line in trace_lines(t, &state, &traced) {
             let _ = writeln!(out, "  {line}");
         }
         out.push('\n');
@@ -44,8 +59,331 @@ pub fn explain(scenario: &Scenario, flow: u64, seed: Option<u64>) -> Result<Stri
     Ok(out)
 }
 
-/// A summary of what each variant of `scenario` builds.
-pub fn summary(scenario: &Scenario) -> String {
+/// One line per hop: its time since the run started, what happened, `[rules]`.
+pub fn trace_lines(t: &Topology, state: &State, traced: &Traced) -> Vec<String> {
+    let client = t.workload.clients[traced.client];
+    traced
+        .hops
+        .iter()
+        .map(|hop| {
+            let at = Span(traced.start.after(hop.at).0).to_string();
+            format!(
+                "{at:>12}  {} [{}]",
+                words(t, state, traced, client, hop),
+                hop.rules.join(", ")
+            )
+        })
+        .collect()
+}
+
+fn words(t: &Topology, state: &State, traced: &Traced, client: InstanceId, hop: &Hop) -> String {
+    let c = &t.instances[client.index()];
+    let name_of = |target: TargetId| t.target_instance(target).name.as_str();
+    match &hop.kind {
+        HopKind::Start { .. } => format!(
+            "flow {}: client {} ({}, subnet {}) runs curl http://{}:{}{}",
+            traced.index,
+            c.name,
+            c.ip,
+            t.subnets[c.subnet.index()].name,
+            t.workload.host,
+            t.workload.port,
+            t.workload.path
+        ),
+        HopKind::Cached { query } => format!(
+            "DNS: the answer to the client's query #{} is in its cache{}",
+            query.unwrap_or(0),
+            traced
+                .cache_expires
+                .map(|e| format!(" (expires at {})", Span(e.0)))
+                .unwrap_or_default()
+        ),
+        HopKind::Query { query } => format!(
+            "DNS: no valid cached answer: query #{} to the VPC resolver ({} one way)",
+            query.unwrap_or(0),
+            t.network.resolver
+        ),
+        HopKind::Answered { order } => {
+            let answer =
+                crate::rules::dns::resolve(t, t.subnets[c.subnet.index()].vpc, &t.workload.host)
+                    .expect("an answered query resolved");
+            let mut text = format!("DNS: {}", answer.chain.join("; "));
+            if let Some(order) = order.as_ref().filter(|o| o.len() > 1) {
+                let ips: Vec<String> = order
+                    .iter()
+                    .map(|&i| answer.addresses[i].to_string())
+                    .collect();
+                let _ = write!(text, "; this answer's order: {}", ips.join(", "));
+            }
+            text
+        }
+        HopKind::NxDomain => format!(
+            "DNS: {} does not resolve from VPC {}: NXDOMAIN",
+            t.workload.host,
+            t.vpcs[t.subnets[c.subnet.index()].vpc.index()].name
+        ),
+        HopKind::Connect {
+            ip,
+            own_subnet,
+            destination,
+            connection,
+            ..
+        } => {
+            let why = if *own_subnet {
+                "in the client's own subnet, so getaddrinfo puts it first"
+            } else {
+                "no answered address is in the client's subnet: the answer's first"
+            };
+            let what = match destination {
+                Destination::EndpointEni(eni) => {
+                    let e = &t.enis[eni.index()];
+                    let (az, az_id) = t.az_label(e.subnet);
+                    format!(
+                        "endpoint {} ENI in {}, {az} {az_id}",
+                        t.endpoints[e.endpoint.index()].name,
+                        t.subnets[e.subnet.index()].name
+                    )
+                }
+                _ => "owned by nothing in the client's VPC".to_string(),
+            };
+            let (port, isn) = connection.map_or((String::new(), String::new()), |(p, i)| {
+                (format!(":{p}"), format!(", ISN {i}"))
+            });
+            format!(
+                "connect {}{port} -> {ip}:{} ({what}; {why}){isn}",
+                c.ip, t.workload.port
+            )
+        }
+        HopKind::Nowhere => "the SYN goes nowhere: no answer will come".into(),
+        HopKind::ClientEgressDenied { .. } => format!(
+            "the client's security groups ({}) let no tcp/{} out to the ENI: dropped",
+            group_names(t, &c.security_groups),
+            t.workload.port
+        ),
+        HopKind::EndpointDenied { eni } => {
+            let e = &t.enis[eni.index()];
+            let endpoint = &t.endpoints[e.endpoint.index()];
+            format!(
+                "SYN at endpoint {} ENI {}: no rule of its security groups ({}) admits tcp/{} from {}: dropped",
+                endpoint.name,
+                e.ip,
+                group_names(t, &endpoint.security_groups),
+                t.workload.port,
+                c.ip
+            )
+        }
+        HopKind::EndpointAdmitted {
+            eni,
+            rule,
+            node,
+            candidates,
+        } => {
+            let e = &t.enis[eni.index()];
+            let n = &t.nodes[node.index()];
+            let binding = if *candidates > 1 {
+                format!(
+                    "bound (a seeded draw among {candidates} NLBs of the service with a node in this AZ) to"
+                )
+            } else {
+                "to".to_string()
+            };
+            format!(
+                "SYN at endpoint {} ENI {}: admitted by {}; PrivateLink carries it {binding} {}'s node in the same AZ ID {} ({})",
+                t.endpoints[e.endpoint.index()].name,
+                e.ip,
+                rule_name(t, *rule),
+                t.load_balancers[n.load_balancer.index()].name,
+                t.zones[n.zone.index()].az_id,
+                n.ip
+            )
+        }
+        HopKind::NlbDenied { node } => {
+            let n = &t.nodes[node.index()];
+            let lb = &t.load_balancers[n.load_balancer.index()];
+            format!(
+                "node {}: the NLB's security groups ({}) are enforced on PrivateLink traffic and admit no tcp/{} from the client {}: dropped",
+                n.ip,
+                group_names(t, &lb.security_groups),
+                t.workload.port,
+                c.ip
+            )
+        }
+        HopKind::NlbAdmitted { node, rule } => {
+            let n = &t.nodes[node.index()];
+            match rule {
+                Some(_) => format!(
+                    "node {}: the NLB's security groups admit the client {} ({})",
+                    n.ip,
+                    c.ip,
+                    rule_name(t, *rule)
+                ),
+                None => format!(
+                    "node {}: the NLB's security groups are not enforced on PrivateLink traffic",
+                    n.ip
+                ),
+            }
+        }
+        HopKind::NoListener { node } => format!(
+            "node {}: no listener on port {}: RST",
+            t.nodes[node.index()].ip,
+            t.workload.port
+        ),
+        HopKind::Forwarded {
+            node,
+            target_group,
+            weighted,
+            ..
+        } => format!(
+            "node {}: listener :{} forwards to target group {}{}",
+            t.nodes[node.index()].ip,
+            t.workload.port,
+            t.target_groups[target_group.index()].name,
+            if *weighted { " (weighted forward)" } else { "" }
+        ),
+        HopKind::NoEligible {
+            node,
+            target_group,
+            cross_zone,
+        } => format!(
+            "node {} ({}): cross-zone {} for target group {} and no target registered in scope: dropped",
+            t.nodes[node.index()].ip,
+            t.zones[t.nodes[node.index()].zone.index()].az_id,
+            on_off(*cross_zone),
+            t.target_groups[target_group.index()].name
+        ),
+        HopKind::Picked {
+            node,
+            target_group,
+            cross_zone,
+            eligible,
+            fail_open,
+            hash,
+            pick,
+        } => {
+            let n = &t.nodes[node.index()];
+            let names: Vec<String> = eligible
+                .iter()
+                .map(|x| format!("{} ({})", name_of(*x), state.health(*x).label()))
+                .collect();
+            let target = eligible[*pick];
+            let instance = t.target_instance(target);
+            let hash = hash.map_or(String::new(), |h| format!("flow hash {h:#018x} -> "));
+            format!(
+                "node {} ({} {}): cross-zone {}, so eligible {}: [{}]{}; {hash}#{pick} = {} ({}, {})",
+                n.ip,
+                t.subnets[n.subnet.index()].az_name,
+                t.zones[n.zone.index()].az_id,
+                cross_zone_words(t, n.load_balancer, *target_group),
+                if cross_zone.on() {
+                    "targets in every enabled AZ"
+                } else {
+                    "targets in the node's own AZ only"
+                },
+                names.join(", "),
+                if *fail_open {
+                    " (none healthy: failing open)"
+                } else {
+                    ""
+                },
+                instance.name,
+                instance.ip,
+                t.zones[t.targets[target.index()].zone.index()].az_id
+            )
+        }
+        HopKind::TargetDropped { target, reason } => {
+            let instance = t.target_instance(*target);
+            match reason {
+                FailReason::TargetStopped => {
+                    format!(
+                        "target {}: instance stopped, nothing answers",
+                        instance.name
+                    )
+                }
+                FailReason::NlbSgEgressDeny => format!(
+                    "the NLB's security groups let no tcp/{} out to target {}: dropped",
+                    port_of(t, *target),
+                    instance.name
+                ),
+                _ => format!(
+                    "target {}: its security groups ({}) admit no tcp/{} from the NLB node or the NLB's groups: dropped",
+                    instance.name,
+                    group_names(t, &instance.security_groups),
+                    port_of(t, *target)
+                ),
+            }
+        }
+        HopKind::TargetRefused { target } => format!(
+            "target {}: nothing listens on port {}: RST",
+            name_of(*target),
+            port_of(t, *target)
+        ),
+        HopKind::Delivered { target, node, rule } => {
+            let n = &t.nodes[node.index()];
+            format!(
+                "target {} admits the connection ({}) and sees it from {}, the NLB node's private IP (PrivateLink hides the client), {}",
+                name_of(*target),
+                rule_name(t, *rule),
+                n.ip,
+                if n.zone == t.targets[target.index()].zone {
+                    "same AZ"
+                } else {
+                    "crossing AZs"
+                }
+            )
+        }
+        HopKind::Established => format!("SYN-ACK back at the client; GET {} sent", t.workload.path),
+        HopKind::Completed { target, bytes } => format!(
+            "response \"{}\" ({bytes} payload bytes), {} after curl started",
+            t.target_instance(*target)
+                .web_server
+                .as_ref()
+                .map_or("", |w| w.body.as_str()),
+            hop.at
+        ),
+        HopKind::Failed { reason } => {
+            format!("failed: {} ({})", reason.code(), reason.client_sees())
+        }
+    }
+}
+
+fn port_of(t: &Topology, target: TargetId) -> u16 {
+    t.target_groups[t.targets[target.index()].target_group.index()].port
+}
+
+fn on_off(setting: CrossZone) -> &'static str {
+    if setting.on() { "on" } else { "off" }
+}
+
+fn rule_name(t: &Topology, rule: Option<(SecurityGroupId, usize)>) -> String {
+    match rule {
+        Some((g, r)) => format!("{} ingress[{r}]", group_name(t, g)),
+        None => "no security group".into(),
+    }
+}
+
+fn group_name(t: &Topology, g: SecurityGroupId) -> String {
+    let group = &t.security_groups[g.index()];
+    if group.name == "default" {
+        format!("default group of VPC {}", t.vpcs[group.vpc.index()].name)
+    } else {
+        group.name.clone()
+    }
+}
+
+fn group_names(t: &Topology, groups: &[SecurityGroupId]) -> String {
+    if groups.is_empty() {
+        return "none".into();
+    }
+    groups
+        .iter()
+        .map(|g| group_name(t, *g))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A summary of what each variant of `scenario` builds, under `seed` (the ENI bindings of
+/// several NLBs are a seeded draw).
+pub fn summary(scenario: &Scenario, seed: Option<u64>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -56,6 +394,7 @@ pub fn summary(scenario: &Scenario) -> String {
     );
     for variant in &scenario.variants {
         let t = &variant.topology;
+        let state = State::initial(t, seed.unwrap_or(t.run.seed));
         let _ = writeln!(out, "\nvariant \"{}\"", variant.name);
         for vpc in &t.vpcs {
             let _ = writeln!(
@@ -84,7 +423,7 @@ pub fn summary(scenario: &Scenario) -> String {
                 );
             }
         }
-        for target in &t.targets {
+        for (i, target) in t.targets.iter().enumerate() {
             let instance = &t.instances[target.instance.index()];
             let (az, az_id) = t.az_label(instance.subnet);
             let _ = writeln!(
@@ -94,7 +433,7 @@ pub fn summary(scenario: &Scenario) -> String {
                 instance.ip,
                 t.subnets[instance.subnet.index()].name,
                 t.target_groups[target.target_group.index()].name,
-                health_label(target.health)
+                state.health(TargetId::from_index(i)).label()
             );
         }
         for endpoint in &t.endpoints {
@@ -102,14 +441,21 @@ pub fn summary(scenario: &Scenario) -> String {
             for e in &endpoint.enis {
                 let eni = &t.enis[e.index()];
                 let (az, az_id) = t.az_label(eni.subnet);
-                let node = &t.nodes[eni.node.index()];
+                let node = &t.nodes[state.binding(*e).index()];
+                let candidates = crate::rules::privatelink::eni_candidates(t, *e).len();
                 let _ = writeln!(
                     out,
-                    "    ENI {} in {} ({az}, {az_id}) -> node {} ({})",
+                    "    ENI {} in {} ({az}, {az_id}) -> {} node {} ({}){}",
                     eni.ip,
                     t.subnets[eni.subnet.index()].name,
+                    t.load_balancers[node.load_balancer.index()].name,
                     node.ip,
-                    t.subnets[node.subnet.index()].name
+                    t.subnets[node.subnet.index()].name,
+                    if candidates > 1 {
+                        format!(", drawn among {candidates} NLBs (PL-3)")
+                    } else {
+                        String::new()
+                    }
                 );
             }
         }

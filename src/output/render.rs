@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::output::report::{Report, Share, VariantReport};
+use crate::output::report::{Counts, Report, VariantReport};
 
 /// Output formats of `sim run`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -98,13 +98,17 @@ type Metric<'a> = (&'a str, &'a dyn Fn(&VariantReport) -> String);
 
 const SHARE_HEADERS: [&str; 4] = ["hits", "share", "expected", "95% CI"];
 
-fn share_cells(s: &Share) -> Vec<String> {
-    vec![
-        s.hits.to_string(),
-        pct(s.share),
-        pct(s.expected_share),
-        ci_pct(s.ci95),
-    ]
+/// The cells of a row's numbers; `-` where the variant has no such row.
+fn count_cells(counts: Option<&Counts>) -> Vec<String> {
+    match counts {
+        Some(c) => vec![
+            c.hits.to_string(),
+            pct(c.share),
+            pct(c.expected_share),
+            ci_pct(c.ci95),
+        ],
+        None => vec!["-".into(), "-".into(), "-".into(), "-".into()],
+    }
 }
 
 fn section(
@@ -124,16 +128,17 @@ fn section(
         header.extend(SHARE_HEADERS.iter().map(|s| s.to_string()));
     }
     grid.rows.push(header);
+    // Every variant has the same rows (the union over variants: see the report module).
     let count = per_variant.first().map_or(0, Vec::len);
     for r in 0..count {
         let mut row = per_variant[0][r].0.clone();
         for v in &per_variant {
+            debug_assert_eq!(v[r].0, per_variant[0][r].0, "rows align across variants");
             row.extend(v[r].1.iter().cloned());
         }
         grid.rows.push(row);
     }
     grid.render(out, labels.len(), SHARE_HEADERS.len(), &names);
-    out.push('\n');
 }
 
 fn table(report: &Report) -> String {
@@ -177,18 +182,25 @@ fn table(report: &Report) -> String {
                 .map(|s| {
                     (
                         vec![s.name.clone(), s.az.clone(), s.az_id.clone()],
-                        share_cells(s),
+                        count_cells(s.counts.as_ref()),
                     )
                 })
                 .collect()
         },
     );
+    out.push('\n');
     section(&mut out, "Hits per AZ", report, &["AZ", "AZ ID"], |v| {
         v.azs
             .iter()
-            .map(|s| (vec![s.az.clone(), s.az_id.clone()], share_cells(s)))
+            .map(|s| {
+                (
+                    vec![s.az.clone(), s.az_id.clone()],
+                    count_cells(s.counts.as_ref()),
+                )
+            })
             .collect()
     });
+    out.push('\n');
     section(
         &mut out,
         "Hits per target",
@@ -198,18 +210,34 @@ fn table(report: &Report) -> String {
             v.targets
                 .iter()
                 .map(|t| {
+                    // An instance in several target groups gets a row per group.
+                    let shared = v.targets.iter().filter(|x| x.name == t.name).count() > 1;
+                    let name = if shared {
+                        format!("{} ({})", t.name, t.target_group)
+                    } else {
+                        t.name.clone()
+                    };
                     (
-                        vec![t.name.clone(), t.ip.clone(), format!("\"{}\"", t.answers)],
-                        vec![
-                            t.hits.to_string(),
-                            pct(t.share),
-                            pct(t.expected_share),
-                            ci_pct(t.ci95),
-                        ],
+                        vec![name, t.ip.clone(), format!("\"{}\"", t.answers)],
+                        count_cells(t.counts.as_ref()),
                     )
                 })
                 .collect()
         },
+    );
+    let absent = report
+        .variants
+        .iter()
+        .any(|v| v.subnets.iter().any(|s| !s.present) || v.targets.iter().any(|t| !t.present));
+    if absent {
+        let _ = writeln!(
+            out,
+            "  -: not in that variant (no registered target in the subnet or AZ; the target not registered)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  95% CI: share +/- 1.96 sd, with flows that share one DNS answer (a client's TTL window) as one cluster (docs/model.md STAT-2)\n"
     );
 
     // Failures: the union of reasons over variants.
@@ -257,7 +285,7 @@ fn table(report: &Report) -> String {
     let _ = writeln!(out, "Per variant");
     let mut grid = Grid { rows: Vec::new() };
     let metrics: [Metric<'_>; 9] = [
-        ("fit to expected (chi-squared)", &|v| match &v.fit {
+        ("fit to expected (clustered Wald test)", &|v| match &v.fit {
             None => "n/a: one outcome is certain".into(),
             Some(f) => match f.statistic {
                 Some(s) => format!(
@@ -283,33 +311,46 @@ fn table(report: &Report) -> String {
             v.cross_az.client_leg_flows.to_string()
         }),
         ("completion mean / p50 / p99", &|v| {
-            format!(
-                "{} / {} / {} us",
-                trim_us(v.completion.mean_us),
-                trim_us(v.completion.p50_us),
-                trim_us(v.completion.p99_us)
-            )
+            let times = |t: &crate::output::report::Times| {
+                format!(
+                    "{} / {} / {}",
+                    trim_us(t.mean_us),
+                    trim_us(t.p50_us),
+                    trim_us(t.p99_us)
+                )
+            };
+            match &v.completion.expected {
+                Some(e) => format!(
+                    "{} us (expected {})",
+                    times(&v.completion.observed),
+                    times(e)
+                ),
+                None => format!("{} us", times(&v.completion.observed)),
+            }
         }),
-        ("DNS queries / cache hits", &|v| {
+        ("DNS queries (clusters) / cache hits", &|v| {
             format!("{} / {}", v.dns_queries, v.dns_cache_hits)
         }),
         ("simulated time", &|v| {
             format!("{:.3} s", v.simulated_seconds)
         }),
         ("events", &|v| v.events.to_string()),
-        ("target pick; flows moved if one target is lost", &|v| {
-            let h = &v.hashing;
-            match (h.remapped_share, h.optimum_share) {
-                (Some(moved), Some(optimum)) => format!(
-                    "{} over {}: {:.1}% (optimum {:.1}%)",
-                    h.strategy,
-                    h.targets,
-                    moved * 100.0,
-                    optimum * 100.0
-                ),
-                _ => format!("{} over {}: n/a", h.strategy, h.targets),
-            }
-        }),
+        (
+            "target pick; new connections re-picked if a target is lost",
+            &|v| {
+                let h = &v.hashing;
+                match (h.repicked_share, h.optimum_share) {
+                    (Some(moved), Some(optimum)) => format!(
+                        "{} over {}: {:.1}% (optimum {:.1}%; established connections stay)",
+                        h.strategy,
+                        h.targets,
+                        moved * 100.0,
+                        optimum * 100.0
+                    ),
+                    _ => format!("{} over {}: n/a", h.strategy, h.targets),
+                }
+            },
+        ),
     ];
     for (label, f) in metrics {
         let mut row = vec![label.to_string()];
@@ -350,23 +391,21 @@ fn csv_field(text: &str) -> String {
 }
 
 fn csv(report: &Report) -> String {
-    let mut out =
-        String::from("variant,level,name,az,az_id,hits,share,expected_share,ci95_low,ci95_high\n");
+    let mut out = String::from(
+        "variant,level,name,az,az_id,present,hits,share,expected_share,ci95_low,ci95_high\n",
+    );
     for v in &report.variants {
-        let mut row = |level: &str,
-                       name: &str,
-                       az: &str,
-                       az_id: &str,
-                       hits: u64,
-                       share: f64,
-                       expected: f64,
-                       ci: Option<[f64; 2]>| {
-            let (lo, hi) = ci.map_or((String::new(), String::new()), |c| {
-                (c[0].to_string(), c[1].to_string())
-            });
+        let mut row = |level: &str, name: &str, az: &str, az_id: &str, counts: Option<&Counts>| {
+            let numbers = match counts {
+                Some(c) => format!(
+                    "true,{},{},{},{},{}",
+                    c.hits, c.share, c.expected_share, c.ci95[0], c.ci95[1]
+                ),
+                None => "false,,,,,".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "{},{level},{},{},{},{hits},{share},{expected},{lo},{hi}",
+                "{},{level},{},{},{},{numbers}",
                 csv_field(&v.name),
                 csv_field(name),
                 csv_field(az),
@@ -375,40 +414,21 @@ fn csv(report: &Report) -> String {
         };
         for (level, shares) in [("subnet", &v.subnets), ("az", &v.azs)] {
             for s in shares {
-                row(
-                    level,
-                    &s.name,
-                    &s.az,
-                    &s.az_id,
-                    s.hits,
-                    s.share,
-                    s.expected_share,
-                    Some(s.ci95),
-                );
+                row(level, &s.name, &s.az, &s.az_id, s.counts.as_ref());
             }
         }
         for t in &v.targets {
-            row(
-                "target",
-                &t.name,
-                &t.az,
-                &t.az_id,
-                t.hits,
-                t.share,
-                t.expected_share,
-                Some(t.ci95),
-            );
+            row("target", &t.name, &t.az, &t.az_id, t.counts.as_ref());
         }
         for f in &v.failed {
-            row(
-                "failed",
-                &f.reason,
-                "",
-                "",
+            let _ = writeln!(
+                out,
+                "{},failed,{},,,true,{},{},{},,",
+                csv_field(&v.name),
+                csv_field(&f.reason),
                 f.flows,
                 f.share,
-                f.expected_share,
-                None,
+                f.expected_share
             );
         }
     }

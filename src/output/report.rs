@@ -1,17 +1,28 @@
-//! The report: plain data built from a run's tallies and the expected distribution. Renderers
-//! ([`crate::output::render`]) only read it. Its JSON form is a documented contract (README, "JSON").
+//! The report: plain data built from each variant's tally, state and expected distribution.
+//! Renderers ([`crate::output::render`], [`crate::output::plot`]) only read it. Its JSON form is
+//! a documented contract (README, "JSON").
+//!
+//! Rows are the union over variants, in the scenario's file order (subnets, AZs by their first
+//! subnet, targets by target group then instance): a resource a variant does not have (a subnet
+//! holding no target there, a target not registered there) is a row with `present = false`, so
+//! no variant's rows are ever dropped or misaligned.
+//!
+//! Intervals and the fit are clustered (docs/model.md STAT-2): flows that share one DNS answer
+//! share its address choice, so they count as one cluster in the variance ([`crate::stats`]).
 
 use serde::Serialize;
 
 use crate::expected::Expected;
-use crate::model::ids::ZoneId;
-use crate::model::{TargetHealth, Topology, UnhealthyReason};
-use crate::rules::client::FailReason;
+use crate::model::Topology;
+use crate::model::ids::TargetId;
+use crate::rules::nlb::{self, CrossZone};
+use crate::rules::outcome::FailReason;
 use crate::scenario::Scenario;
-use crate::sim::events::Tally;
-use crate::stats;
+use crate::sim::tally::Tally;
+use crate::state::State;
+use crate::stats::{self, ClientCounts, Covariance};
 
-/// Price of inter-AZ data transfer, per GB, charged on each side (aws-behaviour 2.5).
+/// Price of inter-AZ data transfer, per GB, charged on each side (docs/model.md COST-1).
 pub const INTER_AZ_USD_PER_GB_EACH_SIDE: f64 = 0.01;
 
 /// A whole run of a scenario.
@@ -59,13 +70,24 @@ pub struct Share {
     pub az: String,
     /// AZ ID.
     pub az_id: String,
+    /// False when the variant has no registered target there (the numbers are then absent in
+    /// JSON).
+    pub present: bool,
+    /// Flows answered there.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Counts>,
+}
+
+/// The numbers of a row that exists in its variant.
+#[derive(Clone, Debug, Serialize)]
+pub struct Counts {
     /// Flows answered there.
     pub hits: u64,
     /// hits / flows.
     pub share: f64,
     /// Expected share, from the rules.
     pub expected_share: f64,
-    /// 95 % Wilson interval of the share.
+    /// 95 % interval of the share (clustered: STAT-2).
     pub ci95: [f64; 2],
 }
 
@@ -84,20 +106,19 @@ pub struct TargetShare {
     pub az: String,
     /// AZ ID.
     pub az_id: String,
-    /// Health at the start of the run (`healthy`, `unhealthy: ...`, `unused`).
-    pub health: String,
+    /// False when the instance is not registered in the group in this variant.
+    pub present: bool,
+    /// Health at the start of the run (`healthy`, `unhealthy (...)`, `unused (...)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<String>,
     /// What the web server answers.
     pub answers: String,
     /// Source addresses the target saw (NLB node private IPs through PrivateLink), with flows.
-    pub sources: Vec<SourceSeen>,
-    /// Flows it answered.
-    pub hits: u64,
-    /// hits / flows.
-    pub share: f64,
-    /// Expected share.
-    pub expected_share: f64,
-    /// 95 % Wilson interval.
-    pub ci95: [f64; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<SourceSeen>>,
+    /// Its numbers, when present.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Counts>,
 }
 
 /// A source address a target saw, and how many answered flows came from it.
@@ -125,7 +146,8 @@ pub struct FailShare {
     pub expected_share: f64,
 }
 
-/// Chi-squared goodness of fit of all outcomes (targets and failure reasons).
+/// Goodness of fit of all outcomes (targets and failure reasons): a Wald test with the clustered
+/// covariance (STAT-2).
 #[derive(Clone, Debug, Serialize)]
 pub struct Fit {
     /// Statistic (`null` in JSON when an impossible outcome occurred).
@@ -153,17 +175,28 @@ pub struct CrossAz {
     pub client_leg_flows: u64,
 }
 
-/// Completion time of answered flows (curl start to response received).
+/// Completion time of answered flows (curl start to response received), microseconds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Times {
+    /// Mean.
+    pub mean_us: f64,
+    /// Median.
+    pub p50_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+}
+
+/// Completion times, observed and expected.
 #[derive(Clone, Debug, Serialize)]
 pub struct Completion {
     /// Answered flows.
     pub answered: u64,
-    /// Mean, microseconds.
-    pub mean_us: f64,
-    /// Median, microseconds.
-    pub p50_us: f64,
-    /// 99th percentile, microseconds.
-    pub p99_us: f64,
+    /// Observed.
+    #[serde(flatten)]
+    pub observed: Times,
+    /// From the walk's times of every answered path, each client's paths weighted by its
+    /// observed share of DNS queries (`null` when no flow is expected to be answered).
+    pub expected: Option<Times>,
 }
 
 /// Hits per target per bucket of simulated time (by flow start).
@@ -186,11 +219,11 @@ pub struct VariantReport {
     pub description: Option<String>,
     /// Effective cross-zone setting per target group, in words.
     pub cross_zone: Vec<String>,
-    /// Per subnet holding targets.
+    /// Per subnet holding targets in any variant.
     pub subnets: Vec<Share>,
-    /// Per AZ holding targets.
+    /// Per AZ holding targets in any variant.
     pub azs: Vec<Share>,
-    /// Per target.
+    /// Per target of any variant.
     pub targets: Vec<TargetShare>,
     /// Failed flows by reason (reasons with flows or a positive expected share); in JSON an
     /// object keyed by reason code, in report order.
@@ -202,7 +235,7 @@ pub struct VariantReport {
     pub cross_az: CrossAz,
     /// Completion times.
     pub completion: Completion,
-    /// DNS queries sent to the resolver.
+    /// DNS queries sent to the resolver: each answer is one cluster of flows (STAT-2).
     pub dns_queries: u64,
     /// DNS lookups answered from the clients' caches.
     pub dns_cache_hits: u64,
@@ -218,405 +251,44 @@ pub struct VariantReport {
 }
 
 /// The target pick of a variant's largest eligible set (over every node and target group), and
-/// the share of flows that change target when one of its targets is lost (mean over which one).
+/// the share of new connections that pick another target when one of its targets is lost (mean
+/// over which one): established connections stay where they are (NLB-9).
 #[derive(Clone, Debug, Serialize)]
 pub struct Hashing {
     /// `uniform` or `maglev`.
     pub strategy: String,
     /// Targets in the largest eligible set.
     pub targets: usize,
-    /// Share of flows remapped when one of them is lost (`null` below two targets).
-    pub remapped_share: Option<f64>,
-    /// The optimum: only the lost target's flows move, 1 / targets.
+    /// Share of new connections that would pick another target if one were lost (`null`
+    /// below two targets).
+    pub repicked_share: Option<f64>,
+    /// The optimum: only the lost target's connections pick anew, 1 / targets.
     pub optimum_share: Option<f64>,
 }
 
-/// [`Hashing`] of a topology, from its settled health.
-pub fn hashing(t: &Topology) -> Hashing {
-    let health: Vec<TargetHealth> = t.targets.iter().map(|x| x.health).collect();
-    let largest = (0..t.nodes.len())
-        .flat_map(|n| (0..t.target_groups.len()).map(move |g| (n, g)))
-        .map(|(n, g)| {
-            let node = crate::model::ids::NodeId::from_index(n);
-            let strategy = t.load_balancers[t.nodes[n].load_balancer.index()].pick;
-            let eligible = crate::rules::nlb::eligible(
-                t,
-                &health,
-                node,
-                crate::model::ids::TargetGroupId::from_index(g),
-            );
-            (eligible.targets, strategy)
-        })
-        .max_by_key(|(targets, _)| targets.len());
-    let Some((targets, strategy)) = largest else {
-        return Hashing {
-            strategy: crate::rules::nlb::pick::PickStrategy::Uniform
-                .name()
-                .to_string(),
-            targets: 0,
-            remapped_share: None,
-            optimum_share: None,
-        };
-    };
-    let identities: Vec<u64> = targets
-        .iter()
-        .map(|x| crate::rules::nlb::target_identity(t, *x))
-        .collect();
-    let n = identities.len();
-    let (remapped, optimum) = if n >= 2 {
-        (
-            Some(round6(crate::rules::nlb::pick::mean_remapped_share(
-                strategy,
-                &identities,
-            ))),
-            Some(round6(1.0 / n as f64)),
-        )
-    } else {
-        (None, None)
-    };
-    Hashing {
-        strategy: strategy.name().to_string(),
-        targets: n,
-        remapped_share: remapped,
-        optimum_share: optimum,
-    }
+/// One variant's run, as the report needs it.
+pub struct VariantRun<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its description.
+    pub description: Option<&'a str>,
+    /// Its topology.
+    pub topology: &'a Topology,
+    /// The state its flows ran under.
+    pub state: &'a State,
+    /// What the engine counted.
+    pub tally: &'a Tally,
+    /// What the rules expect.
+    pub expected: &'a Expected,
 }
 
-fn serialize_failed<S: serde::Serializer>(
-    failed: &[FailShare],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut map = serializer.serialize_map(Some(failed.len()))?;
-    for f in failed {
-        map.serialize_entry(&f.reason, f)?;
-    }
-    map.end()
-}
-
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
-}
-
-fn ci(hits: u64, n: u64) -> [f64; 2] {
-    let (lo, hi) = stats::wilson95(hits, n);
-    [round6(lo), round6(hi)]
-}
-
-/// Words for a target's health.
-pub fn health_label(health: TargetHealth) -> String {
-    match health {
-        TargetHealth::Healthy => "healthy".into(),
-        TargetHealth::Unused => "unused (Target.NotInUse)".into(),
-        TargetHealth::Unhealthy(reason) => format!(
-            "unhealthy ({})",
-            match reason {
-                UnhealthyReason::InstanceStopped => "instance stopped",
-                UnhealthyReason::NotListening => "nothing listens on the health check port",
-                UnhealthyReason::SecurityGroupBlocksChecks =>
-                    "security group blocks checks from NLB nodes",
-            }
-        ),
-    }
-}
-
-/// Builds the report of one variant.
-pub fn variant_report(
-    name: &str,
-    description: Option<&str>,
-    t: &Topology,
-    tally: &Tally,
-    expected: &Expected,
-) -> VariantReport {
-    let n = tally.flows;
-    let share = |hits: u64| {
-        if n == 0 {
-            0.0
-        } else {
-            round6(hits as f64 / n as f64)
-        }
-    };
-
-    let targets: Vec<TargetShare> = t
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(i, target)| {
-            let instance = &t.instances[target.instance.index()];
-            let subnet = &t.subnets[instance.subnet.index()];
-            let hits = tally.target_hits[i];
-            TargetShare {
-                name: instance.name.clone(),
-                target_group: t.target_groups[target.target_group.index()].name.clone(),
-                ip: instance.ip.to_string(),
-                subnet: subnet.name.clone(),
-                az: subnet.az_name.clone(),
-                az_id: t.zones[subnet.zone.index()].az_id.clone(),
-                health: health_label(target.health),
-                answers: instance
-                    .web_server
-                    .as_ref()
-                    .map_or_else(String::new, |w| w.body.clone()),
-                sources: t
-                    .nodes
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(n, node)| {
-                        let flows = tally.sources[i * t.nodes.len() + n];
-                        (flows > 0).then(|| SourceSeen {
-                            ip: node.ip.to_string(),
-                            flows,
-                        })
-                    })
-                    .collect(),
-                hits,
-                share: share(hits),
-                expected_share: round6(expected.targets[i]),
-                ci95: ci(hits, n),
-            }
-        })
-        .collect();
-
-    // Subnets and AZs holding targets, in file order; sums of their targets.
-    let mut subnet_ids = Vec::new();
-    let mut zone_ids: Vec<(ZoneId, String)> = Vec::new();
-    for target in &t.targets {
-        let subnet = t.instances[target.instance.index()].subnet;
-        if !subnet_ids.contains(&subnet) {
-            subnet_ids.push(subnet);
-        }
-        let s = &t.subnets[subnet.index()];
-        if !zone_ids.iter().any(|(z, _)| *z == s.zone) {
-            zone_ids.push((s.zone, s.az_name.clone()));
-        }
-    }
-    let sum_where = |keep: &dyn Fn(usize) -> bool| {
-        let hits: u64 = (0..t.targets.len())
-            .filter(|&i| keep(i))
-            .map(|i| tally.target_hits[i])
-            .sum();
-        let expected: f64 = (0..t.targets.len())
-            .filter(|&i| keep(i))
-            .map(|i| expected.targets[i])
-            .sum();
-        (hits, expected)
-    };
-    let subnets = subnet_ids
-        .iter()
-        .map(|&s| {
-            let subnet = &t.subnets[s.index()];
-            let (hits, exp) =
-                sum_where(&|i| t.instances[t.targets[i].instance.index()].subnet == s);
-            Share {
-                name: subnet.name.clone(),
-                az: subnet.az_name.clone(),
-                az_id: t.zones[subnet.zone.index()].az_id.clone(),
-                hits,
-                share: share(hits),
-                expected_share: round6(exp),
-                ci95: ci(hits, n),
-            }
-        })
-        .collect();
-    let azs = zone_ids
-        .iter()
-        .map(|(z, az_name)| {
-            let (hits, exp) = sum_where(&|i| t.targets[i].zone == *z);
-            Share {
-                name: az_name.clone(),
-                az: az_name.clone(),
-                az_id: t.zones[z.index()].az_id.clone(),
-                hits,
-                share: share(hits),
-                expected_share: round6(exp),
-                ci95: ci(hits, n),
-            }
-        })
-        .collect();
-
-    let failed = FailReason::ALL
-        .iter()
-        .filter(|r| tally.failures[r.index()] > 0 || expected.failures[r.index()] > 0.0)
-        .map(|r| FailShare {
-            reason: r.code().into(),
-            client_sees: r.client_sees().into(),
-            flows: tally.failures[r.index()],
-            share: share(tally.failures[r.index()]),
-            expected_share: round6(expected.failures[r.index()]),
-        })
-        .collect();
-
-    let observed: Vec<u64> = tally
-        .target_hits
-        .iter()
-        .chain(tally.failures.iter())
-        .copied()
-        .collect();
-    let probabilities: Vec<f64> = expected
-        .targets
-        .iter()
-        .chain(expected.failures.iter())
-        .copied()
-        .collect();
-    let fit = stats::chi_squared(&observed, &probabilities).map(|c| Fit {
-        statistic: c.statistic.is_finite().then(|| round6(c.statistic)),
-        degrees_of_freedom: c.degrees_of_freedom,
-        p_value: if c.p_value < 1e-6 {
-            c.p_value
-        } else {
-            round6(c.p_value)
-        },
-    });
-
-    let answered: u64 = tally.completion.values().sum();
-    let total_ns: f64 = tally
-        .completion
-        .iter()
-        .map(|(ns, c)| *ns as f64 * *c as f64)
-        .sum();
-    let percentile = |q: f64| -> f64 {
-        if answered == 0 {
-            return 0.0;
-        }
-        let rank = ((q * answered as f64).ceil() as u64).clamp(1, answered);
-        let mut seen = 0;
-        for (ns, c) in &tally.completion {
-            seen += c;
-            if seen >= rank {
-                return *ns as f64 / 1e3;
-            }
-        }
-        unreachable!("rank is at most the number of answered flows")
-    };
-
-    let mut cross_zone = Vec::new();
-    for listener in &t.listeners {
-        for (tg, _) in &listener.forward {
-            let on = t.cross_zone_enabled(listener.load_balancer, *tg);
-            cross_zone.push(format!(
-                "{}: {} ({})",
-                t.target_groups[tg.index()].name,
-                if on { "on" } else { "off" },
-                crate::sim::events::cross_zone_source(t, listener.load_balancer, *tg)
-            ));
-        }
-    }
-
-    VariantReport {
-        name: name.to_string(),
-        description: description.map(str::to_string),
-        cross_zone,
-        subnets,
-        azs,
-        targets,
-        failed,
-        fit,
-        cross_az: CrossAz {
-            flows: tally.cross_az_flows,
-            share: share(tally.cross_az_flows),
-            expected_share: round6(expected.cross_az),
-            bytes: tally.cross_az_bytes,
-            cost_usd: tally.cross_az_bytes as f64 / 1e9 * INTER_AZ_USD_PER_GB_EACH_SIDE * 2.0,
-            client_leg_flows: tally.client_cross_az_flows,
-        },
-        completion: Completion {
-            answered,
-            mean_us: if answered == 0 {
-                0.0
-            } else {
-                round6(total_ns / answered as f64 / 1e3)
-            },
-            p50_us: percentile(0.50),
-            p99_us: percentile(0.99),
-        },
-        dns_queries: tally.dns_queries,
-        dns_cache_hits: tally.dns_cache_hits,
-        simulated_seconds: round6(tally.end.0 as f64 / 1e9),
-        events: tally.events,
-        hashing: hashing(t),
-        time_series: TimeSeries {
-            bucket_seconds: tally.timeline.bucket.as_secs_f64(),
-            targets: t
-                .targets
-                .iter()
-                .map(|x| t.instances[x.instance.index()].name.clone())
-                .collect(),
-            hits: tally.timeline.hits.clone(),
-        },
-    }
-}
-
-/// Which engine runs the flows, and how.
-#[derive(Copy, Clone)]
-pub struct Engine<'a> {
-    /// `true`: the discrete-event loop ([`crate::sim::events`]), one event at a time, on one thread;
-    /// `false`: the bulk engine ([`crate::sim::bulk`]), the same tally on `threads` threads.
-    pub event_loop: bool,
-    /// Worker threads of the bulk engine.
-    pub threads: usize,
-    /// Told the flows done so far, over all variants, now and then (bulk engine only).
-    pub progress: Option<crate::sim::bulk::Progress<'a>>,
-}
-
-impl Default for Engine<'_> {
-    /// The bulk engine on every core, without progress reports.
-    fn default() -> Self {
-        Engine {
-            event_loop: false,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            progress: None,
-        }
-    }
-}
-
-/// Runs every variant of `scenario` with `flows` flows and `seed` on `engine`, and builds the
-/// report. The report does not depend on the engine or the thread count.
-pub fn run_scenario(
-    scenario: &Scenario,
-    flows: Option<u64>,
-    seed: Option<u64>,
-    engine: Engine<'_>,
-) -> Report {
-    let first = &scenario.variants[0].topology;
-    let flows = flows.unwrap_or(first.run.flows);
-    let seed = seed.unwrap_or(first.run.seed);
-    let variants = scenario
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let tally = if engine.event_loop {
-                let options = crate::sim::events::RunOptions {
-                    flows,
-                    seed,
-                    trace_flow: None,
-                };
-                crate::sim::events::run(&v.topology, &options)
-            } else {
-                let options = crate::sim::bulk::BulkOptions {
-                    flows,
-                    seed,
-                    threads: engine.threads,
-                };
-                let before = flows.saturating_mul(i as u64);
-                let progress = engine
-                    .progress
-                    .map(|report| move |done: u64| report(before.saturating_add(done)));
-                let progress = progress
-                    .as_ref()
-                    .map(|p| p as crate::sim::bulk::Progress<'_>);
-                crate::sim::bulk::run(&v.topology, &options, progress)
-            };
-            let expected = crate::expected::expected(&v.topology);
-            variant_report(
-                &v.name,
-                v.description.as_deref(),
-                &v.topology,
-                &tally,
-                &expected,
-            )
-        })
-        .collect();
+/// Builds the report of `scenario`'s variants, run with `flows` flows under `seed`.
+pub fn report(scenario: &Scenario, runs: &[VariantRun<'_>], flows: u64, seed: u64) -> Report {
+    let rows = Rows::union(runs);
+    let first = runs
+        .first()
+        .map(|r| r.topology)
+        .expect("a scenario has a variant");
     Report {
         scenario: scenario.name.clone(),
         file: scenario.file.clone(),
@@ -635,7 +307,417 @@ pub fn run_scenario(
             port: first.workload.port,
             arrival_rate: first.workload.arrival_rate,
         },
-        variants,
+        variants: runs.iter().map(|run| variant_report(run, &rows)).collect(),
         warnings: scenario.warnings.iter().map(|w| w.to_string()).collect(),
+    }
+}
+
+/// The rows of every table: the union over variants, in file order.
+struct Rows {
+    /// Subnet names.
+    subnets: Vec<String>,
+    /// AZ IDs.
+    azs: Vec<String>,
+    /// (target group, instance) names.
+    targets: Vec<(String, String)>,
+}
+
+impl Rows {
+    fn union(runs: &[VariantRun<'_>]) -> Rows {
+        // File-order keys: variants cannot add resources, so indices agree across variants.
+        let mut subnets: Vec<(usize, String)> = Vec::new();
+        let mut azs: Vec<(usize, String)> = Vec::new();
+        let mut targets: Vec<((usize, usize), (String, String))> = Vec::new();
+        for run in runs {
+            let t = run.topology;
+            for target in &t.targets {
+                let instance = &t.instances[target.instance.index()];
+                let s = instance.subnet.index();
+                let subnet = &t.subnets[s];
+                let az_id = &t.zones[subnet.zone.index()].az_id;
+                let key = (target.target_group.index(), target.instance.index());
+                let names = (
+                    t.target_groups[target.target_group.index()].name.clone(),
+                    instance.name.clone(),
+                );
+                if !targets.iter().any(|(_, n)| *n == names) {
+                    targets.push((key, names));
+                }
+                if !subnets.iter().any(|(_, n)| *n == subnet.name) {
+                    subnets.push((s, subnet.name.clone()));
+                }
+                match azs.iter_mut().find(|(_, id)| id == az_id) {
+                    Some((first, _)) => *first = (*first).min(s),
+                    None => azs.push((s, az_id.clone())),
+                }
+            }
+        }
+        subnets.sort();
+        azs.sort();
+        targets.sort();
+        Rows {
+            subnets: subnets.into_iter().map(|(_, n)| n).collect(),
+            azs: azs.into_iter().map(|(_, n)| n).collect(),
+            targets: targets.into_iter().map(|(_, n)| n).collect(),
+        }
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn serialize_failed<S: serde::Serializer>(
+    failed: &[FailShare],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(failed.len()))?;
+    for f in failed {
+        map.serialize_entry(&f.reason, f)?;
+    }
+    map.end()
+}
+
+/// Shares, expected shares and clustered intervals of sets of targets, for one variant.
+struct Measure<'a> {
+    tally: &'a Tally,
+    expected: &'a Expected,
+    covariance: Covariance,
+}
+
+impl Measure<'_> {
+    fn share(&self, hits: u64) -> f64 {
+        if self.tally.flows == 0 {
+            0.0
+        } else {
+            round6(hits as f64 / self.tally.flows as f64)
+        }
+    }
+
+    /// The counts of the targets `targets` together.
+    fn counts(&self, targets: &[usize]) -> Counts {
+        let hits: u64 = targets.iter().map(|&i| self.tally.target_hits[i]).sum();
+        let expected: f64 = targets.iter().map(|&i| self.expected.targets[i]).sum();
+        let [lo, hi] =
+            stats::share_interval(hits, self.tally.flows, self.covariance.variance_of(targets));
+        Counts {
+            hits,
+            share: self.share(hits),
+            expected_share: round6(expected),
+            ci95: [round6(lo), round6(hi)],
+        }
+    }
+}
+
+fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
+    let (t, tally, expected) = (run.topology, run.tally, run.expected);
+    let counts: Vec<ClientCounts> = tally
+        .clients
+        .iter()
+        .map(|c| ClientCounts {
+            flows: c.flows,
+            cluster_squares: c.cluster_squares,
+        })
+        .collect();
+    let m = Measure {
+        tally,
+        expected,
+        covariance: stats::count_covariance(&expected.clients, &counts),
+    };
+    let target_of = |tg: &str, instance: &str| -> Option<TargetId> {
+        t.targets
+            .iter()
+            .position(|x| {
+                t.target_groups[x.target_group.index()].name == tg
+                    && t.instances[x.instance.index()].name == instance
+            })
+            .map(TargetId::from_index)
+    };
+    let targets = rows
+        .targets
+        .iter()
+        .map(|(tg, name)| {
+            let instance_index = t
+                .instances
+                .iter()
+                .position(|i| i.name == *name)
+                .expect("variants share their instances");
+            let instance = &t.instances[instance_index];
+            let subnet = &t.subnets[instance.subnet.index()];
+            let target = target_of(tg, name);
+            TargetShare {
+                name: name.clone(),
+                target_group: tg.clone(),
+                ip: instance.ip.to_string(),
+                subnet: subnet.name.clone(),
+                az: subnet.az_name.clone(),
+                az_id: t.zones[subnet.zone.index()].az_id.clone(),
+                present: target.is_some(),
+                health: target.map(|x| run.state.health(x).label()),
+                answers: instance
+                    .web_server
+                    .as_ref()
+                    .map_or_else(String::new, |w| w.body.clone()),
+                sources: target.map(|x| {
+                    t.nodes
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(n, node)| {
+                            let flows = tally.sources[x.index() * t.nodes.len() + n];
+                            (flows > 0).then(|| SourceSeen {
+                                ip: node.ip.to_string(),
+                                flows,
+                            })
+                        })
+                        .collect()
+                }),
+                counts: target.map(|x| m.counts(&[x.index()])),
+            }
+        })
+        .collect();
+
+    let in_subnet = |name: &str| -> Vec<usize> {
+        (0..t.targets.len())
+            .filter(|&i| {
+                t.subnets[t.target_instance(TargetId::from_index(i)).subnet.index()].name == name
+            })
+            .collect()
+    };
+    let subnets = rows
+        .subnets
+        .iter()
+        .map(|name| {
+            let subnet = t
+                .subnets
+                .iter()
+                .find(|s| s.name == *name)
+                .expect("variants share their subnets");
+            let members = in_subnet(name);
+            Share {
+                name: name.clone(),
+                az: subnet.az_name.clone(),
+                az_id: t.zones[subnet.zone.index()].az_id.clone(),
+                present: !members.is_empty(),
+                counts: (!members.is_empty()).then(|| m.counts(&members)),
+            }
+        })
+        .collect();
+    let azs = rows
+        .azs
+        .iter()
+        .map(|az_id| {
+            let members: Vec<usize> = (0..t.targets.len())
+                .filter(|&i| t.zones[t.targets[i].zone.index()].az_id == *az_id)
+                .collect();
+            // The AZ's name as the account owning its first subnet row calls it.
+            let az_name = rows
+                .subnets
+                .iter()
+                .filter_map(|name| t.subnets.iter().find(|s| s.name == *name))
+                .find(|s| t.zones[s.zone.index()].az_id == *az_id)
+                .map_or_else(|| az_id.clone(), |s| s.az_name.clone());
+            Share {
+                name: az_name.clone(),
+                az: az_name,
+                az_id: az_id.clone(),
+                present: !members.is_empty(),
+                counts: (!members.is_empty()).then(|| m.counts(&members)),
+            }
+        })
+        .collect();
+
+    let failed = FailReason::ALL
+        .iter()
+        .filter(|r| tally.failures[r.index()] > 0 || expected.failures[r.index()] > 0.0)
+        .map(|r| FailShare {
+            reason: r.code().into(),
+            client_sees: r.client_sees().into(),
+            flows: tally.failures[r.index()],
+            share: m.share(tally.failures[r.index()]),
+            expected_share: round6(expected.failures[r.index()]),
+        })
+        .collect();
+
+    let observed: Vec<u64> = tally
+        .target_hits
+        .iter()
+        .chain(tally.failures.iter())
+        .copied()
+        .collect();
+    let fit = stats::wald_fit(&observed, &expected.categories(), &m.covariance).map(|f| Fit {
+        statistic: f.statistic.is_finite().then(|| round6(f.statistic)),
+        degrees_of_freedom: f.degrees_of_freedom,
+        p_value: if f.p_value < 1e-6 {
+            f.p_value
+        } else {
+            round6(f.p_value)
+        },
+    });
+
+    let mut cross_zone = Vec::new();
+    for listener in &t.listeners {
+        for (tg, _) in &listener.forward {
+            cross_zone.push(format!(
+                "{}: {}",
+                t.target_groups[tg.index()].name,
+                cross_zone_words(t, listener.load_balancer, *tg)
+            ));
+        }
+    }
+
+    VariantReport {
+        name: run.name.to_string(),
+        description: run.description.map(str::to_string),
+        cross_zone,
+        subnets,
+        azs,
+        targets,
+        failed,
+        fit,
+        cross_az: CrossAz {
+            flows: tally.cross_az_flows,
+            share: m.share(tally.cross_az_flows),
+            expected_share: round6(expected.cross_az),
+            bytes: tally.cross_az_bytes,
+            cost_usd: tally.cross_az_bytes as f64 / 1e9 * INTER_AZ_USD_PER_GB_EACH_SIDE * 2.0,
+            client_leg_flows: tally.client_cross_az_flows,
+        },
+        completion: completion(tally, expected),
+        dns_queries: tally.dns_queries(),
+        dns_cache_hits: tally.dns_cache_hits(),
+        simulated_seconds: round6(tally.end.0 as f64 / 1e9),
+        events: tally.events,
+        hashing: hashing(t, run.state),
+        time_series: TimeSeries {
+            bucket_seconds: tally.timeline.bucket.as_secs_f64(),
+            targets: t
+                .targets
+                .iter()
+                .map(|x| t.instances[x.instance.index()].name.clone())
+                .collect(),
+            hits: tally.timeline.hits.clone(),
+        },
+    }
+}
+
+/// The effective cross-zone setting of `tg` behind `lb`, and where it comes from, in words.
+pub fn cross_zone_words(
+    t: &Topology,
+    lb: crate::model::ids::LoadBalancerId,
+    tg: crate::model::ids::TargetGroupId,
+) -> String {
+    let group = &t.target_groups[tg.index()].name;
+    let setting = nlb::cross_zone(t, lb, tg);
+    let on = if setting.on() { "on" } else { "off" };
+    match setting {
+        CrossZone::FromLoadBalancer(v) => format!(
+            "{on} (target group {group} uses the load balancer's enable_cross_zone_load_balancing = {v})"
+        ),
+        CrossZone::FromTargetGroup(v) => format!(
+            "{on} (target group {group} sets load_balancing.cross_zone.enabled = {v}, which wins over the load balancer)"
+        ),
+    }
+}
+
+/// Observed completion times, and the expected ones: every answered path's time from the cache
+/// and after a query, each client weighted 1/C and its paths by their probabilities, its queried
+/// share taken from the run.
+fn completion(tally: &Tally, expected: &Expected) -> Completion {
+    let answered: u64 = tally.completion.values().sum();
+    let observed: Vec<(f64, f64)> = tally
+        .completion
+        .iter()
+        .map(|(&ns, &count)| (ns as f64, count as f64))
+        .collect();
+    let clients = expected.completion.len() as f64;
+    let mut paths: Vec<(f64, f64)> = Vec::new();
+    for (client, branches) in tally.clients.iter().zip(&expected.completion) {
+        let queried = if client.flows == 0 {
+            0.0
+        } else {
+            client.queries as f64 / client.flows as f64
+        };
+        for &(cached, query, p) in branches {
+            paths.push((cached as f64, p / clients * (1.0 - queried)));
+            paths.push((query as f64, p / clients * queried));
+        }
+    }
+    paths.retain(|(_, w)| *w > 0.0);
+    paths.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Completion {
+        answered,
+        observed: times(&observed).unwrap_or(Times {
+            mean_us: 0.0,
+            p50_us: 0.0,
+            p99_us: 0.0,
+        }),
+        expected: times(&paths),
+    }
+}
+
+/// Mean, median and 99th percentile (the smallest time whose cumulative weight reaches the
+/// quantile) of times weighted by their counts, in ascending order.
+fn times(weighted: &[(f64, f64)]) -> Option<Times> {
+    let total: f64 = weighted.iter().map(|(_, w)| w).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let mean = weighted.iter().map(|(ns, w)| ns * w).sum::<f64>() / total;
+    let quantile = |q: f64| {
+        let mut seen = 0.0;
+        for &(ns, w) in weighted {
+            seen += w;
+            if seen >= q * total * (1.0 - 1e-12) {
+                return ns / 1e3;
+            }
+        }
+        weighted.last().map_or(0.0, |(ns, _)| ns / 1e3)
+    };
+    Some(Times {
+        mean_us: round6(mean / 1e3),
+        p50_us: quantile(0.50),
+        p99_us: quantile(0.99),
+    })
+}
+
+/// [`Hashing`] of a topology under `state`.
+pub fn hashing(t: &Topology, state: &State) -> Hashing {
+    let largest = state
+        .all_eligible()
+        .map(|(node, _, eligible)| {
+            let strategy = t.load_balancers[t.nodes[node.index()].load_balancer.index()].pick;
+            (&eligible.targets, strategy)
+        })
+        .max_by_key(|(targets, _)| targets.len());
+    let Some((targets, strategy)) = largest else {
+        return Hashing {
+            strategy: crate::model::PickStrategy::Uniform.name().to_string(),
+            targets: 0,
+            repicked_share: None,
+            optimum_share: None,
+        };
+    };
+    let identities: Vec<u64> = targets
+        .iter()
+        .map(|x| nlb::target_identity(t, *x))
+        .collect();
+    let n = identities.len();
+    let (repicked, optimum) = if n >= 2 {
+        (
+            Some(round6(nlb::pick::mean_remapped_share(
+                strategy,
+                &identities,
+            ))),
+            Some(round6(1.0 / n as f64)),
+        )
+    } else {
+        (None, None)
+    };
+    Hashing {
+        strategy: strategy.name().to_string(),
+        targets: n,
+        repicked_share: repicked,
+        optimum_share: optimum,
     }
 }

@@ -1,17 +1,20 @@
 //! Name resolution as a client in a VPC sees it: the Route 53 Resolver of the VPC answering from
-//! the private hosted zones associated with that VPC, the endpoint's own DNS names, and the
-//! client-side address order (glibc `getaddrinfo`).
+//! the private hosted zones associated with that VPC and the endpoint's own DNS names; the order
+//! of each answer; and the address curl connects to (glibc `getaddrinfo`).
 //!
-//! Modelled: A records with fixed addresses; alias A records to an interface endpoint (the
-//! regional name: every ENI; a zonal name: one ENI), which take the target's TTL (60 s);
-//! CNAME chains (TTL = the smallest along the chain); the endpoint's regional and zonal
-//! `*.vpce.amazonaws.com` names; NXDOMAIN for names no associated zone has.
-//! The rotation of multi-address answers and the per-client cache live in the engine, which owns
-//! time; [`preferred_address`] applies glibc's rule: an address in the client's own subnet first,
-//! otherwise the order of the answer (aws-behaviour 6.2).
+//! Modelled (docs/model.md DNS-1 to DNS-7): A records with fixed addresses; alias A records to an
+//! interface endpoint (the regional name: every ENI; a zonal name: one ENI), which take the
+//! target's TTL (60 s); CNAME chains (TTL = the smallest along the chain); the endpoint's regional
+//! and zonal `*.vpce.amazonaws.com` names; NXDOMAIN for names no associated zone has. Each query's
+//! answer comes in a random order (Route 53 "returns the values in random order"), drawn per
+//! (seed, client, query index) by [`AnswerOrder`]; ASSUMPTION: the managed `vpce` names shuffle
+//! the same way (unpublished). [`AnswerOrder::chosen`] applies glibc's rule: an address in the
+//! client's own subnet first, otherwise the answer's order; curl connects to the first address.
+//! The per-client cache lives in the engines, which own time.
 //! Not modelled: public hosted zones, Resolver endpoints and forwarding rules, negative caching,
 //! AAAA records, DNS over TCP, split-horizon overlap between zones of different VPCs.
 //! Sources: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html,
+//! https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-simple.html,
 //! https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-dns-hostnames
 
 use std::net::Ipv4Addr;
@@ -19,6 +22,7 @@ use std::net::Ipv4Addr;
 use crate::model::ids::{EniId, VpcId};
 use crate::model::net::Cidr;
 use crate::model::{RecordTarget, Topology};
+use crate::rng;
 use crate::time::Span;
 
 /// TTL of the endpoint's own DNS names and of alias records to them.
@@ -27,29 +31,11 @@ pub const ENDPOINT_TTL: Span = Span::from_secs(60);
 /// How deep a CNAME chain may go before resolution gives up.
 const MAX_CHAIN: usize = 8;
 
-/// What an answered address is, in the querying VPC.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Destination {
-    /// The private IP of an endpoint ENI in the querying VPC.
-    EndpointEni(EniId),
-    /// An address that is not an endpoint ENI of that VPC (not on a simulated path).
-    Elsewhere,
-}
-
-/// One address of an answer.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Address {
-    /// The IP.
-    pub ip: Ipv4Addr,
-    /// What it is.
-    pub destination: Destination,
-}
-
-/// A resolver answer, in the resolver's canonical order (before rotation).
+/// A resolver answer, its addresses in record order (each query shuffles them: [`AnswerOrder`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     /// Addresses.
-    pub addresses: Vec<Address>,
+    pub addresses: Vec<Ipv4Addr>,
     /// How long a client may cache it.
     pub ttl: Span,
     /// The names followed, first to last, with the record kind that led on (for traces).
@@ -93,12 +79,8 @@ pub fn resolve(topology: &Topology, vpc: VpcId, name: &str) -> Result<Answer, Dn
             }
             RecordTarget::Addresses(ips) => {
                 chain.push(format!("{name} A {} (TTL {record_ttl})", join_ips(&ips)));
-                let addresses = ips
-                    .iter()
-                    .map(|ip| address_in(topology, vpc, *ip))
-                    .collect();
                 return Ok(Answer {
-                    addresses,
+                    addresses: ips,
                     ttl,
                     chain,
                 });
@@ -119,20 +101,8 @@ pub fn resolve(topology: &Topology, vpc: VpcId, name: &str) -> Result<Answer, Dn
                     endpoint.name,
                     join_ips(&ips)
                 ));
-                let addresses = enis
-                    .iter()
-                    .zip(ips)
-                    .map(|(eni, ip)| Address {
-                        ip,
-                        destination: if endpoint.vpc == vpc {
-                            Destination::EndpointEni(*eni)
-                        } else {
-                            Destination::Elsewhere
-                        },
-                    })
-                    .collect();
                 return Ok(Answer {
-                    addresses,
+                    addresses: ips,
                     ttl,
                     chain,
                 });
@@ -167,19 +137,6 @@ fn endpoint_name(topology: &Topology, name: &str) -> Option<RecordTarget> {
         })
 }
 
-fn address_in(topology: &Topology, vpc: VpcId, ip: Ipv4Addr) -> Address {
-    let eni = topology
-        .enis
-        .iter()
-        .position(|eni| eni.ip == ip && topology.endpoints[eni.endpoint.index()].vpc == vpc);
-    Address {
-        ip,
-        destination: eni.map_or(Destination::Elsewhere, |e| {
-            Destination::EndpointEni(EniId::from_index(e))
-        }),
-    }
-}
-
 fn join_ips(ips: &[Ipv4Addr]) -> String {
     ips.iter()
         .map(|ip| ip.to_string())
@@ -187,36 +144,129 @@ fn join_ips(ips: &[Ipv4Addr]) -> String {
         .join(", ")
 }
 
-/// The address curl connects to, as an index into `addresses` (already in the order the
-/// resolver sent, rotation applied): the first one inside the client's own subnet, otherwise the
-/// first one (glibc's RFC 6724 sort as it treats IPv4; aws-behaviour 6.2).
-pub fn preferred_address(addresses: &[Address], rotation: usize, client_subnet: Cidr) -> usize {
-    let n = addresses.len();
-    (0..n)
-        .map(|k| (k + rotation) % n)
-        .find(|&i| client_subnet.contains(addresses[i].ip))
-        .unwrap_or(rotation % n)
+/// The order of one query's answer (docs/model.md DNS-5): a uniformly random permutation of its
+/// addresses, drawn position by position (position `j` takes one of the addresses not yet placed,
+/// uniformly, from draw `j` of the query's key), so that a reader who needs only the first few
+/// positions draws only those.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct AnswerOrder {
+    key: u64,
+}
+
+impl AnswerOrder {
+    /// The key of a client's draws: stream `dns-order`, the client's instance name.
+    pub fn client_key(seed: u64, client: &str) -> u64 {
+        rng::keyed(seed, "dns-order", client)
+    }
+
+    /// The order of query number `query` (0 for the client's first) of the client keyed
+    /// `client_key`.
+    pub fn of_query(client_key: u64, query: u64) -> AnswerOrder {
+        AnswerOrder {
+            key: rng::draw(client_key, query),
+        }
+    }
+
+    /// The addresses' positions in the answer, first to last (a permutation of `0..n`).
+    pub fn order(self, n: usize) -> Vec<usize> {
+        let mut left: Vec<usize> = (0..n).collect();
+        let mut order = Vec::with_capacity(n);
+        for j in 0..n {
+            let r = rng::below(rng::draw(self.key, j as u64), (n - j) as u64) as usize;
+            order.push(left.remove(r));
+        }
+        order
+    }
+
+    /// The address curl connects to (docs/model.md DNS-7): the first address of
+    /// [`AnswerOrder::order`] that is in the client's own subnet (`own[i]`), otherwise the first
+    /// one. The same as scanning the whole order, without drawing more than needed.
+    #[inline]
+    pub fn chosen(self, own: &[bool]) -> usize {
+        let n = own.len();
+        let own_count = own.iter().filter(|&&o| o).count();
+        match own_count {
+            // The first address, from the first draw (every address still unplaced).
+            0 => rng::below(rng::draw(self.key, 0), n as u64) as usize,
+            // Whatever the order, the one own-subnet address comes first.
+            1 => own.iter().position(|&o| o).expect("counted one"),
+            _ => self
+                .order(n)
+                .into_iter()
+                .find(|&i| own[i])
+                .expect("an own-subnet address exists"),
+        }
+    }
+}
+
+/// Which addresses of `answer` are in `client_subnet` (the ones getaddrinfo puts first).
+pub fn own_subnet(answer: &Answer, client_subnet: Cidr) -> Vec<bool> {
+    answer
+        .addresses
+        .iter()
+        .map(|ip| client_subnet.contains(*ip))
+        .collect()
+}
+
+/// The probability that [`AnswerOrder::chosen`] picks each address, over the random order:
+/// uniform among the own-subnet addresses if there are any, else uniform over all.
+pub fn choice_probabilities(own: &[bool]) -> Vec<f64> {
+    let own_count = own.iter().filter(|&&o| o).count();
+    own.iter()
+        .map(|&o| match own_count {
+            0 => 1.0 / own.len() as f64,
+            k if o => 1.0 / k as f64,
+            _ => 0.0,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn addr(ip: &str) -> Address {
-        Address {
-            ip: ip.parse().unwrap(),
-            destination: Destination::Elsewhere,
+    #[test]
+    fn orders_are_permutations_and_the_chosen_address_follows_glibc() {
+        let key = AnswerOrder::client_key(1, "client-1");
+        for query in 0..200 {
+            let order = AnswerOrder::of_query(key, query);
+            let mut sorted = order.order(4);
+            let first = sorted[0];
+            sorted.sort_unstable();
+            assert_eq!(sorted, vec![0, 1, 2, 3]);
+            // No own-subnet address: the first of the order; one: always it; several: the
+            // first of them in the order.
+            assert_eq!(order.chosen(&[false; 4]), first);
+            assert_eq!(order.chosen(&[false, false, true, false]), 2);
+            let own = [true, false, true, true];
+            let want = order.order(4).into_iter().find(|&i| own[i]).unwrap();
+            assert_eq!(order.chosen(&own), want);
         }
     }
 
     #[test]
-    fn own_subnet_first_otherwise_answer_order() {
-        let answer = [addr("10.0.1.10"), addr("10.0.2.10"), addr("10.0.3.10")];
-        let own: Cidr = "10.0.2.0/24".parse().unwrap();
-        let other: Cidr = "10.0.9.0/24".parse().unwrap();
-        for rotation in 0..3 {
-            assert_eq!(preferred_address(&answer, rotation, own), 1);
-            assert_eq!(preferred_address(&answer, rotation, other), rotation);
+    fn the_first_address_is_uniform_and_clients_are_not_synchronised() {
+        let a = AnswerOrder::client_key(1, "client-1");
+        let b = AnswerOrder::client_key(1, "client-2");
+        let mut counts = [0u32; 3];
+        let mut same = 0;
+        for query in 0..30_000 {
+            let first = AnswerOrder::of_query(a, query).chosen(&[false; 3]);
+            counts[first] += 1;
+            same += u32::from(first == AnswerOrder::of_query(b, query).chosen(&[false; 3]));
         }
+        // Chi-squared with 2 df below its 0.999 quantile (13.82).
+        let chi2: f64 = counts
+            .iter()
+            .map(|&c| (f64::from(c) - 10_000.0).powi(2) / 10_000.0)
+            .sum();
+        assert!(chi2 < 13.82, "{counts:?}");
+        // Two clients agree about a third of the time, as independent draws do.
+        assert!((9_500..10_500).contains(&same), "{same}");
+        assert_eq!(
+            choice_probabilities(&[true, false, true]),
+            vec![0.5, 0.0, 0.5]
+        );
+        assert_eq!(choice_probabilities(&[false; 4]), vec![0.25; 4]);
     }
 }

@@ -1,6 +1,11 @@
-//! The rules a flow meets on its path, one module per hop.
+//! The rules a flow meets on its path, one module per hop, each citing its docs/model.md ids.
+//! [`crate::walk`] applies them in order; nothing else does.
+
+pub mod address;
 pub mod client;
 pub mod dns;
-pub mod hops;
+pub mod health;
 pub mod nlb;
+pub mod outcome;
+pub mod privatelink;
 pub mod security;

@@ -1,121 +1,245 @@
-//! Security groups: stateful, allow-only ingress rules on a network interface.
+//! Security groups: stateful, allow-only rules on network interfaces (docs/model.md SG-1 to SG-4).
 //!
-//! Modelled: a packet is admitted if any rule of any group on the interface matches its
-//! protocol, destination port and source (a CIDR block containing the source IP, or a group the
-//! source interface carries). Replies of admitted connections are always allowed (stateful).
-//! Egress rules are not evaluated (every group allows all egress, the AWS default). Each VPC has a
-//! default group admitting only members of itself.
+//! Modelled: a new connection leaves its initiator only if a rule of the initiator's groups
+//! allows it out (egress: protocol, destination port, and the destination's address or one of its
+//! groups), and reaches the receiver only if a rule of the receiver's groups admits it (ingress:
+//! protocol, port, and the source's address or one of its groups). Group references match only
+//! interfaces whose membership the other side can see: the same VPC or a peered one. Replies of an
+//! admitted connection always pass (stateful). An interface with no group at all (a load
+//! balancer created without security groups) filters nothing. Every VPC has a default group that
+//! admits only its own members; a group written without `egress` allows all outbound traffic,
+//! as AWS creates groups.
+//! One function, [`connection`], decides every connection the model opens: client -> endpoint ENI,
+//! client -> NLB (PrivateLink, inbound rules only), and NLB node -> target, for traffic and health
+//! checks alike (docs/model.md NLB-10, HC-1).
 //! Sources: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html,
-//! https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html
-//! Not modelled: egress rules, network ACLs, prefix lists, connection tracking limits.
+//! https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html,
+//! https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html,
+//! https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html
+//! Not modelled: network ACLs, prefix lists, connection tracking limits, IPv6 rules.
 
 use std::net::Ipv4Addr;
 
-use crate::model::ids::SecurityGroupId;
-use crate::model::{RuleProtocol, RuleSource, SecurityGroup};
+use crate::model::ids::{SecurityGroupId, VpcId};
+use crate::model::{Peer, RuleProtocol, SecurityGroup, SgRule, Topology};
 
-/// The first (group, rule index) of `attached` that admits the packet, if any.
-///
-/// `source_groups` are the groups of the sending interface when its group membership is visible
-/// to the receiver (same VPC or a peered one); pass `&[]` otherwise.
-pub fn admitting_rule(
-    groups: &[SecurityGroup],
-    attached: &[SecurityGroupId],
+/// One end of a connection as security groups see it.
+#[derive(Copy, Clone, Debug)]
+pub struct Side<'a> {
+    /// Its private IP.
+    pub ip: Ipv4Addr,
+    /// Its VPC (group references are visible within it and its peers).
+    pub vpc: VpcId,
+    /// The groups on its interface (empty: none, nothing is filtered on this side).
+    pub groups: &'a [SecurityGroupId],
+}
+
+/// Which rule let a connection through, or where it was dropped.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Admitted: the receiver's ingress rule that matched (group, rule index), `None` when the
+    /// receiver has no groups.
+    Admitted(Option<(SecurityGroupId, usize)>),
+    /// No egress rule of the initiator's groups lets it out.
+    EgressDenied,
+    /// No ingress rule of the receiver's groups admits it.
+    IngressDenied,
+}
+
+impl Verdict {
+    /// True for [`Verdict::Admitted`].
+    pub fn admitted(self) -> bool {
+        matches!(self, Verdict::Admitted(_))
+    }
+}
+
+/// Decides a new connection from `from` to `to` on `protocol` / `port`: the initiator's egress
+/// rules, then the receiver's ingress rules. With `egress` false only the ingress side is
+/// evaluated (traffic that reaches an NLB through PrivateLink leaves no interface of the
+/// client's that the NLB's rules could see).
+pub fn connection(
+    t: &Topology,
+    from: Side<'_>,
+    to: Side<'_>,
     protocol: RuleProtocol,
     port: u16,
-    source_ip: Ipv4Addr,
-    source_groups: &[SecurityGroupId],
+    egress: bool,
+) -> Verdict {
+    let visible = t.vpc_sees_groups_of(from.vpc, to.vpc);
+    if egress && !from.groups.is_empty() {
+        let to_groups = if visible { to.groups } else { &[] };
+        let out = matching_rule(
+            &t.security_groups,
+            from.groups,
+            Direction::Egress,
+            protocol,
+            port,
+            to.ip,
+            to_groups,
+        );
+        if out.is_none() {
+            return Verdict::EgressDenied;
+        }
+    }
+    if to.groups.is_empty() {
+        return Verdict::Admitted(None);
+    }
+    let from_groups = if visible { from.groups } else { &[] };
+    match matching_rule(
+        &t.security_groups,
+        to.groups,
+        Direction::Ingress,
+        protocol,
+        port,
+        from.ip,
+        from_groups,
+    ) {
+        Some(rule) => Verdict::Admitted(Some(rule)),
+        None => Verdict::IngressDenied,
+    }
+}
+
+/// Which rule list of a group is evaluated.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Inbound rules: the peer is the source.
+    Ingress,
+    /// Outbound rules: the peer is the destination.
+    Egress,
+}
+
+/// The first (group, rule index) of `attached` whose `direction` rules match a packet whose other
+/// end has `peer_ip` and carries `peer_groups` (pass `&[]` when its membership is not visible).
+pub fn matching_rule(
+    groups: &[SecurityGroup],
+    attached: &[SecurityGroupId],
+    direction: Direction,
+    protocol: RuleProtocol,
+    port: u16,
+    peer_ip: Ipv4Addr,
+    peer_groups: &[SecurityGroupId],
 ) -> Option<(SecurityGroupId, usize)> {
     attached.iter().find_map(|&g| {
-        groups[g.index()]
-            .ingress
+        let group = &groups[g.index()];
+        let rules = match direction {
+            Direction::Ingress => &group.ingress,
+            Direction::Egress => &group.egress,
+        };
+        rules
             .iter()
-            .position(|rule| {
-                let protocol_ok = rule.protocol == RuleProtocol::All || rule.protocol == protocol;
-                let port_ok = rule.protocol == RuleProtocol::All
-                    || (rule.from_port..=rule.to_port).contains(&port);
-                protocol_ok
-                    && port_ok
-                    && rule.sources.iter().any(|source| match source {
-                        RuleSource::Cidr(cidr) => cidr.contains(source_ip),
-                        RuleSource::Group(group) => source_groups.contains(group),
-                    })
-            })
+            .position(|rule| rule_matches(rule, protocol, port, peer_ip, peer_groups))
             .map(|r| (g, r))
     })
 }
 
-/// True if `attached` admits the packet (see [`admitting_rule`]).
-pub fn admits(
-    groups: &[SecurityGroup],
-    attached: &[SecurityGroupId],
+fn rule_matches(
+    rule: &SgRule,
     protocol: RuleProtocol,
     port: u16,
-    source_ip: Ipv4Addr,
-    source_groups: &[SecurityGroupId],
+    peer_ip: Ipv4Addr,
+    peer_groups: &[SecurityGroupId],
 ) -> bool {
-    admitting_rule(groups, attached, protocol, port, source_ip, source_groups).is_some()
+    let protocol_ok = rule.protocol == RuleProtocol::All || rule.protocol == protocol;
+    let port_ok =
+        rule.protocol == RuleProtocol::All || (rule.from_port..=rule.to_port).contains(&port);
+    protocol_ok
+        && port_ok
+        && rule.peers.iter().any(|peer| match peer {
+            Peer::Cidr(cidr) => cidr.contains(peer_ip),
+            Peer::Group(group) => peer_groups.contains(group),
+        })
+}
+
+impl Topology {
+    /// True if interfaces in `a` and `b` see each other's group membership: the same VPC or a
+    /// peered pair (docs/model.md SG-2).
+    pub fn vpc_sees_groups_of(&self, a: VpcId, b: VpcId) -> bool {
+        a == b
+            || self
+                .peerings
+                .iter()
+                .any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::IngressRule;
-    use crate::model::ids::VpcId;
 
-    fn group(rules: Vec<IngressRule>) -> SecurityGroup {
+    fn group(ingress: Vec<SgRule>, egress: Vec<SgRule>) -> SecurityGroup {
         SecurityGroup {
             name: "g".into(),
             vpc: VpcId(0),
-            ingress: rules,
+            ingress,
+            egress,
+        }
+    }
+
+    fn tcp(port: u16, peers: Vec<Peer>) -> SgRule {
+        SgRule {
+            protocol: RuleProtocol::Tcp,
+            from_port: port,
+            to_port: port,
+            peers,
         }
     }
 
     #[test]
-    fn matches_protocol_port_and_source() {
+    fn matches_protocol_port_and_peer() {
         let groups = vec![
-            group(vec![IngressRule {
-                protocol: RuleProtocol::Tcp,
-                from_port: 80,
-                to_port: 80,
-                sources: vec![RuleSource::Cidr("10.11.0.0/26".parse().unwrap())],
-            }]),
-            group(vec![IngressRule {
-                protocol: RuleProtocol::All,
-                from_port: 0,
-                to_port: 0,
-                sources: vec![RuleSource::Group(SecurityGroupId(1))],
-            }]),
+            group(
+                vec![tcp(80, vec![Peer::Cidr("10.11.0.0/26".parse().unwrap())])],
+                vec![],
+            ),
+            group(
+                vec![SgRule {
+                    protocol: RuleProtocol::All,
+                    from_port: 0,
+                    to_port: 0,
+                    peers: vec![Peer::Group(SecurityGroupId(1))],
+                }],
+                vec![SgRule::allow_all()],
+            ),
         ];
         let inside: Ipv4Addr = "10.11.0.20".parse().unwrap();
         let outside: Ipv4Addr = "10.11.0.100".parse().unwrap();
         let web = [SecurityGroupId(0)];
-        assert!(admits(&groups, &web, RuleProtocol::Tcp, 80, inside, &[]));
-        assert!(!admits(&groups, &web, RuleProtocol::Tcp, 443, inside, &[]));
-        assert!(!admits(&groups, &web, RuleProtocol::Udp, 80, inside, &[]));
-        assert!(!admits(&groups, &web, RuleProtocol::Tcp, 80, outside, &[]));
+        let admits = |attached: &[SecurityGroupId], proto, port, ip, peer: &[SecurityGroupId]| {
+            matching_rule(&groups, attached, Direction::Ingress, proto, port, ip, peer).is_some()
+        };
+        assert!(admits(&web, RuleProtocol::Tcp, 80, inside, &[]));
+        assert!(!admits(&web, RuleProtocol::Tcp, 443, inside, &[]));
+        assert!(!admits(&web, RuleProtocol::Udp, 80, inside, &[]));
+        assert!(!admits(&web, RuleProtocol::Tcp, 80, outside, &[]));
         // A default-style group admits its own members on any port, nobody else.
         let default = [SecurityGroupId(1)];
         assert!(admits(
-            &groups,
             &default,
             RuleProtocol::Tcp,
             8080,
             outside,
             &[SecurityGroupId(1)]
         ));
-        assert!(!admits(
-            &groups,
-            &default,
-            RuleProtocol::Tcp,
-            8080,
-            outside,
-            &[]
-        ));
+        assert!(!admits(&default, RuleProtocol::Tcp, 8080, outside, &[]));
+        // Egress: the web group has none (nothing goes out), the default allows all.
+        let out = |attached: &[SecurityGroupId]| {
+            matching_rule(
+                &groups,
+                attached,
+                Direction::Egress,
+                RuleProtocol::Tcp,
+                80,
+                outside,
+                &[],
+            )
+        };
+        assert_eq!(out(&web), None);
+        assert_eq!(out(&default), Some((SecurityGroupId(1), 0)));
         assert_eq!(
-            admitting_rule(
+            matching_rule(
                 &groups,
                 &[SecurityGroupId(1), SecurityGroupId(0)],
+                Direction::Ingress,
                 RuleProtocol::Tcp,
                 80,
                 inside,

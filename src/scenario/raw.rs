@@ -232,23 +232,25 @@ pub struct RawSecurityGroup {
     pub description: Option<String>,
     /// Ingress rules.
     #[serde(default)]
-    pub ingress: Vec<RawIngressRule>,
+    pub ingress: Vec<RawRule>,
+    /// Egress rules; omitted: allow all outbound traffic, as AWS creates groups (`[]`: none).
+    pub egress: Option<Vec<RawRule>>,
 }
 
-/// One `ingress` rule.
+/// One `ingress` or `egress` rule.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawIngressRule {
+pub struct RawRule {
     /// `tcp`, `udp`, or `-1` / `all`.
     pub protocol: String,
     /// First port.
     pub from_port: u16,
     /// Last port.
     pub to_port: u16,
-    /// Source CIDR blocks.
+    /// Peer CIDR blocks (sources of an ingress rule, destinations of an egress rule).
     #[serde(default)]
     pub cidr_blocks: Vec<String>,
-    /// Source security groups (by name, same VPC or a peered one).
+    /// Peer security groups (by name, same VPC or a peered one).
     #[serde(default)]
     pub security_groups: Vec<String>,
     /// Free text.
@@ -263,7 +265,7 @@ pub struct RawInstance {
     pub subnet_id: String,
     /// Primary private IP; assigned from the subnet when omitted.
     pub private_ip: Option<String>,
-    /// Security groups (the VPC's default group when omitted).
+    /// Security groups (the VPC's default group when omitted or empty).
     pub security_group_ids: Option<Vec<String>>,
     /// `running` (default) or `stopped`.
     pub instance_state: Option<String>,
@@ -408,7 +410,7 @@ pub struct RawVpcEndpoint {
     pub vpc_endpoint_type: Option<String>,
     /// Subnets, at most one per AZ: one ENI each.
     pub subnet_ids: Vec<String>,
-    /// Security groups of the ENIs (the VPC's default group when omitted).
+    /// Security groups of the ENIs (the VPC's default group when omitted or empty).
     pub security_group_ids: Option<Vec<String>>,
     /// Only `false` is modelled.
     pub private_dns_enabled: Option<bool>,

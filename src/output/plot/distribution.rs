@@ -1,6 +1,6 @@
 //! The distribution chart: share of flows per subnet, subnets grouped by AZ (labelled with the
 //! AZ name and ID), one bar per variant side by side, the expected share across each bar and the
-//! 95 % Wilson interval as an error bar.
+//! clustered 95 % interval as an error bar. A variant with no target in a subnet has no bar there.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -147,7 +147,12 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
     let value_style = anchored(14.0, HPos::Center, VPos::Bottom);
     for (i, slot) in slots.iter().enumerate() {
         for (v, variant) in report.variants.iter().enumerate() {
-            let Some(share) = variant.subnets.iter().find(|s| s.name == slot.name) else {
+            let Some(share) = variant
+                .subnets
+                .iter()
+                .find(|s| s.name == slot.name)
+                .and_then(|s| s.counts.as_ref())
+            else {
                 continue;
             };
             let left = i as f64 + 0.1 + v as f64 * width;
@@ -197,6 +202,10 @@ pub(super) fn draw_distribution_legend<DB: DrawingBackend>(
     area.draw(&Text::new("expected share", (58, y), label.clone()))?;
     y += 32;
     draw_error_bar(area, 31, y - 11, y + 11)?;
-    area.draw(&Text::new("95 % interval (Wilson)", (58, y), label.clone()))?;
+    area.draw(&Text::new(
+        "95 % interval (clustered)",
+        (58, y),
+        label.clone(),
+    ))?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! It draws, from the report and nothing else:
 //! - the **distribution chart**: share of flows per subnet (subnets grouped by AZ, labelled with
 //!   the AZ name and ID), one bar per variant side by side, the expected share marked across each
-//!   bar and the 95 % Wilson interval as an error bar;
+//!   bar and the clustered 95 % interval as an error bar;
 //! - the **time series**: flows answered per target per bucket of simulated time, one panel per
 //!   variant, one line per target.
 //!

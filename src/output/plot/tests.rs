@@ -5,7 +5,7 @@ use super::style::*;
 
 use super::*;
 use crate::output::report::{
-    Completion, CrossAz, Hashing, Share, TimeSeries, VariantReport, WorkloadSummary,
+    Completion, Counts, CrossAz, Hashing, Share, TimeSeries, Times, VariantReport, WorkloadSummary,
 };
 
 fn share(name: &str, az: &str, az_id: &str, hits: u64, expected: f64) -> Share {
@@ -14,10 +14,13 @@ fn share(name: &str, az: &str, az_id: &str, hits: u64, expected: f64) -> Share {
         name: name.into(),
         az: az.into(),
         az_id: az_id.into(),
-        hits,
-        share: s,
-        expected_share: expected,
-        ci95: [(s - 0.03).max(0.0), (s + 0.03).min(1.0)],
+        present: true,
+        counts: Some(Counts {
+            hits,
+            share: s,
+            expected_share: expected,
+            ci95: [(s - 0.03).max(0.0), (s + 0.03).min(1.0)],
+        }),
     }
 }
 
@@ -45,9 +48,12 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
         },
         completion: Completion {
             answered: 1000,
-            mean_us: 0.0,
-            p50_us: 0.0,
-            p99_us: 0.0,
+            observed: Times {
+                mean_us: 0.0,
+                p50_us: 0.0,
+                p99_us: 0.0,
+            },
+            expected: None,
         },
         dns_queries: 0,
         dns_cache_hits: 0,
@@ -56,7 +62,7 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
         hashing: Hashing {
             strategy: "uniform".into(),
             targets: 3,
-            remapped_share: None,
+            repicked_share: None,
             optimum_share: None,
         },
         time_series: TimeSeries {
@@ -129,7 +135,7 @@ fn the_distribution_svg_parses_and_names_every_subnet_az_and_variant() {
         "spread on",
         "share of flows (%)",
         "expected share",
-        "95 % interval (Wilson)",
+        "95 % interval (clustered)",
         "hand/built & <odd>: hits per subnet (1000 flows per variant, seed 7)",
     ] {
         assert!(

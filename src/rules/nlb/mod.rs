@@ -2,16 +2,20 @@
 //! one it picks.
 //!
 //! Modelled:
-//! - Cross-zone load balancing (aws-behaviour 2): off by default on the load balancer; the target
+//! - Cross-zone load balancing: off by default on the load balancer; the target
 //!   group attribute `load_balancing.cross_zone.enabled` (`true`, `false`,
 //!   `use_load_balancer_configuration`) wins over it. On: a node spreads over the targets in all
 //!   enabled zones; off: only over the targets in its own zone.
-//! - Targets in zones the load balancer does not enable get nothing (`unused`).
-//! - Health (aws-behaviour 3.4, 3.5): a node sends to the healthy targets in its scope; when
-//!   none is healthy it fails open to all targets in scope (routing failover with the default
-//!   minimum of one healthy target).
-//! - Listeners forwarding to several target groups follow the weights (aws-behaviour 1.3).
-//! - The NLB-like flow hash and pick (see [`hash`]).
+//!   (docs/model.md NLB-3)
+//! - A node's eligible targets (NLB-4 to NLB-6): the registered, healthy targets in its scope;
+//!   when none is healthy it fails open to every registered target in scope that is not
+//!   `unused` (routing failover with the default minimum of one healthy target). `unused`
+//!   targets (stopped instances, AZs the load balancer does not enable) never get traffic.
+//! - Listeners by port; a forward to several target groups follows the weights (NLB-2).
+//! - The NLB-like flow hash and the pick (NLB-7, NLB-8: see [`hash`] and [`pick`]).
+//! - The connection from a node to a target (NLB-10, [`reach`]): the NLB's egress rules, the
+//!   target's ingress rules (the node's IP and the NLB's groups), a running instance, a server
+//!   listening. Health checks go through the same function (HC-1).
 //!
 //! Not modelled: UDP and TLS listeners, source-IP stickiness, idle timeout, routing-failover
 //! thresholds other than the default, per-target weights (NLBs have none).
@@ -21,51 +25,91 @@
 pub mod hash;
 pub mod pick;
 
-use crate::model::ids::{NodeId, TargetGroupId, TargetId};
-use crate::model::{TargetHealth, Topology};
+use crate::model::ids::{
+    InstanceId, ListenerId, LoadBalancerId, NodeId, SecurityGroupId, TargetGroupId, TargetId,
+};
+use crate::model::{CrossZoneSetting, RuleProtocol, Topology};
+use crate::rules::health::TargetHealth;
+use crate::rules::outcome::FailReason;
+use crate::rules::security::{self, Side, Verdict};
 use pick::Picker;
+
+/// The listener of `lb` on `port`, if any (docs/model.md NLB-2).
+pub fn listener_on(t: &Topology, lb: LoadBalancerId, port: u16) -> Option<ListenerId> {
+    t.load_balancers[lb.index()]
+        .listeners
+        .iter()
+        .copied()
+        .find(|l| t.listeners[l.index()].port == port)
+}
+
+/// Where a target group's effective cross-zone setting comes from (docs/model.md NLB-3).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CrossZone {
+    /// The group's own `load_balancing.cross_zone.enabled` (`true` / `false`) wins.
+    FromTargetGroup(bool),
+    /// The group uses the load balancer's `enable_cross_zone_load_balancing`.
+    FromLoadBalancer(bool),
+}
+
+impl CrossZone {
+    /// The effective setting.
+    pub fn on(self) -> bool {
+        match self {
+            CrossZone::FromTargetGroup(on) | CrossZone::FromLoadBalancer(on) => on,
+        }
+    }
+}
+
+/// Whether cross-zone load balancing applies to `tg` behind `lb`, and why.
+pub fn cross_zone(t: &Topology, lb: LoadBalancerId, tg: TargetGroupId) -> CrossZone {
+    match t.target_groups[tg.index()].cross_zone {
+        CrossZoneSetting::On => CrossZone::FromTargetGroup(true),
+        CrossZoneSetting::Off => CrossZone::FromTargetGroup(false),
+        CrossZoneSetting::UseLoadBalancerConfiguration => {
+            CrossZone::FromLoadBalancer(t.load_balancers[lb.index()].cross_zone)
+        }
+    }
+}
 
 /// The targets a node may pick from, for one target group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Eligible {
     /// Candidates, in registration order.
     pub targets: Vec<TargetId>,
-    /// Whether cross-zone load balancing applied.
-    pub cross_zone: bool,
+    /// Whether cross-zone load balancing applied, and why.
+    pub cross_zone: CrossZone,
     /// True when no target in scope was healthy and the node failed open to all of them.
     pub fail_open: bool,
     /// The load balancer's pick over `targets`.
     pub picker: Picker,
 }
 
-/// The targets `node` may send a new connection for `tg` to, given the current `health`
-/// (indexed by target).
+/// The targets `node` may send a new connection for `tg` to, given every target's `health`
+/// (docs/model.md NLB-4 to NLB-6).
 pub fn eligible(
-    topology: &Topology,
+    t: &Topology,
     health: &[TargetHealth],
     node: NodeId,
     tg: TargetGroupId,
 ) -> Eligible {
-    let node_info = &topology.nodes[node.index()];
-    let cross_zone = topology.cross_zone_enabled(node_info.load_balancer, tg);
-    let in_scope = |t: &&TargetId| {
-        health[t.index()] != TargetHealth::Unused
-            && (cross_zone || topology.targets[t.index()].zone == node_info.zone)
+    let node_info = &t.nodes[node.index()];
+    let cross_zone = cross_zone(t, node_info.load_balancer, tg);
+    let in_scope = |target: &&TargetId| {
+        !matches!(health[target.index()], TargetHealth::Unused(_))
+            && (cross_zone.on() || t.targets[target.index()].zone == node_info.zone)
     };
-    let group = &topology.target_groups[tg.index()];
+    let group = &t.target_groups[tg.index()];
     let healthy: Vec<TargetId> = group
         .targets
         .iter()
         .filter(in_scope)
-        .filter(|t| health[t.index()] == TargetHealth::Healthy)
+        .filter(|target| health[target.index()] == TargetHealth::Healthy)
         .copied()
         .collect();
-    let strategy = topology.load_balancers[node_info.load_balancer.index()].pick;
+    let strategy = t.load_balancers[node_info.load_balancer.index()].pick;
     let picker = |targets: &[TargetId]| {
-        let identities: Vec<u64> = targets
-            .iter()
-            .map(|t| target_identity(topology, *t))
-            .collect();
+        let identities: Vec<u64> = targets.iter().map(|x| target_identity(t, *x)).collect();
         Picker::new(strategy, &identities)
     };
     if !healthy.is_empty() {
@@ -85,11 +129,57 @@ pub fn eligible(
     }
 }
 
+/// A connection from `node` to `target` on `port` (docs/model.md NLB-10, and HC-1 for health
+/// checks): the target's instance must run (`running`, by instance), the NLB's egress rules must
+/// let the SYN out, the target's ingress rules must admit the node's IP or one of the NLB's
+/// groups, and a server must listen on the port. `Ok` carries the target's ingress rule that
+/// admitted it (`None` when the instance has no groups, which validation never builds).
+pub fn reach(
+    t: &Topology,
+    running: &[bool],
+    node: NodeId,
+    target: TargetId,
+    port: u16,
+) -> Result<Option<(SecurityGroupId, usize)>, FailReason> {
+    let instance_id: InstanceId = t.targets[target.index()].instance;
+    let instance = &t.instances[instance_id.index()];
+    if !running[instance_id.index()] {
+        return Err(FailReason::TargetStopped);
+    }
+    let n = &t.nodes[node.index()];
+    let lb = &t.load_balancers[n.load_balancer.index()];
+    let verdict = security::connection(
+        t,
+        Side {
+            ip: n.ip,
+            vpc: lb.vpc,
+            groups: &lb.security_groups,
+        },
+        Side {
+            ip: instance.ip,
+            vpc: t.subnets[instance.subnet.index()].vpc,
+            groups: &instance.security_groups,
+        },
+        RuleProtocol::Tcp,
+        port,
+        true,
+    );
+    let rule = match verdict {
+        Verdict::Admitted(rule) => rule,
+        Verdict::EgressDenied => return Err(FailReason::NlbSgEgressDeny),
+        Verdict::IngressDenied => return Err(FailReason::TargetSgDeny),
+    };
+    if instance.web_server.as_ref().is_none_or(|w| w.port != port) {
+        return Err(FailReason::TargetRefused);
+    }
+    Ok(rule)
+}
+
 /// The stable identity a pick knows a target by: its IP and the target group's port (what a
 /// Maglev table hashes to place the target).
-pub fn target_identity(topology: &Topology, target: TargetId) -> u64 {
-    let ip = topology.target_instance(target).ip;
-    let port = topology.target_groups[topology.targets[target.index()].target_group.index()].port;
+pub fn target_identity(t: &Topology, target: TargetId) -> u64 {
+    let ip = t.target_instance(target).ip;
+    let port = t.target_groups[t.targets[target.index()].target_group.index()].port;
     (u64::from(u32::from(ip)) << 16) | u64::from(port)
 }
 

@@ -24,33 +24,7 @@ pub const MAGLEV_TABLE_SIZE: usize = 65_537;
 /// Largest number of targets a pick supports (Maglev table entries are 16-bit).
 pub const MAX_TARGETS: usize = u16::MAX as usize;
 
-/// The pick strategy of a load balancer's nodes.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum PickStrategy {
-    /// [`Uniform`].
-    Uniform,
-    /// [`Maglev`].
-    Maglev,
-}
-
-impl PickStrategy {
-    /// The scenario spelling (`hash = "..."`).
-    pub fn name(self) -> &'static str {
-        match self {
-            PickStrategy::Uniform => "uniform",
-            PickStrategy::Maglev => "maglev",
-        }
-    }
-
-    /// Parses the scenario spelling.
-    pub fn from_name(name: &str) -> Option<PickStrategy> {
-        match name {
-            "uniform" => Some(PickStrategy::Uniform),
-            "maglev" => Some(PickStrategy::Maglev),
-            _ => None,
-        }
-    }
-}
+pub use crate::model::PickStrategy;
 
 /// Maps a flow hash onto one of `len()` eligible targets.
 pub trait TargetPick {
@@ -172,6 +146,33 @@ impl Picker {
         match strategy {
             PickStrategy::Uniform => Picker::Uniform(Uniform::new(identities.len())),
             PickStrategy::Maglev => Picker::Maglev(Maglev::new(identities)),
+        }
+    }
+}
+
+impl Picker {
+    /// The exact share of all flow hashes each target gets (docs/model.md NLB-8): the width of
+    /// its multiply-shift interval, or its Maglev slots over the table size.
+    pub fn shares(&self) -> Vec<f64> {
+        match self {
+            Picker::Uniform(p) => {
+                let n = p.len() as u128;
+                let span = 1u128 << 64;
+                let start = |k: u128| (k * span).div_ceil(n);
+                (0..n)
+                    .map(|k| (start(k + 1) - start(k)) as f64 / span as f64)
+                    .collect()
+            }
+            Picker::Maglev(p) => {
+                let mut slots = vec![0u64; p.len()];
+                for &slot in p.slots() {
+                    slots[usize::from(slot)] += 1;
+                }
+                slots
+                    .iter()
+                    .map(|&c| c as f64 / MAGLEV_TABLE_SIZE as f64)
+                    .collect()
+            }
         }
     }
 }
@@ -324,6 +325,24 @@ mod tests {
                 "{n}: uniform {uniform} vs maglev {maglev}"
             );
         }
+    }
+
+    #[test]
+    fn shares_are_exact_and_sum_to_one() {
+        for n in [1usize, 3, 7] {
+            for strategy in [PickStrategy::Uniform, PickStrategy::Maglev] {
+                let shares = Picker::new(strategy, &identities(n)).shares();
+                assert_eq!(shares.len(), n);
+                assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+                for s in &shares {
+                    assert!((s - 1.0 / n as f64).abs() < 0.01, "{strategy:?} {shares:?}");
+                }
+            }
+        }
+        assert_eq!(
+            Picker::new(PickStrategy::Uniform, &identities(4)).shares(),
+            vec![0.25; 4]
+        );
     }
 
     #[test]

@@ -1,24 +1,26 @@
 //! The bulk engine: the event loop's results at the speed of a counting loop, on every core.
 //!
 //! Between state changes flows do not interact: a flow's fate depends only on its own draws,
-//! its client's DNS cache and the resolver's rotation. So a run is split in three:
-//! - [`plan`]: every path a flow can take, worked out once from the same hop rules the event
-//!   loop applies ([`crate::rules::hops`], [`crate::rules::dns`], [`crate::rules::nlb`]): a [`plan::Route`] per
-//!   (client, answer rotation), a [`plan::Leaf`] per outcome, with its events and timing.
+//! its client's DNS cache and the answers' orders. So a run is split in three:
+//! - [`plan`]: every path a flow can take, worked out once from the walk's own branches
+//!   ([`crate::walk::enumerate`]): a [`plan::Route`] per (client, address), a [`plan::Leaf`] per
+//!   branch, with how the walk ends from the cache and after a query.
 //! - Windows of [`WINDOW`] flows. The *arrival pass* of a window reads its words of the
 //!   `arrivals` stream: inter-arrival gaps summed into arrival times, and clients. The
-//!   *sequential pass* ([`script`]) carries the DNS caches and the rotation from window to
+//!   *sequential pass* ([`script`]) carries the DNS caches and query counts from window to
 //!   window, in flow order, and writes the few flows where something changes as cues. The
 //!   *routing pass* reads the window's words of the `flows` stream and counts, per leaf, the
-//!   flows that end there: one hash, one pick and one increment per flow.
+//!   flows that end there: one hash, one pick and one increment per flow, with the walk's own
+//!   [`Draws`] deciding the forward and the pick.
 //! - Worker threads take windows in turn; the arrival and routing passes run in parallel, the
 //!   sequential pass runs for one window at a time, in window order. Counts are integer sums, so
 //!   the tally does not depend on which thread took which window.
 //!
-//! The tally is the event loop's, field for field ([`crate::sim::events::run`] on the same topology,
-//! seed and flow count): hits, sources, failures, bytes, completion times, DNS queries and cache
-//! hits, the time of the last event, the number of events and the time series. The tests below
-//! and `tests/cli.rs` compare the two engines on every scenario and on DNS edge cases.
+//! The tally is the event loop's, field for field ([`crate::sim::events::run`] on the same
+//! topology, seed and flow count): hits, sources, failures, bytes, completion times, per-client
+//! flows, queries and clusters, the time of the last event, the number of events and the time
+//! series. The tests below, `tests/determinism.rs` and the generated scenarios of
+//! `tests/generated.rs` compare the two engines.
 //!
 //! Not covered: tracing one flow (`sim explain` runs the event loop) and state changes during
 //! a run (none are modelled yet; they would cut the run into spans, each with its own plan).
@@ -31,13 +33,14 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
+use super::arrivals;
+use super::tally::{Tally, bucket_width};
 use crate::model::Topology;
 use crate::rng::{self, Stream, WordBlock, WordStream};
-use crate::rules::client;
-use crate::rules::nlb;
 use crate::rules::nlb::pick::{Picker, TargetPick};
-use crate::sim::events::{Tally, bucket_width};
+use crate::state::State;
 use crate::time::SimTime;
+use crate::walk::{Decide, Draws, Walker};
 
 use plan::{Plan, Route};
 use script::{Arrivals, Chains, Cue, Script};
@@ -62,7 +65,9 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 /// Simulates `options.flows` flows of `t`'s workload; the same [`Tally`] as
 /// [`crate::sim::events::run`].
 pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) -> Tally {
-    let plan = Plan::new(t);
+    let walker = Walker::new(t, options.seed);
+    let state = State::initial(t, options.seed);
+    let plan = Plan::new(&walker, &state);
     let clients = t.workload.clients.len();
     let expected_duration = options.flows as f64 / t.workload.arrival_rate;
     let bucket = bucket_width(expected_duration);
@@ -108,7 +113,13 @@ pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) 
             .reduce(Counts::merge)
             .expect("at least one worker")
     });
-    counts.into_tally(t, &plan, options.flows, bucket)
+    let squares = shared
+        .sequencer
+        .into_inner()
+        .expect("no worker panicked holding the lock")
+        .chains
+        .cluster_squares(&plan);
+    counts.into_tally(t, &plan, options.flows, bucket, &squares)
 }
 
 /// Counts a worker out when it returns or unwinds: wakes the caller (progress) and, should the
@@ -136,7 +147,7 @@ struct Sequencer {
 }
 
 struct Shared<'a> {
-    plan: &'a Plan,
+    plan: &'a Plan<'a>,
     options: &'a BulkOptions,
     multi_client: bool,
     next_window: AtomicU64,
@@ -154,7 +165,8 @@ struct Shared<'a> {
 struct Buffers {
     times: Vec<u64>,
     clients: Vec<u32>,
-    per_client: Vec<u64>,
+    /// Per client, the window positions of its flows (several clients only).
+    positions: Vec<Vec<u32>>,
 }
 
 impl Shared<'_> {
@@ -164,7 +176,7 @@ impl Shared<'_> {
         let mut buffers = Buffers {
             times: Vec::with_capacity(WINDOW),
             clients: Vec::new(),
-            per_client: vec![0; self.plan.first_route.len()],
+            positions: vec![Vec::new(); self.plan.first_route.len()],
         };
         loop {
             let window = self.next_window.fetch_add(1, Ordering::AcqRel);
@@ -178,7 +190,11 @@ impl Shared<'_> {
                 first,
                 times: &buffers.times,
                 clients: &buffers.clients,
-                per_client: &buffers.per_client,
+                positions: if self.multi_client {
+                    &buffers.positions
+                } else {
+                    &[]
+                },
             };
             let script = self.sequential_pass(window, &arrivals);
             Router::new(self.plan, &script, &arrivals, self.bucket, &mut counts)
@@ -194,24 +210,28 @@ impl Shared<'_> {
         buffers.times.resize(len, 0);
         let mut now = 0u64;
         if self.multi_client {
-            let n = buffers.per_client.len() as u64;
-            buffers.per_client.fill(0);
+            let n = buffers.positions.len() as u64;
+            buffers.positions.iter_mut().for_each(Vec::clear);
             buffers.clients.resize(len, 0);
-            for (time, client) in buffers.times.iter_mut().zip(buffers.clients.iter_mut()) {
+            for (i, (time, client)) in buffers
+                .times
+                .iter_mut()
+                .zip(buffers.clients.iter_mut())
+                .enumerate()
+            {
                 let word = stream.next_word();
-                now = now.saturating_add(client::arrival_gap(word, ns_per_mean).0);
+                now = now.saturating_add(arrivals::arrival_gap(word, ns_per_mean).0);
                 *time = now;
                 *client = rng::below(rng::client_bits(word), n) as u32;
-                buffers.per_client[*client as usize] += 1;
+                buffers.positions[*client as usize].push(i as u32);
             }
         } else {
-            buffers.per_client[0] = len as u64;
             let mut block = WordBlock::default();
             for times in buffers.times.chunks_mut(rng::BLOCK) {
                 stream.next_block(&mut block);
                 let n = times.len();
                 for (time, word) in times.iter_mut().zip(block.words(0, n)) {
-                    now = now.saturating_add(client::arrival_gap(word, ns_per_mean).0);
+                    now = now.saturating_add(arrivals::arrival_gap(word, ns_per_mean).0);
                     *time = now;
                 }
             }
@@ -280,50 +300,33 @@ impl Counts {
         self
     }
 
-    /// The event loop's tally, from the counts per leaf.
-    fn into_tally(self, t: &Topology, plan: &Plan, flows: u64, bucket: crate::time::Span) -> Tally {
+    /// The event loop's tally, from the counts per leaf and each client's cluster squares.
+    fn into_tally(
+        self,
+        t: &Topology,
+        plan: &Plan<'_>,
+        flows: u64,
+        bucket: crate::time::Span,
+        squares: &[u128],
+    ) -> Tally {
         let nodes = t.nodes.len();
         let mut tally = Tally {
             end: SimTime(self.end),
             ..Tally::empty(t, flows, bucket)
         };
         for (leaf, &[hits, misses]) in plan.leaves.iter().zip(&self.leaves) {
-            let all = hits + misses;
-            if all == 0 {
-                continue;
-            }
-            tally.dns_cache_hits += hits;
-            tally.dns_queries += misses;
-            tally.events += hits * leaf.events[0] + misses * leaf.events[1];
-            if leaf.client_cross_az {
-                tally.client_cross_az_flows += all;
-            }
-            match leaf.outcome {
-                Err(reason) => tally.failures[reason.index()] += all,
-                Ok(()) => {
-                    let target = leaf.target.expect("an answered flow has a target").index();
-                    let node = leaf.node.expect("an answered flow has a node").index();
-                    tally.target_hits[target] += all;
-                    tally.sources[target * nodes + node] += all;
-                    tally.bytes += all * leaf.bytes;
-                    if leaf.cross_az {
-                        tally.cross_az_flows += all;
-                        tally.cross_az_bytes += all * leaf.bytes;
-                    }
-                    for (count, took) in [(hits, leaf.last_event[0]), (misses, leaf.last_event[1])]
-                    {
-                        if count > 0 {
-                            *tally.completion.entry(took).or_insert(0) += count;
-                        }
-                    }
-                }
-            }
+            let client = leaf.client as usize;
+            tally.add(nodes, client, &leaf.ended[0], hits, 0);
+            tally.add(nodes, client, &leaf.ended[1], misses, misses);
+        }
+        for (client, &square) in tally.clients.iter_mut().zip(squares) {
+            client.cluster_squares = square;
         }
         if let Some((&last, _)) = self.timeline.last_key_value() {
             tally.timeline.hits = vec![vec![0; t.targets.len()]; last as usize + 1];
             for (bucket, per_leaf) in &self.timeline {
                 for (leaf, &count) in plan.leaves.iter().zip(per_leaf) {
-                    if let Some(target) = leaf.target.filter(|_| leaf.outcome.is_ok()) {
+                    if let Some(target) = leaf.answered_target() {
                         tally.timeline.hits[*bucket as usize][target.index()] += count;
                     }
                 }
@@ -335,12 +338,12 @@ impl Counts {
 
 /// The routing pass of one window.
 struct Router<'a> {
-    plan: &'a Plan,
+    plan: &'a Plan<'a>,
     script: &'a Script,
     arrivals: &'a Arrivals<'a>,
     counts: &'a mut Counts,
-    /// Per client: the rotation its cache hits use.
-    hit_rotation: Vec<u64>,
+    /// Per client: the route its cache hits use.
+    hit_route: Vec<u32>,
     /// Per client that does not cache: queries sent so far.
     queries: Vec<u64>,
     /// Current time bucket, and each answered leaf's flows (this thread's) when it began: the
@@ -358,7 +361,7 @@ const NONE: u32 = u32::MAX;
 
 impl<'a> Router<'a> {
     fn new(
-        plan: &'a Plan,
+        plan: &'a Plan<'a>,
         script: &'a Script,
         arrivals: &'a Arrivals<'a>,
         bucket_width: u64,
@@ -368,7 +371,7 @@ impl<'a> Router<'a> {
             plan,
             script,
             arrivals,
-            hit_rotation: script.hit_rotation.clone(),
+            hit_route: script.hit_route.clone(),
             queries: script.queries_before.clone(),
             bucket: script.first_bucket,
             at_bucket_start: answered_counts(plan, counts),
@@ -397,10 +400,10 @@ impl<'a> Router<'a> {
             let mut miss = None;
             while let Some((_, cue)) = cues.next_if(|(flow, _)| *flow == first + position as u64) {
                 match *cue {
-                    Cue::CacheRotation { client, rotation } => {
-                        self.hit_rotation[client as usize] = rotation;
+                    Cue::CacheAnswer { client, route } => {
+                        self.hit_route[client as usize] = route;
                     }
-                    Cue::Miss { rotation, .. } => miss = Some(rotation),
+                    Cue::Miss { route, .. } => miss = Some(route),
                     Cue::Bucket(bucket) => {
                         debug_assert_eq!(
                             bucket,
@@ -415,10 +418,10 @@ impl<'a> Router<'a> {
                 }
             }
             match miss {
-                Some(rotation) => {
+                Some(route) => {
                     let client = self.arrivals.client(position);
                     let word = words.word(position);
-                    self.one(position, client, rotation, 1, word);
+                    self.one(position, client, route, 1, word);
                 }
                 None => self.plain(position, position + 1, &mut words),
             }
@@ -430,6 +433,11 @@ impl<'a> Router<'a> {
                 self.note_end(self.last_hit[leaf] as usize, leaf as u32, 0);
             }
         }
+    }
+
+    /// The route of client `c` to address `route`.
+    fn route(&self, c: usize, route: u32) -> &'a Route {
+        &self.plan.routes[self.plan.first_route[c] + route as usize]
     }
 
     /// Flows `from..to`, none of which carries a cue: cache hits for caching clients, queries
@@ -456,8 +464,7 @@ impl<'a> Router<'a> {
             return;
         }
         // One caching client: every flow hits the cache and takes the same route.
-        let route =
-            &plan.routes[plan.first_route[0] + (self.hit_rotation[0] % plan.rotations[0]) as usize];
+        let route = self.route(0, self.hit_route[0]);
         self.segment(route, from, to, words);
     }
 
@@ -465,20 +472,17 @@ impl<'a> Router<'a> {
     fn client_flow(&mut self, position: usize, client: u32, word: u64) {
         let c = client as usize;
         if self.plan.cached[c] {
-            self.one(position, client, self.hit_rotation[c], 0, word);
+            self.one(position, client, self.hit_route[c], 0, word);
         } else {
-            let rotation = self.queries[c];
+            let route = self.plan.route_of_query(c, self.queries[c]);
             self.queries[c] += 1;
-            self.one(position, client, rotation, 1, word);
+            self.one(position, client, route, 1, word);
         }
     }
 
     /// One flow, routed on its own; `dns` is 0 for a cache hit, 1 for a query.
-    fn one(&mut self, position: usize, client: u32, rotation: u64, dns: usize, word: u64) {
-        let plan = self.plan;
-        let c = client as usize;
-        let route = &plan.routes[plan.first_route[c] + (rotation % plan.rotations[c]) as usize];
-        let leaf = leaf_of(route, word);
+    fn one(&mut self, position: usize, client: u32, route: u32, dns: usize, word: u64) {
+        let leaf = leaf_of(self.plan, self.route(client as usize, route), word);
         self.counts.leaves[leaf as usize][dns] += 1;
         self.note_end(position, leaf, dns);
     }
@@ -488,16 +492,13 @@ impl<'a> Router<'a> {
     fn clients_segment(&mut self, from: usize, to: usize, words: &mut BlockReader) {
         let plan = self.plan;
         let routes: Vec<&Route> = (0..plan.first_route.len())
-            .map(|c| {
-                &plan.routes
-                    [plan.first_route[c] + (self.hit_rotation[c] % plan.rotations[c]) as usize]
-            })
+            .map(|c| self.route(c, self.hit_route[c]))
             .collect();
         let clients = self.arrivals.clients;
         let (leaves, last_hit) = (&mut self.counts.leaves, &mut self.last_hit);
         let mut position = from;
         words.each(from, to, |word| {
-            let leaf = leaf_of(routes[clients[position] as usize], word) as usize;
+            let leaf = leaf_of(plan, routes[clients[position] as usize], word) as usize;
             leaves[leaf][0] += 1;
             last_hit[leaf] = position as u32;
             position += 1;
@@ -515,21 +516,22 @@ impl<'a> Router<'a> {
         }
         let (hasher, choice) = match route {
             Route::Node {
-                hasher,
+                hasher: Some(hasher),
                 forward,
                 choices,
-            } if forward.len() == 1 && choices[0].picker.is_some() => (hasher, &choices[0]),
+            } if forward.len() == 1 && choices[0].eligible.is_some() => (hasher, &choices[0]),
             _ => {
                 for position in from..to {
                     let word = words.word(position);
-                    let leaf = leaf_of(route, word);
+                    let leaf = leaf_of(self.plan, route, word);
                     self.count_hits(leaf, 1);
                     self.note_end(position, leaf, 0);
                 }
                 return;
             }
         };
-        let picker = choice.picker.as_ref().expect("matched above");
+        let (node, tg) = choice.eligible.expect("matched above");
+        let picker = &self.plan.state.eligible(node, tg).picker;
         let mut counts = vec![0u64; picker.len()];
         if picker.len() == 1 {
             // One eligible target: every flow picks it, whatever its hash.
@@ -538,14 +540,14 @@ impl<'a> Router<'a> {
         } else {
             match picker {
                 Picker::Uniform(p) => words.each(from, to, |word| {
-                    let (port, isn) = port_isn(word);
-                    if let Some(count) = counts.get_mut(p.pick(hasher.hash(port, isn))) {
+                    let d = Draws::of(word);
+                    if let Some(count) = counts.get_mut(p.pick(hasher.hash(d.src_port, d.isn))) {
                         *count += 1;
                     }
                 }),
                 Picker::Maglev(p) => words.each(from, to, |word| {
-                    let (port, isn) = port_isn(word);
-                    if let Some(count) = counts.get_mut(p.pick(hasher.hash(port, isn))) {
+                    let d = Draws::of(word);
+                    if let Some(count) = counts.get_mut(p.pick(hasher.hash(d.src_port, d.isn))) {
                         *count += 1;
                     }
                 }),
@@ -566,8 +568,8 @@ impl<'a> Router<'a> {
     /// reader's block are used; should the walk need earlier ones, the segment is read again.
     fn segment_end(&self, route: &Route, from: usize, to: usize, words: &BlockReader) -> u64 {
         let leaves = &self.plan.leaves;
-        let longest = route_leaves(route)
-            .map(|leaf| leaves[leaf as usize].last_event[0])
+        let longest = route_leaves(self.plan, route)
+            .map(|leaf| leaves[leaf as usize].ended[0].at.0)
             .max()
             .unwrap_or(0);
         let start = |position: usize| {
@@ -576,7 +578,11 @@ impl<'a> Router<'a> {
                 .saturating_add(self.arrivals.times[position])
         };
         let end_of = |position: usize, word: u64| {
-            start(position).saturating_add(leaves[leaf_of(route, word) as usize].last_event[0])
+            start(position).saturating_add(
+                leaves[leaf_of(self.plan, route, word) as usize].ended[0]
+                    .at
+                    .0,
+            )
         };
         let mut best = 0;
         let in_block = if reread_always() {
@@ -612,7 +618,7 @@ impl<'a> Router<'a> {
             .script
             .base
             .saturating_add(self.arrivals.times[position])
-            .saturating_add(self.plan.leaves[leaf as usize].last_event[dns]);
+            .saturating_add(self.plan.leaves[leaf as usize].ended[dns].at.0);
         self.counts.end = self.counts.end.max(end);
     }
 
@@ -634,14 +640,10 @@ impl<'a> Router<'a> {
     }
 }
 
-/// Source port and initial sequence number from a flow word (as [`rng::FlowDraws`] reads them).
-#[inline(always)]
-fn port_isn(word: u64) -> (u16, u32) {
-    (client::ephemeral_port(rng::port_bits(word)), rng::isn(word))
-}
-
-/// The leaf of the flow with this `flows` word on `route`.
-fn leaf_of(route: &Route, word: u64) -> u32 {
+/// The leaf of the flow with this `flows` word on `route`: the walk's own draws decide the
+/// forward and the pick ([`Draws`] as a [`Decide`]).
+#[inline]
+fn leaf_of(plan: &Plan<'_>, route: &Route, word: u64) -> u32 {
     match route {
         Route::Ends(leaf) => *leaf,
         Route::Node {
@@ -649,25 +651,26 @@ fn leaf_of(route: &Route, word: u64) -> u32 {
             forward,
             choices,
         } => {
-            let choice = &choices[nlb::pick_weighted_index(forward, rng::forward_bits(word))];
-            match &choice.picker {
-                None => choice.first,
-                Some(picker) => {
-                    let (port, isn) = port_isn(word);
-                    choice.first + picker.pick(hasher.hash(port, isn)) as u32
+            let mut draws = Draws::of(word);
+            let choice = &choices[draws.forward(forward)];
+            match (choice.eligible, hasher) {
+                (Some(at), Some(hasher)) => {
+                    let eligible = plan.state.eligible(at.0, at.1);
+                    choice.first + draws.pick(at, eligible, hasher).0 as u32
                 }
+                _ => choice.first,
             }
         }
     }
 }
 
 /// Flows counted so far per leaf, answered leaves only (0 for the others).
-fn answered_counts(plan: &Plan, counts: &Counts) -> Vec<u64> {
+fn answered_counts(plan: &Plan<'_>, counts: &Counts) -> Vec<u64> {
     plan.leaves
         .iter()
         .zip(&counts.leaves)
         .map(|(leaf, &[hits, misses])| {
-            if leaf.outcome.is_ok() {
+            if leaf.answered_target().is_some() {
                 hits + misses
             } else {
                 0
@@ -692,15 +695,18 @@ fn reread_always() -> bool {
 }
 
 /// Every leaf a flow on `route` can end in.
-fn route_leaves(route: &Route) -> impl Iterator<Item = u32> + '_ {
+fn route_leaves<'p>(plan: &'p Plan<'_>, route: &'p Route) -> impl Iterator<Item = u32> + 'p {
     let (ends, choices) = match route {
         Route::Ends(leaf) => (Some(*leaf), &[][..]),
         Route::Node { choices, .. } => (None, &choices[..]),
     };
-    ends.into_iter().chain(choices.iter().flat_map(|choice| {
-        let n = choice.picker.as_ref().map_or(1, |p| p.len()) as u32;
-        choice.first..choice.first + n
-    }))
+    ends.into_iter()
+        .chain(choices.iter().flat_map(move |choice| {
+            let n = choice.eligible.map_or(1, |(node, tg)| {
+                plan.state.eligible(node, tg).targets.len() as u32
+            });
+            choice.first..choice.first + n
+        }))
 }
 
 /// The `flows` stream of a window, read forward in blocks.

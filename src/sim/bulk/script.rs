@@ -1,18 +1,24 @@
-//! The sequential part of a run: each client's DNS cache and the resolver's rotation, and the
-//! time-series buckets, turned into a script of the few flows where something changes.
+//! The sequential part of a run: each client's DNS cache and queries, and the time-series
+//! buckets, turned into a script of the few flows where something changes.
 //!
 //! Clients do not share caches, so each client's lookups are a chain of its own: a flow that
 //! finds no valid entry queries the resolver; each answer, one resolver round trip later, sets
-//! the entry (rotation, expiry = answer + TTL); flows that find a valid entry use it. Answers come
-//! back in query order, so a query's rotation is the number of queries the client sent before.
-//! Ties follow the event loop's order for simultaneous events: the answer to flow `q` is applied
-//! before the arrival of flow `i` at the same nanosecond exactly when `q + 1 < i` (the arrival of
-//! `q + 1` was scheduled before `q`'s query, the others after).
+//! the entry (the answer's route, expiry = answer + TTL); flows that find a valid entry use it.
+//! Answers come back in query order, so a query's number is the number of queries the client
+//! sent before, and its route is the address that query's answer order puts first for curl
+//! ([`Plan::route_of_query`], the walk's DNS-5/DNS-7 rule). Ties follow the event loop's order for
+//! simultaneous events: the answer to flow `q` is applied before the arrival of flow `i` at the
+//! same nanosecond exactly when `q + 1 < i` (the arrival of `q + 1` was scheduled before `q`'s
+//! query, the others after).
 //!
 //! Only the flows where the chain changes are visited: after a flow finds a valid entry, the next
 //! flow to look at is the first arrival at or after the expiry, found by binary search over the
-//! window's arrival times. A client that does not cache (or whose name does not resolve) queries
-//! for every flow; the script only carries its query count into the window.
+//! window's arrival times, and the client's flows in between are counted by binary search over
+//! its positions. A client that does not cache (or whose name does not resolve) queries for every
+//! flow; the script only carries its query count into the window.
+//!
+//! The chain also counts, for each answer, the flows that used it: the clusters of the clustered
+//! statistics (docs/model.md STAT-2), summed as squares.
 
 use std::collections::VecDeque;
 
@@ -23,19 +29,19 @@ use super::plan::Plan;
 /// What the script says about one flow.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Cue {
-    /// From this flow on, the client's cache hits use this answer rotation (set before the flow).
-    CacheRotation {
+    /// From this flow on, the client's cache hits use this route (set before the flow).
+    CacheAnswer {
         /// Client index.
         client: u32,
-        /// Rotation of the cached answer.
-        rotation: u64,
+        /// The route of the cached answer.
+        route: u32,
     },
-    /// This flow misses the cache and queries; its answer has this rotation.
+    /// This flow misses the cache and queries; its answer leads to this route.
     Miss {
         /// Client index.
         client: u32,
-        /// Rotation of its answer.
-        rotation: u64,
+        /// The route of its answer.
+        route: u32,
     },
     /// This flow starts time-series bucket `bucket`.
     Bucket(u64),
@@ -48,8 +54,8 @@ pub struct Script {
     pub base: u64,
     /// Cues by flow index (absolute), in the order to apply them.
     pub cues: Vec<(u64, Cue)>,
-    /// Per client: the rotation cache hits use at the window's start.
-    pub hit_rotation: Vec<u64>,
+    /// Per client: the route cache hits use at the window's start.
+    pub hit_route: Vec<u32>,
     /// Per client that does not cache: queries sent before the window.
     pub queries_before: Vec<u64>,
     /// The time-series bucket of the window's first flow.
@@ -57,24 +63,53 @@ pub struct Script {
 }
 
 #[derive(Clone, Debug, Default)]
+struct Entry {
+    route: u32,
+    expires: u64,
+    /// Flows that used this answer so far.
+    cluster: u64,
+}
+
+#[derive(Clone, Debug, Default)]
 struct ClientChain {
-    /// Rotation and expiry of the cached entry.
-    entry: Option<(u64, u64)>,
-    /// Answers on their way: (time, rotation, query flow).
-    pending: VecDeque<(u64, u64, u64)>,
+    entry: Option<Entry>,
+    /// Answers on their way: (time, route, query flow).
+    pending: VecDeque<(u64, u32, u64)>,
     /// Queries sent so far.
     queries: u64,
+    /// Finished clusters, as the sum of their squared sizes.
+    squares: u128,
 }
 
 impl ClientChain {
-    /// Flow `flow` of `client` finds no valid entry at `now` and queries: its answer (the
-    /// rotation is the number of queries sent before) comes back one round trip later.
-    fn query(&mut self, client: u32, now: u64, round_trip: u64, flow: u64) -> Cue {
-        let rotation = self.queries;
+    /// Flow `flow` of client `client` finds no valid entry at `now` and queries: its answer (its
+    /// number is the number of queries sent before) comes back one round trip later.
+    fn query(&mut self, plan: &Plan<'_>, client: u32, now: u64, flow: u64) -> Cue {
+        let route = plan.route_of_query(client as usize, self.queries);
         self.queries += 1;
         self.pending
-            .push_back((now.saturating_add(round_trip), rotation, flow));
-        Cue::Miss { client, rotation }
+            .push_back((now.saturating_add(plan.resolver_round_trip.0), route, flow));
+        Cue::Miss { client, route }
+    }
+
+    /// The answer (route) arriving at `at` becomes the entry; the one it replaces ends its
+    /// cluster; its own cluster starts with the flow that queried.
+    fn store(&mut self, route: u32, at: u64, ttl: u64) {
+        if let Some(old) = self.entry.take() {
+            self.squares += u128::from(old.cluster) * u128::from(old.cluster);
+        }
+        self.entry = Some(Entry {
+            route,
+            expires: at.saturating_add(ttl),
+            cluster: 1,
+        });
+    }
+
+    /// `hits` more flows used the entry.
+    fn hit(&mut self, hits: u64) {
+        if hits > 0 {
+            self.entry.as_mut().expect("hits use an entry").cluster += hits;
+        }
     }
 }
 
@@ -95,12 +130,14 @@ pub struct Arrivals<'a> {
     pub times: &'a [u64],
     /// Client of each flow (empty when there is one client).
     pub clients: &'a [u32],
-    /// Flows of each client in the window.
-    pub per_client: &'a [u64],
+    /// Per client, the window positions of its flows, ascending (empty when there is one
+    /// client).
+    pub positions: &'a [Vec<u32>],
 }
 
 impl Arrivals<'_> {
     /// The client of the flow at `i` (a position in the window).
+    #[inline]
     pub fn client(&self, i: usize) -> u32 {
         if self.clients.is_empty() {
             0
@@ -109,12 +146,36 @@ impl Arrivals<'_> {
         }
     }
 
+    /// Flows of `client` in the window.
+    pub fn flows_of(&self, client: u32) -> u64 {
+        if self.positions.is_empty() {
+            self.times.len() as u64
+        } else {
+            self.positions[client as usize].len() as u64
+        }
+    }
+
+    /// Flows of `client` at positions `from..to`.
+    pub fn count_of(&self, client: u32, from: usize, to: usize) -> u64 {
+        if to <= from {
+            return 0;
+        }
+        if self.positions.is_empty() {
+            return (to - from) as u64;
+        }
+        let p = &self.positions[client as usize];
+        (p.partition_point(|&x| (x as usize) < to) - p.partition_point(|&x| (x as usize) < from))
+            as u64
+    }
+
     /// The first flow at or after position `from` that belongs to `client`.
     fn next_of(&self, client: u32, from: usize) -> Option<usize> {
-        if self.clients.is_empty() {
+        if self.positions.is_empty() {
             return (from < self.times.len()).then_some(from);
         }
-        (from..self.times.len()).find(|&i| self.clients[i] == client)
+        let p = &self.positions[client as usize];
+        p.get(p.partition_point(|&x| (x as usize) < from))
+            .map(|&x| x as usize)
     }
 
     /// The first position at or after `from` whose arrival (relative) is at or after `time`.
@@ -133,16 +194,33 @@ impl Chains {
         }
     }
 
+    /// Per client, the sum of the squared sizes of its clusters, the open ones included (call
+    /// after the last window). Clients that do not cache have clusters of one flow each.
+    pub fn cluster_squares(&self, plan: &Plan<'_>) -> Vec<u128> {
+        self.clients
+            .iter()
+            .enumerate()
+            .map(|(c, chain)| {
+                if !plan.cached[c] {
+                    return u128::from(chain.queries);
+                }
+                let open = chain.entry.as_ref().map_or(0, |e| u128::from(e.cluster));
+                // Answers still on their way when the run ended each had one flow.
+                chain.squares + open * open + chain.pending.len() as u128
+            })
+            .collect()
+    }
+
     /// Advances every chain over one window and returns its script.
-    pub fn advance(&mut self, plan: &Plan, window: &Arrivals<'_>) -> Script {
+    pub fn advance(&mut self, plan: &Plan<'_>, window: &Arrivals<'_>) -> Script {
         let base = self.now;
         let mut script = Script {
             base,
             cues: Vec::new(),
-            hit_rotation: self
+            hit_route: self
                 .clients
                 .iter()
-                .map(|chain| chain.entry.map_or(0, |(rotation, _)| rotation))
+                .map(|chain| chain.entry.as_ref().map_or(0, |e| e.route))
                 .collect(),
             queries_before: self.clients.iter().map(|c| c.queries).collect(),
             first_bucket: 0,
@@ -154,7 +232,7 @@ impl Chains {
             if plan.cached[client] {
                 self.cached_chain(plan, window, client as u32, base, &mut script.cues);
             } else {
-                self.clients[client].queries += window.per_client[client];
+                self.clients[client].queries += window.flows_of(client as u32);
             }
         }
         // Buckets: the flow that starts each bucket met in the window.
@@ -182,7 +260,7 @@ impl Chains {
         // the bucket cue last (it does not interact).
         script.cues.sort_by_key(|(flow, cue)| {
             let rank = match cue {
-                Cue::CacheRotation { .. } => 0,
+                Cue::CacheAnswer { .. } => 0,
                 Cue::Miss { .. } => 1,
                 Cue::Bucket(_) => 2,
             };
@@ -194,7 +272,7 @@ impl Chains {
 
     fn cached_chain(
         &mut self,
-        plan: &Plan,
+        plan: &Plan<'_>,
         window: &Arrivals<'_>,
         client: u32,
         base: u64,
@@ -202,35 +280,31 @@ impl Chains {
     ) {
         let c = client as usize;
         let ttl = plan.ttl[c].0;
-        let round_trip = plan.resolver_round_trip.0;
         let chain = &mut self.clients[c];
+        let len = window.times.len();
+        let last = *window.times.last().unwrap_or(&0);
         let mut pos = 0usize;
         loop {
             if chain.pending.is_empty() {
                 // Hits until the entry expires: jump to the first arrival at or after expiry.
-                let from = match chain.entry {
-                    Some((_, expires)) => {
-                        if expires.saturating_sub(base) > *window.times.last().unwrap_or(&0) {
+                let from = match &chain.entry {
+                    Some(entry) => {
+                        if entry.expires.saturating_sub(base) > last {
+                            chain.hit(window.count_of(client, pos, len));
                             break;
                         }
-                        window.first_at_or_after(pos, expires.saturating_sub(base))
+                        window.first_at_or_after(pos, entry.expires.saturating_sub(base))
                     }
                     None => pos,
                 };
+                chain.hit(window.count_of(client, pos, from));
                 let Some(i) = window.next_of(client, from) else {
                     break;
                 };
                 // Every arrival from `from` on is at or after the expiry: a miss.
                 let flow = window.first + i as u64;
-                cues.push((
-                    flow,
-                    chain.query(
-                        client,
-                        base.saturating_add(window.times[i]),
-                        round_trip,
-                        flow,
-                    ),
-                ));
+                let now = base.saturating_add(window.times[i]);
+                cues.push((flow, chain.query(plan, client, now, flow)));
                 pos = i + 1;
             } else {
                 let Some(i) = window.next_of(client, pos) else {
@@ -238,17 +312,18 @@ impl Chains {
                 };
                 let now = base.saturating_add(window.times[i]);
                 let flow = window.first + i as u64;
-                let &(answer_at, rotation, query) =
+                let &(answer_at, route, query) =
                     chain.pending.front().expect("pending is not empty");
                 if answer_at < now || (answer_at == now && query + 1 < flow) {
                     chain.pending.pop_front();
-                    chain.entry = Some((rotation, answer_at.saturating_add(ttl)));
-                    cues.push((flow, Cue::CacheRotation { client, rotation }));
+                    chain.store(route, answer_at, ttl);
+                    cues.push((flow, Cue::CacheAnswer { client, route }));
+                    pos = i;
                     continue;
                 }
-                match chain.entry {
-                    Some((_, expires)) if expires > now => {}
-                    _ => cues.push((flow, chain.query(client, now, round_trip, flow))),
+                match &chain.entry {
+                    Some(entry) if entry.expires > now => chain.hit(1),
+                    _ => cues.push((flow, chain.query(plan, client, now, flow))),
                 }
                 pos = i + 1;
             }

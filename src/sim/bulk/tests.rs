@@ -5,7 +5,8 @@
 use super::{BulkOptions, WINDOW, run};
 use crate::model::Topology;
 use crate::scenario::{self, Scenario};
-use crate::sim::events::{self, RunOptions, Tally};
+use crate::sim::events::{self, RunOptions};
+use crate::sim::tally::Tally;
 
 const CROSSZONE: &str = include_str!("../../../scenarios/crosszone.toml");
 const ENDPOINT_PER_AZ: &str = include_str!("../../../scenarios/endpoint-per-az.toml");
@@ -139,11 +140,13 @@ fn caches_that_expire_often_and_answers_that_tie_with_arrivals_agree() {
 fn many_clients_racing_their_first_answers_agree() {
     let mut names = Vec::new();
     let mut instances = String::new();
-    for subnet in 1..=3 {
+    for subnet in 1..=3u32 {
         for k in 0..40 {
+            // Addresses from the top of each subnet: the ENIs keep .5, .69 and .133.
             let name = format!("c{subnet}-{k}");
+            let ip = (subnet - 1) * 64 + 20 + k;
             instances.push_str(&format!(
-                "[instances.{name}]\nsubnet_id = \"consumer-{subnet}\"\n\n"
+                "[instances.{name}]\nsubnet_id = \"consumer-{subnet}\"\nprivate_ip = \"10.11.0.{ip}\"\n\n"
             ));
             names.push(format!("\"{name}\""));
         }

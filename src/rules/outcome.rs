@@ -1,0 +1,117 @@
+//! How a flow can end without an answer, each reason tied to the rule that produces it
+//! (docs/model.md, "Failure reasons").
+
+use std::fmt;
+
+/// Why a flow got no answer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FailReason {
+    /// The name does not resolve from the client's VPC (DNS-1).
+    DnsNxdomain,
+    /// Nothing in the client's VPC owns the address curl picked; the SYN goes nowhere (NET-3).
+    NoEndpointAtAddress,
+    /// The client's own security groups let no SYN out to the endpoint ENI (SG-3).
+    ClientSgDeny,
+    /// The endpoint ENI's security groups drop the SYN; the client times out (PL-6).
+    SgDeny,
+    /// The NLB's security groups drop the PrivateLink traffic; the client times out (PL-7).
+    NlbSgDeny,
+    /// No listener on the port: the connection is reset (NLB-2).
+    NoListener,
+    /// The node has no registered target in scope (NLB-4).
+    NoEligibleTarget,
+    /// The NLB's security groups let no SYN out to the picked target (NLB-10).
+    NlbSgEgressDeny,
+    /// The picked target's instance is stopped; the client times out (NLB-10).
+    TargetStopped,
+    /// The target's security groups drop traffic from the NLB node; the client times out
+    /// (NLB-10).
+    TargetSgDeny,
+    /// Nothing listens on the target port: the connection is reset (NLB-10).
+    TargetRefused,
+}
+
+impl FailReason {
+    /// Every reason, in report order (the order of the path).
+    pub const ALL: [FailReason; 11] = [
+        FailReason::DnsNxdomain,
+        FailReason::NoEndpointAtAddress,
+        FailReason::ClientSgDeny,
+        FailReason::SgDeny,
+        FailReason::NlbSgDeny,
+        FailReason::NoListener,
+        FailReason::NoEligibleTarget,
+        FailReason::NlbSgEgressDeny,
+        FailReason::TargetStopped,
+        FailReason::TargetSgDeny,
+        FailReason::TargetRefused,
+    ];
+
+    /// Position in [`FailReason::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The reason code reports use.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailReason::DnsNxdomain => "DNS_NXDOMAIN",
+            FailReason::NoEndpointAtAddress => "NO_ENDPOINT_AT_ADDRESS",
+            FailReason::ClientSgDeny => "CLIENT_SG_DENY",
+            FailReason::SgDeny => "SG_DENY",
+            FailReason::NlbSgDeny => "NLB_SG_DENY",
+            FailReason::NoListener => "NO_LISTENER",
+            FailReason::NoEligibleTarget => "NO_ELIGIBLE_TARGET",
+            FailReason::NlbSgEgressDeny => "NLB_SG_EGRESS_DENY",
+            FailReason::TargetStopped => "TARGET_STOPPED",
+            FailReason::TargetSgDeny => "TARGET_SG_DENY",
+            FailReason::TargetRefused => "TARGET_REFUSED",
+        }
+    }
+
+    /// The reason with this code.
+    pub fn from_code(code: &str) -> Option<FailReason> {
+        FailReason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// What the client sees.
+    pub fn client_sees(self) -> &'static str {
+        match self {
+            FailReason::DnsNxdomain => "curl: (6) Could not resolve host",
+            FailReason::NoListener | FailReason::TargetRefused => "curl: (7) Connection refused",
+            FailReason::NoEndpointAtAddress
+            | FailReason::ClientSgDeny
+            | FailReason::SgDeny
+            | FailReason::NlbSgDeny
+            | FailReason::NoEligibleTarget
+            | FailReason::NlbSgEgressDeny
+            | FailReason::TargetStopped
+            | FailReason::TargetSgDeny => "curl: (28) Connection timed out",
+        }
+    }
+
+    /// True when the client learns of the failure by a reset (the others time out or, for
+    /// DNS, fail at once).
+    pub fn is_reset(self) -> bool {
+        matches!(self, FailReason::NoListener | FailReason::TargetRefused)
+    }
+}
+
+impl fmt::Display for FailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_indices_round_trip() {
+        for (i, r) in FailReason::ALL.iter().enumerate() {
+            assert_eq!(r.index(), i);
+            assert_eq!(FailReason::from_code(r.code()), Some(*r));
+        }
+    }
+}

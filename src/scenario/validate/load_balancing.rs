@@ -1,0 +1,552 @@
+//! Target groups, load balancers, their nodes and listeners (docs/model.md NLB-1 to NLB-3,
+//! HC-4).
+
+use super::security::{Missing, group_list};
+use super::{Built, Checker, Step, quoted};
+use crate::kp;
+use crate::model::ids::*;
+use crate::model::{
+    CrossZoneSetting, HealthCheck, Listener, LoadBalancer, Node, PickStrategy, Target, TargetGroup,
+};
+use crate::scenario::path::KeyPath;
+use crate::scenario::raw::CrossZoneAttr;
+use crate::time::Span;
+
+/// Target groups and their registered targets.
+pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
+    let raw = c.raw;
+    for (name, tg) in raw.target_groups.iter() {
+        let base = kp!["target_groups", name];
+        c.one_of(
+            base.key("protocol"),
+            tg.protocol.as_deref(),
+            &["TCP"],
+            "protocol",
+        );
+        c.one_of(
+            base.key("target_type"),
+            tg.target_type.as_deref(),
+            &["instance"],
+            "target_type",
+        );
+        let vpc = c.reference(&raw.vpcs, "VPC", base.key("vpc_id"), &tg.vpc_id);
+        let health_check = health_check(
+            c,
+            &base,
+            tg.port,
+            tg.health_check.clone().unwrap_or_default(),
+        );
+        let cross_zone = match tg
+            .load_balancing
+            .as_ref()
+            .and_then(|l| l.cross_zone.as_ref())
+        {
+            None => CrossZoneSetting::UseLoadBalancerConfiguration,
+            Some(cz) => match cz.enabled {
+                CrossZoneAttr::True => CrossZoneSetting::On,
+                CrossZoneAttr::False => CrossZoneSetting::Off,
+                CrossZoneAttr::UseLoadBalancerConfiguration => {
+                    CrossZoneSetting::UseLoadBalancerConfiguration
+                }
+            },
+        };
+        let tg_id = TargetGroupId::from_index(b.target_groups.len());
+        let mut ids = Vec::new();
+        for (k, target) in tg.targets.iter().enumerate() {
+            let tpath = base.key("targets").index(k);
+            let Some(i) = c.reference(&raw.instances, "instance", tpath.clone(), target) else {
+                continue;
+            };
+            if tg.targets[..k].contains(target) {
+                c.error(tpath, Some(quoted(target)), "instance is registered twice");
+                continue;
+            }
+            let instance = &b.instances[i];
+            if vpc.is_some() && Some(b.subnets[instance.subnet.index()].vpc.index()) != vpc {
+                c.error(
+                    tpath,
+                    Some(quoted(target)),
+                    format!("instance is not in the target group's VPC {}", tg.vpc_id),
+                );
+                continue;
+            }
+            ids.push(TargetId::from_index(b.targets.len()));
+            b.targets.push(Target {
+                target_group: tg_id,
+                instance: InstanceId::from_index(i),
+                zone: b.subnets[instance.subnet.index()].zone,
+            });
+        }
+        b.tg_vpcs.push(vpc);
+        b.target_groups.push(TargetGroup {
+            name: name.to_string(),
+            port: tg.port,
+            cross_zone,
+            health_check,
+            targets: ids,
+            load_balancer: None,
+        });
+    }
+}
+
+/// Health check settings within AWS's ranges (HC-4: validated, not simulated over time yet).
+fn health_check(
+    c: &mut Checker<'_>,
+    base: &KeyPath,
+    traffic_port: u16,
+    hc: crate::scenario::raw::RawHealthCheck,
+) -> HealthCheck {
+    let hpath = base.key("health_check");
+    c.one_of(
+        hpath.key("protocol"),
+        hc.protocol.as_deref(),
+        &["TCP"],
+        "health check protocol",
+    );
+    let interval = hc.interval.map_or(Span::from_secs(30), |d| d.0);
+    let timeout = hc.timeout.map_or(Span::from_secs(10), |d| d.0);
+    let healthy_threshold = hc.healthy_threshold.unwrap_or(5);
+    let unhealthy_threshold = hc.unhealthy_threshold.unwrap_or(2);
+    if !(Span::from_secs(5)..=Span::from_secs(300)).contains(&interval) {
+        c.error(
+            hpath.key("interval"),
+            Some(quoted(&interval.to_string())),
+            "interval must be 5s to 300s",
+        );
+    }
+    if !(Span::from_secs(2)..=Span::from_secs(120)).contains(&timeout) {
+        c.error(
+            hpath.key("timeout"),
+            Some(quoted(&timeout.to_string())),
+            "timeout must be 2s to 120s",
+        );
+    }
+    for (key, value) in [
+        ("healthy_threshold", healthy_threshold),
+        ("unhealthy_threshold", unhealthy_threshold),
+    ] {
+        if !(2..=10).contains(&value) {
+            c.error(
+                hpath.key(key),
+                Some(value.to_string()),
+                format!("{key} must be 2 to 10"),
+            );
+        }
+    }
+    let port = match &hc.port {
+        None => traffic_port,
+        Some(toml::Value::String(s)) if s == "traffic-port" => traffic_port,
+        Some(toml::Value::Integer(p)) if (1..=65535).contains(p) => *p as u16,
+        Some(other) => {
+            c.error(
+                hpath.key("port"),
+                Some(other.to_string()),
+                "port must be \"traffic-port\" or 1-65535",
+            );
+            traffic_port
+        }
+    };
+    HealthCheck {
+        interval,
+        timeout,
+        healthy_threshold,
+        unhealthy_threshold,
+        port,
+    }
+}
+
+/// Load balancers: one node per subnet, at most one subnet per AZ (NLB-1), listeners with
+/// distinct ports forwarding to target groups of the same VPC by weight (NLB-2).
+pub(super) fn load_balancers(c: &mut Checker<'_>, b: &mut Built) -> Step {
+    let raw = c.raw;
+    let mut ok = true;
+    for (name, lb) in raw.load_balancers.iter() {
+        let base = kp!["load_balancers", name];
+        c.one_of(
+            base.key("load_balancer_type"),
+            lb.load_balancer_type.as_deref(),
+            &["network"],
+            "load_balancer_type",
+        );
+        if lb.internal == Some(false) {
+            c.error(
+                base.key("internal"),
+                Some("false".into()),
+                "only internal load balancers are modelled",
+            );
+        }
+        let lb_id = LoadBalancerId::from_index(b.load_balancers.len());
+        let Some((vpc, node_ids)) = nodes(c, b, name, lb_id, &lb.subnets) else {
+            ok = false;
+            continue;
+        };
+        let groups = group_list(
+            c,
+            b,
+            base.key("security_groups"),
+            Some(&lb.security_groups),
+            vpc,
+            Missing::NoGroup,
+        )
+        .unwrap_or_default();
+        let enforce = match lb
+            .enforce_security_group_inbound_rules_on_private_link_traffic
+            .as_deref()
+        {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                c.error(
+                    base.key("enforce_security_group_inbound_rules_on_private_link_traffic"),
+                    Some(quoted(other)),
+                    "must be \"on\" or \"off\"",
+                );
+                true
+            }
+        };
+        let pick = match lb.hash.as_deref().map(PickStrategy::from_name) {
+            None => PickStrategy::Uniform,
+            Some(Some(strategy)) => strategy,
+            Some(None) => {
+                c.error(
+                    base.key("hash"),
+                    lb.hash.as_deref().map(quoted),
+                    "hash must be \"uniform\" or \"maglev\"",
+                );
+                PickStrategy::Uniform
+            }
+        };
+        let listener_ids = listeners(c, b, name, lb_id, vpc);
+        b.load_balancers.push(LoadBalancer {
+            name: name.to_string(),
+            vpc,
+            nodes: node_ids,
+            cross_zone: lb.enable_cross_zone_load_balancing.unwrap_or(false),
+            security_groups: groups,
+            enforce_sg_on_privatelink: enforce,
+            listeners: listener_ids,
+            pick,
+        });
+    }
+    ok.then_some(())
+}
+
+/// The nodes of load balancer `name`: its VPC and their ids, or `None` when it has none.
+fn nodes(
+    c: &mut Checker<'_>,
+    b: &mut Built,
+    name: &str,
+    lb_id: LoadBalancerId,
+    subnet_names: &[String],
+) -> Option<(VpcId, Vec<NodeId>)> {
+    let raw = c.raw;
+    let base = kp!["load_balancers", name];
+    if subnet_names.is_empty() {
+        c.error(
+            base.key("subnets"),
+            None,
+            "a load balancer needs at least one subnet",
+        );
+    }
+    let mut lb_vpc: Option<VpcId> = None;
+    let mut node_ids: Vec<NodeId> = Vec::new();
+    for (k, subnet_name) in subnet_names.iter().enumerate() {
+        let spath = base.key("subnets").index(k);
+        let Some(s) = c.reference(&raw.subnets, "subnet", spath.clone(), subnet_name) else {
+            continue;
+        };
+        let subnet = &b.subnets[s];
+        match lb_vpc {
+            None => lb_vpc = Some(subnet.vpc),
+            Some(v) if v != subnet.vpc => {
+                c.error(
+                    spath,
+                    Some(quoted(subnet_name)),
+                    "all subnets of a load balancer must be in one VPC",
+                );
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(&other) = node_ids
+            .iter()
+            .find(|n| b.nodes[n.index()].zone == subnet.zone)
+        {
+            let other_subnet = &b.subnets[b.nodes[other.index()].subnet.index()];
+            c.error(
+                spath,
+                Some(quoted(subnet_name)),
+                format!(
+                    "subnet is in {} ({}) like {}: a load balancer takes at most one subnet per AZ",
+                    subnet.az_name,
+                    b.zones[subnet.zone.index()].az_id,
+                    other_subnet.name
+                ),
+            );
+            continue;
+        }
+        let zone = subnet.zone;
+        let Some(ip) = b.assign(s, format!("load balancer {name}")) else {
+            c.error(
+                spath,
+                Some(quoted(subnet_name)),
+                "subnet has no free address for the load balancer node",
+            );
+            continue;
+        };
+        node_ids.push(NodeId::from_index(b.nodes.len()));
+        b.nodes.push(Node {
+            load_balancer: lb_id,
+            subnet: SubnetId::from_index(s),
+            zone,
+            ip,
+        });
+    }
+    lb_vpc.map(|vpc| (vpc, node_ids))
+}
+
+/// The listeners of load balancer `name` in `vpc`.
+fn listeners(
+    c: &mut Checker<'_>,
+    b: &mut Built,
+    name: &str,
+    lb_id: LoadBalancerId,
+    vpc: VpcId,
+) -> Vec<ListenerId> {
+    let raw = c.raw;
+    let base = kp!["load_balancers", name];
+    let lb = &raw.load_balancers.0[lb_id.index()].1;
+    let mut listener_ids = Vec::new();
+    for (k, listener) in lb.listeners.iter().enumerate() {
+        let lpath = base.key("listeners").index(k);
+        c.one_of(
+            lpath.key("protocol"),
+            listener.protocol.as_deref(),
+            &["TCP"],
+            "listener protocol",
+        );
+        if lb.listeners[..k].iter().any(|l| l.port == listener.port) {
+            c.error(
+                lpath.key("port"),
+                Some(listener.port.to_string()),
+                "another listener already uses this port",
+            );
+        }
+        let wanted: Vec<(KeyPath, &str, u16)> = match (&listener.target_group, &listener.forward) {
+            (Some(tg), None) => vec![(lpath.key("target_group"), tg.as_str(), 1)],
+            (None, Some(list)) if !list.is_empty() => list
+                .iter()
+                .enumerate()
+                .map(|(f, fw)| {
+                    (
+                        lpath.key("forward").index(f).key("target_group"),
+                        fw.target_group.as_str(),
+                        fw.weight.unwrap_or(1),
+                    )
+                })
+                .collect(),
+            _ => {
+                c.error(
+                    lpath,
+                    None,
+                    "a listener needs exactly one of `target_group` or a non-empty `forward` list",
+                );
+                continue;
+            }
+        };
+        let mut forward = Vec::new();
+        for (f, (fpath, tg_name, weight)) in wanted.into_iter().enumerate() {
+            if weight > 999 {
+                c.error(
+                    lpath.key("forward").index(f).key("weight"),
+                    Some(weight.to_string()),
+                    "weight must be 0 to 999",
+                );
+            }
+            let Some(t) = c.reference(&raw.target_groups, "target group", fpath.clone(), tg_name)
+            else {
+                continue;
+            };
+            if b.tg_vpcs[t] != Some(vpc.index()) {
+                c.error(
+                    fpath,
+                    Some(quoted(tg_name)),
+                    format!(
+                        "target group is not in the load balancer's VPC {}",
+                        b.vpcs[vpc.index()].name
+                    ),
+                );
+                continue;
+            }
+            match b.target_groups[t].load_balancer {
+                Some(owner) if owner != lb_id => c.error(
+                    fpath,
+                    Some(quoted(tg_name)),
+                    format!(
+                        "target group is already used by load balancer {}: an NLB target group serves one load balancer",
+                        raw.load_balancers.0[owner.index()].0
+                    ),
+                ),
+                _ => b.target_groups[t].load_balancer = Some(lb_id),
+            }
+            forward.push((TargetGroupId::from_index(t), weight));
+        }
+        if !forward.is_empty() && forward.iter().all(|(_, w)| *w == 0) {
+            c.error(
+                lpath.key("forward"),
+                None,
+                "at least one target group needs a weight above 0",
+            );
+        }
+        listener_ids.push(ListenerId::from_index(b.listeners.len()));
+        b.listeners.push(Listener {
+            load_balancer: lb_id,
+            port: listener.port,
+            forward,
+        });
+    }
+    listener_ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    const LISTENERS: &str =
+        "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]";
+    const HC: &str = "health_check = { protocol = \"TCP\", interval = \"30s\", healthy_threshold = 3, unhealthy_threshold = 3 }";
+
+    #[test]
+    fn one_subnet_per_az_and_one_vpc_per_load_balancer() {
+        assert_error(
+            &edited(&[
+                (
+                    "subnets = [\"provider-1\", \"provider-2\", \"provider-3\"]",
+                    "subnets = [\"provider-1\", \"provider-2\", \"provider-3\", \"extra-1\"]",
+                ),
+                (
+                    "[subnets.provider-2]",
+                    "[subnets.extra-1]\nvpc_id = \"provider\"\navailability_zone = \"us-east-1a\"\ncidr_block = \"10.11.0.192/26\"\n\n[subnets.provider-2]",
+                ),
+            ]),
+            "load_balancers.provider-nlb.subnets[3]",
+            "at most one subnet per AZ",
+        );
+        assert_error(
+            &edited(&[(
+                "subnets = [\"provider-1\", \"provider-2\", \"provider-3\"]",
+                "subnets = [\"provider-1\", \"consumer-2\"]",
+            )]),
+            "load_balancers.provider-nlb.subnets[1]",
+            "must be in one VPC",
+        );
+        assert_error(
+            &edited(&[(
+                "subnets = [\"provider-1\", \"provider-2\", \"provider-3\"]",
+                "subnets = []",
+            )]),
+            "load_balancers.provider-nlb.subnets",
+            "at least one subnet",
+        );
+        assert_error(
+            &edited(&[("internal = true", "internal = false")]),
+            "load_balancers.provider-nlb.internal",
+            "only internal",
+        );
+    }
+
+    #[test]
+    fn listeners_have_distinct_ports_a_target_and_weights_of_0_to_999() {
+        let two = "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }, { port = 80, target_group = \"web\" }]";
+        assert_error(
+            &edited(&[(LISTENERS, two)]),
+            "load_balancers.provider-nlb.listeners[1].port",
+            "already uses this port",
+        );
+        assert_error(
+            &edited(&[(LISTENERS, "listeners = [{ port = 80 }]")]),
+            "load_balancers.provider-nlb.listeners[0]",
+            "exactly one of `target_group`",
+        );
+        assert_error(
+            &edited(&[(
+                LISTENERS,
+                "listeners = [{ port = 80, forward = [{ target_group = \"web\", weight = 1000 }] }]",
+            )]),
+            "load_balancers.provider-nlb.listeners[0].forward[0].weight",
+            "0 to 999",
+        );
+        assert_error(
+            &edited(&[(
+                LISTENERS,
+                "listeners = [{ port = 80, forward = [{ target_group = \"web\", weight = 0 }] }]",
+            )]),
+            "load_balancers.provider-nlb.listeners[0].forward",
+            "weight above 0",
+        );
+        assert_error(
+            &edited(&[(
+                LISTENERS,
+                "listeners = [{ port = 80, protocol = \"UDP\", target_group = \"web\" }]",
+            )]),
+            "load_balancers.provider-nlb.listeners[0].protocol",
+            "models only TCP",
+        );
+    }
+
+    #[test]
+    fn health_checks_stay_within_aws_ranges() {
+        for (from, key, fragment) in [
+            ("interval = \"30s\"", "interval = \"4s\"", "interval"),
+            (
+                "interval = \"30s\"",
+                "interval = \"30s\", timeout = \"1s\"",
+                "timeout",
+            ),
+            (
+                "healthy_threshold = 3",
+                "healthy_threshold = 11",
+                "healthy_threshold",
+            ),
+            (
+                "unhealthy_threshold = 3",
+                "unhealthy_threshold = 1",
+                "unhealthy_threshold",
+            ),
+            ("interval = \"30s\"", "interval = \"30s\", port = 0", "port"),
+        ] {
+            let text = edited(&[(HC, &HC.replace(from, key))]);
+            assert_error(
+                &text,
+                &format!("target_groups.web.health_check.{fragment}"),
+                "",
+            );
+        }
+    }
+
+    #[test]
+    fn targets_are_registered_once_in_the_groups_vpc_and_groups_serve_one_load_balancer() {
+        assert_error(
+            &edited(&[(
+                "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+                "targets = [\"web-1\", \"web-1\"]",
+            )]),
+            "target_groups.web.targets[1]",
+            "registered twice",
+        );
+        assert_error(
+            &edited(&[(
+                "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+                "targets = [\"web-1\", \"consumer-client\"]",
+            )]),
+            "target_groups.web.targets[1]",
+            "not in the target group's VPC",
+        );
+        let second = "[load_balancers.second]\nsubnets = [\"provider-1\"]\nlisteners = [{ port = 80, target_group = \"web\" }]\n\n[target_groups.web]";
+        assert_error(
+            &edited(&[("[target_groups.web]", second)]),
+            "load_balancers.second.listeners[0].target_group",
+            "already used by load balancer provider-nlb",
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! Every branch of a flow's path from one (client, address, lookup), with its probability: the
+//! same [`Walker::walk`] run once per combination of choices, its [`Decide`] told which option to
+//! take at each fork and recording the forks it meets. The bulk engine's plan is built from the
+//! forks; the expected distribution sums the probabilities.
+//!
+//! The probability of an option is the rule's: a weighted forward's weight over the sum of its
+//! listener's weights (NLB-2); a pick's exact share of the flow hashes ([`Picker::shares`]:
+//! 1/n for the uniform pick, a target's slots for Maglev; NLB-8).
+
+use super::{AnswerRef, Decide, Ended, Lookup, Walker};
+use crate::model::ids::{NodeId, TargetGroupId};
+use crate::rules::nlb::Eligible;
+use crate::rules::nlb::hash::FlowHasher;
+use crate::rules::nlb::pick::Picker;
+use crate::state::State;
+
+/// A random choice met on the way.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fork {
+    /// A listener's weighted forward over these (target group, weight).
+    Forward(Vec<(TargetGroupId, u16)>),
+    /// A node's pick among `options` eligible targets for the connection `hasher` hashes.
+    Pick {
+        /// The node.
+        node: NodeId,
+        /// The target group.
+        target_group: TargetGroupId,
+        /// The hasher of the path's connection (its fixed fields).
+        hasher: FlowHasher,
+        /// Eligible targets.
+        options: usize,
+    },
+}
+
+impl Fork {
+    fn options(&self) -> usize {
+        match self {
+            Fork::Forward(forward) => forward.len(),
+            Fork::Pick { options, .. } => *options,
+        }
+    }
+}
+
+/// One way through, with the choices that lead to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    /// The option taken at each fork.
+    pub choices: Vec<usize>,
+    /// The forks met, in order.
+    pub forks: Vec<Fork>,
+    /// The probability of these choices (the forks' options are the only randomness).
+    pub probability: f64,
+    /// How the flow ends.
+    pub ended: Ended,
+}
+
+/// A [`Decide`] that takes the options it is told (0 beyond them) and records the forks.
+struct Scripted<'s> {
+    choices: &'s [usize],
+    forks: Vec<Fork>,
+    probability: f64,
+}
+
+impl Scripted<'_> {
+    fn next_choice(&self) -> usize {
+        self.choices.get(self.forks.len()).copied().unwrap_or(0)
+    }
+}
+
+impl Decide for Scripted<'_> {
+    fn connection(&self) -> Option<(u16, u32)> {
+        None
+    }
+
+    fn forward(&mut self, forward: &[(TargetGroupId, u16)]) -> usize {
+        let choice = self.next_choice();
+        let total: u64 = forward.iter().map(|(_, w)| u64::from(*w)).sum();
+        self.probability *= f64::from(forward[choice].1) / total as f64;
+        self.forks.push(Fork::Forward(forward.to_vec()));
+        choice
+    }
+
+    fn pick(
+        &mut self,
+        (node, target_group): (NodeId, TargetGroupId),
+        eligible: &Eligible,
+        hasher: &FlowHasher,
+    ) -> (usize, Option<u64>) {
+        let choice = self.next_choice();
+        self.probability *= pick_share(&eligible.picker, choice);
+        self.forks.push(Fork::Pick {
+            node,
+            target_group,
+            hasher: *hasher,
+            options: eligible.targets.len(),
+        });
+        (choice, None)
+    }
+}
+
+/// The exact share of hashes that pick `choice` (uniform picks need no table walk).
+fn pick_share(picker: &Picker, choice: usize) -> f64 {
+    match picker {
+        Picker::Uniform(_) => picker.shares()[choice],
+        Picker::Maglev(m) => {
+            let slots = m
+                .slots()
+                .iter()
+                .filter(|&&s| usize::from(s) == choice)
+                .count();
+            slots as f64 / crate::rules::nlb::pick::MAGLEV_TABLE_SIZE as f64
+        }
+    }
+}
+
+/// Every branch of a flow of `client` that uses `answer` and gets it by `lookup`, under `state`,
+/// in the order of their choices (option 0 first at every fork).
+pub fn branches(
+    walker: &Walker<'_>,
+    state: &State,
+    client: usize,
+    lookup: Lookup,
+    answer: AnswerRef,
+) -> Vec<Branch> {
+    let mut out = Vec::new();
+    let mut choices: Vec<usize> = Vec::new();
+    loop {
+        let mut script = Scripted {
+            choices: &choices,
+            forks: Vec::new(),
+            probability: 1.0,
+        };
+        let ended = walker.walk(state, client, lookup, answer, &mut script, None);
+        let forks = script.forks;
+        let probability = script.probability;
+        let taken: Vec<usize> = (0..forks.len())
+            .map(|i| choices.get(i).copied().unwrap_or(0))
+            .collect();
+        out.push(Branch {
+            choices: taken.clone(),
+            forks: forks.clone(),
+            probability,
+            ended,
+        });
+        // The next combination: advance the deepest fork that has an option left.
+        let Some(deepest) = (0..forks.len())
+            .rev()
+            .find(|&i| taken[i] + 1 < forks[i].options())
+        else {
+            return out;
+        };
+        choices = taken[..deepest].to_vec();
+        choices.push(taken[deepest] + 1);
+    }
+}

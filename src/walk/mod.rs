@@ -1,0 +1,693 @@
+//! One walk of a flow's path: the only place where the rules a flow meets are applied, in order.
+//!
+//! A flow goes client -> DNS (cache or resolver) -> the address getaddrinfo puts first -> the
+//! endpoint ENI (security groups) -> PrivateLink -> the NLB node its ENI is bound to (security
+//! groups, listener, weighted forward, eligible targets, flow hash and pick) -> the target
+//! (admin state, security groups, a listening server) -> back to the client. [`Walker::step`]
+//! takes the flow from one event of that path to the next, reading the [`State`] at the time of
+//! the event, and says when the next event happens; the time offsets (latencies, response time,
+//! timeouts) are computed here and nowhere else. The random choices on the way (which target
+//! group a weighted listener forwards to, which target the hash picks) are asked of a
+//! [`Decide`]: the flow's own draws ([`Draws`]) for a simulated flow, or every option in turn
+//! for [`enumerate::branches`], which the bulk engine's plan and the expected distribution use.
+//!
+//! So the event loop schedules each step as an event; the bulk plan enumerates the branches of
+//! every (client, address) once and counts flows per branch; the expected distribution weights
+//! the branches by their probabilities; `sim explain` renders the [`Hop`]s of one flow.
+//!
+//! Events of a flow, one per step: its start (DNS from the cache, or the query sent); the DNS
+//! answer (on a cache miss); the SYN at the endpoint ENI; the SYN at the NLB node; the SYN-ACK back
+//! at the client; the response back at the client. A dropped SYN ends in one more event at the
+//! client's connect timeout (counted from its start, DNS included: CLI-4); a reset in one when
+//! the RST reaches the client; an NXDOMAIN ends at the answer.
+
+pub mod enumerate;
+pub mod hop;
+
+use std::net::Ipv4Addr;
+
+use crate::model::Topology;
+use crate::model::ids::*;
+use crate::rng;
+use crate::rules::address::{self, Destination};
+use crate::rules::client;
+use crate::rules::dns::{self, Answer, AnswerOrder, DnsError};
+use crate::rules::nlb::hash::{FlowHasher, TCP};
+use crate::rules::nlb::pick::TargetPick;
+use crate::rules::nlb::{self, Eligible};
+use crate::rules::outcome::FailReason;
+use crate::rules::privatelink;
+use crate::rules::security::Verdict;
+use crate::state::State;
+use crate::time::Span;
+pub use hop::{Hop, HopKind};
+
+/// What the walk knows of one client for a whole run.
+#[derive(Clone, Debug)]
+pub struct ClientFacts {
+    /// The instance.
+    pub instance: InstanceId,
+    /// Its physical zone.
+    pub zone: ZoneId,
+    /// Its private IP.
+    pub ip: Ipv4Addr,
+    /// The answer its VPC's resolver gives for the workload's host (DNS-1 to DNS-4).
+    pub answer: Result<Answer, DnsError>,
+    /// Which answered addresses are in its own subnet (DNS-7).
+    pub own_subnet: Vec<bool>,
+    /// What each answered address is in its VPC (NET-3).
+    pub destinations: Vec<Destination>,
+    /// The key of its answers' orders (DNS-5).
+    pub order_key: u64,
+}
+
+impl ClientFacts {
+    /// Addresses in its answer (0 when the name does not resolve).
+    pub fn addresses(&self) -> usize {
+        self.answer.as_ref().map_or(0, |a| a.addresses.len())
+    }
+}
+
+/// The fixed part of every walk of one topology under one seed.
+#[derive(Clone, Debug)]
+pub struct Walker<'a> {
+    /// The topology.
+    pub t: &'a Topology,
+    /// Per workload client.
+    pub clients: Vec<ClientFacts>,
+    request_bytes: u64,
+    /// Per target: the payload bytes of its answer.
+    response_bytes: Vec<u64>,
+}
+
+/// How a flow gets its DNS answer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// From the client's cache.
+    Cached,
+    /// From the resolver, one round trip after the flow starts.
+    Query,
+}
+
+/// Which answer a flow uses.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AnswerRef {
+    /// The answer to the client's query number `n`: its order is drawn (DNS-5).
+    Query(u64),
+    /// A given address of the answer (used when the paths are enumerated).
+    Address(usize),
+}
+
+/// A flow on its path: where it is and what it has met.
+#[derive(Clone, Debug)]
+pub struct Walk {
+    client: u32,
+    lookup: Lookup,
+    answer: AnswerRef,
+    stage: Stage,
+    at: Span,
+    steps: u32,
+    eni: Option<EniId>,
+    node: Option<NodeId>,
+    target: Option<TargetId>,
+    client_cross_az: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Stage {
+    Start,
+    DnsAnswer,
+    SynAtEndpoint,
+    SynAtNode,
+    Established,
+    Completed,
+    Failed(FailReason),
+}
+
+impl Walk {
+    /// How the flow gets its DNS answer.
+    pub fn lookup(&self) -> Lookup {
+        self.lookup
+    }
+
+    /// True when the flow's next step is the arrival of its DNS answer.
+    pub fn awaits_answer(&self) -> bool {
+        self.stage == Stage::DnsAnswer
+    }
+}
+
+/// What a step leads to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The flow's next event, at this offset from its start.
+    At(Span),
+    /// The flow has ended.
+    Done(Ended),
+}
+
+/// How a flow ended, and what its tally needs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Ended {
+    /// Answered, or why not.
+    pub outcome: Result<(), FailReason>,
+    /// Offset of its last event from its start (its completion time, when answered).
+    pub at: Span,
+    /// Its events.
+    pub steps: u32,
+    /// The endpoint ENI it connected to.
+    pub eni: Option<EniId>,
+    /// The NLB node it reached.
+    pub node: Option<NodeId>,
+    /// The target the node picked.
+    pub target: Option<TargetId>,
+    /// Its client -> ENI leg crossed AZs.
+    pub client_cross_az: bool,
+    /// Answered across AZs (node and target in different zones).
+    pub cross_az: bool,
+    /// Payload bytes, when answered.
+    pub bytes: u64,
+}
+
+/// The random choices on a flow's path.
+pub trait Decide {
+    /// The flow's source port and initial sequence number, when it has them.
+    fn connection(&self) -> Option<(u16, u32)>;
+    /// Which of a listener's weighted target groups the flow goes to (an index of `forward`).
+    fn forward(&mut self, forward: &[(TargetGroupId, u16)]) -> usize;
+    /// Which eligible target `node` picks for `target_group`, for the connection `hasher`
+    /// hashes, and the hash when there is one.
+    fn pick(
+        &mut self,
+        at: (NodeId, TargetGroupId),
+        eligible: &Eligible,
+        hasher: &FlowHasher,
+    ) -> (usize, Option<u64>);
+}
+
+/// A simulated flow's own draws (word `i` of the `flows` stream: [`crate::rng`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Draws {
+    /// Source port (CLI-1).
+    pub src_port: u16,
+    /// Initial sequence number (CLI-2).
+    pub isn: u32,
+    /// Bits for the weighted forward.
+    pub forward_bits: u64,
+}
+
+impl Draws {
+    /// The draws in a flow's `flows` word.
+    #[inline(always)]
+    pub fn of(flow_word: u64) -> Draws {
+        Draws {
+            src_port: client::ephemeral_port(rng::port_bits(flow_word)),
+            isn: rng::isn(flow_word),
+            forward_bits: rng::forward_bits(flow_word),
+        }
+    }
+}
+
+impl Decide for Draws {
+    fn connection(&self) -> Option<(u16, u32)> {
+        Some((self.src_port, self.isn))
+    }
+
+    #[inline]
+    fn forward(&mut self, forward: &[(TargetGroupId, u16)]) -> usize {
+        nlb::pick_weighted_index(forward, self.forward_bits)
+    }
+
+    #[inline]
+    fn pick(
+        &mut self,
+        _at: (NodeId, TargetGroupId),
+        eligible: &Eligible,
+        hasher: &FlowHasher,
+    ) -> (usize, Option<u64>) {
+        let hash = hasher.hash(self.src_port, self.isn);
+        (eligible.picker.pick(hash), Some(hash))
+    }
+}
+
+/// Where a walk records its hops (`None`: it does not).
+pub type Trace<'a> = Option<&'a mut Vec<Hop>>;
+
+fn note(
+    trace: &mut Trace<'_>,
+    at: Span,
+    rules: &'static [&'static str],
+    kind: impl FnOnce() -> HopKind,
+) {
+    if let Some(hops) = trace {
+        hops.push(Hop {
+            at,
+            rules,
+            kind: kind(),
+        });
+    }
+}
+
+impl<'a> Walker<'a> {
+    /// The walker of `t`'s workload under `seed`.
+    pub fn new(t: &'a Topology, seed: u64) -> Walker<'a> {
+        let clients = t
+            .workload
+            .clients
+            .iter()
+            .map(|&instance| {
+                let i = &t.instances[instance.index()];
+                let subnet = &t.subnets[i.subnet.index()];
+                let answer = dns::resolve(t, subnet.vpc, &t.workload.host);
+                let (own_subnet, destinations) = match &answer {
+                    Ok(a) => (
+                        dns::own_subnet(a, subnet.cidr),
+                        a.addresses
+                            .iter()
+                            .map(|ip| address::destination(t, subnet.vpc, *ip))
+                            .collect(),
+                    ),
+                    Err(_) => (Vec::new(), Vec::new()),
+                };
+                ClientFacts {
+                    instance,
+                    zone: subnet.zone,
+                    ip: i.ip,
+                    answer,
+                    own_subnet,
+                    destinations,
+                    order_key: AnswerOrder::client_key(seed, &i.name),
+                }
+            })
+            .collect();
+        Walker {
+            t,
+            clients,
+            request_bytes: client::request_bytes(&t.workload.host, &t.workload.path),
+            response_bytes: t
+                .targets
+                .iter()
+                .map(|target| {
+                    t.instances[target.instance.index()]
+                        .web_server
+                        .as_ref()
+                        .map_or(0, |w| client::response_bytes(&w.body))
+                })
+                .collect(),
+        }
+    }
+
+    /// The address client `client`'s query number `query` makes curl connect to (DNS-5, DNS-7).
+    #[inline]
+    pub fn chosen_address(&self, client: usize, query: u64) -> usize {
+        let c = &self.clients[client];
+        AnswerOrder::of_query(c.order_key, query).chosen(&c.own_subnet)
+    }
+
+    /// Client -> resolver and back (TIME-1).
+    pub fn resolver_round_trip(&self) -> Span {
+        self.t.network.resolver.times(2)
+    }
+
+    /// A flow of client `client` about to start.
+    pub fn start(&self, client: usize, lookup: Lookup, answer: AnswerRef) -> Walk {
+        debug_assert!(
+            lookup == Lookup::Query || self.clients[client].answer.is_ok(),
+            "only answers that resolved are cached (DNS-6)"
+        );
+        Walk {
+            client: client as u32,
+            lookup,
+            answer,
+            stage: Stage::Start,
+            at: Span(0),
+            steps: 0,
+            eni: None,
+            node: None,
+            target: None,
+            client_cross_az: false,
+        }
+    }
+
+    /// Walks a flow from its start to its end under `state`.
+    pub fn walk(
+        &self,
+        state: &State,
+        client: usize,
+        lookup: Lookup,
+        answer: AnswerRef,
+        decide: &mut impl Decide,
+        mut trace: Trace<'_>,
+    ) -> Ended {
+        let mut walk = self.start(client, lookup, answer);
+        loop {
+            if let Next::Done(ended) = self.step(state, &mut walk, decide, trace.as_deref_mut()) {
+                return ended;
+            }
+        }
+    }
+
+    /// Takes `walk` through its next event, under `state` as it is at that event.
+    pub fn step(
+        &self,
+        state: &State,
+        walk: &mut Walk,
+        decide: &mut impl Decide,
+        mut trace: Trace<'_>,
+    ) -> Next {
+        let t = self.t;
+        walk.steps += 1;
+        let client = &self.clients[walk.client as usize];
+        match walk.stage {
+            Stage::Start => {
+                note(&mut trace, walk.at, &["WL-1"], || HopKind::Start {
+                    client: client.instance,
+                });
+                let query = match walk.answer {
+                    AnswerRef::Query(q) => Some(q),
+                    AnswerRef::Address(_) => None,
+                };
+                match walk.lookup {
+                    Lookup::Cached => {
+                        note(&mut trace, walk.at, &["DNS-6"], || HopKind::Cached {
+                            query,
+                        });
+                        self.connect(walk, decide, trace)
+                    }
+                    Lookup::Query => {
+                        note(&mut trace, walk.at, &["DNS-6", "TIME-1"], || {
+                            HopKind::Query { query }
+                        });
+                        walk.at = walk.at.plus(self.resolver_round_trip());
+                        walk.stage = Stage::DnsAnswer;
+                        Next::At(walk.at)
+                    }
+                }
+            }
+            Stage::DnsAnswer => match &client.answer {
+                Err(_) => {
+                    // curl fails at once: this event is its last.
+                    note(&mut trace, walk.at, &["DNS-1"], || HopKind::NxDomain);
+                    let reason = FailReason::DnsNxdomain;
+                    note(&mut trace, walk.at, &["CLI-4"], || HopKind::Failed {
+                        reason,
+                    });
+                    Next::Done(self.ended(walk, Err(reason), 0))
+                }
+                Ok(answer) => {
+                    note(
+                        &mut trace,
+                        walk.at,
+                        &["DNS-1", "DNS-2", "DNS-3", "DNS-5"],
+                        || HopKind::Answered {
+                            order: match walk.answer {
+                                AnswerRef::Query(q) => Some(
+                                    AnswerOrder::of_query(client.order_key, q)
+                                        .order(answer.addresses.len()),
+                                ),
+                                AnswerRef::Address(_) => None,
+                            },
+                        },
+                    );
+                    self.connect(walk, decide, trace)
+                }
+            },
+            Stage::SynAtEndpoint => {
+                let eni = walk.eni.expect("the flow connected to an ENI");
+                let instance = client.instance;
+                match privatelink::client_to_endpoint(t, instance, eni) {
+                    Verdict::Admitted(rule) => {
+                        let node = state.binding(eni);
+                        note(&mut trace, walk.at, &["PL-6", "PL-3", "AZ-2"], || {
+                            HopKind::EndpointAdmitted {
+                                eni,
+                                rule,
+                                node,
+                                candidates: privatelink::eni_candidates(t, eni).len(),
+                            }
+                        });
+                        walk.node = Some(node);
+                        walk.at = walk.at.plus(t.network.privatelink);
+                        walk.stage = Stage::SynAtNode;
+                        Next::At(walk.at)
+                    }
+                    Verdict::IngressDenied | Verdict::EgressDenied => {
+                        note(&mut trace, walk.at, &["PL-6", "SG-1"], || {
+                            HopKind::EndpointDenied { eni }
+                        });
+                        self.time_out(walk, FailReason::SgDeny)
+                    }
+                }
+            }
+            Stage::SynAtNode => self.at_node(state, walk, decide, trace),
+            Stage::Established => {
+                note(&mut trace, walk.at, &["CLI-3", "TIME-1"], || {
+                    HopKind::Established
+                });
+                let target = walk.target.expect("an established flow has a target");
+                let server = t
+                    .target_instance(target)
+                    .web_server
+                    .as_ref()
+                    .expect("an established flow reaches a web server");
+                walk.at = walk
+                    .at
+                    .plus(self.one_way(walk).times(2))
+                    .plus(server.response_time);
+                walk.stage = Stage::Completed;
+                Next::At(walk.at)
+            }
+            Stage::Completed => {
+                let target = walk.target.expect("a completed flow has a target");
+                let bytes = self.request_bytes + self.response_bytes[target.index()];
+                note(&mut trace, walk.at, &["CLI-3"], || HopKind::Completed {
+                    target,
+                    bytes,
+                });
+                Next::Done(self.ended(walk, Ok(()), bytes))
+            }
+            Stage::Failed(reason) => {
+                note(&mut trace, walk.at, &["CLI-4"], || HopKind::Failed {
+                    reason,
+                });
+                Next::Done(self.ended(walk, Err(reason), 0))
+            }
+        }
+    }
+
+    /// curl connects to the address getaddrinfo put first (DNS-7, NET-3), through the client's
+    /// egress rules (SG-3).
+    fn connect(&self, walk: &mut Walk, decide: &mut impl Decide, mut trace: Trace<'_>) -> Next {
+        let t = self.t;
+        let client = &self.clients[walk.client as usize];
+        let address = match walk.answer {
+            AnswerRef::Query(q) => self.chosen_address(walk.client as usize, q),
+            AnswerRef::Address(a) => a,
+        };
+        let answer = client
+            .answer
+            .as_ref()
+            .expect("only resolved answers connect");
+        let destination = client.destinations[address];
+        note(
+            &mut trace,
+            walk.at,
+            &["DNS-7", "NET-3", "CLI-1", "CLI-2"],
+            || HopKind::Connect {
+                address,
+                ip: answer.addresses[address],
+                own_subnet: client.own_subnet[address],
+                destination,
+                connection: decide.connection(),
+            },
+        );
+        match destination {
+            Destination::EndpointEni(eni) => {
+                if privatelink::client_to_endpoint(t, client.instance, eni) == Verdict::EgressDenied
+                {
+                    note(&mut trace, walk.at, &["SG-3"], || {
+                        HopKind::ClientEgressDenied { eni }
+                    });
+                    return self.time_out(walk, FailReason::ClientSgDeny);
+                }
+                let eni_zone = t.enis[eni.index()].zone;
+                walk.eni = Some(eni);
+                walk.client_cross_az = eni_zone != client.zone;
+                walk.at = walk.at.plus(t.network.between(client.zone, eni_zone));
+                walk.stage = Stage::SynAtEndpoint;
+                Next::At(walk.at)
+            }
+            Destination::Nothing => {
+                note(&mut trace, walk.at, &["NET-3"], || HopKind::Nowhere);
+                self.time_out(walk, FailReason::NoEndpointAtAddress)
+            }
+            other => unreachable!("validation refuses paths sim does not model (NET-3): {other:?}"),
+        }
+    }
+
+    /// The SYN at the NLB node: its security groups (PL-7), the listener (NLB-2), the forward,
+    /// the eligible targets and the pick (NLB-3 to NLB-8), and the connection to the target
+    /// (NLB-10).
+    fn at_node(
+        &self,
+        state: &State,
+        walk: &mut Walk,
+        decide: &mut impl Decide,
+        mut trace: Trace<'_>,
+    ) -> Next {
+        let t = self.t;
+        let client = &self.clients[walk.client as usize];
+        let eni = walk.eni.expect("the flow came through an ENI");
+        let node = walk.node.expect("the ENI is bound to a node");
+        let lb_id = t.nodes[node.index()].load_balancer;
+        let lb = &t.load_balancers[lb_id.index()];
+        match privatelink::nlb_admits(t, node, client.ip) {
+            Verdict::Admitted(rule) => {
+                if !lb.security_groups.is_empty() {
+                    note(&mut trace, walk.at, &["PL-7"], || HopKind::NlbAdmitted {
+                        node,
+                        rule,
+                    });
+                }
+            }
+            _ => {
+                note(&mut trace, walk.at, &["PL-7"], || HopKind::NlbDenied {
+                    node,
+                });
+                return self.time_out(walk, FailReason::NlbSgDeny);
+            }
+        }
+        let Some(listener) = nlb::listener_on(t, lb_id, t.workload.port) else {
+            note(&mut trace, walk.at, &["NLB-2"], || HopKind::NoListener {
+                node,
+            });
+            let back = self.back_to_client(walk);
+            return self.refused(walk, FailReason::NoListener, back);
+        };
+        let forward = &t.listeners[listener.index()].forward;
+        let target_group = forward[decide.forward(forward)].0;
+        note(&mut trace, walk.at, &["NLB-2"], || HopKind::Forwarded {
+            node,
+            listener,
+            target_group,
+            weighted: forward.len() > 1,
+        });
+        let eligible = state.eligible(node, target_group);
+        if eligible.targets.is_empty() {
+            note(&mut trace, walk.at, &["NLB-3", "NLB-4"], || {
+                HopKind::NoEligible {
+                    node,
+                    target_group,
+                    cross_zone: eligible.cross_zone,
+                }
+            });
+            return self.time_out(walk, FailReason::NoEligibleTarget);
+        }
+        let eni_ip = t.enis[eni.index()].ip;
+        let hasher = FlowHasher::new(
+            TCP,
+            u32::from(client.ip),
+            u32::from(eni_ip),
+            t.workload.port,
+        );
+        let (pick, hash) = decide.pick((node, target_group), eligible, &hasher);
+        let target = eligible.targets[pick];
+        note(
+            &mut trace,
+            walk.at,
+            &["NLB-3", "NLB-4", "NLB-6", "NLB-7", "NLB-8"],
+            || HopKind::Picked {
+                node,
+                target_group,
+                cross_zone: eligible.cross_zone,
+                eligible: eligible.targets.clone(),
+                fail_open: eligible.fail_open,
+                hash,
+                pick,
+            },
+        );
+        walk.target = Some(target);
+        let port = t.target_groups[target_group.index()].port;
+        let leg = self.node_leg(walk);
+        let back = leg.times(2).plus(self.back_to_client(walk));
+        match nlb::reach(t, state.running(), node, target, port) {
+            Ok(rule) => {
+                note(&mut trace, walk.at, &["NLB-10", "PL-5"], || {
+                    HopKind::Delivered { target, node, rule }
+                });
+                walk.at = walk.at.plus(back);
+                walk.stage = Stage::Established;
+                Next::At(walk.at)
+            }
+            Err(FailReason::TargetRefused) => {
+                note(&mut trace, walk.at, &["NLB-10"], || {
+                    HopKind::TargetRefused { target }
+                });
+                self.refused(walk, FailReason::TargetRefused, back)
+            }
+            Err(reason) => {
+                note(&mut trace, walk.at, &["NLB-10", "SG-1", "SG-3"], || {
+                    HopKind::TargetDropped { target, reason }
+                });
+                self.time_out(walk, reason)
+            }
+        }
+    }
+
+    /// A dropped SYN: curl gives up at its connect timeout, counted from its start (CLI-4); the
+    /// drop itself already happened, so never earlier than now.
+    fn time_out(&self, walk: &mut Walk, reason: FailReason) -> Next {
+        walk.at = walk.at.max(self.t.workload.connect_timeout);
+        walk.stage = Stage::Failed(reason);
+        Next::At(walk.at)
+    }
+
+    /// A reset, back at the client after `back`.
+    fn refused(&self, walk: &mut Walk, reason: FailReason, back: Span) -> Next {
+        walk.at = walk.at.plus(back);
+        walk.stage = Stage::Failed(reason);
+        Next::At(walk.at)
+    }
+
+    /// Node -> client: the PrivateLink hop and the ENI -> client leg (TIME-1).
+    fn back_to_client(&self, walk: &Walk) -> Span {
+        let t = self.t;
+        let eni_zone = t.enis[walk.eni.expect("through an ENI").index()].zone;
+        let client_zone = self.clients[walk.client as usize].zone;
+        t.network
+            .privatelink
+            .plus(t.network.between(eni_zone, client_zone))
+    }
+
+    /// Node -> target, one way (TIME-1).
+    fn node_leg(&self, walk: &Walk) -> Span {
+        let t = self.t;
+        let node_zone = t.nodes[walk.node.expect("at a node").index()].zone;
+        let target_zone = t.targets[walk.target.expect("picked").index()].zone;
+        t.network.between(node_zone, target_zone)
+    }
+
+    /// Client -> target, one way: client -> ENI, PrivateLink, node -> target (TIME-1).
+    fn one_way(&self, walk: &Walk) -> Span {
+        self.back_to_client(walk).plus(self.node_leg(walk))
+    }
+
+    fn ended(&self, walk: &Walk, outcome: Result<(), FailReason>, bytes: u64) -> Ended {
+        let t = self.t;
+        let cross_az = outcome.is_ok()
+            && match (walk.node, walk.target) {
+                (Some(n), Some(x)) => t.nodes[n.index()].zone != t.targets[x.index()].zone,
+                _ => false,
+            };
+        Ended {
+            outcome,
+            at: walk.at,
+            steps: walk.steps,
+            eni: walk.eni,
+            node: walk.node,
+            target: walk.target,
+            client_cross_az: walk.client_cross_az,
+            cross_az,
+            bytes,
+        }
+    }
+}
