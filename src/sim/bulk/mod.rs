@@ -494,6 +494,23 @@ impl<'a> Router<'a> {
         let routes: Vec<&Route> = (0..plan.first_route.len())
             .map(|c| self.route(c, self.hit_route[c]))
             .collect();
+        if routes.iter().all(|r| matches!(r, Route::Ends(_))) {
+            // Every client's flows end in one leaf whatever their draws: count each client's
+            // flows in the segment from its positions, and note its last one.
+            words.skip_to(to);
+            for (c, route) in routes.iter().enumerate() {
+                let Route::Ends(leaf) = **route else {
+                    unreachable!("checked above")
+                };
+                let count = self.arrivals.count_of(c as u32, from, to);
+                if count > 0 {
+                    self.counts.leaves[leaf as usize][0] += count;
+                    let last = self.arrivals.last_of(c as u32, to).expect("counted flows");
+                    self.last_hit[leaf as usize] = last as u32;
+                }
+            }
+            return;
+        }
         let clients = self.arrivals.clients;
         let (leaves, last_hit) = (&mut self.counts.leaves, &mut self.last_hit);
         let mut position = from;
@@ -534,8 +551,9 @@ impl<'a> Router<'a> {
         let picker = &self.plan.state.eligible(node, tg).picker;
         let mut counts = vec![0u64; picker.len()];
         if picker.len() == 1 {
-            // One eligible target: every flow picks it, whatever its hash.
-            words.skip_to(to);
+            // One eligible target: every flow picks it, whatever its hash. (The words are
+            // still generated: the segment's latest event is found from its last flows.)
+            words.reach(to - 1);
             counts[0] = (to - from) as u64;
         } else {
             match picker {
@@ -761,10 +779,11 @@ impl BlockReader {
         self.block.word(position - self.start)
     }
 
-    /// Moves past `to - 1` without using the words.
+    /// Moves past `to - 1` without using the words: beyond the current block, the stream is
+    /// repositioned instead of generated (the words skipped are never read).
     fn skip_to(&mut self, to: usize) {
-        if to > 0 {
-            self.reach(to - 1);
+        if to > self.start + self.valid {
+            *self = BlockReader::at(self.seed, self.window_first, to);
         }
     }
 

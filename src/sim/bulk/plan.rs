@@ -153,9 +153,12 @@ impl<'s> Plan<'s> {
                 ended: [h.ended, m.ended],
             });
         }
-        let Some(Fork::Forward(forward)) = hit[0].forks.first() else {
-            assert_eq!(hit.len(), 1, "a path without a forward has no other fork");
+        if hit.len() == 1 {
+            // No fork with a second option: every flow ends in this leaf, whatever its draws.
             return Route::Ends(first);
+        }
+        let Some(Fork::Forward(forward)) = hit[0].forks.first() else {
+            panic!("the walk forks at the forward first: {:?}", hit[0].forks);
         };
         let mut hasher = None;
         let mut choices = Vec::new();

@@ -168,6 +168,17 @@ impl Arrivals<'_> {
             as u64
     }
 
+    /// The last flow of `client` before position `to`.
+    pub fn last_of(&self, client: u32, to: usize) -> Option<usize> {
+        if self.positions.is_empty() {
+            return to.checked_sub(1);
+        }
+        let p = &self.positions[client as usize];
+        p.partition_point(|&x| (x as usize) < to)
+            .checked_sub(1)
+            .map(|i| p[i] as usize)
+    }
+
     /// The first flow at or after position `from` that belongs to `client`.
     fn next_of(&self, client: u32, from: usize) -> Option<usize> {
         if self.positions.is_empty() {
