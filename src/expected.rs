@@ -26,8 +26,9 @@ pub struct Expected {
     pub cross_az: f64,
     /// Probability that the client -> ENI leg crosses AZs.
     pub client_cross_az: f64,
-    /// Per client: its routes (one per address it may connect to) with their probabilities and
-    /// outcome vectors over the categories (targets, then failure reasons).
+    /// Per client: its routes (one per address of its answer, in answer order; one when the name
+    /// does not resolve) with their probabilities and outcome vectors over the categories
+    /// (targets, then failure reasons).
     pub clients: Vec<ClientModel>,
     /// Per client: its answered branches, `(completion from the cache, after a query, probability
     /// given the client)`, in nanoseconds.
@@ -71,7 +72,6 @@ pub fn expected(walker: &Walker<'_>, state: &State) -> Expected {
                 dns::choice_probabilities(&client.own_subnet)
                     .into_iter()
                     .enumerate()
-                    .filter(|(_, p)| *p > 0.0)
                     .collect(),
             ),
         };
@@ -84,6 +84,15 @@ pub fn expected(walker: &Walker<'_>, state: &State) -> Expected {
             let mut outcomes = vec![0.0; categories];
             for (branch, queried) in first.iter().zip(&last) {
                 let p = branch.probability;
+                if p_address == 0.0 {
+                    // Kept for its outcomes (a route no flow should take); weighs nothing.
+                    if let Ok(()) = branch.ended.outcome {
+                        outcomes[branch.ended.target.expect("answered").index()] += p;
+                    } else if let Err(reason) = branch.ended.outcome {
+                        outcomes[t.targets.len() + reason.index()] += p;
+                    }
+                    continue;
+                }
                 if p == 0.0 {
                     continue;
                 }

@@ -114,9 +114,11 @@ impl<'a> Engine<'a> {
         let mut stream = FlowStream::starting_at(options.seed, 0);
         let next_draws = stream.next_flow();
         let expected_duration = options.flows as f64 / t.workload.arrival_rate;
+        let walker = Walker::new(t, options.seed);
+        let tally = Tally::for_walker(&walker, options.flows, bucket_width(expected_duration));
         Engine {
             t,
-            walker: Walker::new(t, options.seed),
+            walker,
             state: State::initial(t, options.seed),
             options,
             queue: BinaryHeap::new(),
@@ -128,7 +130,7 @@ impl<'a> Engine<'a> {
             next_index: 0,
             next_draws,
             dns: vec![ClientDns::default(); t.workload.clients.len()],
-            tally: Tally::empty(t, options.flows, bucket_width(expected_duration)),
+            tally,
             traced: None,
             done: false,
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::model::Topology;
 use crate::rules::outcome::FailReason;
 use crate::time::{SimTime, Span};
-use crate::walk::Ended;
+use crate::walk::{Ended, Walker};
 
 /// Hits per target per bucket of simulated time (by flow start).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub struct ClientTally {
     /// the answer to its own query, or the one its cache held). Flows that share an answer share
     /// its address choice: they are one cluster.
     pub cluster_squares: u128,
+    /// Its flows per address of its answer (the DNS decision each flow followed).
+    pub route_flows: Vec<u64>,
 }
 
 /// Everything counted during a run.
@@ -62,8 +64,9 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Nothing counted yet, for `flows` flows of `t` with time buckets `bucket` wide.
-    pub fn empty(t: &Topology, flows: u64, bucket: Span) -> Tally {
+    /// Nothing counted yet, for `flows` flows of `t` with time buckets `bucket` wide; `routes`
+    /// gives the addresses of each client's answer.
+    pub fn empty(t: &Topology, flows: u64, bucket: Span, routes: &[usize]) -> Tally {
         Tally {
             flows,
             target_hits: vec![0; t.targets.len()],
@@ -74,7 +77,13 @@ impl Tally {
             client_cross_az_flows: 0,
             bytes: 0,
             completion: BTreeMap::new(),
-            clients: vec![ClientTally::default(); t.workload.clients.len()],
+            clients: routes
+                .iter()
+                .map(|&n| ClientTally {
+                    route_flows: vec![0; n.max(1)],
+                    ..ClientTally::default()
+                })
+                .collect(),
             end: SimTime::ZERO,
             events: 0,
             timeline: Timeline {
@@ -82,6 +91,12 @@ impl Tally {
                 hits: Vec::new(),
             },
         }
+    }
+
+    /// [`Tally::empty`] for the walker's clients.
+    pub fn for_walker(walker: &Walker<'_>, flows: u64, bucket: Span) -> Tally {
+        let routes: Vec<usize> = walker.clients.iter().map(|c| c.addresses()).collect();
+        Tally::empty(walker.t, flows, bucket, &routes)
     }
 
     /// DNS queries sent to the resolver, over all clients.
@@ -103,6 +118,7 @@ impl Tally {
         let c = &mut self.clients[client];
         c.flows += count;
         c.queries += queried;
+        c.route_flows[ended.address as usize] += count;
         self.events += count * u64::from(ended.steps);
         if ended.client_cross_az {
             self.client_cross_az_flows += count;

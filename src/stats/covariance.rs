@@ -256,6 +256,41 @@ pub fn count_covariance(models: &[ClientModel], counts: &[ClientCounts]) -> Cova
     sigma
 }
 
+/// The expected shares and the covariance of the count vector *given* how many flows took each
+/// route: the flows are then independent draws from their route's outcomes, so
+/// `Sigma = sum_r n_r (diag(q_r) - q_r q_r^T)` and the expected counts are `sum_r n_r q_r`. This
+/// tests the rules after the DNS decisions, whatever their luck: with few clusters it keeps its
+/// nominal level where the unconditional test ([`count_covariance`]) cannot.
+pub fn given_routes(routes: &[(u64, &[f64])]) -> (Vec<f64>, Covariance) {
+    let k = routes.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
+    let total: u64 = routes.iter().map(|(n, _)| n).sum();
+    let mut shares = vec![0.0; k];
+    let mut sigma = Covariance::zeros(k);
+    let mut nonzero = Vec::with_capacity(k);
+    for &(flows, q) in routes {
+        if flows == 0 {
+            continue;
+        }
+        let weight = flows as f64;
+        nonzero.clear();
+        nonzero.extend((0..q.len()).filter(|&i| q[i] != 0.0));
+        for (a, &i) in nonzero.iter().enumerate() {
+            shares[i] += weight * q[i];
+            sigma.add_upper(i, i, weight * (q[i] * (1.0 - q[i])));
+            for &j in &nonzero[a + 1..] {
+                sigma.add_upper(i, j, -(weight * (q[i] * q[j])));
+            }
+        }
+    }
+    if total > 0 {
+        for share in &mut shares {
+            *share /= total as f64;
+        }
+    }
+    sigma.mirror();
+    (shares, sigma)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

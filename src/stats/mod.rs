@@ -48,6 +48,7 @@ mod wald;
 
 pub use covariance::{
     ClientCounts, ClientModel, Covariance, RouteModel, count_covariance, expected_shares,
+    given_routes,
 };
 pub use wald::{Fit, MIN_EXPECTED, PIVOT_TOLERANCE, wald_fit};
 

@@ -111,6 +111,7 @@ pub struct Walk {
     node: Option<NodeId>,
     target: Option<TargetId>,
     client_cross_az: bool,
+    address: u32,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -154,6 +155,9 @@ pub struct Ended {
     pub at: Span,
     /// Its events.
     pub steps: u32,
+    /// The address of its client's answer curl connected to (its route; 0 when the name did not
+    /// resolve).
+    pub address: u32,
     /// The endpoint ENI it connected to.
     pub eni: Option<EniId>,
     /// The NLB node it reached.
@@ -325,6 +329,7 @@ impl<'a> Walker<'a> {
             node: None,
             target: None,
             client_cross_az: false,
+            address: 0,
         }
     }
 
@@ -488,6 +493,7 @@ impl<'a> Walker<'a> {
             .as_ref()
             .expect("only resolved answers connect");
         let destination = client.destinations[address];
+        walk.address = address as u32;
         note(
             &mut trace,
             walk.at,
@@ -682,6 +688,7 @@ impl<'a> Walker<'a> {
             outcome,
             at: walk.at,
             steps: walk.steps,
+            address: walk.address,
             eni: walk.eni,
             node: walk.node,
             target: walk.target,

@@ -312,7 +312,7 @@ impl Counts {
         let nodes = t.nodes.len();
         let mut tally = Tally {
             end: SimTime(self.end),
-            ..Tally::empty(t, flows, bucket)
+            ..Tally::for_walker(plan.walker, flows, bucket)
         };
         for (leaf, &[hits, misses]) in plan.leaves.iter().zip(&self.leaves) {
             let client = leaf.client as usize;
