@@ -1,9 +1,9 @@
 //! The flow hash of an NLB-like node and the target pick: pure, allocation-free functions.
 //!
-//! Modelled (aws-behaviour 1.1): for TCP a node hashes protocol, source IP, source port,
+//! Modelled (docs/model.md NLB-7): for TCP a node hashes protocol, source IP, source port,
 //! destination IP, destination port and the connection's initial sequence number, and the
 //! connection stays on the picked target for its life.
-//! ASSUMPTION (aws-behaviour 1.2): AWS does not publish its hash function. This is an
+//! ASSUMPTION (docs/model.md NLB-7): AWS does not publish its hash function. This is an
 //! "NLB-like" hash: two rounds of a 64x64 -> 128-bit multiply-fold (the `mum` step of wyhash)
 //! over the packed fields, which passes the chi-squared uniformity test below. The pick maps the
 //! hash onto the eligible targets by multiply-shift (`(h * n) >> 64`), a uniform choice;

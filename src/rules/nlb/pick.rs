@@ -11,7 +11,7 @@
 //!   each target's own permutation, so that losing one target of N moves little more than that
 //!   target's 1/N of the flows.
 //!
-//! ASSUMPTION (aws-behaviour 1.2): AWS does not publish which function its nodes use; neither
+//! ASSUMPTION (docs/model.md NLB-8): AWS does not publish which function its nodes use; neither
 //! strategy is claimed to be AWS's. [`remapped_share`] measures, exactly, the share of flows
 //! that change target when one target is lost, to set beside the optimum 1/N.
 
