@@ -7,17 +7,25 @@
 //!
 //! # Architecture (dependencies point down)
 //! ```text
-//! cli ─> report ─> bulk (plan, script) ─┐
-//!          │  └──> engine ──────────────┴─> {dns, hops, nlb (+ hash, pick), flow (+ ziggurat), rng}
-//!          │                                  ─> topology ─> {ids, net, time}
-//!          └─> expected, stats (+ detmath)
-//!   ├─> render, plot (read a Report only)  explain (traces one flow through the engine)
-//!   └─> scenario (TOML -> validated Topology per variant; error)
+//! cli ─> sim::run ─> sim::{events, bulk (plan, script)} ─> sim::tally, sim::arrivals
+//!   │        │                 └──────────┬───────────┘
+//!   │        ├─> expected ─────────> walk (the path, hop by hop; enumerate: every branch)
+//!   │        │                         ├─> state (health, registration, ENI bindings; apply)
+//!   │        │                         └─> rules::{address, client, dns, health, nlb (+ hash,
+//!   │        │                               pick), outcome, privatelink, security}
+//!   │        │                                   └─> model (Topology; ids, net) ─> time, rng
+//!   │        └─> output::report (plain data) <─ stats (+ detmath)
+//!   ├─> output::{render, plot, explain}: read a report or a walk's hops, decide nothing
+//!   └─> scenario (raw TOML -> validate, by resource family -> Topology; calls rules)
 //! ```
-//! [`engine`] is the discrete-event loop, one event at a time; [`bulk`] gives the same tally by
-//! working out every path once and counting flows per path on worker threads. `sim run` uses the
-//! bulk engine, `sim explain` the event loop.
-//!
+//! One function walks a flow's path: [`walk::Walker::step`]. The event loop
+//! ([`sim::events`]) schedules its steps one event at a time; the bulk engine ([`sim::bulk`])
+//! counts flows per branch of the walk's enumeration ([`walk::enumerate`]) on worker threads and
+//! gives the same tally; [`expected`] weights the same branches by their probabilities; `sim
+//! explain` renders one flow's hops. What changes during a run is [`state::State`]; what never
+//! changes is [`model::Topology`]. The rules (and their ids in `docs/model.md`) are in
+//! [`rules`], one module per hop.
+
 //! # Time
 //! Simulated time is integer nanoseconds ([`time::SimTime`]), passed into every step; nothing
 //! reads a clock except the throughput line and the progress bar of the CLI.

@@ -2,7 +2,7 @@
 //! ("The Ziggurat Method for Generating Random Variables", Journal of Statistical Software 5(8),
 //! 2000), with their 256 layers (`r = 7.697117470131487`, `v = 3.949659822581572e-3`).
 //!
-//! Modelled: the Poisson arrivals' exponential gaps (mean 1; [`crate::rules::client::arrival_gap`] scales
+//! Modelled: the Poisson arrivals' exponential gaps (mean 1; [`crate::sim::arrivals::arrival_gap`] scales
 //! them). The word's low 8 bits pick a layer `i`, its top 53 bits an integer `j`; when
 //! `j < K[i]` (97.8 % of words) the variate is `j * W[i]`: one comparison and one multiply,
 //! where inverting the distribution costs a logarithm per flow. The other words take the slow

@@ -3,7 +3,7 @@
 //! Modelled: CIDR parsing (the network address must be exact, as AWS requires), containment,
 //! overlap, the VPC/subnet size limits (/16 to /28) and the five addresses AWS reserves in every
 //! subnet (network, +1 router, +2 DNS, +3 future use, broadcast).
-//! Source: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
+//! Source: <https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html>
 //! Not modelled: IPv6, secondary VPC CIDRs.
 
 use std::fmt;

@@ -13,9 +13,9 @@
 //! The per-client cache lives in the engines, which own time.
 //! Not modelled: public hosted zones, Resolver endpoints and forwarding rules, negative caching,
 //! AAAA records, DNS over TCP, split-horizon overlap between zones of different VPCs.
-//! Sources: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html,
-//! https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-simple.html,
-//! https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-dns-hostnames
+//! Sources: <https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html>,
+//! <https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-simple.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-dns-hostnames>
 
 use std::net::Ipv4Addr;
 

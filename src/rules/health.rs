@@ -12,9 +12,9 @@
 //! ASSUMPTION (HC-4): health is settled before the first flow (registration and the initial
 //! checks are over); intervals and thresholds are validated but checks over time are not
 //! simulated yet.
-//! Sources: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html,
-//! https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html,
-//! https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html
+//! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html>
 
 use crate::model::Topology;
 use crate::model::ids::TargetId;

@@ -15,10 +15,10 @@
 //!   `enforce_security_group_inbound_rules_on_private_link_traffic` is `off`.
 //! - The target sees the node's private IP as the source (see [`crate::rules::nlb`]).
 //!
-//! Sources: https://docs.aws.amazon.com/vpc/latest/privatelink/create-endpoint-service.html,
-//! https://docs.aws.amazon.com/vpc/latest/privatelink/vpce-interface.html,
-//! https://docs.aws.amazon.com/global-infrastructure/latest/regions/az-ids.html,
-//! https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html
+//! Sources: <https://docs.aws.amazon.com/vpc/latest/privatelink/create-endpoint-service.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/privatelink/vpce-interface.html>,
+//! <https://docs.aws.amazon.com/global-infrastructure/latest/regions/az-ids.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html>
 //! Not modelled: private DNS names of endpoint services, acceptance, endpoint policies, the
 //! per-target connection limits of endpoint services, cross-Region PrivateLink.
 

@@ -12,10 +12,10 @@
 //! One function, [`connection`], decides every connection the model opens: client -> endpoint ENI,
 //! client -> NLB (PrivateLink, inbound rules only), and NLB node -> target, for traffic and health
 //! checks alike (docs/model.md NLB-10, HC-1).
-//! Sources: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html,
-//! https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html,
-//! https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html,
-//! https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html
+//! Sources: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>,
+//! <https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html>
 //! Not modelled: network ACLs, prefix lists, connection tracking limits, IPv6 rules.
 
 use std::net::Ipv4Addr;

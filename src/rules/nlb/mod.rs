@@ -19,8 +19,8 @@
 //!
 //! Not modelled: UDP and TLS listeners, source-IP stickiness, idle timeout, routing-failover
 //! thresholds other than the default, per-target weights (NLBs have none).
-//! Sources: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html,
-//! https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html
+//! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html>
 
 pub mod hash;
 pub mod pick;

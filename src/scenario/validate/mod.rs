@@ -2,14 +2,14 @@
 //!
 //! Each check names the key path of the offending value and the rule it breaks. The checks go by
 //! resource family, in the order the topology is built:
-//! - [`network`]: accounts and their AZ maps, VPCs, subnets, peerings;
-//! - [`security`]: security groups and their rules, the lists of groups interfaces carry;
-//! - [`instances`]: instances and their addresses;
-//! - [`load_balancing`]: target groups, load balancers, their nodes and listeners;
-//! - [`privatelink`]: endpoint services, interface endpoints and their ENIs;
-//! - [`dns`]: private hosted zones and their records;
-//! - [`workload`]: the clients, `[network]` and `[run]`;
-//! - [`paths`]: what needs the whole topology: what each client's name resolves to, whether a
+//! - `network`: accounts and their AZ maps, VPCs, subnets, peerings;
+//! - `security`: security groups and their rules, the lists of groups interfaces carry;
+//! - `instances`: instances and their addresses;
+//! - `load_balancing`: target groups, load balancers, their nodes and listeners;
+//! - `privatelink`: endpoint services, interface endpoints and their ENIs;
+//! - `dns`: private hosted zones and their records;
+//! - `workload`: the clients, `[network]` and `[run]`;
+//! - `paths`: what needs the whole topology: what each client's name resolves to, whether a
 //!   listener serves the port, targets that will never get traffic.
 //!
 //! Validation checks what the scenario says; the AWS rules themselves live in
