@@ -30,7 +30,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct FlowDraws {
     /// Word of the `arrivals` stream: the exponential gap before this flow's arrival (through
-    /// [`crate::detmath::neg_ln_unit`]) and, mixed, the choice of client.
+    /// [`crate::ziggurat`]) and, mixed, the choice of client.
     pub arrival: u64,
     /// Word of the `flows` stream: low 32 bits the TCP initial sequence number, high 32 bits the
     /// ephemeral source port; mixed, the weighted choice among a listener's target groups.

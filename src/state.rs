@@ -118,3 +118,63 @@ impl State {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::health::UnusedReason;
+
+    fn crosszone(cross_zone_on: bool) -> Topology {
+        let s = crate::scenario::parse("t.toml", "t", include_str!("../scenarios/crosszone.toml"))
+            .unwrap();
+        s.variants[usize::from(cross_zone_on)].topology.clone()
+    }
+
+    #[test]
+    fn apply_settles_health_and_the_eligible_sets() {
+        let t = crosszone(true);
+        let mut state = State::initial(&t, 1);
+        let (web1, node1, web) = (TargetId(0), NodeId(0), TargetGroupId(0));
+        assert_eq!(state.health(web1), TargetHealth::Healthy);
+        assert_eq!(state.eligible(node1, web).targets.len(), 3);
+        // A stopped instance is unused at once (HC-3) and leaves every eligible set.
+        state.apply(&t, Change::Stop(InstanceId(0)));
+        assert_eq!(
+            state.health(web1),
+            TargetHealth::Unused(UnusedReason::InvalidState)
+        );
+        assert!(!state.running()[0]);
+        assert_eq!(
+            state.eligible(node1, web).targets,
+            [TargetId(1), TargetId(2)]
+        );
+        state.apply(&t, Change::Start(InstanceId(0)));
+        assert_eq!(state.health(web1), TargetHealth::Healthy);
+        // A deregistered target gets nothing; registered again, it is back.
+        state.apply(&t, Change::Deregister(TargetId(2)));
+        assert_eq!(
+            state.health(TargetId(2)),
+            TargetHealth::Unused(UnusedReason::NotRegistered)
+        );
+        assert_eq!(
+            state.eligible(node1, web).targets,
+            [TargetId(0), TargetId(1)]
+        );
+        state.apply(&t, Change::Register(TargetId(2)));
+        assert_eq!(state.eligible(node1, web).targets.len(), 3);
+    }
+
+    #[test]
+    fn with_cross_zone_off_a_node_whose_target_stops_has_none_left() {
+        let t = crosszone(false);
+        let mut state = State::initial(&t, 1);
+        state.apply(&t, Change::Stop(InstanceId(0)));
+        let eligible = state.eligible(NodeId(0), TargetGroupId(0));
+        assert!(eligible.targets.is_empty() && !eligible.fail_open);
+        // The other nodes keep their own targets.
+        assert_eq!(
+            state.eligible(NodeId(1), TargetGroupId(0)).targets,
+            [TargetId(1)]
+        );
+    }
+}

@@ -31,6 +31,56 @@ fn explain_traces_one_flow_hop_by_hop() {
             "missing {hop:?} in\n{text}"
         );
     }
+    // Every hop cites the rules of docs/model.md that decided it.
+    for line in text.lines().filter(|l| l.starts_with("   ")) {
+        if line.trim_start().starts_with('-') || !line.contains("  ") {
+            continue;
+        }
+        assert!(
+            line.trim_end().ends_with(']'),
+            "a hop without its rules: {line}"
+        );
+    }
+    for id in ["[WL-1]", "DNS-7", "PL-6", "NLB-7", "NLB-10", "CLI-3"] {
+        assert!(text.contains(id), "missing {id} in\n{text}");
+    }
+    // The source port is even (docs/model.md CLI-1: connect() tries the even ports first).
+    let port: u16 = text
+        .split("connect 10.11.0.4:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no source port in\n{text}"));
+    assert!(port % 2 == 0 && (32768..=60998).contains(&port), "{port}");
+}
+
+/// A flow whose SYN the endpoint drops is traced to its timeout, with the group that dropped it.
+#[test]
+fn explain_traces_a_failure_to_its_reason() {
+    let text = crosszone_with(
+        "cidr_blocks = [\"10.11.0.0/26\", \"10.11.0.64/26\", \"10.11.0.128/26\"]",
+        "cidr_blocks = [\"10.11.0.64/26\"]",
+    );
+    let path = scratch("explain-sg-deny", &text);
+    let output = sim(&[
+        "explain",
+        path.to_str().unwrap(),
+        "--flow",
+        "0",
+        "--variant",
+        "cross-zone on",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("no rule of its security groups (endpoint-sg) admits tcp/80 from 10.11.0.4: dropped [PL-6, SG-1]"), "{text}");
+    assert!(
+        text.contains("failed: SG_DENY (curl: (28) Connection timed out)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("10s  failed"),
+        "the client gives up at its connect timeout:\n{text}"
+    );
 }
 
 #[test]

@@ -24,11 +24,11 @@
 //! normal approximation behind the intervals and the chi-squared reference distribution needs
 //! enough clusters (a few dozen) as well as enough flows.
 //!
-//! ASSUMPTION: each cluster draws its route independently of the client's other clusters. The
-//! engine's resolver rotates multi-address answers round-robin per client, so consecutive
-//! clusters of one client tend to alternate rather than draw: their counts then vary less than
-//! modelled, and the intervals and the test are conservative (wider, larger p-values), not the
-//! other way round.
+//! Each cluster draws its route independently of the client's other clusters: the order of each
+//! DNS answer is drawn per query (docs/model.md DNS-5), so this holds by construction. The
+//! normal approximation behind the intervals and the fit needs a few dozen clusters; with fewer,
+//! [`given_routes`] tests the outcomes given the DNS decisions actually made, where the flows are
+//! independent draws (the generated-scenario tests use both). docs/model.md STAT-2.
 //!
 //! All functions are deterministic across machines: IEEE basic operations and `sqrt` only, plus
 //! [`crate::detmath`] for `ln`, `exp` and `ln_gamma`; fixed summation orders.

@@ -92,7 +92,7 @@ fn fast_arrivals_agree() {
 
 /// endpoint-per-az with its `[workload]` and DNS record replaced: short TTLs, a resolver as fast
 /// as the arrivals (answers tie with arrivals at the same nanosecond), three addresses outside
-/// client-1's subnet (so the rotation decides), one of which is not an endpoint ENI.
+/// client-1's subnet (so the answer's random order decides), one of which is not an endpoint ENI.
 fn dns_edge_case(dns_cache: bool, clients: &str, rate: &str, ttl: u32, resolver: &str) -> String {
     let record = "records = [{ name = \"provider-nlb\", type = \"A\", alias = { vpc_endpoint = \"provider-endpoint\" } }]";
     assert!(ENDPOINT_PER_AZ.contains(record));
