@@ -1,6 +1,7 @@
 //! The distribution chart: share of flows per subnet, subnets grouped by AZ (labelled with the
 //! AZ name and ID), one bar per variant side by side, the expected share across each bar and the
-//! clustered 95 % interval as an error bar. A variant with no target in a subnet has no bar there.
+//! clustered 95 % interval as an error bar. A variant with no target in a subnet has no bar
+//! there, and "n/a" where it would stand.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -147,15 +148,19 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
     let value_style = anchored(14.0, HPos::Center, VPos::Bottom);
     for (i, slot) in slots.iter().enumerate() {
         for (v, variant) in report.variants.iter().enumerate() {
+            let left = i as f64 + 0.1 + v as f64 * width;
             let Some(share) = variant
                 .subnets
                 .iter()
                 .find(|s| s.name == slot.name)
                 .and_then(|s| s.counts.as_ref())
             else {
+                // The variant has no target in this subnet: say so where its bar would stand.
+                let (x0, base) = to_pixel(left + 0.01, 0.0);
+                let (x1, _) = to_pixel(left + width - 0.01, 0.0);
+                root.draw(&Text::new("n/a", ((x0 + x1) / 2, base - 6), value_style.clone()))?;
                 continue;
             };
-            let left = i as f64 + 0.1 + v as f64 * width;
             let (x0, y0) = to_pixel(left + 0.01, share.share);
             let (x1, base) = to_pixel(left + width - 0.01, 0.0);
             let centre = (x0 + x1) / 2;

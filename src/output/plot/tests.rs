@@ -235,3 +235,15 @@ fn hatching_and_dashes_stay_inside_their_shapes() {
     assert_eq!(dashes[0], ((0, 0), (10, 0)));
     assert_eq!(dashes[6], ((90, 0), (100, 0)));
 }
+
+#[test]
+fn a_subnet_a_variant_lacks_is_marked_not_drawn() {
+    let mut report = report();
+    let absent = &mut report.variants[1].subnets[2];
+    absent.present = false;
+    absent.counts = None;
+    let texts = texts(&distribution_svg(&report).unwrap());
+    assert_eq!(texts.iter().filter(|t| *t == "n/a").count(), 1, "{texts:?}");
+    // Its name still labels the slot: the other variant has a bar there.
+    assert!(texts.iter().any(|t| t == "app-c"));
+}
