@@ -1,6 +1,7 @@
 //! End-to-end benchmarks: simulated flows per second for `scenarios/crosszone.toml`, each
 //! variant, with the bulk engine on 1 thread and on every core, and with the discrete-event loop
-//! (the reference the bulk engine is tested against). `cargo bench` prints flows per second.
+//! (the reference the bulk engine is tested against); and for `scenarios/endpoint-per-az.toml`
+//! (several caching clients) on 1 thread. `cargo bench` prints flows per second.
 
 use std::hint::black_box;
 
@@ -52,5 +53,28 @@ fn crosszone(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, crosszone);
+fn endpoint_per_az(c: &mut Criterion) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/endpoint-per-az.toml");
+    let scenario =
+        sim::scenario::load(std::path::Path::new(path)).expect("endpoint-per-az.toml is valid");
+    let flows = 20_000_000;
+    let mut group = c.benchmark_group("engine/endpoint-per-az");
+    group.throughput(Throughput::Elements(flows));
+    group.sample_size(10);
+    for variant in &scenario.variants {
+        group.bench_function(format!("{}/bulk, 1 thread", variant.name), |b| {
+            b.iter(|| {
+                let options = BulkOptions {
+                    flows,
+                    seed: 1,
+                    threads: 1,
+                };
+                run(black_box(&variant.topology), &options, None).events
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, crosszone, endpoint_per_az);
 criterion_main!(benches);
