@@ -54,7 +54,10 @@ fn crosszone(c: &mut Criterion) {
 }
 
 fn endpoint_per_az(c: &mut Criterion) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/endpoint-per-az.toml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/endpoint-per-az.toml"
+    );
     let scenario =
         sim::scenario::load(std::path::Path::new(path)).expect("endpoint-per-az.toml is valid");
     let flows = 20_000_000;

@@ -36,7 +36,7 @@ use sim::sim::bulk::{self, BulkOptions};
 use sim::sim::events::{self as engine, RunOptions};
 use sim::sim::tally::Tally;
 use sim::state::State;
-use sim::stats::{self, ClientCounts};
+use sim::stats;
 use sim::walk::Walker;
 
 /// Cases of the property test when `SIM_GEN_CASES` is not set.
@@ -200,54 +200,25 @@ fn differences(a: &Tally, b: &Tally) -> String {
             ));
         }
     };
-    field("flows", a.flows.to_string(), b.flows.to_string());
-    field(
-        "target_hits",
-        format!("{:?}", a.target_hits),
-        format!("{:?}", b.target_hits),
-    );
-    field(
-        "sources",
-        format!("{:?}", a.sources),
-        format!("{:?}", b.sources),
-    );
-    field(
-        "failures",
-        format!("{:?}", a.failures),
-        format!("{:?}", b.failures),
-    );
-    field(
-        "cross_az_flows",
-        a.cross_az_flows.to_string(),
-        b.cross_az_flows.to_string(),
-    );
-    field(
-        "cross_az_bytes",
-        a.cross_az_bytes.to_string(),
-        b.cross_az_bytes.to_string(),
-    );
-    field(
-        "client_cross_az_flows",
-        a.client_cross_az_flows.to_string(),
-        b.client_cross_az_flows.to_string(),
-    );
-    field("bytes", a.bytes.to_string(), b.bytes.to_string());
-    field(
-        "completion",
-        format!("{:?}", a.completion),
-        format!("{:?}", b.completion),
-    );
-    field(
-        "clients",
-        format!("{:?}", a.clients),
-        format!("{:?}", b.clients),
-    );
-    field("end", format!("{:?}", a.end), format!("{:?}", b.end));
-    field("events", a.events.to_string(), b.events.to_string());
-    field(
-        "timeline",
-        format!("{:?}", a.timeline),
-        format!("{:?}", b.timeline),
+    macro_rules! fields {
+        ($($name:ident),*) => {
+            $(field(stringify!($name), format!("{:?}", a.$name), format!("{:?}", b.$name));)*
+        };
+    }
+    fields!(
+        flows,
+        target_hits,
+        sources,
+        failures,
+        cross_az_flows,
+        cross_az_bytes,
+        client_cross_az_flows,
+        bytes,
+        completion,
+        clients,
+        end,
+        events,
+        timeline
     );
     out.join("\n")
 }
@@ -315,15 +286,7 @@ fn fits(t: &Topology, state: &State, tally: &Tally, seed: u64) -> Result<(), Str
         .zip(&expected.clients)
         .all(|(c, m)| m.routes.len() < 2 || c.queries >= MIN_CLUSTERS);
     if clustered {
-        let counts: Vec<ClientCounts> = tally
-            .clients
-            .iter()
-            .map(|c| ClientCounts {
-                flows: c.flows,
-                cluster_squares: c.cluster_squares,
-            })
-            .collect();
-        let sigma = stats::count_covariance(&expected.clients, &counts);
+        let sigma = stats::count_covariance(&expected.clients, &tally.client_counts());
         check_fit("clustered", &observed, &expected.categories(), &sigma)?;
     }
     Ok(())

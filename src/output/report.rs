@@ -20,7 +20,7 @@ use crate::rules::outcome::FailReason;
 use crate::scenario::Scenario;
 use crate::sim::tally::Tally;
 use crate::state::State;
-use crate::stats::{self, ClientCounts, Covariance};
+use crate::stats::{self, Covariance};
 
 /// Price of inter-AZ data transfer, per GB, charged on each side (docs/model.md COST-1).
 pub const INTER_AZ_USD_PER_GB_EACH_SIDE: f64 = 0.01;
@@ -412,18 +412,10 @@ impl Measure<'_> {
 
 fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
     let (t, tally, expected) = (run.topology, run.tally, run.expected);
-    let counts: Vec<ClientCounts> = tally
-        .clients
-        .iter()
-        .map(|c| ClientCounts {
-            flows: c.flows,
-            cluster_squares: c.cluster_squares,
-        })
-        .collect();
     let m = Measure {
         tally,
         expected,
-        covariance: stats::count_covariance(&expected.clients, &counts),
+        covariance: stats::count_covariance(&expected.clients, &tally.client_counts()),
     };
     let target_of = |tg: &str, instance: &str| -> Option<TargetId> {
         t.targets

@@ -99,6 +99,17 @@ impl Tally {
         Tally::empty(walker.t, flows, bucket, &routes)
     }
 
+    /// What the clustered statistics need of each client (docs/model.md STAT-2).
+    pub fn client_counts(&self) -> Vec<crate::stats::ClientCounts> {
+        self.clients
+            .iter()
+            .map(|c| crate::stats::ClientCounts {
+                flows: c.flows,
+                cluster_squares: c.cluster_squares,
+            })
+            .collect()
+    }
+
     /// DNS queries sent to the resolver, over all clients.
     pub fn dns_queries(&self) -> u64 {
         self.clients.iter().map(|c| c.queries).sum()

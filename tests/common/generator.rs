@@ -1098,19 +1098,18 @@ pub fn build(p: &Plan) -> GenScenario {
     } else {
         masked(sec.nlb_mask, c_subnets, &c_subnet_cidr)
     };
-    let nlb_egress = match sec.nlb_egress {
-        1 => format!(
-            "egress = [{}]\n",
-            rule(
-                0,
-                80,
-                &masked(sec.nlb_egress_mask, p_subnets, &p_subnet_cidr),
-                &[]
-            )
-        ),
+    // `egress` of a group: 0 omitted (all), 1 to the subnets of `mask` only, 2 none.
+    let egress = |mode: u8, mask: u8, n: usize, cidr: &dyn Fn(usize) -> String| match mode {
+        1 => format!("egress = [{}]\n", rule(0, 80, &masked(mask, n, cidr), &[])),
         2 => "egress = []\n".to_string(),
         _ => String::new(),
     };
+    let nlb_egress = egress(
+        sec.nlb_egress,
+        sec.nlb_egress_mask,
+        p_subnets,
+        &p_subnet_cidr,
+    );
     let _ = writeln!(
         out,
         "[security_groups.nlb-sg]\nvpc_id = \"provider\"\ndescription = \"the NLB's group\"\ningress = [{}]\n{nlb_egress}",
@@ -1156,19 +1155,12 @@ pub fn build(p: &Plan) -> GenScenario {
         out,
         "[security_groups.ep-sg]\nvpc_id = \"consumer\"\ningress = [{endpoint_ingress}]\n"
     );
-    let client_egress = match sec.client_egress {
-        1 => format!(
-            "egress = [{}]\n",
-            rule(
-                0,
-                80,
-                &masked(sec.client_egress_mask, c_subnets, &c_subnet_cidr),
-                &[]
-            )
-        ),
-        2 => "egress = []\n".to_string(),
-        _ => String::new(),
-    };
+    let client_egress = egress(
+        sec.client_egress,
+        sec.client_egress_mask,
+        c_subnets,
+        &c_subnet_cidr,
+    );
     let _ = writeln!(
         out,
         "[security_groups.client-sg]\nvpc_id = \"consumer\"\n{client_egress}"

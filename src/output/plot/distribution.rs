@@ -158,7 +158,11 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
                 // The variant has no target in this subnet: say so where its bar would stand.
                 let (x0, base) = to_pixel(left + 0.01, 0.0);
                 let (x1, _) = to_pixel(left + width - 0.01, 0.0);
-                root.draw(&Text::new("n/a", ((x0 + x1) / 2, base - 6), value_style.clone()))?;
+                root.draw(&Text::new(
+                    "n/a",
+                    ((x0 + x1) / 2, base - 6),
+                    value_style.clone(),
+                ))?;
                 continue;
             };
             let (x0, y0) = to_pixel(left + 0.01, share.share);
