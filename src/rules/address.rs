@@ -30,13 +30,6 @@ pub enum Destination {
     Nothing,
 }
 
-impl Destination {
-    /// True for the paths `sim` simulates (an endpoint ENI, or nothing at all).
-    pub fn is_modelled(self) -> bool {
-        matches!(self, Destination::EndpointEni(_) | Destination::Nothing)
-    }
-}
-
 /// What `ip` is for an interface in `vpc`.
 pub fn destination(t: &Topology, vpc: VpcId, ip: Ipv4Addr) -> Destination {
     if t.vpcs[vpc.index()].cidr.contains(ip) {

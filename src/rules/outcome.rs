@@ -89,12 +89,6 @@ impl FailReason {
             | FailReason::TargetSgDeny => "curl: (28) Connection timed out",
         }
     }
-
-    /// True when the client learns of the failure by a reset (the others time out or, for
-    /// DNS, fail at once).
-    pub fn is_reset(self) -> bool {
-        matches!(self, FailReason::NoListener | FailReason::TargetRefused)
-    }
 }
 
 impl fmt::Display for FailReason {

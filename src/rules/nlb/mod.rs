@@ -183,13 +183,8 @@ pub fn target_identity(t: &Topology, target: TargetId) -> u64 {
     (u64::from(u32::from(ip)) << 16) | u64::from(port)
 }
 
-/// The target group a new connection is forwarded to, from uniform `bits`, following the
-/// weights of `forward` (which has at least one positive weight).
-pub fn pick_weighted(forward: &[(TargetGroupId, u16)], bits: u64) -> TargetGroupId {
-    forward[pick_weighted_index(forward, bits)].0
-}
-
-/// The position in `forward` of [`pick_weighted`]'s choice.
+/// The position in `forward` of the target group a new connection is forwarded to, from
+/// uniform `bits`, following the weights (at least one positive: NLB-2).
 pub fn pick_weighted_index(forward: &[(TargetGroupId, u16)], bits: u64) -> usize {
     let total: u64 = forward.iter().map(|(_, w)| u64::from(*w)).sum();
     let mut point = crate::rng::below(bits, total);
@@ -216,7 +211,7 @@ mod tests {
         let mut counts = [0u32; 3];
         let mut state = 11;
         for _ in 0..40_000 {
-            counts[pick_weighted(&forward, crate::rng::splitmix64(&mut state)).index()] += 1;
+            counts[pick_weighted_index(&forward, crate::rng::splitmix64(&mut state))] += 1;
         }
         assert_eq!(counts[1], 0);
         assert!((9_500..10_500).contains(&counts[0]), "{counts:?}");
