@@ -27,12 +27,14 @@
 //! [security_groups.endpoint-sg]
 //! vpc_id = "consumer"
 //! ingress = [{ protocol = "tcp", from_port = 80, to_port = 80, cidr_blocks = ["10.11.0.0/24"] }]
-//! # a rule may also name source groups: security_groups = ["client-sg"]
+//! # a rule may also name peer groups: security_groups = ["client-sg"]
+//! # egress = [...] has the same shape (destinations); omitted, all outbound traffic is allowed
+//! # (as AWS creates groups); egress = [] allows none
 //!
 //! [instances.web-1]
 //! subnet_id = "provider-1"
 //! private_ip = "10.11.0.10"             # optional; assigned from the subnet otherwise
-//! security_group_ids = ["web-sg"]       # optional; the VPC's default group otherwise
+//! security_group_ids = ["web-sg"]       # optional; the VPC's default group when omitted or []
 //! instance_state = "running"            # or "stopped"
 //! web_server = { port = 80, body = "Hello from Provider VPC on Subnet 1", response_time = "200us" }
 //!
@@ -56,14 +58,14 @@
 //! health_check = { protocol = "TCP", interval = "30s", timeout = "10s", healthy_threshold = 3, unhealthy_threshold = 3 }
 //!
 //! [endpoint_services.provider-svc]
-//! network_load_balancers = ["provider-nlb"]
+//! network_load_balancers = ["provider-nlb"]   # several: each ENI binds to one, drawn per seed
 //!
 //! [vpc_endpoints.provider-endpoint]
 //! vpc_id = "consumer"
 //! service_name = "provider-svc"
 //! vpc_endpoint_type = "Interface"
 //! subnet_ids = ["consumer-1"]             # one ENI per subnet, one subnet per AZ
-//! security_group_ids = ["endpoint-sg"]    # optional; the VPC's default group otherwise
+//! security_group_ids = ["endpoint-sg"]    # optional; the VPC's default group when omitted or []
 //! private_dns_enabled = false
 //!
 //! [route53_zones."example.local"]         # a private hosted zone
