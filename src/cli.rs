@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::output::render::{self, Format};
+use crate::run;
 use crate::scenario::{self, Scenario};
-use crate::sim::run;
 
 /// sim: where each connection through an AWS PrivateLink interface endpoint and a Network Load
 /// Balancer lands, and why. A discrete-event simulation of curl-like flows through DNS, the
@@ -177,8 +177,8 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             for warning in &loaded.warnings {
                 write_to(err, &format!("warning: {warning}\n"))?;
             }
-            let text =
-                crate::output::explain::explain(&loaded, flow, seed).map_err(Error::Usage)?;
+            let traced = run::trace(&loaded, flow, seed).map_err(Error::Usage)?;
+            let text = crate::output::explain::explain(&loaded, flow, &traced);
             write_to(out, &text)
         }
         Command::Check { scenario } => {

@@ -7,7 +7,7 @@
 //!
 //! # Architecture (dependencies point down)
 //! ```text
-//! cli ─> sim::run ─> sim::{events, bulk (plan, script)} ─> sim::tally, sim::arrivals
+//! cli ─> run ─> sim::{events, bulk (plan, script)} ─> sim::tally, sim::arrivals
 //!   │        │                 └──────────┬───────────┘
 //!   │        ├─> expected ─────────> walk (the path, hop by hop; enumerate: every branch)
 //!   │        │                         ├─> state (health, registration, ENI bindings; apply)
@@ -49,6 +49,7 @@ pub mod model;
 pub mod output;
 pub mod rng;
 pub mod rules;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod state;

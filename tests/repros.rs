@@ -8,8 +8,8 @@ use common::*;
 use sim::expected;
 use sim::model::ids::EniId;
 use sim::rules::privatelink;
+use sim::run::{Engine, run_scenario};
 use sim::sim::bulk::{self, BulkOptions};
-use sim::sim::run::{Engine, run_scenario};
 use sim::state::State;
 use sim::walk::Walker;
 

@@ -12,7 +12,7 @@ use crate::rules::address::Destination;
 use crate::rules::nlb::CrossZone;
 use crate::rules::outcome::FailReason;
 use crate::scenario::Scenario;
-use crate::sim::events::{self, RunOptions, Traced};
+use crate::sim::events::Traced;
 use crate::state::State;
 use crate::time::Span;
 use crate::walk::{Hop, HopKind};
@@ -32,31 +32,37 @@ Stated assumptions (AWS does not publish these; docs/model.md):
   - TIME-1: latencies are the scenario's [network] values (PrivateLink hop 100us by default)
 ";
 
-/// The hop-by-hop trace of flow `flow` in every variant of `scenario`.
-pub fn explain(scenario: &Scenario, flow: u64, seed: Option<u64>) -> Result<String, String> {
+/// One flow traced in one variant: what `sim explain` renders.
+pub struct TracedVariant<'s> {
+    /// The variant's name.
+    pub name: &'s str,
+    /// Its topology.
+    pub topology: &'s crate::model::Topology,
+    /// The state its flows ran under.
+    pub state: State,
+    /// The seed.
+    pub seed: u64,
+    /// The flow's hops.
+    pub traced: Traced,
+}
+
+/// The hop-by-hop trace of one flow in every variant of `scenario` ([`crate::run::trace`]), and
+/// the assumptions it relies on.
+pub fn explain(scenario: &Scenario, flow: u64, variants: &[TracedVariant<'_>]) -> String {
     let mut out = String::new();
-    for variant in &scenario.variants {
-        let t = &variant.topology;
-        let seed = seed.unwrap_or(t.run.seed);
-        let options = RunOptions {
-            flows: flow.checked_add(1).ok_or("--flow is too large")?,
-            seed,
-            trace_flow: Some(flow),
-        };
-        let traced = events::trace(t, &options).expect("the run reaches the traced flow");
+    for v in variants {
         let _ = writeln!(
             out,
-            "flow {flow} of scenario {} (seed {seed}), variant \"{}\"",
-            scenario.name, variant.name
+            "flow {flow} of scenario {} (seed {}), variant \"{}\"",
+            scenario.name, v.seed, v.name
         );
-        let state = State::initial(t, seed);
-        for line in trace_lines(t, &state, &traced) {
+        for line in trace_lines(v.topology, &v.state, &v.traced) {
             let _ = writeln!(out, "  {line}");
         }
         out.push('\n');
     }
     out.push_str(ASSUMPTIONS);
-    Ok(out)
+    out
 }
 
 /// One line per hop: its time since the run started, what happened, `[rules]`.

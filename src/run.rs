@@ -1,11 +1,13 @@
 //! The runner: every variant of a scenario on the chosen engine, its expected distribution, and
-//! the report built from them. The report does not depend on the engine or the thread count.
+//! the report built from them (the report does not depend on the engine or the thread count);
+//! and one flow traced through every variant, for `sim explain` to render.
 
-use super::bulk::{self, BulkOptions, Progress};
-use super::events::{self, RunOptions};
 use crate::expected;
+use crate::output::explain::TracedVariant;
 use crate::output::report::{self, Report, VariantRun};
 use crate::scenario::Scenario;
+use crate::sim::bulk::{self, BulkOptions, Progress};
+use crate::sim::events::{self, RunOptions};
 use crate::state::State;
 use crate::walk::Walker;
 
@@ -93,4 +95,35 @@ pub fn run_scenario(
         })
         .collect();
     report::report(scenario, &runs, flows, seed)
+}
+
+/// Flow `flow` of every variant of `scenario` under `seed` (the scenario's `[run]` when `None`),
+/// traced by the event loop, which replays the flows before it (their DNS caches decide its
+/// lookup). `Err` names the flag when `flow` is beyond what the clock can count.
+pub fn trace(
+    scenario: &Scenario,
+    flow: u64,
+    seed: Option<u64>,
+) -> Result<Vec<TracedVariant<'_>>, String> {
+    let flows = flow.checked_add(1).ok_or("--flow is too large")?;
+    Ok(scenario
+        .variants
+        .iter()
+        .map(|v| {
+            let t = &v.topology;
+            let seed = seed.unwrap_or(t.run.seed);
+            let options = RunOptions {
+                flows,
+                seed,
+                trace_flow: Some(flow),
+            };
+            TracedVariant {
+                name: &v.name,
+                topology: t,
+                state: State::initial(t, seed),
+                seed,
+                traced: events::trace(t, &options).expect("the run reaches the traced flow"),
+            }
+        })
+        .collect())
 }
