@@ -2,6 +2,126 @@
 //! column, the key path and what is wrong), bad flags, malformed TOML, and no panic on any
 //! mutation of the seed scenario.
 
+// README "### Validation", rule by rule, and the tests that assert it. Names without a path are
+// in this file; `validate::...` are unit tests in src/scenario/validate/ (`cargo test --lib
+// scenario::validate`), `determinism::` and `repros::` other suites in tests/.
+//
+// The file
+//   TOML syntax, with the position              rejects_malformed_toml_with_its_position
+//   unknown keys                                rejects_unknown_keys
+//   wrong types                                 rejects_a_value_of_the_wrong_type,
+//                                               reports_a_bad_value_set_by_a_variant_where_the_variant_sets_it
+//   durations: "30s", "1.5ms", whole seconds    rejects_a_bad_duration,
+//                                               accepts_durations_with_a_unit_or_in_whole_seconds
+//   dangling references, names that exist       rejects_dangling_references,
+//                                               validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer
+// Variants
+//   duplicate names                             rejects_two_variants_of_one_name
+//   a variant that sets run or variants         rejects_a_variant_that_sets_run_or_variants
+//   a variant naming a missing resource         rejects_a_misspelt_resource_in_a_variant
+//   a variant's bad value, where it sets it     reports_a_bad_value_set_by_a_variant_where_the_variant_sets_it
+// Accounts and networks
+//   at least one account                        rejects_a_scenario_without_an_account
+//   an AZ ID mapped twice in one account        validate::network::tests::az_ids_map_once_per_account_and_subnets_use_its_names
+//   a VPC without account, several accounts     validate::network::tests::az_ids_map_once_per_account_and_subnets_use_its_names
+//   CIDR syntax and host bits                   rejects_cidr_blocks_that_do_not_parse,
+//                                               validate::network::tests::cidrs_nest_do_not_overlap_and_have_sizes_aws_allows
+//   VPC and subnet sizes /16-/28                validate::network::tests::cidrs_nest_do_not_overlap_and_have_sizes_aws_allows
+//   a subnet outside its VPC                    rejects_a_subnet_outside_its_vpc,
+//                                               validate::network::tests::cidrs_nest_do_not_overlap_and_have_sizes_aws_allows
+//   overlapping subnets in a VPC                rejects_overlapping_subnets,
+//                                               validate::network::tests::cidrs_nest_do_not_overlap_and_have_sizes_aws_allows
+//   an AZ name missing from the account's map   validate::network::tests::az_ids_map_once_per_account_and_subnets_use_its_names
+//   a peering of a VPC with itself              validate::network::tests::peerings_refuse_overlapping_cidrs_and_point_to_privatelink
+//   a peering of overlapping CIDRs              rejects_peering_overlapping_vpcs_and_points_to_privatelink,
+//                                               validate::network::tests::peerings_refuse_overlapping_cidrs_and_point_to_privatelink
+// Security groups
+//   a group named default                       validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer
+//   rule protocols tcp, udp, -1                 validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer
+//   from_port above to_port                     validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer
+//   a rule with no peer                         validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer
+//   a group of another VPC on an interface      validate::security::tests::interfaces_carry_groups_of_their_own_vpc_and_an_empty_list_means_the_default
+// Instances
+//   a private_ip that is not IPv4               validate::instances::tests::explicit_addresses_are_in_their_subnet_not_reserved_and_unique
+//   a private_ip outside its subnet             rejects_an_ip_outside_its_subnet,
+//                                               validate::instances::tests::explicit_addresses_are_in_their_subnet_not_reserved_and_unique
+//   a private_ip AWS reserves                   validate::instances::tests::explicit_addresses_are_in_their_subnet_not_reserved_and_unique
+//   a private_ip already taken in the VPC       validate::instances::tests::explicit_addresses_are_in_their_subnet_not_reserved_and_unique
+//   a subnet with no free address left          validate::instances::tests::instance_state_is_running_or_stopped_and_subnets_can_fill_up
+//   instance_state other than running/stopped   validate::instances::tests::instance_state_is_running_or_stopped_and_subnets_can_fill_up
+// Load balancers and target groups
+//   only internal network load balancers        rejects_load_balancers_other_than_internal_network_ones,
+//                                               validate::load_balancing::tests::one_subnet_per_az_and_one_vpc_per_load_balancer
+//   at least one subnet                         validate::load_balancing::tests::one_subnet_per_az_and_one_vpc_per_load_balancer
+//   subnets all in one VPC                      validate::load_balancing::tests::one_subnet_per_az_and_one_vpc_per_load_balancer
+//   at most one subnet per AZ                   rejects_two_load_balancer_subnets_in_one_az,
+//                                               validate::load_balancing::tests::one_subnet_per_az_and_one_vpc_per_load_balancer
+//   a free address for each node                rejects_a_load_balancer_node_or_an_endpoint_eni_in_a_full_subnet
+//   enforce_..._private_link_traffic on/off     rejects_an_enforce_setting_other_than_on_or_off
+//   hash uniform / maglev                       rejects_an_unknown_hash
+//   listeners: TCP                              validate::load_balancing::tests::listeners_have_distinct_ports_a_target_and_weights_of_0_to_999
+//   listeners: distinct ports                   validate::load_balancing::tests::listeners_have_distinct_ports_a_target_and_weights_of_0_to_999
+//   listeners: target_group xor forward         validate::load_balancing::tests::listeners_have_distinct_ports_a_target_and_weights_of_0_to_999
+//   listeners: weights 0-999, one above 0       validate::load_balancing::tests::listeners_have_distinct_ports_a_target_and_weights_of_0_to_999
+//   listeners: target groups of the LB's VPC    rejects_a_listener_to_a_target_group_of_another_vpc
+//   a target group used by two LBs              validate::load_balancing::tests::targets_are_registered_once_in_the_groups_vpc_and_groups_serve_one_load_balancer
+//   target groups: TCP                          rejects_target_groups_sim_does_not_model
+//   target groups: instance targets             rejects_target_groups_sim_does_not_model
+//   an instance registered twice                validate::load_balancing::tests::targets_are_registered_once_in_the_groups_vpc_and_groups_serve_one_load_balancer
+//   a target outside the group's VPC            validate::load_balancing::tests::targets_are_registered_once_in_the_groups_vpc_and_groups_serve_one_load_balancer
+//   health checks TCP, traffic-port/1-65535     rejects_target_groups_sim_does_not_model,
+//                                               validate::load_balancing::tests::health_checks_stay_within_aws_ranges
+//   health check interval 5-300 s               validate::load_balancing::tests::health_checks_stay_within_aws_ranges
+//   health check timeout 2-120 s                validate::load_balancing::tests::health_checks_stay_within_aws_ranges
+//   health check thresholds 2-10                validate::load_balancing::tests::health_checks_stay_within_aws_ranges
+// PrivateLink
+//   a service with no load balancer             validate::privatelink::tests::enis_only_where_the_service_has_a_node_by_az_id
+//   a service listing an NLB twice              validate::privatelink::tests::enis_only_where_the_service_has_a_node_by_az_id
+//   endpoints of type Interface                 rejects_an_endpoint_that_is_not_an_interface_endpoint
+//   private_dns_enabled = true                  validate::privatelink::tests::one_eni_per_az_in_the_endpoints_vpc
+//   endpoint: at least one subnet               validate::privatelink::tests::one_eni_per_az_in_the_endpoints_vpc
+//   endpoint subnets of the endpoint's VPC      validate::privatelink::tests::one_eni_per_az_in_the_endpoints_vpc
+//   endpoint: at most one subnet per AZ         rejects_two_endpoint_subnets_in_one_az,
+//                                               validate::privatelink::tests::one_eni_per_az_in_the_endpoints_vpc
+//   ENIs only where a node is, by AZ ID         rejects_an_endpoint_subnet_in_an_az_the_nlb_does_not_enable,
+//                                               maps_az_names_through_each_account_before_matching,
+//                                               validate::privatelink::tests::enis_only_where_the_service_has_a_node_by_az_id
+//   a free address for each ENI                 rejects_a_load_balancer_node_or_an_endpoint_eni_in_a_full_subnet
+// DNS
+//   a private zone with no VPC                  validate::dns::tests::records_are_well_formed
+//   two records of one name                     validate::dns::tests::records_are_well_formed
+//   types A and CNAME                           validate::dns::tests::records_are_well_formed
+//   A values that are not IPv4                  validate::dns::tests::records_are_well_formed
+//   an A record with no records or alias        validate::dns::tests::records_are_well_formed
+//   an alias with a ttl                         validate::dns::tests::alias_records_take_their_targets_ttl_and_others_need_one
+//   any other record without a ttl              validate::dns::tests::alias_records_take_their_targets_ttl_and_others_need_one
+//   a CNAME with other than one name            validate::dns::tests::records_are_well_formed
+//   an alias of type CNAME                      rejects_an_alias_of_type_cname
+//   a zonal alias where there is no ENI         validate::dns::tests::records_are_well_formed
+// Workload and run
+//   at least one client                         validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   no client listed twice                      validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   protocol = "tcp"                            validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   arrival_rate above 0, at most 1e9           validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   connect_timeout above 0                     validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   a host name                                 validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   run.flows at least 1                        validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   a run that outlasts the clock               rejects_a_run_that_would_outlast_the_clock,
+//                                               determinism::rejects_a_run_longer_than_the_clock
+// Paths
+//   a name resolving to an NLB node             repros::a_client_straight_to_an_nlb_node_is_refused_not_answered_wrongly,
+//                                               validate::paths::tests::a_client_straight_to_an_nlb_node_or_an_instance_is_refused
+//   a name resolving to an instance             validate::paths::tests::a_client_straight_to_an_nlb_node_or_an_instance_is_refused
+//   a name resolving into a peered VPC          rejects_a_name_that_resolves_into_a_peered_vpc
+//   a port no bindable NLB serves               rejects_a_port_no_listener_serves,
+//                                               validate::paths::tests::the_port_needs_a_listener_and_unreachable_targets_are_warned_about
+// Warnings (exit 0)
+//   a target in an AZ the NLB does not enable   warns_about_a_target_in_an_az_the_nlb_does_not_enable,
+//                                               validate::paths::tests::the_port_needs_a_listener_and_unreachable_targets_are_warned_about
+//   a target group no listener uses             warns_about_a_target_group_no_listener_uses
+//   a name a client's VPC cannot resolve        validate::paths::tests::the_port_needs_a_listener_and_unreachable_targets_are_warned_about
+//   an ENI bindable to an NLB without the port  warns_about_an_endpoint_eni_that_may_be_bound_to_an_nlb_without_the_port
+
 mod common;
 
 use common::*;
@@ -73,11 +193,11 @@ fn no_mutilation_of_the_scenario_makes_sim_panic() {
 
 // ---- Bad input: one case per validation rule -------------------------------------------------
 
-/// Runs `sim run` on `text` and checks exit status 2 and that stderr names `key_path` and says
-/// `fragment`, with a file:line:column location.
+/// Runs `sim run --flows 100` on `text` and checks exit status 2 and that stderr names
+/// `key_path` and says `fragment`, with a file:line:column location.
 fn rejects(name: &str, text: &str, key_path: &str, fragment: &str) -> String {
     let path = scratch(name, text);
-    let output = sim(&["run", path.to_str().unwrap()]);
+    let output = sim(&["run", path.to_str().unwrap(), "--flows", "100"]);
     let err = stderr(&output);
     assert_eq!(
         output.status.code(),
@@ -105,6 +225,37 @@ fn rejects(name: &str, text: &str, key_path: &str, fragment: &str) -> String {
     err
 }
 
+/// Runs `sim check` on `text` and checks exit status 0 and a warning on stderr, located at the
+/// file's line and column, that names `key_path` and says `fragment`. Returns the warning.
+fn warns(name: &str, text: &str, key_path: &str, fragment: &str) -> String {
+    let path = scratch(name, text);
+    let output = sim(&["check", path.to_str().unwrap()]);
+    let err = stderr(&output);
+    assert!(
+        output.status.success(),
+        "{name}: expected exit 0, stderr:\n{err}"
+    );
+    let warning = err
+        .lines()
+        .find(|l| l.contains(key_path) && l.contains(fragment))
+        .unwrap_or_else(|| {
+            panic!("{name}: no warning at {key_path:?} saying {fragment:?}:\n{err}")
+        });
+    let location = format!("warning: {}:", path.display());
+    let rest = warning
+        .strip_prefix(&location)
+        .unwrap_or_else(|| panic!("{name}: not a located warning: {warning}"));
+    let mut position = rest.splitn(3, ':');
+    for what in ["line", "column"] {
+        let number = position.next().unwrap_or_default();
+        assert!(
+            number.parse::<usize>().is_ok_and(|n| n >= 1),
+            "{name}: no {what} in {warning}"
+        );
+    }
+    warning.to_string()
+}
+
 #[test]
 fn rejects_unknown_keys() {
     let text = crosszone_with("[vpcs.provider]\n", "[vpcs.provider]\ncolour = \"blue\"\n");
@@ -121,7 +272,7 @@ fn rejects_dangling_references() {
         "dangling",
         &text,
         "instances.web-1.subnet_id = \"provider-9\"",
-        "no subnet of that name",
+        "no subnet of that name (defined: provider-1, provider-2, provider-3, consumer-1, consumer-2, consumer-3)",
     );
 }
 
@@ -334,6 +485,360 @@ fn rejects_a_bad_duration() {
         &text,
         "target_groups.web.health_check.interval",
         "not a unit of time",
+    );
+    let text = crosszone_with("interval = \"30s\"", "interval = -30");
+    rejects(
+        "duration-negative",
+        &text,
+        "target_groups.web.health_check.interval",
+        "-30 is not a number of seconds >= 0",
+    );
+}
+
+#[test]
+fn accepts_durations_with_a_unit_or_in_whole_seconds() {
+    let text = crosszone_with("interval = \"30s\"", "interval = 45").replacen(
+        "connect_timeout = \"10s\"",
+        "connect_timeout = \"1.5ms\"",
+        1,
+    );
+    let path = scratch("durations", &text);
+    let output = sim(&["check", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let t = &load(&text).variants[0].topology;
+    assert_eq!(t.target_groups[0].health_check.interval.to_string(), "45s");
+    assert_eq!(t.workload.connect_timeout.to_string(), "1.5ms");
+}
+
+#[test]
+fn rejects_a_value_of_the_wrong_type() {
+    let text = crosszone_with("port = 80\narrival_rate", "port = \"eighty\"\narrival_rate");
+    rejects(
+        "wrong-type",
+        &text,
+        "workload.port",
+        "invalid type: string \"eighty\"",
+    );
+}
+
+/// The line that turns cross-zone on in the second variant.
+const SET_ON: &str = "set.load_balancers.provider-nlb.enable_cross_zone_load_balancing = true";
+
+#[test]
+fn rejects_two_variants_of_one_name() {
+    let text = crosszone_with("name = \"cross-zone on\"", "name = \"cross-zone off\"");
+    rejects(
+        "variant-twice",
+        &text,
+        "variants[1].name = \"cross-zone off\"",
+        "another variant has this name",
+    );
+}
+
+#[test]
+fn rejects_a_variant_that_sets_run_or_variants() {
+    for (key, line) in [
+        ("run", "set.run.flows = 5"),
+        ("variants", "set.variants = []"),
+    ] {
+        let text = crosszone_with(SET_ON, &format!("{SET_ON}\n{line}"));
+        rejects(
+            &format!("variant-sets-{key}"),
+            &text,
+            &format!("variants[1].set.{key}"),
+            &format!("`{key}` is shared by all variants and cannot be set per variant"),
+        );
+    }
+}
+
+#[test]
+fn rejects_a_scenario_without_an_account() {
+    let text = crosszone_with(
+        "[accounts.lab]\naz_ids = { us-east-1a = \"use1-az1\", us-east-1b = \"use1-az2\", us-east-1c = \"use1-az4\" }\n",
+        "",
+    );
+    rejects(
+        "no-account",
+        &text,
+        "accounts",
+        "accounts: define at least one account",
+    );
+}
+
+#[test]
+fn rejects_cidr_blocks_that_do_not_parse() {
+    let text = crosszone_with(
+        "[vpcs.provider]\ncidr_block = \"10.11.0.0/24\"",
+        "[vpcs.provider]\ncidr_block = \"10.11.0.0/33\"",
+    );
+    rejects(
+        "cidr-prefix",
+        &text,
+        "vpcs.provider.cidr_block = \"10.11.0.0/33\"",
+        "`/33` is not a prefix length from /0 to /32",
+    );
+    let text = crosszone_with("cidr_block = \"10.11.0.0/26\"", "cidr_block = \"ten\"");
+    rejects(
+        "cidr-text",
+        &text,
+        "subnets.provider-1.cidr_block = \"ten\"",
+        "`ten` is not a CIDR block",
+    );
+    let text = crosszone_with(
+        "cidr_blocks = [\"10.11.0.0/24\"]",
+        "cidr_blocks = [\"10.11.0.0\"]",
+    );
+    rejects(
+        "cidr-rule",
+        &text,
+        "security_groups.web-sg.ingress[0].cidr_blocks[0] = \"10.11.0.0\"",
+        "`10.11.0.0` is not a CIDR block",
+    );
+}
+
+#[test]
+fn rejects_load_balancers_other_than_internal_network_ones() {
+    let text = crosszone_with(
+        "load_balancer_type = \"network\"",
+        "load_balancer_type = \"application\"",
+    );
+    rejects(
+        "application-lb",
+        &text,
+        "load_balancers.provider-nlb.load_balancer_type = \"application\"",
+        "`sim` models only network",
+    );
+    let text = crosszone_with("internal = true", "internal = false");
+    rejects(
+        "internet-facing-lb",
+        &text,
+        "load_balancers.provider-nlb.internal = false",
+        "only internal load balancers are modelled",
+    );
+}
+
+#[test]
+fn rejects_an_enforce_setting_other_than_on_or_off() {
+    let text = crosszone_with(
+        "enable_cross_zone_load_balancing = false\n",
+        "enable_cross_zone_load_balancing = false\nenforce_security_group_inbound_rules_on_private_link_traffic = \"yes\"\n",
+    );
+    rejects(
+        "enforce",
+        &text,
+        "load_balancers.provider-nlb.enforce_security_group_inbound_rules_on_private_link_traffic = \"yes\"",
+        "must be \"on\" or \"off\"",
+    );
+}
+
+/// The seed scenario with subnet `subnet` (10.11.0.0/26 in us-east-1a) shrunk to a /28, whose
+/// 11 addresses AWS leaves are then all taken: by its own instance and ten more.
+fn with_full_subnet(subnet: &str) -> String {
+    let vpc = subnet.split('-').next().unwrap();
+    let header = format!(
+        "[subnets.{subnet}]\nvpc_id = \"{vpc}\"\navailability_zone = \"us-east-1a\"\ncidr_block = \"10.11.0.0/26\""
+    );
+    let fillers: String = (0..10)
+        .map(|i| format!("[instances.filler-{i}]\nsubnet_id = \"{subnet}\"\n\n"))
+        .collect();
+    crosszone_with(&header, &header.replace("/26", "/28")).replacen(
+        "[workload]",
+        &format!("{fillers}[workload]"),
+        1,
+    )
+}
+
+#[test]
+fn rejects_a_load_balancer_node_or_an_endpoint_eni_in_a_full_subnet() {
+    rejects(
+        "full-nlb-subnet",
+        &with_full_subnet("provider-1"),
+        "load_balancers.provider-nlb.subnets[0] = \"provider-1\"",
+        "subnet has no free address for the load balancer node",
+    );
+    rejects(
+        "full-endpoint-subnet",
+        &with_full_subnet("consumer-1"),
+        "vpc_endpoints.provider-endpoint.subnet_ids[0] = \"consumer-1\"",
+        "subnet has no free address for the endpoint ENI",
+    );
+}
+
+#[test]
+fn rejects_a_listener_to_a_target_group_of_another_vpc() {
+    let text = crosszone_with(
+        "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]",
+        "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"elsewhere\" }]",
+    )
+    .replacen(
+        "[endpoint_services.provider-svc]",
+        "[target_groups.elsewhere]\nport = 80\nvpc_id = \"consumer\"\n\n[endpoint_services.provider-svc]",
+        1,
+    );
+    rejects(
+        "target-group-vpc",
+        &text,
+        "load_balancers.provider-nlb.listeners[0].target_group = \"elsewhere\"",
+        "target group is not in the load balancer's VPC provider",
+    );
+}
+
+#[test]
+fn rejects_target_groups_sim_does_not_model() {
+    let text = crosszone_with(
+        "protocol = \"TCP\"\nport = 80\nvpc_id",
+        "protocol = \"UDP\"\nport = 80\nvpc_id",
+    );
+    rejects(
+        "target-group-udp",
+        &text,
+        "target_groups.web.protocol = \"UDP\"",
+        "protocol: `sim` models only TCP",
+    );
+    let text = crosszone_with(
+        "vpc_id = \"provider\"\ntargets",
+        "vpc_id = \"provider\"\ntarget_type = \"ip\"\ntargets",
+    );
+    rejects(
+        "target-type-ip",
+        &text,
+        "target_groups.web.target_type = \"ip\"",
+        "target_type: `sim` models only instance",
+    );
+    let text = crosszone_with(
+        "health_check = { protocol = \"TCP\"",
+        "health_check = { protocol = \"HTTP\"",
+    );
+    rejects(
+        "health-check-http",
+        &text,
+        "target_groups.web.health_check.protocol = \"HTTP\"",
+        "health check protocol: `sim` models only TCP",
+    );
+}
+
+#[test]
+fn rejects_an_endpoint_that_is_not_an_interface_endpoint() {
+    let text = crosszone_with(
+        "vpc_endpoint_type = \"Interface\"",
+        "vpc_endpoint_type = \"Gateway\"",
+    );
+    rejects(
+        "gateway-endpoint",
+        &text,
+        "vpc_endpoints.provider-endpoint.vpc_endpoint_type = \"Gateway\"",
+        "vpc_endpoint_type: `sim` models only Interface",
+    );
+}
+
+#[test]
+fn rejects_an_alias_of_type_cname() {
+    let text = crosszone_with("type = \"A\", alias", "type = \"CNAME\", alias");
+    rejects(
+        "cname-alias",
+        &text,
+        "route53_zones.\"example.local\".records[0].alias",
+        "alias records to an endpoint are of type A",
+    );
+}
+
+#[test]
+fn rejects_a_name_that_resolves_into_a_peered_vpc() {
+    // The consumer peers with a third VPC, whose CIDR does not overlap, and the record points
+    // at an address in it.
+    let text = crosszone_with(
+        "records = [{ name = \"provider-nlb\", type = \"A\", alias = { vpc_endpoint = \"provider-endpoint\" } }]",
+        "records = [{ name = \"provider-nlb\", type = \"A\", ttl = 60, records = [\"10.12.0.10\"] }]",
+    )
+    .replacen(
+        "[workload]",
+        "[vpcs.partner]\ncidr_block = \"10.12.0.0/24\"\n\n[vpc_peerings.to-partner]\nvpc_id = \"consumer\"\npeer_vpc_id = \"partner\"\n\n[workload]",
+        1,
+    );
+    rejects(
+        "peered-address",
+        &text,
+        "workload.host = \"provider-nlb.example.local\"",
+        "resolves from client consumer-client (VPC consumer) to 10.12.0.10, an address of the peered VPC partner: traffic over VPC peerings is not modelled yet",
+    );
+}
+
+#[test]
+fn rejects_a_run_that_would_outlast_the_clock() {
+    // 10^11 flows at 1 flow/s: about 3,169 years of simulated time; the clock holds 584.
+    let slow = crosszone_with("arrival_rate = 100", "arrival_rate = 1");
+    for (name, flows_in_file, flag, said) in [
+        ("clock-run-flows", true, None, "run.flows = 100000000000"),
+        (
+            "clock-flag",
+            false,
+            Some("100000000000"),
+            "--flows 100000000000",
+        ),
+    ] {
+        let text = if flows_in_file {
+            slow.replacen("flows = 100000\n", "flows = 100000000000\n", 1)
+        } else {
+            slow.clone()
+        };
+        let path = scratch(name, &text);
+        let mut args = vec!["run", path.to_str().unwrap()];
+        if let Some(flows) = flag {
+            args.extend(["--flows", flows]);
+        }
+        let output = sim(&args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}: {err}");
+        let expected = format!(
+            "{}: {said} at workload.arrival_rate = 1 flows/s (variant \"cross-zone off\") is about 3.169e3 years",
+            path.display()
+        );
+        assert!(err.contains(&expected), "{name}: {err}");
+        assert!(err.contains("sim's clock holds 584 years"), "{name}: {err}");
+        assert!(
+            stdout(&output).is_empty(),
+            "{name}: printed a report anyway"
+        );
+    }
+}
+
+#[test]
+fn warns_about_a_target_group_no_listener_uses() {
+    let text = crosszone_with(
+        "[endpoint_services.provider-svc]",
+        "[target_groups.spare]\nport = 80\nvpc_id = \"provider\"\ntargets = [\"web-1\"]\n\n[endpoint_services.provider-svc]",
+    );
+    warns(
+        "spare-target-group",
+        &text,
+        "target_groups.spare.targets[0]",
+        "target group spare is used by no load balancer's listener: target web-1 gets no traffic (Target.NotInUse)",
+    );
+}
+
+#[test]
+fn warns_about_an_endpoint_eni_that_may_be_bound_to_an_nlb_without_the_port() {
+    // A second NLB behind the service listens on 8080 only: the ENI's draw may bind it there.
+    let text = crosszone_with(
+        "network_load_balancers = [\"provider-nlb\"]",
+        "network_load_balancers = [\"provider-nlb\", \"blue-nlb\"]",
+    )
+    .replacen(
+        "[endpoint_services.provider-svc]",
+        "[load_balancers.blue-nlb]\nsubnets = [\"provider-1\", \"provider-2\", \"provider-3\"]\nlisteners = [{ port = 8080, target_group = \"blue\" }]\n\n[target_groups.blue]\nport = 80\nvpc_id = \"provider\"\ntargets = [\"web-1\", \"web-2\", \"web-3\"]\n\n[endpoint_services.provider-svc]",
+        1,
+    );
+    let warning = warns(
+        "listener-on-one-nlb",
+        &text,
+        "workload.port = 80",
+        "no listener of load balancer blue-nlb (listeners: 8080) (behind provider-nlb.example.local) serves this port",
+    );
+    assert!(
+        warning.contains(
+            "endpoint ENI provider-endpoint/consumer-1 may be bound to it, and its connections are then reset (NO_LISTENER)"
+        ),
+        "{warning}"
     );
 }
 

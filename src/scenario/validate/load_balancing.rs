@@ -496,31 +496,69 @@ mod tests {
 
     #[test]
     fn health_checks_stay_within_aws_ranges() {
-        for (from, key, fragment) in [
-            ("interval = \"30s\"", "interval = \"4s\"", "interval"),
+        for (from, to, key, message) in [
+            (
+                "interval = \"30s\"",
+                "interval = \"4s\"",
+                "interval",
+                "interval must be 5s to 300s",
+            ),
+            (
+                "interval = \"30s\"",
+                "interval = \"301s\"",
+                "interval",
+                "interval must be 5s to 300s",
+            ),
             (
                 "interval = \"30s\"",
                 "interval = \"30s\", timeout = \"1s\"",
                 "timeout",
+                "timeout must be 2s to 120s",
+            ),
+            (
+                "interval = \"30s\"",
+                "interval = \"30s\", timeout = \"121s\"",
+                "timeout",
+                "timeout must be 2s to 120s",
             ),
             (
                 "healthy_threshold = 3",
                 "healthy_threshold = 11",
                 "healthy_threshold",
+                "healthy_threshold must be 2 to 10",
             ),
             (
                 "unhealthy_threshold = 3",
                 "unhealthy_threshold = 1",
                 "unhealthy_threshold",
+                "unhealthy_threshold must be 2 to 10",
             ),
-            ("interval = \"30s\"", "interval = \"30s\", port = 0", "port"),
+            (
+                "interval = \"30s\"",
+                "interval = \"30s\", port = 0",
+                "port",
+                "port must be \"traffic-port\" or 1-65535",
+            ),
+            (
+                "interval = \"30s\"",
+                "interval = \"30s\", port = \"service-port\"",
+                "port",
+                "port must be \"traffic-port\" or 1-65535",
+            ),
         ] {
-            let text = edited(&[(HC, &HC.replace(from, key))]);
+            let text = edited(&[(HC, &HC.replace(from, to))]);
             assert_error(
                 &text,
-                &format!("target_groups.web.health_check.{fragment}"),
-                "",
+                &format!("target_groups.web.health_check.{key}"),
+                message,
             );
+        }
+        // The accepted forms of the port.
+        for port in ["port = \"traffic-port\"", "port = 8080"] {
+            assert_valid(&edited(&[(
+                HC,
+                &HC.replace("interval = \"30s\"", &format!("interval = \"30s\", {port}")),
+            )]));
         }
     }
 
