@@ -197,7 +197,7 @@ fn check_clock(scenario: &Scenario, flows: Option<u64>) -> Result<(), Error> {
     for v in &scenario.variants {
         let t = &v.topology;
         let n = flows.unwrap_or(t.run.flows);
-        if let Err(years) = crate::sim::arrivals::arrivals_fit(n, t.workload.arrival_rate) {
+        if let Err(years) = crate::time::arrivals_fit(n, t.workload.arrival_rate) {
             let source = if flows.is_some() {
                 "--flows"
             } else {

@@ -161,6 +161,24 @@ impl fmt::Display for SimTime {
     }
 }
 
+/// Simulated time runs on 64-bit nanoseconds: 584 years. Arrivals use at most 2^64 - 2^62 of
+/// them, the rest is left for the flows' own paths (latencies, response times, timeouts).
+const ARRIVALS_ROOM_NS: f64 = 13_835_058_055_282_163_712.0;
+
+/// `Err(years)` when `flows` arrivals at `rate` per second might not fit in simulated time:
+/// their sum is bounded by `mean * (flows + 10 sqrt(flows) + 45)` (ten standard deviations of
+/// the sum of exponentials, and the largest single gap the sampler can draw is under 45 means).
+/// `years` is the expected duration.
+pub fn arrivals_fit(flows: u64, rate: f64) -> Result<(), f64> {
+    let mean = 1e9 / rate;
+    let n = flows as f64;
+    if mean * (n + 10.0 * n.sqrt() + 45.0) < ARRIVALS_ROOM_NS {
+        Ok(())
+    } else {
+        Err(mean * n / 1e9 / (365.25 * 86_400.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,16 +78,20 @@ fn threads_and_engines_give_byte_identical_reports() {
 
 #[test]
 fn rejects_a_run_longer_than_the_clock() {
-    // 5 flows at 1e-12 flows/s: 158,000 years of simulated time.
+    // One flow at 1e-8 flows/s fits (the file validates); 1000 flows are about 3,200 years.
     let path = scratch(
         "slow",
-        &CROSSZONE.replacen("arrival_rate = 100", "arrival_rate = 1e-12", 1),
+        &CROSSZONE
+            .replacen("arrival_rate = 100", "arrival_rate = 1e-8", 1)
+            .replacen("flows = 100000", "flows = 1", 1),
     );
-    let output = sim(&["run", path.to_str().unwrap(), "--flows", "5"]);
+    let output = sim(&["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = sim(&["run", path.to_str().unwrap(), "--flows", "1000"]);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
     assert!(
-        message.contains("--flows 5") && message.contains("workload.arrival_rate = 0.000000000001"),
+        message.contains("--flows 1000") && message.contains("workload.arrival_rate = 0.00000001"),
         "{message}"
     );
     // The scenario's own [run] flows at 100 flows/s fit; 10^20 flows do not.

@@ -303,11 +303,12 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
             Ok((topology, found)) => {
                 for w in found {
                     let w = locate_issue(w, context);
-                    if !warnings
-                        .iter()
-                        .any(|x: &ScenarioError| x.message == w.message)
+                    match warnings
+                        .iter_mut()
+                        .find(|(x, _): &&mut (ScenarioError, usize)| x.message == w.message)
                     {
-                        warnings.push(w);
+                        Some((_, seen)) => *seen += 1,
+                        None => warnings.push((w, 1)),
                     }
                 }
                 variants.push(Variant {
@@ -337,6 +338,17 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
     if !errors.is_empty() {
         return Err(errors);
     }
+    // A warning every variant gives is the scenario's, not one variant's.
+    let all = variants.len();
+    let warnings = warnings
+        .into_iter()
+        .map(|(mut w, seen)| {
+            if seen == all && !w.key_path.starts_with("variants") {
+                w.variant = None;
+            }
+            w
+        })
+        .collect();
     Ok(Scenario {
         file: file.to_string(),
         name,

@@ -1,5 +1,5 @@
 //! The workload's arrivals (docs/model.md WL-1): Poisson, one exponential gap per flow from its
-//! arrival word, and the bound that keeps a run inside the 64-bit nanosecond clock.
+//! arrival word. ([`crate::time::arrivals_fit`] keeps a run inside the 64-bit nanosecond clock.)
 
 /// The gap before a flow's arrival: exponential with mean `ns_per_mean` nanoseconds (Poisson
 /// arrivals; [`crate::ziggurat`] from the flow's arrival word), rounded to the nearest whole
@@ -21,24 +21,6 @@ fn round_to_u64(x: f64) -> u64 {
         (x + TWO_POW_52).to_bits() - TWO_POW_52.to_bits()
     } else {
         x as u64
-    }
-}
-
-/// Simulated time runs on 64-bit nanoseconds: 584 years. Arrivals use at most 2^64 - 2^62 of
-/// them, the rest is left for the flows' own paths (latencies, response times, timeouts).
-const ARRIVALS_ROOM_NS: f64 = 13_835_058_055_282_163_712.0;
-
-/// `Err(years)` when `flows` arrivals at `rate` per second might not fit in simulated time:
-/// their sum is bounded by `mean * (flows + 10 sqrt(flows) + 45)` (ten standard deviations of
-/// the sum of exponentials, and the largest single gap the sampler can draw is under 45 means).
-/// `years` is the expected duration.
-pub fn arrivals_fit(flows: u64, rate: f64) -> Result<(), f64> {
-    let mean = ns_per_mean(rate);
-    let n = flows as f64;
-    if mean * (n + 10.0 * n.sqrt() + 45.0) < ARRIVALS_ROOM_NS {
-        Ok(())
-    } else {
-        Err(mean * n / 1e9 / (365.25 * 86_400.0))
     }
 }
 

@@ -255,6 +255,13 @@ mod tests {
             "already has a record",
         );
         assert_error(
+            &with_records(
+                "{ name = \"provider-nlb\", type = \"A\", records = [\"10.11.0.9\"], alias = { vpc_endpoint = \"provider-endpoint\" } }",
+            ),
+            "route53_zones.\"example.local\".records[0].records",
+            "an alias record has no `records`",
+        );
+        assert_error(
             &edited(&[("vpc_ids = [\"consumer\"]", "vpc_ids = []")]),
             "route53_zones.\"example.local\".vpc_ids",
             "at least one associated VPC",

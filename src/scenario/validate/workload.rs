@@ -59,11 +59,11 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             "connect_timeout must be above zero",
         );
     }
-    if w.host.trim().is_empty() {
+    if !is_dns_name(&w.host) {
         c.error(
             kp!["workload", "host"],
             Some(quoted(&w.host)),
-            "host must be a DNS name",
+            "host must be a DNS name: labels of letters, digits, hyphens and underscores, 1-63 characters each, not starting or ending with a hyphen, 253 in all",
         );
     }
     let workload = Workload {
@@ -95,8 +95,37 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             Some("0".into()),
             "flows must be at least 1",
         );
+    } else if let (true, Err(years)) = (
+        arrival_rate.is_finite() && arrival_rate > 0.0,
+        crate::time::arrivals_fit(run.flows, arrival_rate),
+    ) {
+        c.error(
+            kp!["run", "flows"],
+            Some(run.flows.to_string()),
+            format!(
+                "{} flows at workload.arrival_rate = {arrival_rate} flows/s is about {years:.3e} years of simulated time; sim's clock holds 584 years (64-bit nanoseconds): run fewer flows or raise arrival_rate",
+                run.flows
+            ),
+        );
     }
     (workload, network, run)
+}
+
+/// A DNS name as Route 53 takes it: dot-separated labels of letters, digits, hyphens and
+/// underscores, 1-63 characters, no hyphen at either end; 253 characters in all (a trailing dot
+/// allowed).
+fn is_dns_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
 }
 
 #[cfg(test)]
@@ -151,6 +180,29 @@ mod tests {
             &edited(&[("flows = 100000", "flows = 0")]),
             "run.flows",
             "at least 1",
+        );
+        for host in [
+            "provider nlb.example.local",
+            "-x.example.local",
+            "a..b",
+            "a.b-",
+        ] {
+            assert_error(
+                &edited(&[(
+                    "host = \"provider-nlb.example.local\"",
+                    &format!("host = \"{host}\""),
+                )]),
+                "workload.host",
+                "must be a DNS name",
+            );
+        }
+        assert_error(
+            &edited(&[
+                ("flows = 100000", "flows = 100000000000"),
+                ("arrival_rate = 100", "arrival_rate = 1"),
+            ]),
+            "run.flows",
+            "sim's clock holds 584 years",
         );
     }
 
