@@ -82,14 +82,12 @@ pub fn eni_name(t: &Topology, eni: EniId) -> String {
     )
 }
 
-/// The client's SYN to `eni` on the workload's port: its own egress rules, then the endpoint's
-/// ingress rules (docs/model.md SG-3, PL-6).
-pub fn client_to_endpoint(t: &Topology, client: InstanceId, eni: EniId) -> Verdict {
+/// The two ends of the client's connection to `eni` on the workload's port.
+fn client_and_endpoint(t: &Topology, client: InstanceId, eni: EniId) -> (Side<'_>, Side<'_>) {
     let instance = &t.instances[client.index()];
     let e = &t.enis[eni.index()];
     let endpoint = &t.endpoints[e.endpoint.index()];
-    security::connection(
-        t,
+    (
         Side {
             ip: instance.ip,
             vpc: t.subnets[instance.subnet.index()].vpc,
@@ -100,10 +98,20 @@ pub fn client_to_endpoint(t: &Topology, client: InstanceId, eni: EniId) -> Verdi
             vpc: endpoint.vpc,
             groups: &endpoint.security_groups,
         },
-        RuleProtocol::Tcp,
-        t.workload.port,
-        true,
     )
+}
+
+/// Whether the client's own egress rules let its SYN out to `eni` (docs/model.md SG-3).
+pub fn client_leaves(t: &Topology, client: InstanceId, eni: EniId) -> bool {
+    let (from, to) = client_and_endpoint(t, client, eni);
+    security::leaves(t, from, to, RuleProtocol::Tcp, t.workload.port)
+}
+
+/// Whether the endpoint ENI's groups admit the client's SYN, and by which rule (docs/model.md
+/// PL-6).
+pub fn endpoint_admits(t: &Topology, client: InstanceId, eni: EniId) -> Verdict {
+    let (from, to) = client_and_endpoint(t, client, eni);
+    security::admits(t, from, to, RuleProtocol::Tcp, t.workload.port)
 }
 
 /// Whether the NLB behind `node` lets PrivateLink traffic from `client_ip` in (docs/model.md

@@ -54,9 +54,9 @@ impl Verdict {
 }
 
 /// Decides a new connection from `from` to `to` on `protocol` / `port`: the initiator's egress
-/// rules, then the receiver's ingress rules. With `egress` false only the ingress side is
-/// evaluated (traffic that reaches an NLB through PrivateLink leaves no interface of the
-/// client's that the NLB's rules could see).
+/// rules ([`leaves`]), then the receiver's ingress rules ([`admits`]). With `egress` false only
+/// the ingress side is evaluated (traffic that reaches an NLB through PrivateLink leaves no
+/// interface of the client's that the NLB's rules could see).
 pub fn connection(
     t: &Topology,
     from: Side<'_>,
@@ -65,26 +65,58 @@ pub fn connection(
     port: u16,
     egress: bool,
 ) -> Verdict {
-    let visible = t.vpc_sees_groups_of(from.vpc, to.vpc);
-    if egress && !from.groups.is_empty() {
-        let to_groups = if visible { to.groups } else { &[] };
-        let out = matching_rule(
-            &t.security_groups,
-            from.groups,
-            Direction::Egress,
-            protocol,
-            port,
-            to.ip,
-            to_groups,
-        );
-        if out.is_none() {
-            return Verdict::EgressDenied;
-        }
+    if egress && !leaves(t, from, to, protocol, port) {
+        return Verdict::EgressDenied;
     }
+    admits(t, from, to, protocol, port)
+}
+
+/// True if the initiator's egress rules let the connection out (an interface with no group
+/// filters nothing: SG-3).
+pub fn leaves(
+    t: &Topology,
+    from: Side<'_>,
+    to: Side<'_>,
+    protocol: RuleProtocol,
+    port: u16,
+) -> bool {
+    if from.groups.is_empty() {
+        return true;
+    }
+    let to_groups = if t.vpc_sees_groups_of(from.vpc, to.vpc) {
+        to.groups
+    } else {
+        &[]
+    };
+    matching_rule(
+        &t.security_groups,
+        from.groups,
+        Direction::Egress,
+        protocol,
+        port,
+        to.ip,
+        to_groups,
+    )
+    .is_some()
+}
+
+/// The receiver's ingress rules: [`Verdict::Admitted`] with the rule that matched (`None` when it
+/// has no group), or [`Verdict::IngressDenied`] (SG-1, SG-2).
+pub fn admits(
+    t: &Topology,
+    from: Side<'_>,
+    to: Side<'_>,
+    protocol: RuleProtocol,
+    port: u16,
+) -> Verdict {
     if to.groups.is_empty() {
         return Verdict::Admitted(None);
     }
-    let from_groups = if visible { from.groups } else { &[] };
+    let from_groups = if t.vpc_sees_groups_of(from.vpc, to.vpc) {
+        from.groups
+    } else {
+        &[]
+    };
     match matching_rule(
         &t.security_groups,
         to.groups,

@@ -419,7 +419,7 @@ impl<'a> Walker<'a> {
             Stage::SynAtEndpoint => {
                 let eni = walk.eni.expect("the flow connected to an ENI");
                 let instance = client.instance;
-                match privatelink::client_to_endpoint(t, instance, eni) {
+                match privatelink::endpoint_admits(t, instance, eni) {
                     Verdict::Admitted(rule) => {
                         let node = state.binding(eni);
                         note(&mut trace, walk.at, &["PL-6", "PL-3", "AZ-2"], || {
@@ -508,8 +508,7 @@ impl<'a> Walker<'a> {
         );
         match destination {
             Destination::EndpointEni(eni) => {
-                if privatelink::client_to_endpoint(t, client.instance, eni) == Verdict::EgressDenied
-                {
+                if !privatelink::client_leaves(t, client.instance, eni) {
                     note(&mut trace, walk.at, &["SG-3"], || {
                         HopKind::ClientEgressDenied { eni }
                     });
