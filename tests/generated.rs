@@ -110,6 +110,8 @@ pub struct Coverage {
     pub answered: u64,
     /// Failed flows per reason, indexed by [`FailReason::index`].
     pub failures: [u64; FailReason::ALL.len()],
+    /// Variants whose tally was also tested without conditioning on the DNS decisions.
+    pub clustered_fits: u64,
 }
 
 impl Coverage {
@@ -175,7 +177,9 @@ pub fn check_scenario(
         let state = State::initial(t, seed);
         invariants(t, &state, &events, flows)
             .map_err(|e| format!("variant {}: {e}", variant.name))?;
-        fits(t, &state, &events, seed).map_err(|e| format!("variant {}: {e}", variant.name))?;
+        let clustered =
+            fits(t, &state, &events, seed).map_err(|e| format!("variant {}: {e}", variant.name))?;
+        coverage.clustered_fits += u64::from(clustered);
         coverage.add(&events);
     }
     Ok(coverage)
@@ -249,7 +253,8 @@ fn owner(t: &Topology, tg: TargetGroupId) -> Option<(LoadBalancerId, u16)> {
 /// clustered test of the report (docs/model.md STAT-2) is asserted when every client that has a
 /// DNS decision to make made at least [`MIN_CLUSTERS`] of them (its normal approximation needs
 /// many clusters; with a handful it rejects true models).
-fn fits(t: &Topology, state: &State, tally: &Tally, seed: u64) -> Result<(), String> {
+/// `Ok(true)` when the clustered test applied too.
+fn fits(t: &Topology, state: &State, tally: &Tally, seed: u64) -> Result<bool, String> {
     let expected = sim::expected::expected(&Walker::new(t, seed), state);
     let total: f64 = expected.categories().iter().sum();
     if (total - 1.0).abs() > 1e-9 {
@@ -289,7 +294,7 @@ fn fits(t: &Topology, state: &State, tally: &Tally, seed: u64) -> Result<(), Str
         let sigma = stats::count_covariance(&expected.clients, &tally.client_counts());
         check_fit("clustered", &observed, &expected.categories(), &sigma)?;
     }
-    Ok(())
+    Ok(clustered)
 }
 
 /// Clusters per client (DNS decisions) from which the unconditional clustered fit is asserted.
@@ -537,6 +542,7 @@ struct Summary {
     failed_flows: [u64; FailReason::ALL.len()],
     all_answered: u64,
     none_answered: u64,
+    clustered_fits: u64,
 }
 
 impl Summary {
@@ -556,6 +562,7 @@ impl Summary {
         if c.answered == 0 {
             self.none_answered += 1;
         }
+        self.clustered_fits += c.clustered_fits;
     }
 }
 
@@ -563,8 +570,13 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} scenarios, {} variants, {} flows; every flow answered in {}, none in {}",
-            self.cases, self.variants, self.flows, self.all_answered, self.none_answered
+            "{} scenarios, {} variants, {} flows; every flow answered in {}, none in {}; fit given the DNS decisions in every variant, clustered fit too in {}",
+            self.cases,
+            self.variants,
+            self.flows,
+            self.all_answered,
+            self.none_answered,
+            self.clustered_fits
         )?;
         writeln!(
             f,
