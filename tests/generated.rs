@@ -260,12 +260,7 @@ fn fits(t: &Topology, state: &State, tally: &Tally, seed: u64) -> Result<bool, S
     if (total - 1.0).abs() > 1e-9 {
         return Err(format!("expected shares sum to {total}, not 1"));
     }
-    let observed: Vec<u64> = tally
-        .target_hits
-        .iter()
-        .chain(tally.failures.iter())
-        .copied()
-        .collect();
+    let observed = tally.outcomes();
     // Given the routes. A route the rules give probability 0 never has flows.
     let mut routes: Vec<(u64, &[f64])> = Vec::new();
     for (c, (client, model)) in tally.clients.iter().zip(&expected.clients).enumerate() {

@@ -531,12 +531,7 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
         })
         .collect();
 
-    let observed: Vec<u64> = tally
-        .target_hits
-        .iter()
-        .chain(tally.failures.iter())
-        .copied()
-        .collect();
+    let observed = tally.outcomes();
     let fit = stats::wald_fit(&observed, &expected.categories(), &m.covariance).map(|f| Fit {
         statistic: f.statistic.is_finite().then(|| round6(f.statistic)),
         degrees_of_freedom: f.degrees_of_freedom,

@@ -83,11 +83,6 @@ pub fn leaves(
     if from.groups.is_empty() {
         return true;
     }
-    let to_groups = if t.vpc_sees_groups_of(from.vpc, to.vpc) {
-        to.groups
-    } else {
-        &[]
-    };
     matching_rule(
         &t.security_groups,
         from.groups,
@@ -95,7 +90,7 @@ pub fn leaves(
         protocol,
         port,
         to.ip,
-        to_groups,
+        groups_seen(t, from, to),
     )
     .is_some()
 }
@@ -112,11 +107,7 @@ pub fn admits(
     if to.groups.is_empty() {
         return Verdict::Admitted(None);
     }
-    let from_groups = if t.vpc_sees_groups_of(from.vpc, to.vpc) {
-        from.groups
-    } else {
-        &[]
-    };
+    let from_groups = groups_seen(t, to, from);
     match matching_rule(
         &t.security_groups,
         to.groups,
@@ -128,6 +119,16 @@ pub fn admits(
     ) {
         Some(rule) => Verdict::Admitted(Some(rule)),
         None => Verdict::IngressDenied,
+    }
+}
+
+/// The groups of `peer` that rules on `me` can match: all of them in the same or a peered VPC,
+/// none otherwise (SG-2).
+fn groups_seen<'a>(t: &Topology, me: Side<'_>, peer: Side<'a>) -> &'a [SecurityGroupId] {
+    if t.vpc_sees_groups_of(me.vpc, peer.vpc) {
+        peer.groups
+    } else {
+        &[]
     }
 }
 

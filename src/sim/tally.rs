@@ -99,6 +99,16 @@ impl Tally {
         Tally::empty(walker.t, flows, bucket, &routes)
     }
 
+    /// The count of every outcome category: each target's hits, then each failure reason's
+    /// flows (the order of [`crate::expected::Expected::categories`]).
+    pub fn outcomes(&self) -> Vec<u64> {
+        self.target_hits
+            .iter()
+            .chain(self.failures.iter())
+            .copied()
+            .collect()
+    }
+
     /// What the clustered statistics need of each client (docs/model.md STAT-2).
     pub fn client_counts(&self) -> Vec<crate::stats::ClientCounts> {
         self.clients
