@@ -80,41 +80,35 @@ pub fn expected(walker: &Walker<'_>, state: &State) -> Expected {
         for (address, p_address) in addresses {
             let answer = AnswerRef::Address(address);
             let first = branches(walker, state, c, lookups[0], answer);
-            let last = branches(walker, state, c, lookups[lookups.len() - 1], answer);
+            let queried = match lookups {
+                [_, query] => branches(walker, state, c, *query, answer),
+                _ => first.clone(),
+            };
             let mut outcomes = vec![0.0; categories];
-            for (branch, queried) in first.iter().zip(&last) {
-                let p = branch.probability;
-                if p_address == 0.0 {
-                    // Kept for its outcomes (a route no flow should take); weighs nothing.
-                    if let Ok(()) = branch.ended.outcome {
-                        outcomes[branch.ended.target.expect("answered").index()] += p;
-                    } else if let Err(reason) = branch.ended.outcome {
-                        outcomes[t.targets.len() + reason.index()] += p;
-                    }
-                    continue;
-                }
-                if p == 0.0 {
-                    continue;
-                }
-                let ended = &branch.ended;
+            for (branch, queried) in first.iter().zip(&queried) {
+                let (p, ended) = (branch.probability, &branch.ended);
+                let category = match ended.outcome {
+                    Ok(()) => ended.target.expect("answered").index(),
+                    Err(reason) => t.targets.len() + reason.index(),
+                };
+                outcomes[category] += p;
+                // A route no flow takes (probability 0) is kept for its outcomes alone.
                 let weight = p_client * p_address * p;
+                if weight == 0.0 {
+                    continue;
+                }
                 if ended.client_cross_az {
                     out.client_cross_az += weight;
                 }
                 match ended.outcome {
                     Ok(()) => {
-                        let target = ended.target.expect("answered").index();
-                        outcomes[target] += p;
-                        out.targets[target] += weight;
+                        out.targets[category] += weight;
                         if ended.cross_az {
                             out.cross_az += weight;
                         }
                         completion.push((ended.at.0, queried.ended.at.0, p_address * p));
                     }
-                    Err(reason) => {
-                        outcomes[t.targets.len() + reason.index()] += p;
-                        out.failures[reason.index()] += weight;
-                    }
+                    Err(reason) => out.failures[reason.index()] += weight,
                 }
             }
             routes.push(RouteModel {

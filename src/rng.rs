@@ -46,24 +46,9 @@ impl FlowDraws {
         }
     }
 
-    /// The initial sequence number (uniform over 32 bits).
-    pub fn isn(&self) -> u32 {
-        isn(self.flow)
-    }
-
-    /// The source port bits (see [`crate::rules::client::ephemeral_port`]).
-    pub fn port_bits(&self) -> u32 {
-        port_bits(self.flow)
-    }
-
     /// Uniform bits for the choice of client.
     pub fn client_bits(&self) -> u64 {
         client_bits(self.arrival)
-    }
-
-    /// Uniform bits for the weighted choice among a listener's target groups.
-    pub fn forward_bits(&self) -> u64 {
-        forward_bits(self.flow)
     }
 }
 

@@ -71,8 +71,6 @@ struct InFlight {
     client: usize,
     draws: Draws,
     walk: Walk,
-    /// The query whose answer it uses.
-    query: u64,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -212,7 +210,6 @@ impl<'a> Engine<'a> {
             client,
             draws: Draws::of(draws.flow),
             walk,
-            query,
         };
         match self.free.pop() {
             Some(slot) => {
@@ -241,7 +238,11 @@ impl<'a> Engine<'a> {
             .walker
             .step(&self.state, &mut flow.walk, &mut flow.draws, trace);
         if answer_arrives {
-            let (client, query) = (flow.client, flow.query);
+            let client = flow.client;
+            let query = flow
+                .walk
+                .query()
+                .expect("a simulated flow's answer is a query's");
             self.answer_arrived(now, client, query);
         }
         match next {
@@ -295,12 +296,5 @@ impl<'a> Engine<'a> {
         if let Some(old) = old {
             self.tally.clients_square(client, old.cluster);
         }
-    }
-}
-
-impl Tally {
-    /// Adds a finished cluster of `size` flows of `client` (STAT-2).
-    pub(crate) fn clients_square(&mut self, client: usize, size: u64) {
-        self.clients[client].cluster_squares += u128::from(size) * u128::from(size);
     }
 }

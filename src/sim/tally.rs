@@ -109,6 +109,11 @@ impl Tally {
             .collect()
     }
 
+    /// Adds a finished cluster of `size` flows of `client` (STAT-2).
+    pub(crate) fn clients_square(&mut self, client: usize, size: u64) {
+        self.clients[client].cluster_squares += u128::from(size) * u128::from(size);
+    }
+
     /// What the clustered statistics need of each client (docs/model.md STAT-2).
     pub fn client_counts(&self) -> Vec<crate::stats::ClientCounts> {
         self.clients

@@ -4,14 +4,13 @@
 //! forks; the expected distribution sums the probabilities.
 //!
 //! The probability of an option is the rule's: a weighted forward's weight over the sum of its
-//! listener's weights (NLB-2); a pick's exact share of the flow hashes ([`Picker::shares`]:
+//! listener's weights (NLB-2); a pick's exact share of the flow hashes ([`crate::rules::nlb::pick::Picker::shares`]:
 //! 1/n for the uniform pick, a target's slots for Maglev; NLB-8).
 
 use super::{AnswerRef, Decide, Ended, Lookup, Walker};
 use crate::model::ids::{NodeId, TargetGroupId};
 use crate::rules::nlb::Eligible;
 use crate::rules::nlb::hash::FlowHasher;
-use crate::rules::nlb::pick::Picker;
 use crate::state::State;
 
 /// A random choice met on the way.
@@ -87,7 +86,7 @@ impl Decide for Scripted<'_> {
         hasher: &FlowHasher,
     ) -> (usize, Option<u64>) {
         let choice = self.next_choice();
-        self.probability *= pick_share(&eligible.picker, choice);
+        self.probability *= eligible.shares[choice];
         self.forks.push(Fork::Pick {
             node,
             target_group,
@@ -95,21 +94,6 @@ impl Decide for Scripted<'_> {
             options: eligible.targets.len(),
         });
         (choice, None)
-    }
-}
-
-/// The exact share of hashes that pick `choice` (uniform picks need no table walk).
-fn pick_share(picker: &Picker, choice: usize) -> f64 {
-    match picker {
-        Picker::Uniform(_) => picker.shares()[choice],
-        Picker::Maglev(m) => {
-            let slots = m
-                .slots()
-                .iter()
-                .filter(|&&s| usize::from(s) == choice)
-                .count();
-            slots as f64 / crate::rules::nlb::pick::MAGLEV_TABLE_SIZE as f64
-        }
     }
 }
 

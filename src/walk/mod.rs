@@ -131,6 +131,14 @@ impl Walk {
         self.lookup
     }
 
+    /// The client's query whose answer the flow uses (`None` when the path is enumerated).
+    pub fn query(&self) -> Option<u64> {
+        match self.answer {
+            AnswerRef::Query(q) => Some(q),
+            AnswerRef::Address(_) => None,
+        }
+    }
+
     /// True when the flow's next step is the arrival of its DNS answer.
     pub fn awaits_answer(&self) -> bool {
         self.stage == Stage::DnsAnswer
@@ -367,10 +375,7 @@ impl<'a> Walker<'a> {
                 note(&mut trace, walk.at, &["WL-1"], || HopKind::Start {
                     client: client.instance,
                 });
-                let query = match walk.answer {
-                    AnswerRef::Query(q) => Some(q),
-                    AnswerRef::Address(_) => None,
-                };
+                let query = walk.query();
                 match walk.lookup {
                     Lookup::Cached => {
                         note(&mut trace, walk.at, &["DNS-6"], || HopKind::Cached {

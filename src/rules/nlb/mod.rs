@@ -73,7 +73,7 @@ pub fn cross_zone(t: &Topology, lb: LoadBalancerId, tg: TargetGroupId) -> CrossZ
 }
 
 /// The targets a node may pick from, for one target group.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Eligible {
     /// Candidates, in registration order.
     pub targets: Vec<TargetId>,
@@ -83,6 +83,8 @@ pub struct Eligible {
     pub fail_open: bool,
     /// The load balancer's pick over `targets`.
     pub picker: Picker,
+    /// The exact share of flow hashes each target gets ([`Picker::shares`], NLB-8).
+    pub shares: Vec<f64>,
 }
 
 /// The targets `node` may send a new connection for `tg` to, given every target's `health`
@@ -112,20 +114,20 @@ pub fn eligible(
         let identities: Vec<u64> = targets.iter().map(|x| target_identity(t, *x)).collect();
         Picker::new(strategy, &identities)
     };
-    if !healthy.is_empty() {
-        return Eligible {
-            picker: picker(&healthy),
-            targets: healthy,
-            cross_zone,
-            fail_open: false,
-        };
-    }
-    let all: Vec<TargetId> = group.targets.iter().filter(in_scope).copied().collect();
+    let (targets, fail_open) = if healthy.is_empty() {
+        let all: Vec<TargetId> = group.targets.iter().filter(in_scope).copied().collect();
+        let fail_open = !all.is_empty();
+        (all, fail_open)
+    } else {
+        (healthy, false)
+    };
+    let picker = picker(&targets);
     Eligible {
-        fail_open: !all.is_empty(),
-        picker: picker(&all),
-        targets: all,
+        shares: picker.shares(),
+        picker,
+        targets,
         cross_zone,
+        fail_open,
     }
 }
 

@@ -163,6 +163,8 @@ impl Picker {
                     .map(|k| (start(k + 1) - start(k)) as f64 / span as f64)
                     .collect()
             }
+            // An empty table holds no target (its slots are all empty): no shares.
+            Picker::Maglev(p) if p.is_empty() => Vec::new(),
             Picker::Maglev(p) => {
                 let mut slots = vec![0u64; p.len()];
                 for &slot in p.slots() {
@@ -343,6 +345,9 @@ mod tests {
             Picker::new(PickStrategy::Uniform, &identities(4)).shares(),
             vec![0.25; 4]
         );
+        for strategy in [PickStrategy::Uniform, PickStrategy::Maglev] {
+            assert!(Picker::new(strategy, &[]).shares().is_empty());
+        }
     }
 
     #[test]

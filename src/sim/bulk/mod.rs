@@ -549,27 +549,25 @@ impl<'a> Router<'a> {
         };
         let (node, tg) = choice.eligible.expect("matched above");
         let picker = &self.plan.state.eligible(node, tg).picker;
+        // A pick of one target would make a single-branch route: Route::Ends, handled above.
+        debug_assert!(
+            picker.len() > 1,
+            "a one-target pick is a single-branch route"
+        );
         let mut counts = vec![0u64; picker.len()];
-        if picker.len() == 1 {
-            // One eligible target: every flow picks it, whatever its hash. (The words are
-            // still generated: the segment's latest event is found from its last flows.)
-            words.reach(to - 1);
-            counts[0] = (to - from) as u64;
-        } else {
-            match picker {
-                Picker::Uniform(p) => words.each(from, to, |word| {
-                    let d = Draws::of(word);
-                    if let Some(count) = counts.get_mut(p.pick(hasher.hash(d.src_port, d.isn))) {
-                        *count += 1;
-                    }
-                }),
-                Picker::Maglev(p) => words.each(from, to, |word| {
-                    let d = Draws::of(word);
-                    if let Some(count) = counts.get_mut(p.pick(hasher.hash(d.src_port, d.isn))) {
-                        *count += 1;
-                    }
-                }),
-            }
+        match picker {
+            Picker::Uniform(p) => words.each(from, to, |word| {
+                let d = Draws::of(word);
+                if let Some(count) = counts.get_mut(p.pick(hasher.hash(d.src_port, d.isn))) {
+                    *count += 1;
+                }
+            }),
+            Picker::Maglev(p) => words.each(from, to, |word| {
+                let d = Draws::of(word);
+                if let Some(count) = counts.get_mut(p.pick(hasher.hash(d.src_port, d.isn))) {
+                    *count += 1;
+                }
+            }),
         }
         for (k, &count) in counts.iter().enumerate() {
             if count > 0 {
