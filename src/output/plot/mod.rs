@@ -21,6 +21,7 @@
 //! leaves half a picture.
 
 use std::fmt;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -165,24 +166,55 @@ pub fn write_plots(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, Error> {
         .collect()
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+/// Writes `bytes` to a new temporary file beside `path`, then renames it over `path`. The
+/// temporary file gets a name no other file has (`create_new`: an existing file or symbolic link
+/// of that name is never opened, followed or removed; another name is tried), so nothing but
+/// `path` itself is ever replaced, and `path` is replaced as a directory entry: a symbolic link
+/// there is replaced, not followed.
 fn replace_file(path: &Path, bytes: &[u8]) -> Result<PathBuf, Error> {
+    let failed = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (temporary, mut file) = create_temporary(path).map_err(failed)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&temporary, path)
+        });
+    if let Err(source) = written {
+        // The file removed is the one this call created (create_new above).
+        let _ = std::fs::remove_file(&temporary);
+        return Err(failed(source));
+    }
+    Ok(path.to_path_buf())
+}
+
+/// Creates `.NAME.PID-N.tmp` beside `path` for the first N whose name is free.
+fn create_temporary(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&temporary, bytes)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|source| {
-            // Only the temporary file sim itself named is removed.
-            let _ = std::fs::remove_file(&temporary);
-            Error::Write {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
-    Ok(path.to_path_buf())
+    let pid = std::process::id();
+    for attempt in 0.. {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temporary = path.with_file_name(format!(".{name}.{pid}-{n}.tmp"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((temporary, file)),
+            // A file (or a link) of that name: leave it alone and take the next name.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 1000 => {}
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns within 1000 attempts")
 }
 
 // ---- Backends ----------------------------------------------------------------------------------
