@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::output::render::{self, Format};
+use crate::output::terminal::escape_controls;
 use crate::run;
 use crate::scenario::{self, Scenario};
 
@@ -103,8 +104,46 @@ pub enum EngineKind {
 const MAX_THREADS: usize = 1024;
 
 /// Runs the parsed command line, writing results to `out` and notes (throughput, warnings) to
-/// `err`.
+/// `err`. A note that cannot be written does not stop the command: its input's faults still
+/// come first (exit 2), and only then does the lost note fail it (exit 1).
 pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
+    let mut notes = Notes {
+        sink: err,
+        lost: None,
+    };
+    execute_noting(cli, out, &mut notes)?;
+    match notes.lost {
+        None => Ok(()),
+        Some(source) => Err(Error::Write {
+            path: PathBuf::from("<stderr>"),
+            source,
+        }),
+    }
+}
+
+/// The notes stream (stderr): written best effort, the first failure kept.
+struct Notes<'a> {
+    sink: &'a mut dyn Write,
+    lost: Option<std::io::Error>,
+}
+
+impl Notes<'_> {
+    fn note(&mut self, text: &str) {
+        if self.lost.is_some() {
+            return;
+        }
+        let text = escape_controls(text);
+        if let Err(e) = self
+            .sink
+            .write_all(text.as_bytes())
+            .and_then(|()| self.sink.flush())
+        {
+            self.lost = Some(e);
+        }
+    }
+}
+
+fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Result<(), Error> {
     match cli.command {
         Command::Run {
             scenario,
@@ -152,9 +191,14 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             );
             let wall = started.elapsed().as_secs_f64();
             bar.clear();
-            write_to(out, &render::render(&report, format))?;
+            let rendered = render::render(&report, format);
+            match format {
+                // CSV carries names byte for byte; JSON escapes control characters itself.
+                Format::Csv | Format::Json => write_to(out, &rendered)?,
+                Format::Table => write_to(out, &escape_controls(&rendered))?,
+            }
             if !quiet {
-                write_to(err, &throughput_line(&report, wall, engine, threads))?;
+                notes.note(&throughput_line(&report, wall, engine, threads));
             }
             if no_plot {
                 return Ok(());
@@ -164,7 +208,8 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
                 return Ok(());
             }
             let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-            write_to(err, &format!("plots: {}\n", names.join(", ")))
+            notes.note(&format!("plots: {}\n", names.join(", ")));
+            Ok(())
         }
         Command::Explain {
             scenario,
@@ -175,17 +220,18 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             let mut loaded = scenario::load(&scenario)?;
             select_variants(&mut loaded, &variant)?;
             for warning in &loaded.warnings {
-                write_to(err, &format!("warning: {warning}\n"))?;
+                notes.note(&format!("warning: {warning}\n"));
             }
             let traced = run::trace(&loaded, flow, seed).map_err(Error::Usage)?;
             let text = crate::output::explain::explain(&loaded, flow, &traced);
-            write_to(out, &text)
+            write_to(out, &escape_controls(&text))
         }
         Command::Check { scenario } => {
             let loaded = scenario::load(&scenario)?;
-            write_to(out, &crate::output::explain::summary(&loaded, None))?;
+            let summary = crate::output::explain::summary(&loaded, None);
+            write_to(out, &escape_controls(&summary))?;
             for warning in &loaded.warnings {
-                write_to(err, &format!("warning: {warning}\n"))?;
+                notes.note(&format!("warning: {warning}\n"));
             }
             Ok(())
         }
@@ -269,7 +315,7 @@ fn write_to(sink: &mut dyn Write, text: &str) -> Result<(), Error> {
     sink.write_all(text.as_bytes())
         .and_then(|()| sink.flush())
         .map_err(|source| Error::Write {
-            path: PathBuf::from("<output>"),
+            path: PathBuf::from("<stdout>"),
             source,
         })
 }
@@ -326,7 +372,9 @@ impl ProgressBar {
         } else {
             "-".into()
         };
-        eprint!(
+        // Best effort, like every note: a terminal that went away does not stop the run.
+        let _ = write!(
+            std::io::stderr(),
             "\r[{}{}] {:>3}% {} / {} flows, {} flows/s, {left}\x1b[K",
             "#".repeat(filled),
             "-".repeat(Self::WIDTH as usize - filled),
@@ -340,7 +388,7 @@ impl ProgressBar {
     /// Erases the bar, if it was drawn.
     fn clear(&self) {
         if self.drawn.load(std::sync::atomic::Ordering::Relaxed) {
-            eprint!("\r\x1b[K");
+            let _ = write!(std::io::stderr(), "\r\x1b[K");
         }
     }
 }
