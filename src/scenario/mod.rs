@@ -168,7 +168,7 @@ pub struct Variant {
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    let text = read_capped(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -177,6 +177,35 @@ pub fn load(path: &Path) -> Result<Scenario, Error> {
         |s| s.to_string_lossy().into_owned(),
     );
     parse(&path.display().to_string(), &stem, &text).map_err(Error::Scenario)
+}
+
+/// Largest scenario file `sim` reads: 64 MiB. Far beyond any hand-written or generated topology
+/// (a target takes about 100 bytes), and it bounds memory when `sim` is pointed at a device or a
+/// pipe that never ends (`/dev/zero`).
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+
+/// The file's text, refusing more than [`MAX_SCENARIO_BYTES`] (reading one byte beyond, never
+/// the rest) and text that is not UTF-8.
+fn read_capped(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(std::io::Error::other(format!(
+            "a scenario is at most {} MiB; this one is longer",
+            MAX_SCENARIO_BYTES >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
 }
 
 /// Validates scenario source `text`; `file` labels messages, `stem` is the default name.
