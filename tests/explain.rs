@@ -109,6 +109,119 @@ fn check_summarises_the_bindings() {
     );
 }
 
+/// `--flow` names a flow of the run: at or beyond the run's flow count it is refused with the
+/// flag, the value, the scenario's `run.flows` and how to raise it (exit 2), at once; before,
+/// the event loop replayed every flow up to it (minutes, or forever).
+#[test]
+fn explain_refuses_a_flow_beyond_the_run() {
+    let output = sim(&["explain", "scenarios/crosszone.toml", "--flow", "100000"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("error: --flow 100000: scenarios/crosszone.toml sets run.flows = 100000, so its flows are numbered 0 to 99999; to trace flow 100000, give --flows 100001 or more"),
+        "{text}"
+    );
+    assert!(stdout(&output).is_empty());
+
+    let output = sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "5",
+        "--flows",
+        "5",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains("error: --flow 5: the run has --flows 5 flows, numbered 0 to 4 (scenarios/crosszone.toml sets run.flows = 100000); to trace flow 5, give --flows 6 or more"),
+        "{text}"
+    );
+
+    // A flow no run can reach: the clock (584 years of nanoseconds) ends first.
+    let output = sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "18446744073709551614",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains(
+            "--flow 18446744073709551614: scenarios/crosszone.toml sets run.flows = 100000"
+        ) && text.contains("no run reaches flow 18446744073709551614")
+            && text.contains("584 years"),
+        "{text}"
+    );
+}
+
+/// `--flows` is checked as `sim run` checks it: at least 1, and arrivals that fit the clock.
+#[test]
+fn explain_checks_its_flows_like_run() {
+    let output = sim(&["explain", "scenarios/crosszone.toml", "--flows", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("error: --flows must be at least 1"),
+        "{}",
+        stderr(&output)
+    );
+    let output = sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "18446744073709551614",
+        "--flows",
+        "18446744073709551615",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains("--flows 18446744073709551615 at workload.arrival_rate = 100 flows/s")
+            && text.contains("584 years"),
+        "{text}"
+    );
+}
+
+/// A flow beyond the scenario's `run.flows`, given `--flows`, right after the first TTL expiry
+/// (flow 6035 sends query #1) and past the first window: the default (bulk) trace prints what
+/// the event loop's prints, byte for byte, for every variant.
+#[test]
+fn explain_engines_print_the_same_trace() {
+    for flow in ["6035", "6036", "120001"] {
+        let args = [
+            "explain",
+            "scenarios/crosszone.toml",
+            "--flow",
+            flow,
+            "--flows",
+            "200000",
+        ];
+        let fast = sim(&args);
+        assert!(fast.status.success(), "{}", stderr(&fast));
+        let events = sim(&[&args[..], &["--engine", "events"]].concat());
+        assert!(events.status.success(), "{}", stderr(&events));
+        assert_eq!(
+            stdout(&fast),
+            stdout(&events),
+            "flow {flow}: {}",
+            first_difference(&stdout(&events), &stdout(&fast))
+        );
+    }
+    let text = stdout(&sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "6035",
+        "--flows",
+        "200000",
+    ]));
+    assert!(
+        text.contains("DNS: no valid cached answer: query #1 to the VPC resolver"),
+        "{text}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The bulk trace against the event loop's.
 
