@@ -74,15 +74,24 @@ pub enum Command {
     Explain {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Index of the flow to trace (0 is the first flow of the run).
+        /// Index of the flow to trace (0 is the first flow of the run; below the run's flows).
         #[arg(long, value_name = "N", default_value_t = 0)]
         flow: u64,
+        /// Flows in the run the flow belongs to (overrides [run] flows of the scenario; raise
+        /// it to trace a later flow).
+        #[arg(long, value_name = "N")]
+        flows: Option<u64>,
         /// Variant to trace in (default: every variant, one after the other).
         #[arg(long, value_name = "NAME")]
         variant: Vec<String>,
         /// Master seed (overrides [run] seed).
         #[arg(long, value_name = "S")]
         seed: Option<u64>,
+        /// The engine: `bulk` reaches the flow with the arrival and DNS passes on every core
+        /// and walks it alone; `events` replays every flow before it on the discrete-event loop
+        /// (the reference; same trace, slower).
+        #[arg(long, value_enum, default_value = "bulk")]
+        engine: EngineKind,
     },
     /// Validate a scenario and summarise what it contains, without simulating.
     Check {
@@ -91,7 +100,7 @@ pub enum Command {
     },
 }
 
-/// The engines `sim run` can use.
+/// The engines `sim run` and `sim explain` can use.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineKind {
     /// Path-by-path counting on worker threads.
@@ -214,15 +223,25 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
         Command::Explain {
             scenario,
             flow,
+            flows,
             variant,
             seed,
+            engine,
         } => {
+            if flows == Some(0) {
+                return Err(Error::Usage("--flows must be at least 1".into()));
+            }
             let mut loaded = scenario::load(&scenario)?;
             select_variants(&mut loaded, &variant)?;
+            check_clock(&loaded, flows)?;
             for warning in &loaded.warnings {
                 notes.note(&format!("warning: {warning}\n"));
             }
-            let traced = run::trace(&loaded, flow, seed).map_err(Error::Usage)?;
+            let engine = run::Engine {
+                event_loop: engine == EngineKind::Events,
+                ..run::Engine::default()
+            };
+            let traced = run::trace(&loaded, flow, flows, seed, engine).map_err(Error::Usage)?;
             let text = crate::output::explain::explain(&loaded, flow, &traced);
             write_to(out, &escape_controls(&text))
         }

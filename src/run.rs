@@ -98,32 +98,81 @@ pub fn run_scenario(
 }
 
 /// Flow `flow` of every variant of `scenario` under `seed` (the scenario's `[run]` when `None`),
-/// traced by the event loop, which replays the flows before it (their DNS caches decide its
-/// lookup). `Err` names the flag when `flow` is beyond what the clock can count.
-pub fn trace(
-    scenario: &Scenario,
+/// in a run of `flows` flows (`[run] flows` when `None`), traced hop by hop. The bulk engine
+/// reaches the flow with its arrival and DNS passes and walks it alone
+/// ([`bulk::trace::trace`], on `engine.threads` threads); `engine.event_loop` replays every
+/// flow before it on the event loop instead (the reference: the same trace, slower). `Err` names
+/// the flag when `flow` is not a flow of the run.
+pub fn trace<'s>(
+    scenario: &'s Scenario,
     flow: u64,
+    flows: Option<u64>,
     seed: Option<u64>,
-) -> Result<Vec<TracedVariant<'_>>, String> {
-    let flows = flow.checked_add(1).ok_or("--flow is too large")?;
+    engine: Engine<'_>,
+) -> Result<Vec<TracedVariant<'s>>, String> {
+    let run_flows = scenario.variants[0].topology.run.flows;
+    let n = flows.unwrap_or(run_flows);
+    if flow >= n {
+        let runs = match flows {
+            Some(n) => format!(
+                "the run has --flows {n} flows, numbered 0 to {} ({} sets run.flows = {run_flows})",
+                n - 1,
+                scenario.file
+            ),
+            None => format!(
+                "{} sets run.flows = {n}, so its flows are numbered 0 to {}",
+                scenario.file,
+                n - 1
+            ),
+        };
+        let beyond_clock = scenario.variants.iter().find_map(|v| {
+            let rate = v.topology.workload.arrival_rate;
+            crate::time::arrivals_fit(flow.saturating_add(1), rate)
+                .err()
+                .map(|years| (rate, years))
+        });
+        let raise = match beyond_clock {
+            None => format!(
+                "to trace flow {flow}, give --flows {} or more",
+                flow.saturating_add(1)
+            ),
+            Some((rate, years)) => format!(
+                "no run reaches flow {flow}: at workload.arrival_rate = {rate} flows/s its arrival is about {years:.3e} years of simulated time, and sim's clock holds 584 years"
+            ),
+        };
+        return Err(format!("--flow {flow}: {runs}; {raise}"));
+    }
+    let variants: Vec<_> = scenario
+        .variants
+        .iter()
+        .map(|v| (&v.topology, seed.unwrap_or(v.topology.run.seed)))
+        .collect();
+    let traced = if engine.event_loop {
+        variants
+            .iter()
+            .map(|&(t, seed)| {
+                let options = RunOptions {
+                    flows: flow + 1,
+                    seed,
+                    trace_flow: Some(flow),
+                };
+                events::trace(t, &options).expect("the run reaches the traced flow")
+            })
+            .collect()
+    } else {
+        bulk::trace::trace_all(&variants, flow, engine.threads)
+    };
     Ok(scenario
         .variants
         .iter()
-        .map(|v| {
-            let t = &v.topology;
-            let seed = seed.unwrap_or(t.run.seed);
-            let options = RunOptions {
-                flows,
-                seed,
-                trace_flow: Some(flow),
-            };
-            TracedVariant {
-                name: &v.name,
-                topology: t,
-                state: State::initial(t, seed),
-                seed,
-                traced: events::trace(t, &options).expect("the run reaches the traced flow"),
-            }
+        .zip(variants)
+        .zip(traced)
+        .map(|((v, (t, seed)), traced)| TracedVariant {
+            name: &v.name,
+            topology: t,
+            state: State::initial(t, seed),
+            seed,
+            traced,
         })
         .collect())
 }

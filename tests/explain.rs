@@ -2,8 +2,18 @@
 //! scenario builds.
 
 mod common;
+#[path = "common/generator.rs"]
+#[allow(dead_code)]
+mod generator;
 
 use common::*;
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestRunner};
+use sim::output::explain::trace_lines;
+use sim::scenario::Scenario;
+use sim::sim::bulk::{WINDOW, trace::trace_all};
+use sim::sim::events::{Traced, trace_flows};
+use sim::state::State;
 
 #[test]
 fn explain_traces_one_flow_hop_by_hop() {
@@ -97,4 +107,300 @@ fn check_summarises_the_bindings() {
         ),
         "{text}"
     );
+}
+
+/// `--flow` names a flow of the run: at or beyond the run's flow count it is refused with the
+/// flag, the value, the scenario's `run.flows` and how to raise it (exit 2), at once; before,
+/// the event loop replayed every flow up to it (minutes, or forever).
+#[test]
+fn explain_refuses_a_flow_beyond_the_run() {
+    let output = sim(&["explain", "scenarios/crosszone.toml", "--flow", "100000"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("error: --flow 100000: scenarios/crosszone.toml sets run.flows = 100000, so its flows are numbered 0 to 99999; to trace flow 100000, give --flows 100001 or more"),
+        "{text}"
+    );
+    assert!(stdout(&output).is_empty());
+
+    let output = sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "5",
+        "--flows",
+        "5",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains("error: --flow 5: the run has --flows 5 flows, numbered 0 to 4 (scenarios/crosszone.toml sets run.flows = 100000); to trace flow 5, give --flows 6 or more"),
+        "{text}"
+    );
+
+    // A flow no run can reach: the clock (584 years of nanoseconds) ends first.
+    let output = sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "18446744073709551614",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains(
+            "--flow 18446744073709551614: scenarios/crosszone.toml sets run.flows = 100000"
+        ) && text.contains("no run reaches flow 18446744073709551614")
+            && text.contains("584 years"),
+        "{text}"
+    );
+}
+
+/// `--flows` is checked as `sim run` checks it: at least 1, and arrivals that fit the clock.
+#[test]
+fn explain_checks_its_flows_like_run() {
+    let output = sim(&["explain", "scenarios/crosszone.toml", "--flows", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("error: --flows must be at least 1"),
+        "{}",
+        stderr(&output)
+    );
+    let output = sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "18446744073709551614",
+        "--flows",
+        "18446744073709551615",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains("--flows 18446744073709551615 at workload.arrival_rate = 100 flows/s")
+            && text.contains("584 years"),
+        "{text}"
+    );
+}
+
+/// A flow beyond the scenario's `run.flows`, given `--flows`, right after the first TTL expiry
+/// (flow 6035 sends query #1) and past the first window: the default (bulk) trace prints what
+/// the event loop's prints, byte for byte, for every variant.
+#[test]
+fn explain_engines_print_the_same_trace() {
+    for flow in ["6035", "6036", "120001"] {
+        let args = [
+            "explain",
+            "scenarios/crosszone.toml",
+            "--flow",
+            flow,
+            "--flows",
+            "200000",
+        ];
+        let fast = sim(&args);
+        assert!(fast.status.success(), "{}", stderr(&fast));
+        let events = sim(&[&args[..], &["--engine", "events"]].concat());
+        assert!(events.status.success(), "{}", stderr(&events));
+        assert_eq!(
+            stdout(&fast),
+            stdout(&events),
+            "flow {flow}: {}",
+            first_difference(&stdout(&events), &stdout(&fast))
+        );
+    }
+    let text = stdout(&sim(&[
+        "explain",
+        "scenarios/crosszone.toml",
+        "--flow",
+        "6035",
+        "--flows",
+        "200000",
+    ]));
+    assert!(
+        text.contains("DNS: no valid cached answer: query #1 to the VPC resolver"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bulk trace against the event loop's.
+
+/// Flows traced by the event loop in one run, beside the bulk engine's trace: every flow of
+/// `0..DENSE`, both sides of each window edge, and the last.
+const DENSE: u64 = 14_000;
+/// Runs of up to this many flows compare every flow.
+const SMALL: u64 = 100;
+
+/// One trace as compared: every field, and the lines `sim explain` prints.
+fn shown(s: &Scenario, variant: usize, seed: u64, traced: &Traced) -> String {
+    let t = &s.variants[variant].topology;
+    format!(
+        "{}\n{traced:?}",
+        trace_lines(t, &State::initial(t, seed), traced).join("\n")
+    )
+}
+
+/// For every variant of `s` under `seed`, in a run of `last + 1` flows: the bulk engine's trace
+/// ([`trace_all`], all variants at once, on `threads` threads) is the event loop's, for flows 0
+/// to 3, 10, the last, seven spread over the first [`DENSE`], the flows at the window edges, and
+/// the flows around DNS changes (the last hit before an expiry, the query after it and the flow
+/// after that; queries racing their answers); every flow of runs up to [`SMALL`] flows.
+/// Returns how many flows were compared.
+fn fast_trace_is_the_event_loops(
+    what: &str,
+    s: &Scenario,
+    seed: u64,
+    last: u64,
+    threads: usize,
+) -> usize {
+    let w = WINDOW as u64;
+    let mut traced: Vec<u64> = (0..=last.min(DENSE)).collect();
+    for edge in [w, 2 * w] {
+        traced.extend((edge.saturating_sub(2)..=edge + 1).filter(|&i| i <= last));
+    }
+    traced.push(last);
+    traced.sort_unstable();
+    traced.dedup();
+    let reference: Vec<Vec<Traced>> = s
+        .variants
+        .iter()
+        .map(|v| trace_flows(&v.topology, seed, &traced))
+        .collect();
+    let mut chosen: Vec<u64> = [0, 1, 2, 3, 10, last, w - 1, w, w + 1, 2 * w]
+        .into_iter()
+        .chain((1..8).map(|k| k * last.min(DENSE) / 8))
+        .filter(|&i| i <= last)
+        .collect();
+    if last <= SMALL {
+        chosen.extend(0..=last);
+    }
+    for refs in &reference {
+        assert_eq!(
+            refs.len(),
+            traced.len(),
+            "{what}: the event loop traced every flow asked"
+        );
+        // Expiries: a query right after a cache hit of the same client.
+        let mut expiries = 0;
+        let mut races = 0;
+        for (k, r) in refs.iter().enumerate().skip(1) {
+            let queried = r.cache_expires.is_none();
+            let before = refs[..k].iter().rev().find(|p| p.client == r.client);
+            let after_hit = before.is_some_and(|p| p.cache_expires.is_some());
+            if queried && after_hit && expiries < 6 {
+                expiries += 1;
+                let p = before.expect("after a hit").index;
+                chosen.extend([p, r.index, r.index + 1].into_iter().filter(|&i| i <= last));
+            } else if queried && before.is_some_and(|p| p.cache_expires.is_none()) && races < 4 {
+                races += 1;
+                chosen.push(r.index);
+            }
+        }
+    }
+    chosen.sort_unstable();
+    chosen.dedup();
+    let variants: Vec<_> = s.variants.iter().map(|v| (&v.topology, seed)).collect();
+    for &flow in &chosen {
+        let k = traced
+            .binary_search(&flow)
+            .expect("chosen flows are traced");
+        let fast = trace_all(&variants, flow, threads);
+        for (v, (refs, got)) in reference.iter().zip(&fast).enumerate() {
+            let want = shown(s, v, seed, &refs[k]);
+            let got = shown(s, v, seed, got);
+            assert!(
+                want == got,
+                "{what}, variant \"{}\", seed {seed}, flow {flow}: {}\nevent loop:\n{want}\nbulk:\n{got}",
+                s.variants[v].name,
+                first_difference(&want, &got)
+            );
+        }
+    }
+    chosen.len()
+}
+
+#[test]
+fn fast_trace_is_the_event_loops_on_every_scenario() {
+    let w = WINDOW as u64;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        let s = sim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let what = path.display().to_string();
+        for (seed, threads) in [(1, 2), (7, 1)] {
+            let n = fast_trace_is_the_event_loops(&what, &s, seed, 2 * w + 3, threads);
+            assert!(n > 12, "{what}: only {n} flows compared");
+        }
+    }
+}
+
+/// endpoint-per-az with short TTLs and a resolver as fast as the arrivals: caches that expire
+/// every few thousand flows, answers that land on the nanosecond of an arrival (the event loop
+/// applies the answer first only when it was scheduled first), clients that never cache, three
+/// addresses outside client-1's subnet (so each answer's order decides), one not an endpoint's.
+#[test]
+fn fast_trace_is_the_event_loops_when_dns_races() {
+    let one = "[\"client-1\"]";
+    let three = "[\"client-1\", \"client-2\", \"client-3\"]";
+    let record = "records = [{ name = \"provider-nlb\", type = \"A\", alias = { vpc_endpoint = \"provider-endpoint\" } }]";
+    let edge = |dns_cache: bool, clients: &str, rate: &str, ttl: u32, resolver: &str| {
+        let addresses = format!(
+            "records = [{{ name = \"provider-nlb\", type = \"A\", ttl = {ttl}, records = [\"10.11.0.69\", \"10.11.0.133\", \"10.11.0.200\"] }}]"
+        );
+        let workload = "clients = [\"client-1\", \"client-2\", \"client-3\"]";
+        assert!(ENDPOINT_PER_AZ.contains(record) && ENDPOINT_PER_AZ.contains(workload));
+        load(
+            &ENDPOINT_PER_AZ
+                .replacen(record, &addresses, 1)
+                .replacen(workload, &format!("clients = {clients}"), 1)
+                .replacen("arrival_rate = 100", &format!("arrival_rate = {rate}"), 1)
+                .replacen("dns_cache = true", &format!("dns_cache = {dns_cache}"), 1)
+                .replacen(
+                    "[workload]",
+                    &format!("[network]\nresolver_latency = \"{resolver}\"\n\n[workload]"),
+                    1,
+                ),
+        )
+    };
+    for clients in [one, three] {
+        for dns_cache in [true, false] {
+            // Ten thousand flows a second, 1 s TTL: each client's cache expires every few
+            // thousand flows.
+            let s = edge(dns_cache, clients, "10000", 1, "200us");
+            fast_trace_is_the_event_loops("ttl 1s", &s, 1, WINDOW as u64 + 500, 2);
+            for ttl in [0, 1] {
+                let s = edge(dns_cache, clients, "1e9", ttl, "1ns");
+                // Each seed's first flows race their answers: every flow of a short run, and
+                // the first flows (before an answer is cached) of many seeds.
+                for seed in 1..=2 {
+                    fast_trace_is_the_event_loops("ties", &s, seed, SMALL, 1);
+                }
+                for seed in 3..=40 {
+                    fast_trace_is_the_event_loops("first ties", &s, seed, 8, 1);
+                }
+            }
+        }
+    }
+}
+
+/// Generated scenarios (`tests/common/generator.rs`: DNS failures, fixed records, CNAMEs, TTLs
+/// from 0, resolvers of 1 ns, caching on and off, variants that change them): the bulk trace is
+/// the event loop's.
+#[test]
+fn fast_trace_is_the_event_loops_on_generated_scenarios() {
+    let mut runner = TestRunner::new(Config {
+        rng_seed: RngSeed::Fixed(0x7ace),
+        rng_algorithm: RngAlgorithm::ChaCha,
+        ..Config::default()
+    });
+    let strategy = (generator::scenario(), 200u64..=3000, 0u64..1000);
+    for case in 0..24 {
+        let (generated, last, seed) = strategy
+            .new_tree(&mut runner)
+            .expect("a generated case")
+            .current();
+        let s = sim::scenario::parse("gen.toml", "gen", &generated.toml)
+            .unwrap_or_else(|e| panic!("case {case}: {e:?}\n{generated:?}"));
+        let what = format!("generated case {case}:\n{generated:?}");
+        fast_trace_is_the_event_loops(&what, &s, seed, last, 1 + case % 2);
+    }
 }

@@ -56,7 +56,25 @@ pub fn run(t: &Topology, options: &RunOptions) -> Tally {
 
 /// Simulates up to flow `options.trace_flow` and returns its hops.
 pub fn trace(t: &Topology, options: &RunOptions) -> Option<Traced> {
-    Engine::new(t, options).run().1
+    Engine::new(t, options).run().1.pop()
+}
+
+/// Simulates up to the last of `flows` under `seed` and returns the hops of each, in flow order
+/// (one run for many traces: the reference [`crate::sim::bulk::trace`] is tested against).
+pub fn trace_flows(t: &Topology, seed: u64, flows: &[u64]) -> Vec<Traced> {
+    let Some(&last) = flows.iter().max() else {
+        return Vec::new();
+    };
+    let options = RunOptions {
+        flows: last.checked_add(1).expect("a flow index below u64::MAX"),
+        seed,
+        trace_flow: None,
+    };
+    let mut engine = Engine::new(t, &options);
+    engine.tracing = flows.to_vec();
+    engine.tracing.sort_unstable();
+    engine.tracing.dedup();
+    engine.run().1
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -103,7 +121,12 @@ struct Engine<'a> {
     next_draws: FlowDraws,
     dns: Vec<ClientDns>,
     tally: Tally,
-    traced: Option<Traced>,
+    /// The flows to trace, ascending.
+    tracing: Vec<u64>,
+    /// Their traces so far, in flow order.
+    traced: Vec<Traced>,
+    /// Traced flows that have ended.
+    ended: usize,
     done: bool,
 }
 
@@ -129,7 +152,9 @@ impl<'a> Engine<'a> {
             next_draws,
             dns: vec![ClientDns::default(); t.workload.clients.len()],
             tally,
-            traced: None,
+            tracing: options.trace_flow.into_iter().collect(),
+            traced: Vec::new(),
+            ended: 0,
             done: false,
         }
     }
@@ -139,7 +164,7 @@ impl<'a> Engine<'a> {
         self.sequence += 1;
     }
 
-    fn run(mut self) -> (Tally, Option<Traced>) {
+    fn run(mut self) -> (Tally, Vec<Traced>) {
         if self.options.flows > 0 {
             let first = arrivals::arrival_gap(self.next_draws.arrival, self.ns_per_mean);
             self.schedule(SimTime::ZERO.after(first), u32::MAX, Kind::Arrival);
@@ -195,8 +220,8 @@ impl<'a> Engine<'a> {
             }
         };
         let walk = self.walker.start(client, lookup, AnswerRef::Query(query));
-        if self.options.trace_flow == Some(index) {
-            self.traced = Some(Traced {
+        if self.traces(index) {
+            self.traced.push(Traced {
                 index,
                 start: now,
                 client,
@@ -225,14 +250,21 @@ impl<'a> Engine<'a> {
 
     /// The next step of the flow in `slot`, at `now`.
     fn step(&mut self, now: SimTime, slot: u32) {
-        let flow = self.slots[slot as usize]
-            .as_mut()
-            .expect("events refer to live flows");
-        let tracing = self.options.trace_flow == Some(flow.index);
-        let trace = match (&mut self.traced, tracing) {
-            (Some(traced), true) => Some(&mut traced.hops),
-            _ => None,
+        let index = self.slots[slot as usize]
+            .as_ref()
+            .expect("events refer to live flows")
+            .index;
+        let tracing = self.traces(index);
+        let trace = if tracing {
+            let i = self
+                .traced
+                .binary_search_by_key(&index, |traced| traced.index)
+                .expect("a traced flow's trace starts at its arrival");
+            Some(&mut self.traced[i].hops)
+        } else {
+            None
         };
+        let flow = self.slots[slot as usize].as_mut().expect("live flow");
         let answer_arrives = flow.walk.awaits_answer();
         let next = self
             .walker
@@ -271,10 +303,16 @@ impl<'a> Engine<'a> {
                     timeline.hits[bucket][target.index()] += 1;
                 }
                 if tracing {
-                    self.done = true;
+                    self.ended += 1;
+                    self.done = self.ended == self.tracing.len();
                 }
             }
         }
+    }
+
+    /// True when flow `index` is traced.
+    fn traces(&self, index: u64) -> bool {
+        !self.tracing.is_empty() && self.tracing.binary_search(&index).is_ok()
     }
 
     /// The answer to `client`'s query `query` arrives at `now`: cached for its TTL when the

@@ -22,12 +22,16 @@
 //! series. The tests below, `tests/determinism.rs` and the generated scenarios of
 //! `tests/generated.rs` compare the two engines.
 //!
-//! Not covered: tracing one flow (`sim explain` runs the event loop) and state changes during
-//! a run (none are modelled yet; they would cut the run into spans, each with its own plan).
+//! [`trace`] reaches one flow the same way, with the arrival and sequential passes only, and
+//! walks that flow alone: what `sim explain` shows, without replaying the flows before it.
+//!
+//! Not covered: state changes during a run (none are modelled yet; they would cut the run into
+//! spans, each with its own plan).
 //! Memory: a few buffers per thread, whatever the flow count.
 
 pub mod plan;
 pub mod script;
+pub mod trace;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,15 +72,30 @@ pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) 
     let walker = Walker::new(t, options.seed);
     let state = State::initial(t, options.seed);
     let plan = Plan::new(&walker, &state);
-    let clients = t.workload.clients.len();
-    let expected_duration = options.flows as f64 / t.workload.arrival_rate;
-    let bucket = bucket_width(expected_duration);
+    let bucket = bucket_width(options.flows as f64 / t.workload.arrival_rate);
+    let (counts, chains) = passes(&plan, options, bucket, true, progress);
+    let squares = chains.cluster_squares(&plan);
+    counts.into_tally(t, &plan, options.flows, bucket, &squares)
+}
+
+/// Runs the windows of `options.flows` flows on worker threads: the arrival and sequential
+/// passes of every window, and its routing pass when `route`. Returns the counts and the DNS
+/// chains as the last window leaves them.
+fn passes(
+    plan: &Plan<'_>,
+    options: &BulkOptions,
+    bucket: crate::time::Span,
+    route: bool,
+    progress: Option<Progress<'_>>,
+) -> (Counts, Chains) {
+    let clients = plan.first_route.len();
     let windows = options.flows.div_ceil(WINDOW as u64);
     let threads = options.threads.clamp(1, windows.max(1) as usize);
     let shared = Shared {
-        plan: &plan,
+        plan,
         options,
         multi_client: clients > 1,
+        route,
         next_window: AtomicU64::new(0),
         windows,
         done: AtomicU64::new(0),
@@ -113,13 +132,12 @@ pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) 
             .reduce(Counts::merge)
             .expect("at least one worker")
     });
-    let squares = shared
+    let chains = shared
         .sequencer
         .into_inner()
         .expect("no worker panicked holding the lock")
-        .chains
-        .cluster_squares(&plan);
-    counts.into_tally(t, &plan, options.flows, bucket, &squares)
+        .chains;
+    (counts, chains)
 }
 
 /// Counts a worker out when it returns or unwinds: wakes the caller (progress) and, should the
@@ -150,6 +168,9 @@ struct Shared<'a> {
     plan: &'a Plan<'a>,
     options: &'a BulkOptions,
     multi_client: bool,
+    /// Route the flows and count them (`false`: only the arrival and sequential passes, for
+    /// [`trace`]).
+    route: bool,
     next_window: AtomicU64,
     windows: u64,
     done: AtomicU64,
@@ -197,8 +218,10 @@ impl Shared<'_> {
                 },
             };
             let script = self.sequential_pass(window, &arrivals);
-            Router::new(self.plan, &script, &arrivals, self.bucket, &mut counts)
-                .route_window(self.options.seed);
+            if self.route {
+                Router::new(self.plan, &script, &arrivals, self.bucket, &mut counts)
+                    .route_window(self.options.seed);
+            }
             self.done.fetch_add(len as u64, Ordering::AcqRel);
         }
     }

@@ -65,16 +65,30 @@ pub struct Script {
 #[derive(Clone, Debug, Default)]
 struct Entry {
     route: u32,
+    /// The client's query whose answer this is (its number: queries sent before it).
+    query: u64,
     expires: u64,
     /// Flows that used this answer so far.
     cluster: u64,
 }
 
+/// An answer on its way to the client.
+#[derive(Copy, Clone, Debug)]
+struct Pending {
+    /// When it arrives.
+    at: u64,
+    route: u32,
+    /// The flow that sent the query.
+    flow: u64,
+    /// The query's number.
+    query: u64,
+}
+
 #[derive(Clone, Debug, Default)]
 struct ClientChain {
     entry: Option<Entry>,
-    /// Answers on their way: (time, route, query flow).
-    pending: VecDeque<(u64, u32, u64)>,
+    /// Answers on their way, oldest first.
+    pending: VecDeque<Pending>,
     /// Queries sent so far.
     queries: u64,
     /// Finished clusters, as the sum of their squared sizes.
@@ -86,21 +100,26 @@ impl ClientChain {
     /// number is the number of queries sent before) comes back one round trip later.
     fn query(&mut self, plan: &Plan<'_>, client: u32, now: u64, flow: u64) -> Cue {
         let route = plan.route_of_query(client as usize, self.queries);
+        self.pending.push_back(Pending {
+            at: now.saturating_add(plan.resolver_round_trip.0),
+            route,
+            flow,
+            query: self.queries,
+        });
         self.queries += 1;
-        self.pending
-            .push_back((now.saturating_add(plan.resolver_round_trip.0), route, flow));
         Cue::Miss { client, route }
     }
 
-    /// The answer (route) arriving at `at` becomes the entry; the one it replaces ends its
-    /// cluster; its own cluster starts with the flow that queried.
-    fn store(&mut self, route: u32, at: u64, ttl: u64) {
+    /// The answer arriving becomes the entry; the one it replaces ends its cluster; its own
+    /// cluster starts with the flow that queried.
+    fn store(&mut self, answer: Pending, ttl: u64) {
         if let Some(old) = self.entry.take() {
             self.squares += u128::from(old.cluster) * u128::from(old.cluster);
         }
         self.entry = Some(Entry {
-            route,
-            expires: at.saturating_add(ttl),
+            route: answer.route,
+            query: answer.query,
+            expires: answer.at.saturating_add(ttl),
             cluster: 1,
         });
     }
@@ -111,6 +130,20 @@ impl ClientChain {
             self.entry.as_mut().expect("hits use an entry").cluster += hits;
         }
     }
+}
+
+/// How one flow got its DNS answer (DNS-6).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LastLookup {
+    /// It sent the client's query with this number.
+    Query(u64),
+    /// It used the cached answer to the client's query `query`, valid until `expires`.
+    Cached {
+        /// The query whose answer it used.
+        query: u64,
+        /// When the answer expires (absolute nanoseconds).
+        expires: u64,
+    },
 }
 
 /// The chain of every client, carried from window to window.
@@ -202,6 +235,28 @@ impl Chains {
             clients: vec![ClientChain::default(); clients],
             now: 0,
             bucket_width: bucket_width.0.max(1),
+        }
+    }
+
+    /// The time of the last arrival so far.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// How flow `flow` of client `client` got its DNS answer, when it is the last flow of the
+    /// windows advanced over so far (the state of the chain right after its lookup).
+    pub fn last_lookup(&self, plan: &Plan<'_>, client: usize, flow: u64) -> LastLookup {
+        let chain = &self.clients[client];
+        if !plan.cached[client] {
+            return LastLookup::Query(chain.queries - 1);
+        }
+        match (chain.pending.back(), &chain.entry) {
+            (Some(sent), _) if sent.flow == flow => LastLookup::Query(sent.query),
+            (_, Some(entry)) => LastLookup::Cached {
+                query: entry.query,
+                expires: entry.expires,
+            },
+            (_, None) => unreachable!("flow {flow} neither queried nor found an entry"),
         }
     }
 
@@ -323,11 +378,11 @@ impl Chains {
                 };
                 let now = base.saturating_add(window.times[i]);
                 let flow = window.first + i as u64;
-                let &(answer_at, route, query) =
-                    chain.pending.front().expect("pending is not empty");
-                if answer_at < now || (answer_at == now && query + 1 < flow) {
+                let answer = *chain.pending.front().expect("pending is not empty");
+                if answer.at < now || (answer.at == now && answer.flow + 1 < flow) {
                     chain.pending.pop_front();
-                    chain.store(route, answer_at, ttl);
+                    chain.store(answer, ttl);
+                    let route = answer.route;
                     cues.push((flow, Cue::CacheAnswer { client, route }));
                     pos = i;
                     continue;
