@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use super::arrivals;
-use super::tally::{Tally, bucket_width};
+use super::tally::{Tally, bucket_of, bucket_width};
 use crate::model::Topology;
 use crate::rng::{self, Stream, WordBlock, WordStream};
 use crate::rules::nlb::pick::{Picker, TargetPick};
@@ -69,8 +69,7 @@ pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) 
     let state = State::initial(t, options.seed);
     let plan = Plan::new(&walker, &state);
     let clients = t.workload.clients.len();
-    let expected_duration = options.flows as f64 / t.workload.arrival_rate;
-    let bucket = bucket_width(expected_duration);
+    let bucket = bucket_width(options.flows, t.workload.arrival_rate);
     let windows = options.flows.div_ceil(WINDOW as u64);
     let threads = options.threads.clamp(1, windows.max(1) as usize);
     let shared = Shared {
@@ -407,10 +406,14 @@ impl<'a> Router<'a> {
                     Cue::Bucket(bucket) => {
                         debug_assert_eq!(
                             bucket,
-                            self.script
-                                .base
-                                .saturating_add(self.arrivals.times[position])
-                                / self.bucket_width
+                            bucket_of(
+                                SimTime(
+                                    self.script
+                                        .base
+                                        .saturating_add(self.arrivals.times[position])
+                                ),
+                                crate::time::Span(self.bucket_width)
+                            )
                         );
                         self.flush_bucket();
                         self.bucket = bucket;
