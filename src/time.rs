@@ -165,17 +165,21 @@ impl fmt::Display for SimTime {
 /// them, the rest is left for the flows' own paths (latencies, response times, timeouts).
 const ARRIVALS_ROOM_NS: f64 = 13_835_058_055_282_163_712.0;
 
-/// `Err(years)` when `flows` arrivals at `rate` per second might not fit in simulated time:
-/// their sum is bounded by `mean * (flows + 10 sqrt(flows) + 45)` (ten standard deviations of
-/// the sum of exponentials, and the largest single gap the sampler can draw is under 45 means).
-/// `years` is the expected duration.
-pub fn arrivals_fit(flows: u64, rate: f64) -> Result<(), f64> {
-    let mean = 1e9 / rate;
+/// A bound on the arrival time of the last of `flows` flows at `rate` per second, in
+/// nanoseconds: `mean * (flows + 10 sqrt(flows) + 45)` (ten standard deviations of the sum of
+/// exponentials, and the largest single gap the sampler can draw is under 45 means).
+pub fn arrivals_bound_ns(flows: u64, rate: f64) -> f64 {
     let n = flows as f64;
-    if mean * (n + 10.0 * n.sqrt() + 45.0) < ARRIVALS_ROOM_NS {
+    1e9 / rate * (n + 10.0 * n.sqrt() + 45.0)
+}
+
+/// `Err(years)` when `flows` arrivals at `rate` per second might not fit in simulated time
+/// ([`arrivals_bound_ns`]). `years` is the expected duration.
+pub fn arrivals_fit(flows: u64, rate: f64) -> Result<(), f64> {
+    if arrivals_bound_ns(flows, rate) < ARRIVALS_ROOM_NS {
         Ok(())
     } else {
-        Err(mean * n / 1e9 / (365.25 * 86_400.0))
+        Err(1e9 / rate * flows as f64 / 1e9 / (365.25 * 86_400.0))
     }
 }
 

@@ -91,3 +91,82 @@ fn csv_has_a_row_per_variant_level_and_name() {
         "{text}"
     );
 }
+
+/// crosszone.toml with `count` more variants, cross-zone alternately off and on.
+fn crosszone_with_variants(count: usize) -> String {
+    let mut text = CROSSZONE.to_string();
+    for i in 0..count {
+        text.push_str(&format!(
+            "\n[[variants]]\nname = \"extra {i:02}\"\nset.load_balancers.provider-nlb.enable_cross_zone_load_balancing = {}\n",
+            i % 2 == 1
+        ));
+    }
+    text
+}
+
+fn widest_line(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn a_table_of_forty_variants_wraps_into_blocks_no_wider_than_two_variants() {
+    let two = sim(&["run", "scenarios/crosszone.toml", "--flows", "1000"]);
+    let path = scratch("forty-variants-table", &crosszone_with_variants(38));
+    let forty = sim(&["run", path.to_str().unwrap(), "--flows", "1000"]);
+    assert!(forty.status.success(), "{}", stderr(&forty));
+    let (two, table) = (stdout(&two), stdout(&forty));
+    assert!(
+        widest_line(&table) <= widest_line(&two),
+        "{} > {}",
+        widest_line(&table),
+        widest_line(&two)
+    );
+    // Each section names every variant, in its blocks' headers, in file order.
+    let titles = [
+        "Hits per subnet\n",
+        "Hits per AZ\n",
+        "Hits per target\n",
+        "Failed flows\n",
+        "Per variant\n",
+    ];
+    let starts: Vec<usize> = titles.iter().map(|t| table.find(t).expect(t)).collect();
+    for (k, title) in titles.iter().enumerate() {
+        if title.starts_with("Failed") {
+            continue; // none failed: no variant columns
+        }
+        let end = starts.get(k + 1).copied().unwrap_or(table.len());
+        let section = &table[starts[k]..end];
+        assert!(
+            section.matches("\n\n").count() >= 10,
+            "{title}: not wrapped"
+        );
+        let mut at = 0;
+        for i in 0..38 {
+            let name = format!("| extra {i:02}");
+            let found = section[at..]
+                .find(&name)
+                .unwrap_or_else(|| panic!("{title}: no {name} after byte {at}"));
+            at += found + name.len();
+        }
+    }
+    // JSON and CSV keep every variant.
+    let json = sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--flows",
+        "1000",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(json["variants"].as_array().unwrap().len(), 40);
+    let csv = sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--flows",
+        "1000",
+        "--format",
+        "csv",
+    ]);
+    assert!(stdout(&csv).contains("extra 37,target,web-3,"));
+}

@@ -191,3 +191,45 @@ fn no_plot_and_plot_dir_conflict() {
         stderr(&output)
     );
 }
+
+/// crosszone.toml with `count` more variants, cross-zone alternately off and on.
+fn crosszone_with_variants(count: usize) -> String {
+    let mut text = CROSSZONE.to_string();
+    for i in 0..count {
+        text.push_str(&format!(
+            "\n[[variants]]\nname = \"extra {i:02}\"\nset.load_balancers.provider-nlb.enable_cross_zone_load_balancing = {}\n",
+            i % 2 == 1
+        ));
+    }
+    text
+}
+
+#[test]
+fn forty_variants_draw_twelve_panels_on_a_canvas_of_bounded_size() {
+    let dir = fresh_dir("forty");
+    let path = scratch("forty-variants", &crosszone_with_variants(38));
+    let output = sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--flows",
+        "2000",
+        "--plot-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let series = std::fs::read(dir.join("crosszone-timeseries.png")).unwrap();
+    assert_eq!(png_size(&series), (2400, 1300));
+    assert_eq!(
+        png_size(&std::fs::read(dir.join("crosszone.png")).unwrap()),
+        (1200, 700)
+    );
+    let texts = svg_texts(&dir.join("crosszone-timeseries.svg"));
+    let panels = texts.iter().filter(|t| t.starts_with("variant \"")).count();
+    assert_eq!(panels, 12, "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("+28 variants not shown") && t.contains("extra ")),
+        "{texts:?}"
+    );
+}

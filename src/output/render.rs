@@ -1,5 +1,6 @@
 //! Renderers of a [`Report`]: a text table for people, JSON and CSV for programs. They read the
-//! report and nothing else.
+//! report and nothing else. The table wraps many variants into blocks that keep its lines near
+//! [`TABLE_WIDTH`] characters, however many variants there are; JSON and CSV hold everything.
 
 use std::fmt::Write as _;
 
@@ -38,6 +39,13 @@ fn ci_pct(ci: [f64; 2]) -> String {
     format!("[{:.2}, {:.2}]", ci[0] * 100.0, ci[1] * 100.0)
 }
 
+/// The width a table's lines keep to when it has many variants: it wraps them into blocks of
+/// as many as fit (at least [`MIN_PER_BLOCK`], side by side), one block under the other.
+pub const TABLE_WIDTH: usize = 120;
+
+/// Variants a block always holds (when there are that many): a pair is compared side by side.
+pub const MIN_PER_BLOCK: usize = 2;
+
 /// A text table: left label columns, then one group of columns per variant.
 struct Grid {
     rows: Vec<Vec<String>>,
@@ -46,51 +54,88 @@ struct Grid {
 impl Grid {
     fn render(&self, out: &mut String, labels: usize, group: usize, group_names: &[String]) {
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let mut widths = vec![0; columns];
+        let mut widths = vec![0; columns.max(labels + group * group_names.len())];
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate() {
                 widths[i] = widths[i].max(cell.chars().count());
             }
         }
         // Widen each group so its name fits above it.
-        for (g, name) in group_names.iter().enumerate() {
+        let span = |widths: &[usize], g: usize| {
             let first = labels + g * group;
-            let span: usize = widths[first..first + group].iter().sum::<usize>() + 2 * (group - 1);
+            widths[first..first + group].iter().sum::<usize>() + 2 * (group - 1)
+        };
+        for (g, name) in group_names.iter().enumerate() {
             let need = name.chars().count();
-            if need > span {
-                widths[first + group - 1] += need - span;
+            let have = span(&widths, g);
+            if need > have {
+                widths[labels + g * group + group - 1] += need - have;
             }
         }
-        let mut header = String::from("  ");
         let label_width: usize =
             widths[..labels].iter().sum::<usize>() + 2 * labels.saturating_sub(1);
-        header.push_str(&" ".repeat(label_width));
-        for (g, name) in group_names.iter().enumerate() {
-            let first = labels + g * group;
-            let span: usize = widths[first..first + group].iter().sum::<usize>() + 2 * (group - 1);
-            let _ = write!(header, " | {name:<span$}");
-        }
-        out.push_str(header.trim_end());
-        out.push('\n');
-        for row in &self.rows {
-            let mut line = String::from("  ");
-            for (i, cell) in row.iter().enumerate() {
-                if i >= labels && (i - labels) % group == 0 {
-                    line.push_str(" | ");
-                } else if i > 0 {
-                    line.push_str("  ");
-                }
-                let w = widths[i];
-                if i < labels {
-                    let _ = write!(line, "{cell:<w$}");
-                } else {
-                    let _ = write!(line, "{cell:>w$}");
-                }
+        let spans: Vec<usize> = (0..group_names.len()).map(|g| span(&widths, g)).collect();
+        for (b, block) in blocks(2 + label_width, &spans).into_iter().enumerate() {
+            if b > 0 {
+                out.push('\n');
             }
-            out.push_str(line.trim_end());
+            let mut header = String::from("  ");
+            header.push_str(&" ".repeat(label_width));
+            for g in block.clone() {
+                let (name, span) = (&group_names[g], spans[g]);
+                let _ = write!(header, " | {name:<span$}");
+            }
+            out.push_str(header.trim_end());
             out.push('\n');
+            let cells = (0..labels).chain(
+                block
+                    .clone()
+                    .flat_map(|g| labels + g * group..labels + (g + 1) * group),
+            );
+            for row in &self.rows {
+                let mut line = String::from("  ");
+                for i in cells.clone() {
+                    let Some(cell) = row.get(i) else { break };
+                    if i >= labels && (i - labels) % group == 0 {
+                        line.push_str(" | ");
+                    } else if i > 0 {
+                        line.push_str("  ");
+                    }
+                    let w = widths[i];
+                    if i < labels {
+                        let _ = write!(line, "{cell:<w$}");
+                    } else {
+                        let _ = write!(line, "{cell:>w$}");
+                    }
+                }
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
         }
     }
+}
+
+/// The groups of each block: as many as fit in [`TABLE_WIDTH`] after `labels` characters, at
+/// least [`MIN_PER_BLOCK`]; one empty block when there are none.
+fn blocks(labels: usize, spans: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut blocks = Vec::new();
+    let mut start = 0;
+    while start < spans.len() {
+        let (mut end, mut width) = (start, labels);
+        while end < spans.len() {
+            let wider = width + 3 + spans[end];
+            if end - start >= MIN_PER_BLOCK && wider > TABLE_WIDTH {
+                break;
+            }
+            (width, end) = (wider, end + 1);
+        }
+        blocks.push(start..end);
+        start = end;
+    }
+    if blocks.is_empty() {
+        blocks.push(0..0);
+    }
+    blocks
 }
 
 /// A row of the per-variant table: its label and how to compute a variant's cell.
@@ -207,11 +252,16 @@ fn table(report: &Report) -> String {
         report,
         &["target", "IP", "answers"],
         |v| {
+            let mut rows_of: std::collections::BTreeMap<&str, usize> =
+                std::collections::BTreeMap::new();
+            for t in &v.targets {
+                *rows_of.entry(t.name.as_str()).or_insert(0) += 1;
+            }
             v.targets
                 .iter()
                 .map(|t| {
                     // An instance in several target groups gets a row per group.
-                    let shared = v.targets.iter().filter(|x| x.name == t.name).count() > 1;
+                    let shared = rows_of[t.name.as_str()] > 1;
                     let name = if shared {
                         format!("{} ({})", t.name, t.target_group)
                     } else {

@@ -10,6 +10,8 @@
 //! Intervals and the fit are clustered (docs/model.md STAT-2): flows that share one DNS answer
 //! share its address choice, so they count as one cluster in the variance ([`crate::stats`]).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::Serialize;
 
 use crate::expected::Expected;
@@ -328,6 +330,9 @@ impl Rows {
         let mut subnets: Vec<(usize, String)> = Vec::new();
         let mut azs: Vec<(usize, String)> = Vec::new();
         let mut targets: Vec<((usize, usize), (String, String))> = Vec::new();
+        // Names already taken, so that each target is looked up once, not against every row.
+        let mut seen_targets: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut seen_subnets: BTreeSet<String> = BTreeSet::new();
         for run in runs {
             let t = run.topology;
             for target in &t.targets {
@@ -340,10 +345,12 @@ impl Rows {
                     t.target_groups[target.target_group.index()].name.clone(),
                     instance.name.clone(),
                 );
-                if !targets.iter().any(|(_, n)| *n == names) {
+                if !seen_targets.contains(&names) {
+                    seen_targets.insert(names.clone());
                     targets.push((key, names));
                 }
-                if !subnets.iter().any(|(_, n)| *n == subnet.name) {
+                if !seen_subnets.contains(&subnet.name) {
+                    seen_subnets.insert(subnet.name.clone());
                     subnets.push((s, subnet.name.clone()));
                 }
                 match azs.iter_mut().find(|(_, id)| id == az_id) {
@@ -417,23 +424,35 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
         expected,
         covariance: stats::count_covariance(&expected.clients, &tally.client_counts()),
     };
+    // Lookups by name, built once (a scan per row would be quadratic in the targets).
+    let target_index: BTreeMap<(&str, &str), usize> = t
+        .targets
+        .iter()
+        .enumerate()
+        .rev() // the first of duplicates wins, as a scan would find it
+        .map(|(i, x)| {
+            let tg = t.target_groups[x.target_group.index()].name.as_str();
+            ((tg, t.instances[x.instance.index()].name.as_str()), i)
+        })
+        .collect();
+    let instance_index: BTreeMap<&str, usize> = t
+        .instances
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, instance)| (instance.name.as_str(), i))
+        .collect();
     let target_of = |tg: &str, instance: &str| -> Option<TargetId> {
-        t.targets
-            .iter()
-            .position(|x| {
-                t.target_groups[x.target_group.index()].name == tg
-                    && t.instances[x.instance.index()].name == instance
-            })
-            .map(TargetId::from_index)
+        target_index
+            .get(&(tg, instance))
+            .map(|&i| TargetId::from_index(i))
     };
     let targets = rows
         .targets
         .iter()
         .map(|(tg, name)| {
-            let instance_index = t
-                .instances
-                .iter()
-                .position(|i| i.name == *name)
+            let instance_index = *instance_index
+                .get(name.as_str())
                 .expect("variants share their instances");
             let instance = &t.instances[instance_index];
             let subnet = &t.subnets[instance.subnet.index()];

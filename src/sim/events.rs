@@ -16,7 +16,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::arrivals;
-use super::tally::{Tally, bucket_width};
+use super::tally::{Tally, bucket_of, bucket_width};
 use crate::model::Topology;
 use crate::rng::{FlowDraws, FlowStream};
 use crate::state::State;
@@ -134,9 +134,9 @@ impl<'a> Engine<'a> {
     fn new(t: &'a Topology, options: &'a RunOptions) -> Engine<'a> {
         let mut stream = FlowStream::starting_at(options.seed, 0);
         let next_draws = stream.next_flow();
-        let expected_duration = options.flows as f64 / t.workload.arrival_rate;
         let walker = Walker::new(t, options.seed);
-        let tally = Tally::for_walker(&walker, options.flows, bucket_width(expected_duration));
+        let bucket = bucket_width(options.flows, t.workload.arrival_rate);
+        let tally = Tally::for_walker(&walker, options.flows, bucket);
         Engine {
             t,
             walker,
@@ -294,7 +294,7 @@ impl<'a> Engine<'a> {
                     .add(self.t.nodes.len(), flow.client, &ended, 1, queried);
                 if let (Ok(()), Some(target)) = (ended.outcome, ended.target) {
                     let timeline = &mut self.tally.timeline;
-                    let bucket = (flow.start.0 / timeline.bucket.0) as usize;
+                    let bucket = bucket_of(flow.start, timeline.bucket) as usize;
                     if timeline.hits.len() <= bucket {
                         timeline
                             .hits

@@ -167,34 +167,168 @@ impl Tally {
     }
 }
 
-/// A round bucket width giving at most about 120 buckets over `seconds`.
-pub fn bucket_width(seconds: f64) -> Span {
-    const STEPS_NS: [u64; 19] = [
-        1_000_000,
-        2_000_000,
-        5_000_000,
-        10_000_000,
-        20_000_000,
-        50_000_000,
-        100_000_000,
-        200_000_000,
-        500_000_000,
-        1_000_000_000,
-        2_000_000_000,
-        5_000_000_000,
-        10_000_000_000,
-        30_000_000_000,
-        60_000_000_000,
-        300_000_000_000,
-        600_000_000_000,
-        3_600_000_000_000,
-        86_400_000_000_000,
-    ];
-    let ns = seconds * 1e9;
+/// The most time buckets a run has, whatever its span: the last one also holds every flow that
+/// starts after it (none does within [`crate::time::arrivals_bound_ns`], which the width is
+/// chosen for), so the timeline's memory is bounded by `MAX_BUCKETS x targets`.
+pub const MAX_BUCKETS: u64 = 128;
+
+/// Buckets the width aims at over the bound on the run's span (at most; a few spare below
+/// [`MAX_BUCKETS`]).
+const TARGET_BUCKETS: f64 = 120.0;
+
+const SECOND_NS: u64 = 1_000_000_000;
+const HOUR_NS: u64 = 3_600 * SECOND_NS;
+/// A day of simulated time, nanoseconds.
+pub const DAY_NS: u64 = 24 * HOUR_NS;
+/// A Julian year (365.25 days) of simulated time, nanoseconds.
+pub const YEAR_NS: u64 = 365 * DAY_NS + DAY_NS / 4;
+
+/// Round bucket widths, in nanoseconds: 1-2-5 steps of milliseconds and seconds, minutes, hours,
+/// days, then Julian years (the clock holds 584 years: 120 buckets of 5 years).
+const STEPS_NS: [u64; 33] = [
+    1_000_000,
+    2_000_000,
+    5_000_000,
+    10_000_000,
+    20_000_000,
+    50_000_000,
+    100_000_000,
+    200_000_000,
+    500_000_000,
+    SECOND_NS,
+    2 * SECOND_NS,
+    5 * SECOND_NS,
+    10 * SECOND_NS,
+    30 * SECOND_NS,
+    60 * SECOND_NS,
+    300 * SECOND_NS,
+    600 * SECOND_NS,
+    HOUR_NS,
+    2 * HOUR_NS,
+    6 * HOUR_NS,
+    12 * HOUR_NS,
+    DAY_NS,
+    2 * DAY_NS,
+    5 * DAY_NS,
+    10 * DAY_NS,
+    20 * DAY_NS,
+    50 * DAY_NS,
+    100 * DAY_NS,
+    200 * DAY_NS,
+    YEAR_NS,
+    2 * YEAR_NS,
+    5 * YEAR_NS,
+    10 * YEAR_NS,
+];
+
+/// The bucket width of a run of `flows` flows at `rate` per second: the smallest round width
+/// ([`STEPS_NS`]) giving at most 120 buckets up to the bound on the last arrival
+/// ([`crate::time::arrivals_bound_ns`]), so that the run's real span fits with a wide margin.
+/// Both engines use it, and [`bucket_of`].
+pub fn bucket_width(flows: u64, rate: f64) -> Span {
+    let bound = crate::time::arrivals_bound_ns(flows, rate);
     let width = STEPS_NS
         .iter()
         .copied()
-        .find(|w| ns / (*w as f64) <= 120.0)
-        .unwrap_or(STEPS_NS[STEPS_NS.len() - 1]);
-    Span(width)
+        .find(|w| bound / (*w as f64) <= TARGET_BUCKETS)
+        // Beyond the clock's span: a width that still gives 120 buckets.
+        .unwrap_or_else(|| (bound / TARGET_BUCKETS).ceil().min(u64::MAX as f64) as u64);
+    Span(width.max(1))
+}
+
+/// The time bucket of a flow that starts at `start`: its `width`-wide bucket, the last one
+/// ([`MAX_BUCKETS`] - 1) for any later start.
+pub fn bucket_of(start: SimTime, width: Span) -> u64 {
+    (start.0 / width.0.max(1)).min(MAX_BUCKETS - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::bulk::{self, BulkOptions};
+    use crate::sim::events::{self, RunOptions};
+
+    const CROSSZONE: &str = include_str!("../../scenarios/crosszone.toml");
+
+    /// Both engines on crosszone's "cross-zone on" variant at `rate` flows per second.
+    fn both_engines(rate: &str, flows: u64) -> (Tally, Tally) {
+        let text = CROSSZONE
+            .replacen("arrival_rate = 100", &format!("arrival_rate = {rate}"), 1)
+            .replacen("flows = 100000", &format!("flows = {flows}"), 1);
+        let s = crate::scenario::parse("slow.toml", "slow", &text).expect("valid");
+        let t = &s.variants[1].topology;
+        let events = events::run(
+            t,
+            &RunOptions {
+                flows,
+                seed: 7,
+                trace_flow: None,
+            },
+        );
+        let bulk = bulk::run(
+            t,
+            &BulkOptions {
+                flows,
+                seed: 7,
+                threads: 2,
+            },
+            None,
+        );
+        (events, bulk)
+    }
+
+    #[test]
+    fn a_run_of_centuries_keeps_the_bucket_count_bounded() {
+        // 1,000 flows at one per 5e6 s: about 158 years, 58,000 one-day buckets before.
+        let (events, bulk) = both_engines("2e-7", 1_000);
+        assert_eq!(events, bulk, "the engines agree");
+        let timeline = &events.timeline;
+        assert!(
+            timeline.hits.len() as u64 <= MAX_BUCKETS,
+            "{} buckets",
+            timeline.hits.len()
+        );
+        assert!(timeline.hits.len() >= 40, "{} buckets", timeline.hits.len());
+        assert_eq!(
+            timeline.bucket.0 % YEAR_NS,
+            0,
+            "whole years: {:?}",
+            timeline.bucket
+        );
+        let answered: u64 = timeline.hits.iter().flatten().sum();
+        assert_eq!(answered, events.target_hits.iter().sum::<u64>());
+    }
+
+    #[test]
+    fn widths_are_round_and_give_at_most_120_buckets_up_to_the_bound() {
+        // crosszone: 100,000 flows at 100/s, bound 1032 s: 10 s buckets, as before.
+        assert_eq!(bucket_width(100_000, 100.0), Span::from_secs(10));
+        assert_eq!(bucket_width(30_000, 100.0), Span::from_secs(5));
+        for (flows, rate) in [
+            (1, 1e9),
+            (1, 1e-3),
+            (10_000, 1e-4),
+            (1_000_000, 8e-5),
+            (1, 1e-9),
+        ] {
+            let width = bucket_width(flows, rate);
+            let bound = crate::time::arrivals_bound_ns(flows, rate);
+            assert!(
+                bound / width.0 as f64 <= 120.0,
+                "{flows} at {rate}: {width:?}"
+            );
+            assert!(STEPS_NS.contains(&width.0) || bound > 120.0 * 10.0 * YEAR_NS as f64);
+        }
+        assert_eq!(bucket_width(1_000_000, 8e-5).0 % YEAR_NS, 0);
+        assert_eq!(bucket_width(30_000, 1e-3), Span(5 * DAY_NS));
+    }
+
+    #[test]
+    fn a_start_beyond_the_last_bucket_lands_in_it() {
+        let width = Span::from_secs(10);
+        assert_eq!(bucket_of(SimTime(0), width), 0);
+        assert_eq!(bucket_of(SimTime(19_999_999_999), width), 1);
+        assert_eq!(bucket_of(SimTime(1270 * 1_000_000_000), width), 127);
+        assert_eq!(bucket_of(SimTime(u64::MAX), width), MAX_BUCKETS - 1);
+    }
 }

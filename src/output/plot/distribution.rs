@@ -1,15 +1,17 @@
 //! The distribution chart: share of flows per subnet, subnets grouped by AZ (labelled with the
 //! AZ name and ID), one bar per variant side by side, the expected share across each bar and the
 //! clustered 95 % interval as an error bar. A variant with no target in a subnet has no bar
-//! there, and "n/a" where it would stand.
+//! there, and "n/a" where it would stand. At most [`MAX_SHOWN`] variants and subnets, on a
+//! canvas of one size; a note names the rest ([`super::select`]).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
+use super::select::*;
 use super::style::*;
 use super::{DISTRIBUTION_SIZE, Drawn, GRID, INK};
-use crate::output::report::{Report, Share};
+use crate::output::report::{Report, Share, VariantReport};
 
 /// The subnets on the x axis, one slot each: every variant's subnets (by name, the first row
 /// seen standing for its name, AZ and AZ ID), grouped by AZ in order of first appearance.
@@ -63,8 +65,20 @@ pub(super) fn draw_distribution<DB: DrawingBackend>(
     report: &Report,
 ) -> Drawn {
     let body = titled(root, &distribution_title(report))?;
+    let variants = shown_variants(report);
+    let all_slots = subnet_slots(report);
+    let shown = shown_subnets(&all_slots, &variants.kept);
+    let notes: Vec<Note> = [variants_note(&variants), subnets_note(&shown)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let (body, band) = split_notes(body, &notes);
+    if let Some(band) = &band {
+        draw_notes(band, &notes)?;
+    }
     let (plot_area, legend_area) = body.split_horizontally(DISTRIBUTION_SIZE.0 - LEGEND_WIDTH);
-    let slots = subnet_slots(report);
+    let slots = shown.kept;
+    let variants = variants.kept;
     let columns = slots.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&plot_area)
         .margin_left(10)
@@ -91,8 +105,8 @@ pub(super) fn draw_distribution<DB: DrawingBackend>(
     let to_pixel = |x: f64, share: f64| chart.backend_coord(&(x, share * 100.0));
     draw_group_separators(root, &slots, &to_pixel)?;
     draw_x_labels(root, &slots, &to_pixel)?;
-    draw_bars(root, report, &slots, &to_pixel)?;
-    draw_distribution_legend(&legend_area, report)?;
+    draw_bars(root, &variants, &slots, &to_pixel)?;
+    draw_distribution_legend(&legend_area, &variants)?;
     Ok(())
 }
 
@@ -122,10 +136,18 @@ pub(super) fn draw_x_labels<DB: DrawingBackend>(
     let slot_width = (to_pixel(1.0, 0.0).0 - to_pixel(0.0, 0.0).0).max(1) as u32;
     let name_style = anchored(16.0, HPos::Center, VPos::Top);
     let az_style = anchored(14.0, HPos::Center, VPos::Top);
+    // Narrow slots (many subnets) try a smaller size before cutting a name.
+    let small_style = anchored(12.0, HPos::Center, VPos::Top);
     for (i, slot) in slots.iter().enumerate() {
         let (x, y) = to_pixel(i as f64 + 0.5, 0.0);
-        let name = fit_text(root, &slot.name, &name_style, slot_width - 8)?;
-        root.draw(&Text::new(name, (x, y + 10), name_style.clone()))?;
+        let room = slot_width.saturating_sub(8);
+        let style = if root.estimate_text_size(&slot.name, &name_style)?.0 <= room {
+            &name_style
+        } else {
+            &small_style
+        };
+        let name = fit_text(root, &slot.name, style, room)?;
+        root.draw(&Text::new(name, (x, y + 10), style.clone()))?;
     }
     for (first, count) in az_groups(slots) {
         let (x, y) = to_pixel(first as f64 + count as f64 / 2.0, 0.0);
@@ -139,15 +161,14 @@ pub(super) fn draw_x_labels<DB: DrawingBackend>(
 /// One bar per variant and slot, with its expected-share marker, error bar and value.
 pub(super) fn draw_bars<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    report: &Report,
+    variants: &[&VariantReport],
     slots: &[&Share],
     to_pixel: &dyn Fn(f64, f64) -> (i32, i32),
 ) -> Drawn {
-    let variants = report.variants.len().max(1) as f64;
-    let width = 0.8 / variants;
+    let width = 0.8 / variants.len().max(1) as f64;
     let value_style = anchored(14.0, HPos::Center, VPos::Bottom);
     for (i, slot) in slots.iter().enumerate() {
-        for (v, variant) in report.variants.iter().enumerate() {
+        for (v, variant) in variants.iter().enumerate() {
             let left = i as f64 + 0.1 + v as f64 * width;
             let Some(share) = variant
                 .subnets
@@ -189,7 +210,7 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
 /// Variants' swatches, then what the marker and the whisker mean.
 pub(super) fn draw_distribution_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    report: &Report,
+    variants: &[&VariantReport],
 ) -> Drawn {
     let label = anchored(15.0, HPos::Left, VPos::Center);
     let text_width = LEGEND_WIDTH - 78;
@@ -200,7 +221,7 @@ pub(super) fn draw_distribution_legend<DB: DrawingBackend>(
         anchored(16.0, HPos::Left, VPos::Center),
     ))?;
     y += 30;
-    for (v, variant) in report.variants.iter().enumerate() {
+    for (v, variant) in variants.iter().enumerate() {
         draw_bar(area, (16, y - 10), (46, y + 10), bar_look(v))?;
         let name = fit_text(area, &variant.name, &label, text_width)?;
         area.draw(&Text::new(name, (58, y), label.clone()))?;

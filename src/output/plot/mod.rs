@@ -9,6 +9,9 @@
 //! - the **time series**: flows answered per target per bucket of simulated time, one panel per
 //!   variant, one line per target.
 //!
+//! Each picture draws at most 12 variants, subnets and target lines, the largest by hits, on a
+//! canvas whose size does not grow beyond them; a note names what is left out (`select`).
+//!
 //! Variants and targets are told apart by lightness, hatching, dash pattern and marker as well as
 //! hue, so the pictures survive greyscale printing. Text is drawn with DejaVu Sans, embedded in
 //! the binary (`assets/fonts/`, Bitstream Vera licence) and registered with plotters' `ab_glyph`
@@ -32,6 +35,7 @@ use crate::error::Error;
 use crate::output::report::Report;
 
 mod distribution;
+mod select;
 mod style;
 #[cfg(test)]
 mod tests;
@@ -43,7 +47,8 @@ use time_series::draw_time_series;
 /// Size of the distribution chart, pixels.
 pub const DISTRIBUTION_SIZE: (u32, u32) = (1200, 700);
 
-/// Width of the time series, pixels (its height grows with the variants: [`time_series_size`]).
+/// Width of the time series in one column, pixels (its size follows the panels drawn:
+/// [`time_series_size`]).
 pub const TIME_SERIES_WIDTH: u32 = 1200;
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
@@ -297,8 +302,15 @@ pub fn time_series_svg(report: &Report) -> Result<String, PlotError> {
     })
 }
 
-/// Size of the time series: 1200 x 700 up to two variants, 300 px more per further variant.
+/// Size of the time series: its panels (12 at most) in a grid of [`time_series::panel_grid`],
+/// 1200 px wide in one column, 1800 in two, 2400 in three; 700 px high up to two rows, 300 px
+/// more per further row. The same for any count of variants beyond the panels drawn.
 pub fn time_series_size(report: &Report) -> (u32, u32) {
-    let panels = report.variants.len().max(1) as u32;
-    (TIME_SERIES_WIDTH, 700.max(100 + 300 * panels))
+    let (rows, columns) = time_series::panel_grid(report.variants.len());
+    let width = match columns {
+        1 => TIME_SERIES_WIDTH,
+        2 => 1800,
+        _ => 2400,
+    };
+    (width, 700.max(100 + 300 * rows as u32))
 }

@@ -6,6 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::select::Note;
 use super::{Drawn, FAMILY, INK, PlotError};
 
 pub(super) fn text(size: f64) -> TextStyle<'static> {
@@ -85,6 +86,16 @@ pub(super) fn line_look(target: usize) -> LineLook {
         },
     ];
     LOOKS[target % LOOKS.len()]
+}
+
+/// How the "others" line of a time series looks (the mean of the targets not drawn on their
+/// own): grey, finely dotted, with crosses.
+pub(super) fn others_look() -> LineLook {
+    LineLook {
+        colour: RGBColor(120, 120, 120),
+        dash: Some((2, 3)),
+        marker: Marker::Cross,
+    }
 }
 
 /// Fills `root` white, centres `title` in a band at the top, and returns the area below it.
@@ -284,4 +295,65 @@ pub(super) fn fit_text<DB: DrawingBackend>(
         }
     }
     Ok("…".into())
+}
+
+/// `prefix` followed by as many of `names` as fit in `width` pixels, separated by commas, and
+/// an ellipsis when some do not: `+988 variants not shown: v-12, v-13, …`. Measures at most as
+/// many names as fit, however many there are.
+pub(super) fn fit_listing<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    prefix: &str,
+    names: &[&str],
+    style: &TextStyle,
+    width: u32,
+) -> Result<String, PlotError> {
+    let mut line = prefix.trim_end().to_string();
+    for (i, name) in names.iter().enumerate() {
+        let separator = if i == 0 { " " } else { ", " };
+        let more = if i + 1 < names.len() { ", …" } else { "" };
+        let candidate = format!("{line}{separator}{name}");
+        if root
+            .estimate_text_size(&format!("{candidate}{more}"), style)?
+            .0
+            > width
+        {
+            let cut = if i == 0 { " …" } else { ", …" };
+            return fit_text(root, &format!("{line}{cut}"), style, width);
+        }
+        line = candidate;
+    }
+    Ok(line)
+}
+
+/// Height of one note line, pixels.
+pub(super) const NOTE_LINE: u32 = 24;
+
+/// Splits a band for `notes` (one line each) off the bottom of `body`; returns the rest and the
+/// band (`None` without notes, so a picture that leaves nothing out is unchanged).
+pub(super) fn split_notes<DB: DrawingBackend>(
+    body: DrawingArea<DB, Shift>,
+    notes: &[Note<'_>],
+) -> (DrawingArea<DB, Shift>, Option<DrawingArea<DB, Shift>>) {
+    if notes.is_empty() {
+        return (body, None);
+    }
+    let height = body.dim_in_pixel().1;
+    let band = NOTE_LINE * notes.len() as u32 + 6;
+    let (rest, band) = body.split_vertically(height.saturating_sub(band));
+    (rest, Some(band))
+}
+
+/// One line per note, left-aligned, cut to the band's width.
+pub(super) fn draw_notes<DB: DrawingBackend>(
+    band: &DrawingArea<DB, Shift>,
+    notes: &[Note<'_>],
+) -> Drawn {
+    let style = anchored(14.0, HPos::Left, VPos::Center);
+    let width = band.dim_in_pixel().0.saturating_sub(40);
+    for (i, note) in notes.iter().enumerate() {
+        let line = fit_listing(band, &note.words, &note.names, &style, width)?;
+        let y = (NOTE_LINE * i as u32 + NOTE_LINE / 2) as i32;
+        band.draw(&Text::new(line, (20, y), style.clone()))?;
+    }
+    Ok(())
 }

@@ -247,3 +247,129 @@ fn a_subnet_a_variant_lacks_is_marked_not_drawn() {
     // Its name still labels the slot: the other variant has a bar there.
     assert!(texts.iter().any(|t| t == "app-c"));
 }
+
+/// The hand-built report with `count` variants (`v-0`, `v-1`, ...): variant `i` answers
+/// `1000 - i` flows, so the first twelve answer most.
+fn with_variants(count: usize) -> Report {
+    let mut report = report();
+    report.variants = (0..count)
+        .map(|i| {
+            let mut v = variant(&format!("v-{i}"), [340, 330, 330], [1.0 / 3.0; 3]);
+            v.completion.answered = 1000 - i as u64;
+            v
+        })
+        .collect();
+    report
+}
+
+fn count_of(texts: &[String], wanted: impl Fn(&str) -> bool) -> usize {
+    texts.iter().filter(|t| wanted(t)).count()
+}
+
+#[test]
+fn many_variants_draw_twelve_panels_on_a_canvas_of_one_size() {
+    let (few, many) = (with_variants(13), with_variants(300));
+    assert_eq!(time_series_size(&few), time_series_size(&many));
+    assert_eq!(time_series_size(&many), (2400, 1300));
+    assert_eq!(
+        png_size(&time_series_png(&many).unwrap()),
+        time_series_size(&many)
+    );
+    assert_eq!(
+        png_size(&distribution_png(&many).unwrap()),
+        DISTRIBUTION_SIZE
+    );
+    let texts = texts(&time_series_svg(&many).unwrap());
+    assert_eq!(count_of(&texts, |t| t.starts_with("variant \"v-")), 12);
+    assert!(texts.iter().any(|t| t == "variant \"v-11\""));
+    let note = texts
+        .iter()
+        .find(|t| t.starts_with("+288 variants not shown"))
+        .unwrap_or_else(|| panic!("no note in {texts:?}"));
+    assert!(note.contains(": v-12, v-13, "), "{note}");
+    assert!(note.ends_with('…'), "{note}");
+    let texts = self::texts(&distribution_svg(&many).unwrap());
+    assert_eq!(count_of(&texts, |t| t.starts_with("v-")), 12, "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("+288 variants not shown"))
+    );
+}
+
+#[test]
+fn the_variants_drawn_are_those_that_answered_most_in_file_order() {
+    let mut report = with_variants(14);
+    report.variants[13].completion.answered = 5000;
+    let texts = texts(&time_series_svg(&report).unwrap());
+    assert!(texts.iter().any(|t| t == "variant \"v-13\""));
+    let note = texts.iter().find(|t| t.starts_with("+2 variants")).unwrap();
+    assert!(note.ends_with(": v-11, v-12"), "{note}");
+}
+
+#[test]
+fn many_targets_draw_twelve_lines_and_the_others_mean() {
+    let mut report = report();
+    for v in &mut report.variants {
+        let series = &mut v.time_series;
+        series.targets = (0..40).map(|k| format!("t-{k}")).collect();
+        // Target k gets k + 1 hits per bucket: the last twelve are the largest.
+        series.hits = (0..20).map(|_| (0..40).map(|k| k + 1).collect()).collect();
+    }
+    let texts = texts(&time_series_svg(&report).unwrap());
+    assert_eq!(count_of(&texts, |t| t.starts_with("t-")), 12, "{texts:?}");
+    assert!(texts.iter().any(|t| t == "t-39") && texts.iter().any(|t| t == "t-28"));
+    assert!(texts.iter().any(|t| t == "others (mean of 28 targets)"));
+    let note = texts
+        .iter()
+        .find(|t| t.starts_with("+28 targets with fewer hits drawn as their mean"))
+        .unwrap_or_else(|| panic!("no note in {texts:?}"));
+    assert!(note.contains("t-0, t-1, t-2"), "{note}");
+}
+
+#[test]
+fn many_subnets_draw_the_twelve_with_most_hits() {
+    let mut report = report();
+    for v in &mut report.variants {
+        v.subnets = (0..30)
+            .map(|i| share(&format!("s-{i}"), "eu-west-1a", "euw1-az3", 10 + i, 0.01))
+            .collect();
+    }
+    let slots = subnet_slots(&report);
+    assert_eq!(slots.len(), 30);
+    let texts = texts(&distribution_svg(&report).unwrap());
+    assert_eq!(count_of(&texts, |t| t.starts_with("s-")), 12, "{texts:?}");
+    assert!(texts.iter().any(|t| t == "s-29") && texts.iter().any(|t| t == "s-18"));
+    let note = texts
+        .iter()
+        .find(|t| t.starts_with("+18 subnets not shown (fewer hits): s-0, s-1"))
+        .unwrap_or_else(|| panic!("no note in {texts:?}"));
+    assert!(note.len() < 300, "{note}");
+}
+
+#[test]
+fn a_span_of_centuries_is_labelled_in_years() {
+    let mut report = report();
+    let five_years = 5.0 * crate::sim::tally::YEAR_NS as f64 / 1e9;
+    for v in &mut report.variants {
+        v.time_series.bucket_seconds = five_years;
+        v.simulated_seconds = 20.0 * five_years;
+    }
+    let texts = texts(&time_series_svg(&report).unwrap());
+    assert!(
+        texts.iter().any(|t| t == "flows per 5 yr bucket"),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("simulated time (years of 365.25 days)"))
+    );
+    assert!(
+        texts.iter().any(|t| t == "100"),
+        "a tick at 100 years: {texts:?}"
+    );
+    assert_eq!(super::time_series::bucket_words(86_400.0 * 5.0), "5 d");
+    assert_eq!(super::time_series::bucket_words(7_200.0), "2 h");
+    assert_eq!(super::time_series::bucket_words(0.005), "5 ms");
+}

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use super::arrivals;
-use super::tally::{Tally, bucket_width};
+use super::tally::{Tally, bucket_of, bucket_width};
 use crate::model::Topology;
 use crate::rng::{self, Stream, WordBlock, WordStream};
 use crate::rules::nlb::pick::{Picker, TargetPick};
@@ -72,7 +72,7 @@ pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) 
     let walker = Walker::new(t, options.seed);
     let state = State::initial(t, options.seed);
     let plan = Plan::new(&walker, &state);
-    let bucket = bucket_width(options.flows as f64 / t.workload.arrival_rate);
+    let bucket = bucket_width(options.flows, t.workload.arrival_rate);
     let (counts, chains) = passes(&plan, options, bucket, true, progress);
     let squares = chains.cluster_squares(&plan);
     counts.into_tally(t, &plan, options.flows, bucket, &squares)
@@ -430,10 +430,14 @@ impl<'a> Router<'a> {
                     Cue::Bucket(bucket) => {
                         debug_assert_eq!(
                             bucket,
-                            self.script
-                                .base
-                                .saturating_add(self.arrivals.times[position])
-                                / self.bucket_width
+                            bucket_of(
+                                SimTime(
+                                    self.script
+                                        .base
+                                        .saturating_add(self.arrivals.times[position])
+                                ),
+                                crate::time::Span(self.bucket_width)
+                            )
                         );
                         self.flush_bucket();
                         self.bucket = bucket;

@@ -22,7 +22,8 @@
 
 use std::collections::VecDeque;
 
-use crate::time::Span;
+use crate::sim::tally::{MAX_BUCKETS, bucket_of};
+use crate::time::{SimTime, Span};
 
 use super::plan::Plan;
 
@@ -303,10 +304,12 @@ impl Chains {
         }
         // Buckets: the flow that starts each bucket met in the window.
         let width = self.bucket_width;
-        script.first_bucket = base.saturating_add(window.times[0]) / width;
+        let bucket_at = |at: u64| bucket_of(SimTime(base.saturating_add(at)), Span(width));
+        script.first_bucket = bucket_at(window.times[0]);
         let mut bucket = script.first_bucket;
         let mut from = 0;
-        loop {
+        // The last bucket holds every later flow: no bucket starts after it.
+        while bucket < MAX_BUCKETS - 1 {
             bucket += 1;
             // Time saturates at u64::MAX nanoseconds: no bucket starts beyond it.
             let Some(start) = bucket.checked_mul(width) else {
@@ -317,7 +320,7 @@ impl Chains {
             if from == window.times.len() {
                 break;
             }
-            bucket = base.saturating_add(window.times[from]) / width;
+            bucket = bucket_at(window.times[from]);
             script
                 .cues
                 .push((window.first + from as u64, Cue::Bucket(bucket)));

@@ -98,7 +98,7 @@ fn reach(plan: &Plan<'_>, seed: u64, flow: u64, threads: usize) -> Reached {
         threads,
     };
     let rate = 1e9 / plan.ns_per_mean;
-    let bucket = bucket_width(options.flows as f64 / rate);
+    let bucket = bucket_width(options.flows, rate);
     let (_, chains) = passes(plan, &options, bucket, false, None);
     let client = client_of(plan.walker.t, seed, flow);
     Reached {
