@@ -165,6 +165,11 @@ impl fmt::Display for SimTime {
 /// them, the rest is left for the flows' own paths (latencies, response times, timeouts).
 const ARRIVALS_ROOM_NS: f64 = 13_835_058_055_282_163_712.0;
 
+/// What arrivals leave for a flow's own path (2^62 ns, about 146 years): the longest path a
+/// scenario's latencies, response times and connect timeout allow must fit in it, so that no
+/// flow's time saturates the clock.
+pub const PATH_ROOM: Span = Span(1 << 62);
+
 /// A bound on the arrival time of the last of `flows` flows at `rate` per second, in
 /// nanoseconds: `mean * (flows + 10 sqrt(flows) + 45)` (ten standard deviations of the sum of
 /// exponentials, and the largest single gap the sampler can draw is under 45 means).

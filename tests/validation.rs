@@ -15,7 +15,12 @@
 //   durations: "30s", "1.5ms", whole seconds    rejects_a_bad_duration,
 //                                               accepts_durations_with_a_unit_or_in_whole_seconds
 //   dangling references, names that exist       rejects_dangling_references,
-//                                               validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer
+//                                               validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer,
+//                                               reports_every_one_of_20000_located_errors_once_in_file_order
+//   integers beyond 64 bits, at their key       rejects_an_integer_beyond_64_bits_at_its_key
+//   every error once, in file order, located    reports_every_one_of_20000_located_errors_once_in_file_order,
+//                                               reports_each_of_several_mistakes_on_one_line
+//   numbers in messages written compactly       writes_floats_in_messages_compactly_and_locates_them
 // Variants
 //   duplicate names                             rejects_two_variants_of_one_name
 //   a variant that sets run or variants         rejects_a_variant_that_sets_run_or_variants
@@ -50,6 +55,7 @@
 //   a private_ip already taken in the VPC       validate::instances::tests::explicit_addresses_are_in_their_subnet_not_reserved_and_unique
 //   a subnet with no free address left          validate::instances::tests::instance_state_is_running_or_stopped_and_subnets_can_fill_up
 //   instance_state other than running/stopped   validate::instances::tests::instance_state_is_running_or_stopped_and_subnets_can_fill_up
+//   a web_server port of 0                      rejects_port_zero_wherever_a_port_is_written
 // Load balancers and target groups
 //   only internal network load balancers        rejects_load_balancers_other_than_internal_network_ones,
 //                                               validate::load_balancing::tests::one_subnet_per_az_and_one_vpc_per_load_balancer
@@ -61,12 +67,14 @@
 //   enforce_..._private_link_traffic on/off     rejects_an_enforce_setting_other_than_on_or_off
 //   hash uniform / maglev                       rejects_an_unknown_hash
 //   listeners: TCP                              validate::load_balancing::tests::listeners_have_distinct_ports_a_target_and_weights_of_0_to_999
+//   listeners: ports 1-65535                    rejects_port_zero_wherever_a_port_is_written
 //   listeners: distinct ports                   validate::load_balancing::tests::listeners_have_distinct_ports_a_target_and_weights_of_0_to_999
 //   listeners: target_group xor forward         validate::load_balancing::tests::listeners_have_distinct_ports_a_target_and_weights_of_0_to_999
 //   listeners: weights 0-999, one above 0       validate::load_balancing::tests::listeners_have_distinct_ports_a_target_and_weights_of_0_to_999
 //   listeners: target groups of the LB's VPC    rejects_a_listener_to_a_target_group_of_another_vpc
 //   a target group used by two LBs              validate::load_balancing::tests::targets_are_registered_once_in_the_groups_vpc_and_groups_serve_one_load_balancer
 //   target groups: TCP                          rejects_target_groups_sim_does_not_model
+//   target groups: port 1-65535                 rejects_port_zero_wherever_a_port_is_written
 //   target groups: instance targets             rejects_target_groups_sim_does_not_model
 //   cross_zone.enabled true/false/use_lb_conf   rejects_an_unknown_cross_zone_attribute
 //   an instance registered twice                validate::load_balancing::tests::targets_are_registered_once_in_the_groups_vpc_and_groups_serve_one_load_balancer
@@ -103,9 +111,13 @@
 //   a zonal alias where there is no ENI         validate::dns::tests::records_are_well_formed
 // Workload and run
 //   at least one client                         validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
-//   no client listed twice                      validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   no client listed twice (both positions)     validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates,
+//                                               rejects_a_client_listed_twice_naming_both_positions
+//   port 1-65535                                rejects_port_zero_wherever_a_port_is_written
 //   protocol = "tcp"                            validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
 //   arrival_rate above 0, at most 1e9           validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
+//   arrival_rate too low for one arrival        writes_floats_in_messages_compactly_and_locates_them
+//   a longest flow path beyond the clock        rejects_latencies_and_timeouts_that_would_saturate_the_clock
 //   connect_timeout above 0                     validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
 //   a host name                                 validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
 //   run.flows at least 1                        validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
@@ -913,4 +925,338 @@ fn rejects_an_unknown_cross_zone_attribute() {
         "target_groups.web.load_balancing.cross_zone.enabled",
         "is not one of \"true\", \"false\", \"use_load_balancer_configuration\"",
     );
+}
+
+// ---- Input at the edges of its types, and scenarios at the scale of real ones -----------------
+
+#[test]
+fn rejects_an_integer_beyond_64_bits_at_its_key() {
+    // 10^19 is above i64::MAX: TOML cannot hold it, and the message says where it is written.
+    let text = crosszone_with("flows = 100000\n", "flows = 10000000000000000000\n");
+    let err = rejects(
+        "huge-flows",
+        &text,
+        "run.flows",
+        "integer is too large: TOML integers are at most 9223372036854775807",
+    );
+    assert!(err.contains("huge-flows.toml:121:9: run.flows"), "{err}");
+    let text = crosszone_with(
+        "flows = 100000\n",
+        "flows = 1000000000000000000000000000000\n",
+    );
+    rejects(
+        "huger-flows",
+        &text,
+        "huger-flows.toml:121:9: run.flows",
+        "integer is too large",
+    );
+}
+
+/// No message prints a number of more than 17 digits in a row (a float written out in full).
+fn assert_compact(name: &str, err: &str) {
+    let longest = err
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest <= 17, "{name}: a {longest}-digit number in\n{err}");
+}
+
+#[test]
+fn writes_floats_in_messages_compactly_and_locates_them() {
+    let text = crosszone_with("arrival_rate = 100", "arrival_rate = 1e-300");
+    let err = rejects(
+        "tiny-rate",
+        &text,
+        "tiny-rate.toml:115:16: workload.arrival_rate = 1e-300",
+        "so low that a single flow's arrival could outlast sim's clock",
+    );
+    assert_compact("tiny-rate", &err);
+    assert_eq!(
+        err.matches("error:").count(),
+        1,
+        "one mistake, one error:\n{err}"
+    );
+    for (name, from, to, key_path) in [
+        (
+            "float-flows",
+            "flows = 100000\n",
+            "flows = 1e300\n",
+            "run.flows",
+        ),
+        (
+            "float-port",
+            "port = 80\narrival_rate",
+            "port = 1e300\narrival_rate",
+            "workload.port",
+        ),
+        (
+            "float-interval",
+            "interval = \"30s\"",
+            "interval = 1e300",
+            "target_groups.web.health_check.interval",
+        ),
+        (
+            "float-check-port",
+            "interval = \"30s\"",
+            "port = 1e300",
+            "target_groups.web.health_check.port",
+        ),
+        (
+            "nan-rate",
+            "arrival_rate = 100",
+            "arrival_rate = nan",
+            "workload.arrival_rate = NaN",
+        ),
+    ] {
+        let err = rejects(name, &crosszone_with(from, to), key_path, "");
+        assert_compact(name, &err);
+    }
+}
+
+#[test]
+fn rejects_port_zero_wherever_a_port_is_written() {
+    for (name, from, to, key_path) in [
+        (
+            "zero-listener",
+            "listeners = [{ port = 80,",
+            "listeners = [{ port = 0,",
+            "load_balancers.provider-nlb.listeners[0].port = 0",
+        ),
+        (
+            "zero-workload",
+            "port = 80\narrival_rate",
+            "port = 0\narrival_rate",
+            "workload.port = 0",
+        ),
+        (
+            "zero-server",
+            "web_server = { port = 80, body = \"Hello from Provider VPC on Subnet 2\"",
+            "web_server = { port = 0, body = \"Hello from Provider VPC on Subnet 2\"",
+            "instances.web-2.web_server.port = 0",
+        ),
+        (
+            "zero-target-group",
+            "protocol = \"TCP\"\nport = 80",
+            "protocol = \"TCP\"\nport = 0",
+            "target_groups.web.port = 0",
+        ),
+    ] {
+        rejects(
+            name,
+            &crosszone_with(from, to),
+            key_path,
+            "port must be 1 to 65535",
+        );
+    }
+}
+
+#[test]
+fn rejects_a_client_listed_twice_naming_both_positions() {
+    let text = crosszone_with(
+        "clients = [\"consumer-client\"]",
+        "clients = [\"consumer-client\", \"consumer-client\"]",
+    );
+    rejects(
+        "client-twice",
+        &text,
+        "workload.clients[1] = \"consumer-client\"",
+        "listed twice, at workload.clients[0] and [1]",
+    );
+}
+
+#[test]
+fn rejects_latencies_and_timeouts_that_would_saturate_the_clock() {
+    let max = "\"18446744073709551615ns\"";
+    for (name, text, key_path) in [
+        (
+            "huge-latency",
+            format!("{CROSSZONE}\n[network]\nsame_az_latency = {max}\n"),
+            "network.same_az_latency",
+        ),
+        (
+            "huge-privatelink",
+            format!("{CROSSZONE}\n[network]\nprivatelink_latency = \"1000000h\"\n"),
+            "network.privatelink_latency",
+        ),
+        (
+            "huge-timeout",
+            crosszone_with(
+                "connect_timeout = \"10s\"",
+                &format!("connect_timeout = {max}"),
+            ),
+            "workload.connect_timeout",
+        ),
+        (
+            "huge-response",
+            crosszone_with(
+                "body = \"Hello from Provider VPC on Subnet 3\"",
+                &format!("body = \"x\", response_time = {max}"),
+            ),
+            "instances.web-3.web_server.response_time",
+        ),
+    ] {
+        let err = rejects(
+            name,
+            &text,
+            key_path,
+            "sim's clock leaves 1.461e2 years for a flow after its arrival",
+        );
+        assert_compact(name, &err);
+    }
+    // Long but representable paths still run: 100 years in all.
+    let text = format!("{CROSSZONE}\n[network]\ncross_az_latency = \"100000h\"\n");
+    let path = scratch("long-latency", &text);
+    let output = sim(&["check", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// A provider with `targets` web servers spread over 6 AZs (one subnet each, one NLB over the
+/// six), a consumer with an ENI and a client per AZ, variants with cross-zone off and on. With
+/// `subnet_of = Some(f)`, target `i` names subnet `f(i)` (to make located errors).
+fn big_scenario(targets: usize, hash: &str, subnet_of: Option<&dyn Fn(usize) -> String>) -> String {
+    let mut s =
+        String::from("name = \"big\"\nregion = \"us-east-1\"\n\n[accounts.lab]\naz_ids = { ");
+    let zones: Vec<String> = (0..6)
+        .map(|z| {
+            format!(
+                "us-east-1{} = \"use1-az{}\"",
+                (b'a' + z as u8) as char,
+                z + 1
+            )
+        })
+        .collect();
+    s += &zones.join(", ");
+    s += " }\n\n[vpcs.provider]\ncidr_block = \"10.0.0.0/16\"\n\n[vpcs.consumer]\ncidr_block = \"10.1.0.0/16\"\n\n";
+    for z in 0..6 {
+        let az = (b'a' + z as u8) as char;
+        for (prefix, vpc, second) in [("p", "provider", 0), ("c", "consumer", 1)] {
+            s += &format!(
+                "[subnets.{prefix}{z}]\nvpc_id = \"{vpc}\"\navailability_zone = \"us-east-1{az}\"\ncidr_block = \"10.{second}.{}.0/19\"\n\n",
+                z * 32
+            );
+        }
+    }
+    s += "[security_groups.web-sg]\nvpc_id = \"provider\"\ningress = [{ protocol = \"tcp\", from_port = 80, to_port = 80, cidr_blocks = [\"10.0.0.0/16\"] }]\n\n";
+    for t in 0..targets {
+        let subnet = subnet_of.map_or_else(|| format!("p{}", t % 6), |f| f(t));
+        s += &format!(
+            "[instances.web-{t}]\nsubnet_id = \"{subnet}\"\nsecurity_group_ids = [\"web-sg\"]\nweb_server = {{ port = 80, body = \"web {t}\" }}\n\n"
+        );
+    }
+    for z in 0..6 {
+        s += &format!("[instances.client-{z}]\nsubnet_id = \"c{z}\"\n\n");
+    }
+    let names = |f: &dyn Fn(usize) -> String, n: usize| {
+        (0..n)
+            .map(|i| format!("\"{}\"", f(i)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    s += &format!(
+        "[load_balancers.nlb]\nsubnets = [{}]\nhash = \"{hash}\"\nlisteners = [{{ port = 80, target_group = \"web\" }}]\n\n",
+        names(&|z| format!("p{z}"), 6)
+    );
+    s += &format!(
+        "[target_groups.web]\nport = 80\nvpc_id = \"provider\"\ntargets = [{}]\n\n",
+        names(&|t| format!("web-{t}"), targets)
+    );
+    s += "[endpoint_services.svc]\nnetwork_load_balancers = [\"nlb\"]\n\n";
+    s += &format!(
+        "[vpc_endpoints.ep]\nvpc_id = \"consumer\"\nservice_name = \"svc\"\nsubnet_ids = [{}]\n\n",
+        names(&|z| format!("c{z}"), 6)
+    );
+    s += "[route53_zones.\"example.local\"]\nvpc_ids = [\"consumer\"]\nrecords = [{ name = \"svc\", type = \"A\", alias = { vpc_endpoint = \"ep\" } }]\n\n";
+    s += &format!(
+        "[workload]\nclients = [{}]\nhost = \"svc.example.local\"\narrival_rate = 1000\n\n",
+        names(&|z| format!("client-{z}"), 6)
+    );
+    s += "[[variants]]\nname = \"cross-zone off\"\n\n[[variants]]\nname = \"cross-zone on\"\nset.load_balancers.nlb.enable_cross_zone_load_balancing = true\n";
+    s
+}
+
+#[test]
+fn reports_every_one_of_20000_located_errors_once_in_file_order() {
+    let text = big_scenario(20_000, "uniform", Some(&|t| format!("nowhere-{t}")));
+    let path = scratch("twenty-thousand-errors", &text);
+    let output = sim(&["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    let prefix = format!("error: {}:", path.display());
+    let lines: Vec<&str> = text.lines().collect();
+    let mut positions = Vec::new();
+    for line in err.lines().filter(|l| l.starts_with("error:")) {
+        let Some(rest) = line.strip_prefix(&prefix) else {
+            assert_eq!(line, "error: 20000 problems in the scenario");
+            continue;
+        };
+        let mut parts = rest.splitn(3, ':');
+        let l: usize = parts.next().unwrap().parse().unwrap();
+        let c: usize = parts.next().unwrap().parse().unwrap();
+        let said = parts.next().unwrap();
+        let t = positions.len();
+        assert_eq!(
+            said,
+            format!(
+                " instances.web-{t}.subnet_id = \"nowhere-{t}\": no subnet of that name (defined: p0, c0, p1, c1, p2, c2, p3, c3, p4, c4 and 2 more)"
+            )
+        );
+        // The line of the subnet_id: its instance table starts 4 lines apart from the next.
+        assert_eq!(lines[l - 1], format!("subnet_id = \"nowhere-{t}\""));
+        assert_eq!(c, 13);
+        positions.push(l);
+    }
+    assert_eq!(positions.len(), 20_000, "{}", &err[..err.len().min(2000)]);
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "in file order, no duplicates"
+    );
+}
+
+#[test]
+fn reports_each_of_several_mistakes_on_one_line() {
+    // Unknown targets side by side on one line: each is its own error, at its own column.
+    let text = crosszone_with(
+        "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+        "targets = [\"web-9\", \"web-8\", \"web-9\"]",
+    );
+    let err = rejects(
+        "one-line",
+        &text,
+        "target_groups.web.targets[2]",
+        "no instance",
+    );
+    for k in 0..3 {
+        assert!(
+            err.contains(&format!("target_groups.web.targets[{k}]")),
+            "{err}"
+        );
+    }
+    assert!(err.contains("3 problems in the scenario"), "{err}");
+}
+
+#[test]
+fn validates_10000_targets_over_6_azs_with_either_hash() {
+    for hash in ["uniform", "maglev"] {
+        let s = scenario::parse("big.toml", "big", &big_scenario(10_000, hash, None))
+            .unwrap_or_else(|e| panic!("{}", e[0]));
+        for v in &s.variants {
+            let t = &v.topology;
+            assert_eq!(t.targets.len(), 10_000);
+            assert_eq!(t.nodes.len(), 6);
+            assert_eq!(t.enis.len(), 6);
+            // NET-2: each subnet's instances take its lowest free addresses, in file order
+            // (web-0 in p0 gets 10.0.0.4, web-6 10.0.0.5, ...); the node comes after them.
+            let mut seen = std::collections::HashSet::new();
+            for (i, instance) in t.instances.iter().enumerate().take(10_000) {
+                let ip = u32::from(instance.ip);
+                assert_eq!(
+                    ip,
+                    u32::from_be_bytes([10, 0, (i % 6 * 32) as u8, 0]) + 4 + (i / 6) as u32
+                );
+                assert!(seen.insert(ip));
+            }
+            assert_eq!(t.nodes[0].ip.to_string(), "10.0.6.135");
+        }
+    }
 }

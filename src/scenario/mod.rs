@@ -113,6 +113,7 @@ pub mod path;
 pub mod raw;
 pub mod validate;
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use toml::de::DeTable;
@@ -210,8 +211,9 @@ fn read_capped(path: &Path) -> std::io::Result<String> {
 
 /// Validates scenario source `text`; `file` labels messages, `stem` is the default name.
 pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
+    let lines = path::LineIndex::new(text);
     let located = |offset: Option<usize>, key_path: String, value, message, variant| {
-        let (line, column) = path::line_column(text, offset.unwrap_or(0));
+        let (line, column) = lines.line_column(offset.unwrap_or(0));
         ScenarioError {
             file: file.to_string(),
             line,
@@ -255,20 +257,29 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
     };
 
     let base: toml::Table = toml::from_str(text).map_err(|e| {
-        vec![located(
-            e.span().map(|s| s.start),
-            String::new(),
-            None,
-            e.message().trim().to_string(),
-            None,
-        )]
+        let offset = e.span().map(|s| s.start);
+        let mut message = validate::compact_numbers(e.message().trim());
+        if message == "u64 value was too large" || message.contains(" as i128,") {
+            message = format!(
+                "integer is too large: TOML integers are at most {} (64-bit signed)",
+                i64::MAX
+            );
+        }
+        let key_path = offset.map_or_else(KeyPath::root, |o| path::path_at(doc, o));
+        vec![located(offset, key_path.to_string(), None, message, None)]
     })?;
     let raw = deserialize(toml::Value::Table(base.clone()))
         .map_err(|issue| vec![locate_issue(issue, None)])?;
     let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
 
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
+    let mut errors: Vec<ScenarioError> = Vec::new();
+    // What identifies a mistake, of the errors up to `errors_seen`.
+    let same_mistake =
+        |e: &ScenarioError| (e.line, e.column, e.key_path.clone(), e.message.clone());
+    let mut seen = HashSet::new();
+    let mut errors_seen = 0;
+    let mut warnings: Vec<(ScenarioError, usize)> = Vec::new();
+    let mut warning_at: HashMap<String, usize> = HashMap::new();
     let mut variants = Vec::new();
     let specs: Vec<(String, Option<String>, toml::Table)> = if raw.variants.is_empty() {
         vec![("base".to_string(), None, toml::Table::new())]
@@ -332,12 +343,12 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
             Ok((topology, found)) => {
                 for w in found {
                     let w = locate_issue(w, context);
-                    match warnings
-                        .iter_mut()
-                        .find(|(x, _): &&mut (ScenarioError, usize)| x.message == w.message)
-                    {
-                        Some((_, seen)) => *seen += 1,
-                        None => warnings.push((w, 1)),
+                    match warning_at.get(&w.message) {
+                        Some(&at) => warnings[at].1 += 1,
+                        None => {
+                            warning_at.insert(w.message.clone(), warnings.len());
+                            warnings.push((w, 1));
+                        }
                     }
                 }
                 variants.push(Variant {
@@ -350,10 +361,11 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
                 for e in found {
                     let mut e = locate_issue(e, context);
                     // The same mistake in the base shows once, not once per variant.
-                    if errors
-                        .iter()
-                        .any(|x: &ScenarioError| x.message == e.message && x.line == e.line)
-                    {
+                    for x in &errors[errors_seen..] {
+                        seen.insert(same_mistake(x));
+                    }
+                    errors_seen = errors.len();
+                    if !seen.insert(same_mistake(&e)) {
                         continue;
                     }
                     if !e.key_path.starts_with("variants") && raw.variants.len() > 1 {
@@ -402,7 +414,7 @@ fn deserialize(value: toml::Value) -> Result<RawScenario, Issue> {
         }
         // The first line: toml adds an "in `table`" line that the key path already says.
         let full = e.inner().to_string();
-        let mut message = full.lines().next().unwrap_or_default().trim().to_string();
+        let mut message = validate::compact_numbers(full.lines().next().unwrap_or_default().trim());
         // serde names an unknown key in its message; point at the key itself.
         if let Some(rest) = message.strip_prefix("unknown field `") {
             if let Some((key, expected)) = rest.split_once('`') {

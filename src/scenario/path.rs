@@ -85,8 +85,7 @@ pub fn locate(doc: &DeTable<'_>, path: &KeyPath) -> Option<usize> {
     for seg in &path.0 {
         let value = match (seg, array) {
             (Seg::Key(key), None) => {
-                let Some((k, v)) = table.and_then(|t| t.iter().find(|(k, _)| k.get_ref() == key))
-                else {
+                let Some((k, v)) = table.and_then(|t| t.get_key_value(key.as_str())) else {
                     return best;
                 };
                 best = Some(k.span().start);
@@ -118,14 +117,66 @@ pub fn locate(doc: &DeTable<'_>, path: &KeyPath) -> Option<usize> {
     best
 }
 
-/// 1-based line and column of byte `offset` in `text` (columns count characters).
+/// The key path of the innermost value written at byte `offset`: where a parse error that the
+/// TOML library locates only by its position is, in the scenario's terms. Empty when no value
+/// holds the offset.
+pub fn path_at(doc: &DeTable<'_>, offset: usize) -> KeyPath {
+    fn in_value(value: &toml::Spanned<DeValue<'_>>, offset: usize, at: KeyPath) -> Option<KeyPath> {
+        match value.get_ref() {
+            DeValue::Table(t) => {
+                in_table(t, offset, &at).or_else(|| value.span().contains(&offset).then_some(at))
+            }
+            DeValue::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| in_value(item, offset, at.index(i)))
+                .or_else(|| value.span().contains(&offset).then_some(at)),
+            _ => value.span().contains(&offset).then_some(at),
+        }
+    }
+    fn in_table(table: &DeTable<'_>, offset: usize, at: &KeyPath) -> Option<KeyPath> {
+        table
+            .iter()
+            .find_map(|(k, v)| in_value(v, offset, at.key(k.get_ref())))
+    }
+    in_table(doc, offset, &KeyPath::root()).unwrap_or_default()
+}
+
+/// The start of every line of a text, to turn byte offsets into lines and columns without
+/// rescanning the text for each one.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `text` (one pass).
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// 1-based line and column of byte `offset` (columns count characters; an offset past the
+    /// end is the end).
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // The last line starting at or before the offset.
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        let column = self.text[start..offset].chars().count() + 1;
+        (line, column)
+    }
+}
+
+/// 1-based line and column of byte `offset` in `text` (columns count characters). Indexes the
+/// text for one look-up: for many, build a [`LineIndex`] once.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    LineIndex::new(text).line_column(offset)
 }
 
 #[cfg(test)]
@@ -152,5 +203,22 @@ mod tests {
         assert_eq!(at(&kp!["subnets", "one", "list"].index(1)), (4, 12));
         assert_eq!(at(&kp!["subnets", "one", "missing"]).0, 2);
         assert_eq!(at(&kp!["a"]), (1, 5));
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_counting_from_the_start() {
+        let text = "a = 1\n\nb = \"é\"\r\n  c = [1,\n 2]\n";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 3 {
+            let clamped = offset.min(text.len());
+            if !text.is_char_boundary(clamped) {
+                continue;
+            }
+            let before = &text[..clamped];
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[start..].chars().count() + 1;
+            assert_eq!(index.line_column(offset), (line, column), "offset {offset}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! Unknown keys are rejected everywhere (`deny_unknown_fields`). Keys follow the AWS / Terraform
 //! attribute names people already know, with resources referred to by their scenario names.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -11,35 +12,57 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use crate::time::Span;
 
-/// A table of named resources that keeps the order of the file (`[subnets.provider-1]`, ...).
+/// A table of named resources that keeps the order of the file (`[subnets.provider-1]`, ...),
+/// with an index by name so that references resolve in constant time.
 #[derive(Clone, Debug)]
-pub struct NamedMap<T>(pub Vec<(String, T)>);
+pub struct NamedMap<T> {
+    entries: Vec<(String, T)>,
+    index: HashMap<String, usize>,
+}
 
 impl<T> Default for NamedMap<T> {
     fn default() -> Self {
-        NamedMap(Vec::new())
+        NamedMap {
+            entries: Vec::new(),
+            index: HashMap::new(),
+        }
     }
 }
 
 impl<T> NamedMap<T> {
+    /// The map of these entries, in this order (a name given twice resolves to its first).
+    pub fn new(entries: Vec<(String, T)>) -> NamedMap<T> {
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, (name, _)) in entries.iter().enumerate() {
+            index.entry(name.clone()).or_insert(i);
+        }
+        NamedMap { entries, index }
+    }
+
     /// Entries in file order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }
 
     /// Position of the entry named `name`.
     pub fn position(&self, name: &str) -> Option<usize> {
-        self.0.iter().position(|(k, _)| k == name)
+        self.index.get(name).copied()
+    }
+
+    /// The name and value of entry `i` (in file order).
+    pub fn entry(&self, i: usize) -> (&str, &T) {
+        let (name, value) = &self.entries[i];
+        (name.as_str(), value)
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     /// True if there are no entries.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 }
 
@@ -56,7 +79,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for NamedMap<T> {
                 while let Some((key, value)) = map.next_entry::<String, T>()? {
                     entries.push((key, value));
                 }
-                Ok(NamedMap(entries))
+                Ok(NamedMap::new(entries))
             }
         }
         deserializer.deserialize_map(NamedMapVisitor(std::marker::PhantomData))

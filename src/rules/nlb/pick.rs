@@ -243,13 +243,81 @@ pub fn remapped_share(strategy: PickStrategy, identities: &[u64], lost: usize) -
     }
 }
 
-/// [`remapped_share`] averaged over which target is lost.
+/// [`remapped_share`] averaged over which target is lost (docs/model.md NLB-9).
+///
+/// `uniform`: exact over every lost target, in one walk over the steps of the two picks (linear
+/// in the number of targets). `maglev`: exact over every lost target up to
+/// [`MAGLEV_LOSSES_AVERAGED`] targets; above, over that many lost targets spread evenly over the
+/// set (each loss is a table of 65,537 slots to rebuild, so averaging over every one of 10,000
+/// targets would rebuild 10,000 tables).
 pub fn mean_remapped_share(strategy: PickStrategy, identities: &[u64]) -> f64 {
     let n = identities.len();
-    (0..n)
-        .map(|lost| remapped_share(strategy, identities, lost))
-        .sum::<f64>()
-        / n as f64
+    assert!(n >= 2);
+    match strategy {
+        PickStrategy::Uniform => mean_uniform_remap(n),
+        PickStrategy::Maglev => {
+            let before = Maglev::new(identities);
+            let losses = maglev_losses(n);
+            losses
+                .iter()
+                .map(|&lost| maglev_remap(&before, identities, lost))
+                .sum::<f64>()
+                / losses.len() as f64
+        }
+    }
+}
+
+/// Most lost targets [`mean_remapped_share`] averages a Maglev remap over.
+pub const MAGLEV_LOSSES_AVERAGED: usize = 32;
+
+/// The lost targets a Maglev remap is averaged over: all of `0..n` up to
+/// [`MAGLEV_LOSSES_AVERAGED`], else that many spread evenly (`k * n / count`).
+fn maglev_losses(n: usize) -> Vec<usize> {
+    let count = n.min(MAGLEV_LOSSES_AVERAGED);
+    (0..count).map(|k| k * n / count).collect()
+}
+
+/// The share of slots of `before` (the table of `identities`) that change target when target
+/// `lost` leaves.
+fn maglev_remap(before: &Maglev, identities: &[u64], lost: usize) -> f64 {
+    let old_index = |j: usize| if j < lost { j } else { j + 1 };
+    let remaining: Vec<u64> = (0..identities.len() - 1)
+        .map(|j| identities[old_index(j)])
+        .collect();
+    let after = Maglev::new(&remaining);
+    let moved = before
+        .slots()
+        .iter()
+        .zip(after.slots())
+        .filter(|(b, a)| usize::from(**b) != old_index(usize::from(**a)))
+        .count();
+    moved as f64 / MAGLEV_TABLE_SIZE as f64
+}
+
+/// The uniform remap averaged over all `n` lost targets, exactly. A hash `x` picks
+/// `a = floor(x n)` before and `b = floor(x (n - 1))` after (`a` is `b` or `b + 1`); after losing
+/// target `L` it stays on its target when `a == b` and `L > b` (`n - 1 - b` losses), or when
+/// `a == b + 1` and `L <= b` (`b + 1` losses). One walk over the union of both picks' steps
+/// sums the moved share over every loss.
+fn mean_uniform_remap(n: usize) -> f64 {
+    let span = 1u128 << 64;
+    let step_start = |k: u128, parts: u128| (k * span).div_ceil(parts);
+    let (before, after) = (n as u128, n as u128 - 1);
+    let mut moved = 0u128;
+    let (mut i, mut j, mut at) = (0u128, 0u128, 0u128);
+    while at < span {
+        let next = step_start(i + 1, before).min(step_start(j + 1, after));
+        let stays = if i == j { before - 1 - j } else { j + 1 };
+        moved += (next - at) * (before - stays);
+        at = next;
+        if at == step_start(i + 1, before) {
+            i += 1;
+        }
+        if at == step_start(j + 1, after) {
+            j += 1;
+        }
+    }
+    moved as f64 / (span as f64 * n as f64)
 }
 
 #[cfg(test)]
@@ -311,6 +379,34 @@ mod tests {
         // [1/2,2/3) from 1 to target 2: moves; [2/3,1) stays on 2: 1/2 moves.
         let share = remapped_share(PickStrategy::Uniform, &identities(3), 0);
         assert!((share - 0.5).abs() < 1e-15, "{share}");
+    }
+
+    #[test]
+    fn the_mean_remap_is_the_mean_of_each_loss() {
+        for n in [2usize, 3, 7, 40] {
+            let ids = identities(n);
+            for strategy in [PickStrategy::Uniform, PickStrategy::Maglev] {
+                let losses: Vec<usize> = match strategy {
+                    PickStrategy::Uniform => (0..n).collect(),
+                    PickStrategy::Maglev => maglev_losses(n),
+                };
+                let each = losses
+                    .iter()
+                    .map(|&lost| remapped_share(strategy, &ids, lost))
+                    .sum::<f64>()
+                    / losses.len() as f64;
+                let mean = mean_remapped_share(strategy, &ids);
+                assert!(
+                    (mean - each).abs() < 1e-12,
+                    "{strategy:?} {n}: {mean} vs {each}"
+                );
+            }
+        }
+        assert_eq!(maglev_losses(3), vec![0, 1, 2]);
+        assert_eq!(
+            maglev_losses(64),
+            (0..32).map(|k| 2 * k).collect::<Vec<_>>()
+        );
     }
 
     #[test]

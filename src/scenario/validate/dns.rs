@@ -1,5 +1,6 @@
 //! Private hosted zones and their records (docs/model.md DNS-1 to DNS-3).
 
+use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
 use super::{Built, Checker, quoted};
@@ -30,6 +31,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
             );
         }
         let mut records: Vec<Record> = Vec::new();
+        let mut names: HashSet<String> = HashSet::new();
         for (k, record) in zone.records.iter().enumerate() {
             let rpath = base.key("records").index(k);
             let name = record.name.trim_end_matches('.').to_ascii_lowercase();
@@ -38,7 +40,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
             } else {
                 format!("{name}.{apex}")
             };
-            if records.iter().any(|r| r.fqdn == fqdn) {
+            if !names.insert(fqdn.clone()) {
                 c.error(
                     rpath.key("name"),
                     Some(quoted(&record.name)),

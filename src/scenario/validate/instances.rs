@@ -7,7 +7,6 @@ use super::{Built, Checker, Step, ensure, quoted};
 use crate::kp;
 use crate::model::ids::*;
 use crate::model::{Instance, WebServer};
-use crate::time::Span;
 
 /// Explicit addresses first (in their subnet, not reserved, not taken), then every instance,
 /// taking the lowest free address when it names none.
@@ -94,10 +93,19 @@ pub(super) fn instances(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 format!("subnet {} has no free address left", b.subnets[s].name),
             );
         }
+        if instance.web_server.as_ref().and_then(|w| w.port) == Some(0) {
+            c.error(
+                base.key("web_server").key("port"),
+                Some("0".into()),
+                "port must be 1 to 65535",
+            );
+        }
         let web_server = instance.web_server.as_ref().map(|w| WebServer {
             port: w.port.unwrap_or(80),
             body: w.body.clone(),
-            response_time: w.response_time.map_or(Span::from_micros(200), |d| d.0),
+            response_time: w
+                .response_time
+                .map_or(super::workload::DEFAULT_RESPONSE, |d| d.0),
         });
         if let (Some(ip), Some(groups)) = (ensure(ip, &mut ok), ensure(groups, &mut ok)) {
             b.instances.push(Instance {

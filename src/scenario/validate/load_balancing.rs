@@ -1,6 +1,8 @@
 //! Target groups, load balancers, their nodes and listeners (docs/model.md NLB-1 to NLB-3,
 //! HC-4).
 
+use std::collections::HashMap;
+
 use super::security::{Missing, group_list};
 use super::{Built, Checker, Step, quoted};
 use crate::kp;
@@ -29,6 +31,13 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             &["instance"],
             "target_type",
         );
+        if tg.port == 0 {
+            c.error(
+                base.key("port"),
+                Some("0".into()),
+                "port must be 1 to 65535",
+            );
+        }
         let vpc = c.reference(&raw.vpcs, "VPC", base.key("vpc_id"), &tg.vpc_id);
         let health_check = health_check(
             c,
@@ -52,13 +61,19 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
         };
         let tg_id = TargetGroupId::from_index(b.target_groups.len());
         let mut ids = Vec::new();
+        let mut first_at: HashMap<&str, usize> = HashMap::new();
         for (k, target) in tg.targets.iter().enumerate() {
             let tpath = base.key("targets").index(k);
             let Some(i) = c.reference(&raw.instances, "instance", tpath.clone(), target) else {
                 continue;
             };
-            if tg.targets[..k].contains(target) {
-                c.error(tpath, Some(quoted(target)), "instance is registered twice");
+            if let Some(first) = first_at.insert(target.as_str(), k) {
+                first_at.insert(target.as_str(), first);
+                c.error(
+                    tpath,
+                    Some(quoted(target)),
+                    format!("instance is registered twice (also at targets[{first}])"),
+                );
                 continue;
             }
             let instance = &b.instances[i];
@@ -138,9 +153,13 @@ fn health_check(
         Some(toml::Value::String(s)) if s == "traffic-port" => traffic_port,
         Some(toml::Value::Integer(p)) if (1..=65535).contains(p) => *p as u16,
         Some(other) => {
+            let shown = match other {
+                toml::Value::Float(x) => super::number(*x),
+                _ => other.to_string(),
+            };
             c.error(
                 hpath.key("port"),
-                Some(other.to_string()),
+                Some(shown),
                 "port must be \"traffic-port\" or 1-65535",
             );
             traffic_port
@@ -315,7 +334,7 @@ fn listeners(
 ) -> Vec<ListenerId> {
     let raw = c.raw;
     let base = kp!["load_balancers", name];
-    let lb = &raw.load_balancers.0[lb_id.index()].1;
+    let lb = raw.load_balancers.entry(lb_id.index()).1;
     let mut listener_ids = Vec::new();
     for (k, listener) in lb.listeners.iter().enumerate() {
         let lpath = base.key("listeners").index(k);
@@ -325,7 +344,13 @@ fn listeners(
             &["TCP"],
             "listener protocol",
         );
-        if lb.listeners[..k].iter().any(|l| l.port == listener.port) {
+        if listener.port == 0 {
+            c.error(
+                lpath.key("port"),
+                Some("0".into()),
+                "port must be 1 to 65535",
+            );
+        } else if lb.listeners[..k].iter().any(|l| l.port == listener.port) {
             c.error(
                 lpath.key("port"),
                 Some(listener.port.to_string()),
@@ -384,7 +409,7 @@ fn listeners(
                     Some(quoted(tg_name)),
                     format!(
                         "target group is already used by load balancer {}: an NLB target group serves one load balancer",
-                        raw.load_balancers.0[owner.index()].0
+                        raw.load_balancers.entry(owner.index()).0
                     ),
                 ),
                 _ => b.target_groups[t].load_balancer = Some(lb_id),

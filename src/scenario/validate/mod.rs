@@ -51,6 +51,37 @@ pub fn quoted(text: &str) -> String {
     format!("{text:?}")
 }
 
+/// A number as messages show it: plain when that is short (`100`, `0.5`), otherwise in
+/// scientific notation (`1e-300`, `2.5e20`), never hundreds of digits.
+pub fn number(x: f64) -> String {
+    let plain = x.to_string();
+    let small = x != 0.0 && x.abs() < 1e-4;
+    if x.is_finite() && (small || plain.len() > 12) {
+        format!("{x:e}")
+    } else {
+        plain
+    }
+}
+
+/// `message` with every number written between backticks (as serde and toml quote values)
+/// in the form of [`number`].
+pub fn compact_numbers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('`');
+        // Odd parts (0, 2, ... here) are between backticks.
+        match part.parse::<f64>() {
+            Ok(x) if i % 2 == 0 && part.len() > 12 => out.push_str(&number(x)),
+            _ => out.push_str(part),
+        }
+    }
+    out
+}
+
 /// Displays a list for messages.
 pub fn list<T: Display>(items: &[T]) -> String {
     items
@@ -59,6 +90,9 @@ pub fn list<T: Display>(items: &[T]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// How many names a dangling reference's message lists (the rest are counted).
+const NAMES_SHOWN: usize = 10;
 
 struct Checker<'a> {
     raw: &'a RawScenario,
@@ -93,11 +127,16 @@ impl Checker<'_> {
     ) -> Option<usize> {
         let found = map.position(name);
         if found.is_none() {
-            let known: Vec<&str> = map.iter().map(|(n, _)| n).collect();
-            let hint = if known.is_empty() {
+            let hint = if map.is_empty() {
                 format!("the scenario defines no {kind}")
             } else {
-                format!("defined: {}", known.join(", "))
+                let shown: Vec<&str> = map.iter().take(NAMES_SHOWN).map(|(n, _)| n).collect();
+                let more = map.len() - shown.len();
+                if more == 0 {
+                    format!("defined: {}", shown.join(", "))
+                } else {
+                    format!("defined: {} and {more} more", shown.join(", "))
+                }
             };
             self.error(
                 path,
@@ -164,16 +203,33 @@ struct Built {
     enis: Vec<EndpointEni>,
     hosted_zones: Vec<HostedZone>,
     peerings: Vec<(crate::model::ids::VpcId, crate::model::ids::VpcId)>,
+    /// Per subnet, the offset where the search for its lowest free address resumes.
+    cursors: Vec<u64>,
 }
 
 impl Built {
-    /// The lowest free address of `subnet` (NET-2), now used by `owner`.
+    /// The lowest free address of `subnet` (NET-2), now used by `owner`. Addresses are never
+    /// freed and explicit ones are all taken first, so the lowest free one only moves up: each
+    /// subnet keeps the offset where its search resumes.
     fn assign(&mut self, subnet: usize, owner: String) -> Option<Ipv4Addr> {
+        if self.cursors.len() < self.subnets.len() {
+            self.cursors.resize(self.subnets.len(), 4);
+        }
         let s = &self.subnets[subnet];
         let taken = &mut self.used[s.vpc.index()];
-        let addr = s.cidr.assignable().find(|a| !taken.contains_key(a))?;
-        taken.insert(addr, owner);
-        Some(addr)
+        let end = s.cidr.size().saturating_sub(1);
+        let mut offset = self.cursors[subnet];
+        while offset < end {
+            let addr = s.cidr.nth(offset)?;
+            offset += 1;
+            if let std::collections::btree_map::Entry::Vacant(free) = taken.entry(addr) {
+                self.cursors[subnet] = offset;
+                free.insert(owner);
+                return Some(addr);
+            }
+        }
+        self.cursors[subnet] = offset;
+        None
     }
 }
 

@@ -79,11 +79,9 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
             continue;
         }
         let instance = &t.instances[target.instance.index()];
-        let k = group
-            .targets
-            .iter()
-            .position(|x| x.index() == i)
-            .expect("a target is in its group");
+        // A group's targets are numbered consecutively in its list order (validation).
+        let k = i - group.targets[0].index();
+        debug_assert_eq!(group.targets[k].index(), i);
         let message = match group.load_balancer {
             Some(lb) => {
                 let subnet = &t.subnets[instance.subnet.index()];

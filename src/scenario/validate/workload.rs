@@ -1,11 +1,16 @@
 //! The workload, the network's latencies and the run settings (docs/model.md WL-1, CLI-4,
 //! TIME-1, PL-8).
 
-use super::{Checker, quoted};
+use std::collections::HashMap;
+
+use super::{Checker, number, quoted};
 use crate::kp;
 use crate::model::ids::*;
 use crate::model::{Network, Run, Workload};
 use crate::time::Span;
+
+/// A server's response time when its `web_server` gives none (TIME-1).
+pub(super) const DEFAULT_RESPONSE: Span = Span::from_micros(200);
 
 /// `[workload]`, `[network]` and `[run]`, with their defaults.
 pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
@@ -19,6 +24,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             "the workload needs at least one client instance",
         );
     }
+    let mut first_at: HashMap<&str, usize> = HashMap::new();
     for (k, client) in w.clients.iter().enumerate() {
         if let Some(i) = c.reference(
             &raw.instances,
@@ -26,14 +32,17 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             kp!["workload", "clients"].index(k),
             client,
         ) {
-            if w.clients[..k].contains(client) {
+            if let Some(&first) = first_at.get(client.as_str()) {
                 c.error(
                     kp!["workload", "clients"].index(k),
                     Some(quoted(client)),
-                    "client is listed twice (each flow picks one client uniformly)",
+                    format!(
+                        "client is listed twice, at workload.clients[{first}] and [{k}] (each flow picks one client uniformly: list it once)"
+                    ),
                 );
                 continue;
             }
+            first_at.insert(client.as_str(), k);
             clients.push(InstanceId::from_index(i));
         }
     }
@@ -44,11 +53,26 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
         "protocol (endpoint services carry TCP only)",
     );
     let arrival_rate = w.arrival_rate.unwrap_or(100.0);
-    if !(arrival_rate.is_finite() && arrival_rate > 0.0 && arrival_rate <= 1e9) {
+    let mut rate_ok = arrival_rate.is_finite() && arrival_rate > 0.0 && arrival_rate <= 1e9;
+    if !rate_ok {
         c.error(
             kp!["workload", "arrival_rate"],
-            Some(arrival_rate.to_string()),
+            Some(number(arrival_rate)),
             "arrival_rate must be above 0 and at most 1e9 flows per second",
+        );
+    } else if crate::time::arrivals_fit(1, arrival_rate).is_err() {
+        rate_ok = false;
+        c.error(
+            kp!["workload", "arrival_rate"],
+            Some(number(arrival_rate)),
+            "arrival_rate is so low that a single flow's arrival could outlast sim's clock (584 years of 64-bit nanoseconds)",
+        );
+    }
+    if w.port == Some(0) {
+        c.error(
+            kp!["workload", "port"],
+            Some("0".into()),
+            "port must be 1 to 65535",
         );
     }
     let connect_timeout = w.connect_timeout.map_or(Span::from_secs(10), |d| d.0);
@@ -95,20 +119,79 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             Some("0".into()),
             "flows must be at least 1",
         );
-    } else if let (true, Err(years)) = (
-        arrival_rate.is_finite() && arrival_rate > 0.0,
-        crate::time::arrivals_fit(run.flows, arrival_rate),
-    ) {
+    } else if let (true, Err(years)) = (rate_ok, crate::time::arrivals_fit(run.flows, arrival_rate))
+    {
         c.error(
             kp!["run", "flows"],
             Some(run.flows.to_string()),
             format!(
-                "{} flows at workload.arrival_rate = {arrival_rate} flows/s is about {years:.3e} years of simulated time; sim's clock holds 584 years (64-bit nanoseconds): run fewer flows or raise arrival_rate",
-                run.flows
+                "{} flows at workload.arrival_rate = {} flows/s is about {years:.3e} years of simulated time; sim's clock holds 584 years (64-bit nanoseconds): run fewer flows or raise arrival_rate",
+                run.flows,
+                number(arrival_rate)
             ),
         );
     }
+    longest_path(c, &workload, &network);
     (workload, network, run)
+}
+
+/// TIME-1, CLI-4: the longest time a flow's path can take (a resolver round trip, four one-way
+/// trips of client -> ENI, PrivateLink and node -> target at the larger of the two zone
+/// latencies, the slowest server, and curl's connect timeout on top, a bound on every path)
+/// must fit in what the clock leaves after the arrivals ([`crate::time::PATH_ROOM`]), so that
+/// no flow's time saturates the 64-bit clock. Refused, at the largest term's key.
+fn longest_path(c: &mut Checker<'_>, w: &Workload, n: &Network) {
+    let raw = c.raw;
+    let ns = |s: Span| u128::from(s.as_nanos());
+    let (leg_key, leg) = if n.cross_az >= n.same_az {
+        ("cross_az_latency", n.cross_az)
+    } else {
+        ("same_az_latency", n.same_az)
+    };
+    let mut terms = vec![
+        (kp!["network", "resolver_latency"], n.resolver, 2),
+        (kp!["network", leg_key], leg, 8),
+        (kp!["network", "privatelink_latency"], n.privatelink, 4),
+        (kp!["workload", "connect_timeout"], w.connect_timeout, 1),
+    ];
+    let slowest = raw
+        .instances
+        .iter()
+        .filter_map(|(name, i)| {
+            let server = i.web_server.as_ref()?;
+            Some((name, server.response_time.map_or(DEFAULT_RESPONSE, |d| d.0)))
+        })
+        .max_by_key(|(_, time)| *time);
+    if let Some((name, time)) = slowest {
+        terms.push((
+            kp!["instances", name, "web_server", "response_time"],
+            time,
+            1,
+        ));
+    }
+    let total: u128 = terms.iter().map(|(_, x, k)| k * ns(*x)).sum();
+    let room = ns(crate::time::PATH_ROOM);
+    if total <= room {
+        return;
+    }
+    let (path, value, _) = terms
+        .iter()
+        .max_by_key(|(_, x, k)| k * ns(*x))
+        .expect("there are terms");
+    c.error(
+        path.clone(),
+        Some(quoted(&value.to_string())),
+        format!(
+            "the longest flow path these settings allow (2 x resolver_latency + 4 x (2 x {leg_key} + privatelink_latency) + the slowest response_time + connect_timeout) is about {} years; sim's clock leaves {} years for a flow after its arrival (64-bit nanoseconds): use realistic latencies and timeouts",
+            number_years(total),
+            number_years(room)
+        ),
+    );
+}
+
+/// Nanoseconds as years, for messages.
+fn number_years(ns: u128) -> String {
+    format!("{:.3e}", ns as f64 / 1e9 / (365.25 * 86_400.0))
 }
 
 /// A DNS name as Route 53 takes it: dot-separated labels of letters, digits, hyphens and
