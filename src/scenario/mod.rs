@@ -289,8 +289,13 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
             .map(|v| (v.name.clone(), v.description.clone(), v.set.clone()))
             .collect()
     };
+    // Each variant starts from the base without the `[[variants]]` array (cloned once here, not
+    // once per variant: a thousand variants would copy a thousand-entry array a thousand times).
+    let mut shared = base.clone();
+    shared.remove("variants");
+    let mut names_seen: HashSet<&str> = HashSet::new();
     for (i, (variant_name, description, set)) in specs.iter().enumerate() {
-        if specs[..i].iter().any(|(n, _, _)| n == variant_name) {
+        if !names_seen.insert(variant_name) {
             errors.push(locate_issue(
                 Issue {
                     path: KeyPath::root().key("variants").index(i).key("name"),
@@ -320,8 +325,7 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
             ));
             continue;
         }
-        let mut merged = base.clone();
-        merged.remove("variants");
+        let mut merged = shared.clone();
         if let Err(issue) = merge(&mut merged, set, &KeyPath::root()) {
             let mut issue = issue;
             issue.path = KeyPath::root()
