@@ -256,7 +256,7 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
         )
     };
 
-    let base: toml::Table = toml::from_str(text).map_err(|e| {
+    let mut base: toml::Table = toml::from_str(text).map_err(|e| {
         let offset = e.span().map(|s| s.start);
         let mut message = validate::compact_numbers(e.message().trim());
         if message == "u64 value was too large" || message.contains(" as i128,") {
@@ -271,6 +271,9 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
     let raw = deserialize(toml::Value::Table(base.clone()))
         .map_err(|issue| vec![locate_issue(issue, None)])?;
     let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
+    // Of the whole scenario only these are needed from here on: the rest is validated per
+    // variant, from `base` (memory: a 50 MB scenario is not kept in one more copy).
+    let (description, question, raw_variants) = (raw.description, raw.question, raw.variants);
 
     let mut errors: Vec<ScenarioError> = Vec::new();
     // What identifies a mistake, of the errors up to `errors_seen`.
@@ -281,18 +284,19 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
     let mut warnings: Vec<(ScenarioError, usize)> = Vec::new();
     let mut warning_at: HashMap<String, usize> = HashMap::new();
     let mut variants = Vec::new();
-    let specs: Vec<(String, Option<String>, toml::Table)> = if raw.variants.is_empty() {
+    let specs: Vec<(String, Option<String>, toml::Table)> = if raw_variants.is_empty() {
         vec![("base".to_string(), None, toml::Table::new())]
     } else {
-        raw.variants
+        raw_variants
             .iter()
             .map(|v| (v.name.clone(), v.description.clone(), v.set.clone()))
             .collect()
     };
-    // Each variant starts from the base without the `[[variants]]` array (cloned once here, not
-    // once per variant: a thousand variants would copy a thousand-entry array a thousand times).
-    let mut shared = base.clone();
-    shared.remove("variants");
+    // Each variant starts from the base without the `[[variants]]` array (removed once here, not
+    // once per variant: a thousand variants would copy a thousand-entry array a thousand times);
+    // the last variant takes the base itself instead of a copy.
+    base.remove("variants");
+    let mut shared = Some(base);
     let mut names_seen: HashSet<&str> = HashSet::new();
     for (i, (variant_name, description, set)) in specs.iter().enumerate() {
         if !names_seen.insert(variant_name) {
@@ -306,7 +310,7 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
             ));
             continue;
         }
-        let context = (!raw.variants.is_empty()).then_some((i, variant_name.as_str(), set));
+        let context = (!raw_variants.is_empty()).then_some((i, variant_name.as_str(), set));
         if set.contains_key("run") || set.contains_key("variants") {
             let key = if set.contains_key("run") {
                 "run"
@@ -325,7 +329,11 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
             ));
             continue;
         }
-        let mut merged = shared.clone();
+        let mut merged = if i + 1 == specs.len() {
+            shared.take().expect("the base is taken by the last variant only")
+        } else {
+            shared.clone().expect("the base is kept until the last variant")
+        };
         if let Err(issue) = merge(&mut merged, set, &KeyPath::root()) {
             let mut issue = issue;
             issue.path = KeyPath::root()
@@ -372,7 +380,7 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
                     if !seen.insert(same_mistake(&e)) {
                         continue;
                     }
-                    if !e.key_path.starts_with("variants") && raw.variants.len() > 1 {
+                    if !e.key_path.starts_with("variants") && raw_variants.len() > 1 {
                         e.variant = None;
                     }
                     errors.push(e);
@@ -397,8 +405,8 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
     Ok(Scenario {
         file: file.to_string(),
         name,
-        description: raw.description,
-        question: raw.question,
+        description,
+        question,
         variants,
         warnings,
     })
