@@ -328,7 +328,8 @@ impl Rows {
     fn union(runs: &[VariantRun<'_>]) -> Rows {
         // File-order keys: variants cannot add resources, so indices agree across variants.
         let mut subnets: Vec<(usize, String)> = Vec::new();
-        let mut azs: Vec<(usize, String)> = Vec::new();
+        // AZ ID -> its first subnet (file order).
+        let mut azs: BTreeMap<String, usize> = BTreeMap::new();
         let mut targets: Vec<((usize, usize), (String, String))> = Vec::new();
         // Names already taken, so that each target is looked up once, not against every row.
         let mut seen_targets: BTreeSet<(String, String)> = BTreeSet::new();
@@ -353,13 +354,13 @@ impl Rows {
                     seen_subnets.insert(subnet.name.clone());
                     subnets.push((s, subnet.name.clone()));
                 }
-                match azs.iter_mut().find(|(_, id)| id == az_id) {
-                    Some((first, _)) => *first = (*first).min(s),
-                    None => azs.push((s, az_id.clone())),
-                }
+                azs.entry(az_id.clone())
+                    .and_modify(|first| *first = (*first).min(s))
+                    .or_insert(s);
             }
         }
         subnets.sort();
+        let mut azs: Vec<(usize, String)> = azs.into_iter().map(|(id, s)| (s, id)).collect();
         azs.sort();
         targets.sort();
         Rows {
@@ -488,52 +489,63 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
         })
         .collect();
 
-    let in_subnet = |name: &str| -> Vec<usize> {
-        (0..t.targets.len())
-            .filter(|&i| {
-                t.subnets[t.target_instance(TargetId::from_index(i)).subnet.index()].name == name
-            })
-            .collect()
-    };
+    // Each target's subnet and AZ, in one pass (members ascending), and each subnet by name:
+    // a scan of the targets per row would be quadratic.
+    let mut in_subnet: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut in_az: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, target) in t.targets.iter().enumerate() {
+        let subnet = &t.subnets[t.target_instance(TargetId::from_index(i)).subnet.index()];
+        in_subnet.entry(subnet.name.as_str()).or_default().push(i);
+        in_az
+            .entry(t.zones[target.zone.index()].az_id.as_str())
+            .or_default()
+            .push(i);
+    }
+    let subnet_index: BTreeMap<&str, usize> = t
+        .subnets
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, subnet)| (subnet.name.as_str(), i))
+        .collect();
+    let subnet_named = |name: &str| subnet_index.get(name).map(|&i| &t.subnets[i]);
+    let none: Vec<usize> = Vec::new();
     let subnets = rows
         .subnets
         .iter()
         .map(|name| {
-            let subnet = t
-                .subnets
-                .iter()
-                .find(|s| s.name == *name)
-                .expect("variants share their subnets");
-            let members = in_subnet(name);
+            let subnet = subnet_named(name).expect("variants share their subnets");
+            let members = in_subnet.get(name.as_str()).unwrap_or(&none);
             Share {
                 name: name.clone(),
                 az: subnet.az_name.clone(),
                 az_id: t.zones[subnet.zone.index()].az_id.clone(),
                 present: !members.is_empty(),
-                counts: (!members.is_empty()).then(|| m.counts(&members)),
+                counts: (!members.is_empty()).then(|| m.counts(members)),
             }
         })
         .collect();
+    // The AZ's name as the account owning its first subnet row calls it.
+    let mut az_names: BTreeMap<&str, &str> = BTreeMap::new();
+    for subnet in rows.subnets.iter().filter_map(|name| subnet_named(name)) {
+        az_names
+            .entry(t.zones[subnet.zone.index()].az_id.as_str())
+            .or_insert(subnet.az_name.as_str());
+    }
     let azs = rows
         .azs
         .iter()
         .map(|az_id| {
-            let members: Vec<usize> = (0..t.targets.len())
-                .filter(|&i| t.zones[t.targets[i].zone.index()].az_id == *az_id)
-                .collect();
-            // The AZ's name as the account owning its first subnet row calls it.
-            let az_name = rows
-                .subnets
-                .iter()
-                .filter_map(|name| t.subnets.iter().find(|s| s.name == *name))
-                .find(|s| t.zones[s.zone.index()].az_id == *az_id)
-                .map_or_else(|| az_id.clone(), |s| s.az_name.clone());
+            let members = in_az.get(az_id.as_str()).unwrap_or(&none);
+            let az_name = az_names
+                .get(az_id.as_str())
+                .map_or_else(|| az_id.clone(), |name| name.to_string());
             Share {
                 name: az_name.clone(),
                 az: az_name,
                 az_id: az_id.clone(),
                 present: !members.is_empty(),
-                counts: (!members.is_empty()).then(|| m.counts(&members)),
+                counts: (!members.is_empty()).then(|| m.counts(members)),
             }
         })
         .collect();

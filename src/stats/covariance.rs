@@ -1,4 +1,5 @@
-//! The covariance of the outcome counts when flows come in clusters that share one DNS decision.
+//! The covariance of the outcome counts when flows come in clusters that share one DNS decision,
+//! kept in factored form: never as a `k x k` matrix (docs/model.md STAT-2).
 //!
 //! Per client `c` (chosen uniformly per flow among `C`), each cluster (one TTL window of one
 //! client) draws a route `R` with probability `pi_c(R)` and its flows then draw outcomes
@@ -15,7 +16,22 @@
 //! `N ((1/C) sum_c mu_c mu_c^T - mubar mubar^T)`. Every term is a sum of positive multiples of
 //! outer products or of multinomial covariances, so `Sigma` is positive semi-definite, and each
 //! row sums to zero (every flow has exactly one outcome).
-
+//!
+//! # Factored form
+//! Every term but the diagonal one lives in the span of the route vectors `q_R`:
+//! `q_R - mu_c` and `mu_c - mubar` are combinations of them. With the distinct route vectors as
+//! the columns of `U` (`k x m`, `m` at most the number of routes, usually a handful; identical
+//! vectors of several clients are one column), `Sigma = D + U C U^T`:
+//!
+//! - `D = diag(sum_c N_c mu_c)`, the expected count of each category given the client counts;
+//! - `C = sum_c [ -N_c diag(pi_c) + Q_c sum_R pi_c(R) (e_R - pi_c)(e_R - pi_c)^T ]
+//!   + (N / C) sum_c (pi_c - pibar)(pi_c - pibar)^T`, over the route space.
+//!
+//! [`Covariance`] keeps `D`, `U` and each client's `(N_c, Q_c, pi_c)` (`O(k m)` memory), never
+//! `C` multiplied out: the terms are evaluated centred, as written above, so that a sum the
+//! routes cannot change (all targets together, a certain outcome) gets variance 0 to rounding of
+//! its own size, not to rounding of `Q_c` (which grows as `N^2`). [`Covariance::variance_of`] is
+//! exact in that sense; [`super::wald_fit`] works in the reduced space of `U` (see its module).
 /// The model of one client: the routes (DNS decisions) its clusters take.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientModel {
@@ -53,76 +69,193 @@ impl ClientCounts {
     }
 }
 
-/// A dense symmetric matrix: the covariance of the count vector, row-major.
+/// One client's share of the covariance (the terms of `Sigma` indexed by `c`), in the route
+/// space of [`Covariance`].
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Group {
+    /// `N_c`: the weight of the within-route (multinomial) terms.
+    pub(super) flows: f64,
+    /// `Q_c` when the between-cluster term applies (two or more routes that clusters can take),
+    /// else 0.
+    pub(super) squares: f64,
+    /// `(column of U, pi_c(R))` per route with a non-zero probability, in the model's order.
+    pub(super) routes: Vec<(usize, f64)>,
+}
+
+/// The covariance of the count vector, `Sigma = D + U C U^T` (module documentation): the
+/// diagonal `D`, the distinct route vectors (the columns of `U`) and each client's weights.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Covariance {
     dimension: usize,
-    entries: Vec<f64>,
+    /// `D`: per category, `sum_c N_c mu_c`.
+    pub(super) diagonal: Vec<f64>,
+    /// The columns of `U`, each of length `dimension`, in order of first appearance.
+    pub(super) columns: Vec<Vec<f64>>,
+    /// Per client.
+    pub(super) groups: Vec<Group>,
+    /// `N / C`, the weight of the client-assignment term; 0 when it does not apply (one client,
+    /// or no flows).
+    pub(super) assignment: f64,
 }
 
 impl Covariance {
-    /// The `dimension` x `dimension` zero matrix.
-    pub(super) fn zeros(dimension: usize) -> Covariance {
-        Covariance {
-            dimension,
-            entries: vec![0.0; dimension * dimension],
-        }
-    }
-
-    /// Number of categories (rows and columns).
+    /// Number of categories (rows and columns of `Sigma`).
     pub fn dimension(&self) -> usize {
         self.dimension
     }
 
-    /// Entry `(i, j)`: the covariance of the counts of categories `i` and `j`.
+    /// Entry `(i, j)`: the covariance of the counts of categories `i` and `j` (`O(routes)`).
     pub fn get(&self, i: usize, j: usize) -> f64 {
-        self.entries[i * self.dimension + j]
+        if i == j {
+            return self.variance_of(&[i]);
+        }
+        let values: Vec<[f64; 2]> = self.columns.iter().map(|u| [u[i], u[j]]).collect();
+        self.form(&values, |[a, b]| a * b)
     }
 
-    /// The row-major entries.
-    pub fn entries(&self) -> &[f64] {
-        &self.entries
-    }
-
-    /// Variance of the summed count of the categories `indices` (a subnet's or an AZ's targets):
-    /// `1^T Sigma_S 1`, clamped at 0 against rounding. An index listed twice counts twice.
+    /// Variance of the summed count of the distinct categories `indices` (a subnet's or an AZ's
+    /// targets): `1_S^T Sigma 1_S`, clamped at 0 against rounding. With `s_R = q_R . 1_S` (the
+    /// share of route `R`'s flows in the set) it is
+    /// `sum_c [ N_c E_pi_c[s (1 - s)] + Q_c Var_pi_c(s) ] + (N / C) sum_c (E_pi_c[s] - mean)^2`:
+    /// `O(|S| m + routes)`, no `k x k` matrix. Each index must appear once.
     pub fn variance_of(&self, indices: &[usize]) -> f64 {
-        let mut sum = 0.0;
-        for &i in indices {
-            for &j in indices {
-                sum += self.get(i, j);
+        let sums: Vec<f64> = self
+            .columns
+            .iter()
+            .map(|u| indices.iter().map(|&i| u[i]).sum())
+            .collect();
+        self.form(&sums, |s| s * s).max(0.0)
+    }
+
+    /// `x^T Sigma y` for the vectors `x`, `y` whose products with the columns of `U` are given
+    /// by `values` (one per column) through `product` (`x . u` times `y . u` from the pair).
+    /// The diagonal term and the within-route term together are `N_c pi (x.D_R y - xu yu)`; for
+    /// a set's indicator (`x = y`, entries 0 or 1) `x.D_R y = s`, so it is `s (1 - s)`, kept
+    /// accurate near 0 and 1. Summation order: clients, then routes, in model order.
+    fn form<T: Centred>(&self, values: &[T], product: impl Fn(T) -> f64) -> f64 {
+        let mut total = 0.0;
+        let mut means = Vec::with_capacity(self.groups.len());
+        for group in &self.groups {
+            let mut mean = T::zero();
+            for &(a, p) in &group.routes {
+                mean = mean.add_scaled(values[a], p);
+            }
+            for &(a, p) in &group.routes {
+                let v = values[a];
+                if group.flows != 0.0 {
+                    total += group.flows * p * v.within(product(v));
+                }
+                if group.squares != 0.0 {
+                    total += group.squares * p * product(v.minus(mean));
+                }
+            }
+            means.push(mean);
+        }
+        if self.assignment != 0.0 {
+            let mut overall = T::zero();
+            for &m in &means {
+                overall = overall.add_scaled(m, 1.0);
+            }
+            let overall = overall.scaled(1.0 / means.len() as f64);
+            for &m in &means {
+                total += self.assignment * product(m.minus(overall));
             }
         }
-        sum.max(0.0)
+        total
     }
 
-    /// Adds `x` to entry `(i, j)` with `i <= j` (the upper triangle; see [`Self::mirror`]).
-    fn add_upper(&mut self, i: usize, j: usize, x: f64) {
-        debug_assert!(i <= j);
-        self.entries[i * self.dimension + j] += x;
+    /// The same covariance over `groups` categories, category `categories[a]` summed into group
+    /// `group[a]`: `P^T Sigma P` for the 0/1 matrix `P` of that partition, still factored
+    /// (`P^T D P` is diagonal, `P^T U` has `m` columns). `O(k m)`.
+    pub(super) fn pooled(
+        &self,
+        categories: &[usize],
+        group: &[usize],
+        groups: usize,
+    ) -> Covariance {
+        let mut diagonal = vec![0.0; groups];
+        for (&i, &g) in categories.iter().zip(group) {
+            diagonal[g] += self.diagonal[i];
+        }
+        let columns = self
+            .columns
+            .iter()
+            .map(|u| {
+                let mut pooled = vec![0.0; groups];
+                for (&i, &g) in categories.iter().zip(group) {
+                    pooled[g] += u[i];
+                }
+                pooled
+            })
+            .collect();
+        Covariance {
+            dimension: groups,
+            diagonal,
+            columns,
+            groups: self.groups.clone(),
+            assignment: self.assignment,
+        }
     }
 
-    /// Copies the upper triangle onto the lower one: exactly symmetric.
-    fn mirror(&mut self) {
+    /// The dense `k x k` matrix, row-major: only for tests (it is what this type avoids).
+    #[cfg(test)]
+    pub(super) fn dense(&self) -> Vec<f64> {
         let k = self.dimension;
+        let mut out = vec![0.0; k * k];
         for i in 0..k {
-            for j in 0..i {
-                self.entries[i * k + j] = self.entries[j * k + i];
+            for j in 0..k {
+                out[i * k + j] = self.get(i, j);
             }
         }
+        out
     }
+}
 
-    /// Adds `weight * v v^T` over the indices `support` (ascending) of `v`.
-    fn add_outer(&mut self, weight: f64, support: &[usize], v: &[f64]) {
-        for (a, &i) in support.iter().enumerate() {
-            let wi = weight * v[i];
-            if wi == 0.0 {
-                continue;
-            }
-            for &j in &support[a..] {
-                self.add_upper(i, j, wi * v[j]);
-            }
-        }
+/// What [`Covariance::form`] needs of a column's value: a number (a set's share of the route) or
+/// a pair (two categories' entries, for an off-diagonal entry).
+trait Centred: Copy {
+    fn zero() -> Self;
+    fn add_scaled(self, other: Self, factor: f64) -> Self;
+    fn scaled(self, factor: f64) -> Self;
+    fn minus(self, other: Self) -> Self;
+    /// The within-route term given the product of the column values: `s - s^2` written as
+    /// `s (1 - s)` for a set; `-u_i u_j` off the diagonal.
+    fn within(self, product: f64) -> f64;
+}
+
+impl Centred for f64 {
+    fn zero() -> f64 {
+        0.0
+    }
+    fn add_scaled(self, other: f64, factor: f64) -> f64 {
+        self + factor * other
+    }
+    fn scaled(self, factor: f64) -> f64 {
+        self * factor
+    }
+    fn minus(self, other: f64) -> f64 {
+        self - other
+    }
+    fn within(self, _product: f64) -> f64 {
+        self * (1.0 - self)
+    }
+}
+
+impl Centred for [f64; 2] {
+    fn zero() -> [f64; 2] {
+        [0.0, 0.0]
+    }
+    fn add_scaled(self, other: [f64; 2], factor: f64) -> [f64; 2] {
+        [self[0] + factor * other[0], self[1] + factor * other[1]]
+    }
+    fn scaled(self, factor: f64) -> [f64; 2] {
+        [self[0] * factor, self[1] * factor]
+    }
+    fn minus(self, other: [f64; 2]) -> [f64; 2] {
+        [self[0] - other[0], self[1] - other[1]]
+    }
+    fn within(self, product: f64) -> f64 {
+        -product
     }
 }
 
@@ -162,19 +295,8 @@ fn overall_mean(means: &[Vec<f64>], k: usize) -> Vec<f64> {
     mean
 }
 
-/// Ascending indices where some vector of `vectors` is non-zero.
-fn union_support<'a>(vectors: impl Iterator<Item = &'a [f64]>, k: usize) -> Vec<usize> {
-    let mut mask = vec![false; k];
-    for v in vectors {
-        for (flag, &x) in mask.iter_mut().zip(v) {
-            *flag |= x != 0.0;
-        }
-    }
-    (0..k).filter(|&i| mask[i]).collect()
-}
-
 /// The expected share of each category, `mubar = (1/C) sum_c mu_c`: the probabilities to pass to
-/// [`super::wald_fit`] (computed exactly as [`count_covariance`] computes them).
+/// [`super::wald_fit`].
 pub fn expected_shares(models: &[ClientModel]) -> Vec<f64> {
     let k = categories(models);
     if models.is_empty() {
@@ -184,13 +306,42 @@ pub fn expected_shares(models: &[ClientModel]) -> Vec<f64> {
     overall_mean(&means, k)
 }
 
+/// Builds the columns of `U`: identical outcome vectors (bit for bit, read as zeros beyond their
+/// end) share one column, numbered in order of first appearance.
+struct Columns {
+    k: usize,
+    index: std::collections::BTreeMap<Vec<u64>, usize>,
+    columns: Vec<Vec<f64>>,
+}
+
+impl Columns {
+    fn new(k: usize) -> Columns {
+        Columns {
+            k,
+            index: std::collections::BTreeMap::new(),
+            columns: Vec::new(),
+        }
+    }
+
+    /// The column of `q`, added if new.
+    fn of(&mut self, q: &[f64]) -> usize {
+        let mut column = vec![0.0; self.k];
+        column[..q.len()].copy_from_slice(q);
+        let key: Vec<u64> = column.iter().map(|x| x.to_bits()).collect();
+        let next = self.columns.len();
+        let a = *self.index.entry(key).or_insert(next);
+        if a == next {
+            self.columns.push(column);
+        }
+        a
+    }
+}
+
 /// The covariance `Sigma` of the count vector (see the module documentation), from the model of
 /// each client and what the run observed of it (`models[c]` goes with `counts[c]`).
 ///
-/// Cost: per route, the square of its non-zero outcomes (within-route term) and of its client's
-/// support (between-cluster term); per client, the square of all clients' support (assignment
-/// term, only with several clients). Summation order is fixed: the result is bit-identical for
-/// the same inputs on any machine.
+/// Cost: `O(k)` per route with a non-zero probability, `O(k m)` memory. Summation order is
+/// fixed: the result is bit-identical for the same inputs on any machine.
 ///
 /// # Panics
 /// When `models` and `counts` differ in length.
@@ -201,93 +352,89 @@ pub fn count_covariance(models: &[ClientModel], counts: &[ClientCounts]) -> Cova
         "one ClientCounts per ClientModel"
     );
     let k = categories(models);
-    let mut sigma = Covariance::zeros(k);
-    if models.is_empty() {
-        return sigma;
-    }
-    let means: Vec<Vec<f64>> = models.iter().map(|m| client_mean(m, k)).collect();
-    let mut nonzero = Vec::with_capacity(k);
-    let mut centred = vec![0.0; k];
-    for ((model, count), mu) in models.iter().zip(counts).zip(&means) {
+    let mut columns = Columns::new(k);
+    let mut diagonal = vec![0.0; k];
+    let mut groups = Vec::with_capacity(models.len());
+    for (model, count) in models.iter().zip(counts) {
         let flows = count.flows as f64;
         let squares = count.cluster_squares as f64;
-        let routes = || model.routes.iter().filter(|r| r.probability != 0.0);
-        // Within a route: N_c pi(R) (diag(q) - q q^T), over the route's non-zero outcomes.
-        for route in routes() {
+        let mut routes = Vec::new();
+        for route in model.routes.iter().filter(|r| r.probability != 0.0) {
+            routes.push((columns.of(&route.outcomes), route.probability));
+            // D: N_c pi(R) q_R, the diagonal of the within-route term.
             let weight = flows * route.probability;
-            if weight == 0.0 {
-                continue;
-            }
-            let q = &route.outcomes;
-            nonzero.clear();
-            nonzero.extend((0..q.len()).filter(|&i| q[i] != 0.0));
-            for (a, &i) in nonzero.iter().enumerate() {
-                sigma.add_upper(i, i, weight * (q[i] * (1.0 - q[i])));
-                for &j in &nonzero[a + 1..] {
-                    sigma.add_upper(i, j, -(weight * (q[i] * q[j])));
+            if weight != 0.0 {
+                for (d, &q) in diagonal.iter_mut().zip(&route.outcomes) {
+                    *d += weight * q;
                 }
             }
         }
-        // Between clusters: Q_c sum_R pi(R) (q_R - mu_c)(q_R - mu_c)^T, over the client's support.
-        if squares != 0.0 && routes().nth(1).is_some() {
-            let support = union_support(routes().map(|r| r.outcomes.as_slice()), k);
-            for route in routes() {
-                for &i in &support {
-                    centred[i] = route.outcomes.get(i).copied().unwrap_or(0.0) - mu[i];
-                }
-                sigma.add_outer(squares * route.probability, &support, &centred);
-            }
-        }
+        // Between clusters only with a DNS decision that can differ between clusters.
+        let squares = if squares != 0.0 && routes.len() > 1 {
+            squares
+        } else {
+            0.0
+        };
+        groups.push(Group {
+            flows,
+            squares,
+            routes,
+        });
     }
-    // Client assignment: (N / C) sum_c (mu_c - mubar)(mu_c - mubar)^T.
     let flows: u64 = counts.iter().map(|c| c.flows).sum();
-    if models.len() > 1 && flows > 0 {
-        let mean = overall_mean(&means, k);
-        let support = union_support(means.iter().map(Vec::as_slice), k);
-        let weight = flows as f64 / models.len() as f64;
-        for mu in &means {
-            for &i in &support {
-                centred[i] = mu[i] - mean[i];
-            }
-            sigma.add_outer(weight, &support, &centred);
-        }
+    let assignment = if models.len() > 1 && flows > 0 {
+        flows as f64 / models.len() as f64
+    } else {
+        0.0
+    };
+    Covariance {
+        dimension: k,
+        diagonal,
+        columns: columns.columns,
+        groups,
+        assignment,
     }
-    sigma.mirror();
-    sigma
 }
 
 /// The expected shares and the covariance of the count vector *given* how many flows took each
 /// route: the flows are then independent draws from their route's outcomes, so
 /// `Sigma = sum_r n_r (diag(q_r) - q_r q_r^T)` and the expected counts are `sum_r n_r q_r`. This
 /// tests the rules after the DNS decisions, whatever their luck: with few clusters it keeps its
-/// nominal level where the unconditional test ([`count_covariance`]) cannot.
+/// nominal level where the unconditional test ([`count_covariance`]) cannot. Factored as
+/// [`count_covariance`] is: each route is a client of its own with one route and no clusters.
 pub fn given_routes(routes: &[(u64, &[f64])]) -> (Vec<f64>, Covariance) {
     let k = routes.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
     let total: u64 = routes.iter().map(|(n, _)| n).sum();
     let mut shares = vec![0.0; k];
-    let mut sigma = Covariance::zeros(k);
-    let mut nonzero = Vec::with_capacity(k);
+    let mut columns = Columns::new(k);
+    let mut groups = Vec::new();
     for &(flows, q) in routes {
         if flows == 0 {
             continue;
         }
         let weight = flows as f64;
-        nonzero.clear();
-        nonzero.extend((0..q.len()).filter(|&i| q[i] != 0.0));
-        for (a, &i) in nonzero.iter().enumerate() {
-            shares[i] += weight * q[i];
-            sigma.add_upper(i, i, weight * (q[i] * (1.0 - q[i])));
-            for &j in &nonzero[a + 1..] {
-                sigma.add_upper(i, j, -(weight * (q[i] * q[j])));
-            }
+        for (share, &x) in shares.iter_mut().zip(q) {
+            *share += weight * x;
         }
+        groups.push(Group {
+            flows: weight,
+            squares: 0.0,
+            routes: vec![(columns.of(q), 1.0)],
+        });
     }
+    let diagonal = shares.clone();
     if total > 0 {
         for share in &mut shares {
             *share /= total as f64;
         }
     }
-    sigma.mirror();
+    let sigma = Covariance {
+        dimension: k,
+        diagonal,
+        columns: columns.columns,
+        groups,
+        assignment: 0.0,
+    };
     (shares, sigma)
 }
 
@@ -302,8 +449,8 @@ mod tests {
         }
     }
 
-    /// The brief's formula written out densely, term by term, with no sparsity: the reference
-    /// the sparse code must agree with.
+    /// The formula written out densely, term by term, with no factors: the reference the
+    /// factored form must agree with.
     #[allow(clippy::needless_range_loop)]
     fn literal(models: &[ClientModel], counts: &[ClientCounts]) -> Vec<f64> {
         let k = categories(models);
@@ -380,12 +527,12 @@ mod tests {
     }
 
     #[test]
-    fn sparse_covariance_matches_the_literal_formula() {
+    fn factored_covariance_matches_the_literal_formula() {
         let (models, counts) = mixed();
         let sigma = count_covariance(&models, &counts);
         let reference = literal(&models, &counts);
         let scale = reference.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        for (i, (&a, &b)) in sigma.entries().iter().zip(&reference).enumerate() {
+        for (i, (&a, &b)) in sigma.dense().iter().zip(&reference).enumerate() {
             assert!((a - b).abs() <= 1e-12 * scale, "entry {i}: {a} vs {b}");
         }
         // Exactly symmetric; every row sums to zero (to rounding), so rank <= K - 1.

@@ -238,7 +238,7 @@ fn same_inputs_give_bit_identical_outputs() {
         let fit = wald_fit(&observed, &expected, &sigma).unwrap();
         let n = observed.iter().sum();
         let interval = share_interval(observed[0] + observed[1], n, sigma.variance_of(&[0, 1]));
-        let mut bits: Vec<u64> = sigma.entries().iter().map(|x| x.to_bits()).collect();
+        let mut bits: Vec<u64> = sigma.dense().iter().map(|x| x.to_bits()).collect();
         bits.extend(expected.iter().map(|x| x.to_bits()));
         bits.extend([
             fit.statistic.to_bits(),

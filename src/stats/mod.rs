@@ -19,6 +19,11 @@
 //! count vector with that covariance. With one client and one route both reduce to the
 //! multinomial case: [`wald_fit`] then gives Pearson's statistic.
 //!
+//! The covariance is kept factored, `Sigma = D + U C U^T` with `D` diagonal and `U` the few
+//! distinct route vectors (never `k x k`: 10,000 targets would need 800 MB), and the Wald test
+//! is computed in the space `U` spans, `O(k m^2)` for `m` routes instead of `O(k^3)`
+//! (`covariance.rs`, `wald.rs`; `dense_tests.rs` checks both against the dense matrix).
+//!
 //! The between-cluster term uses the observed cluster sizes as fixed; the client-assignment term
 //! is the multinomial variance of the flows per client. Both are the law of total covariance; the
 //! normal approximation behind the intervals and the chi-squared reference distribution needs
@@ -39,11 +44,16 @@
 //! Scott 1981, JASA 76:221-230); Wald tests with a generalized inverse of a singular covariance
 //! (Moore 1977, JASA 72:131-137); pooling below 5 expected (Cochran 1954, Biometrics
 //! 10:417-451); Cholesky/`L D L^T` of a semi-definite matrix with complete pivoting (Higham,
-//! *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 10.3).
+//! *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 10.3); Gram-Schmidt run twice
+//! ("twice is enough": Giraud, Langou and Rozloznik 2005, Comput. Math. Appl. 50:1069-1075);
+//! the inverse of a diagonal plus low-rank matrix in the low-rank space (Woodbury 1950; Golub and
+//! Van Loan, *Matrix Computations*, 4th ed., 2.1.4).
 
 mod covariance;
 #[cfg(test)]
 mod coverage_tests;
+#[cfg(test)]
+mod dense_tests;
 mod wald;
 
 pub use covariance::{
