@@ -330,9 +330,13 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
             continue;
         }
         let mut merged = if i + 1 == specs.len() {
-            shared.take().expect("the base is taken by the last variant only")
+            shared
+                .take()
+                .expect("the base is taken by the last variant only")
         } else {
-            shared.clone().expect("the base is kept until the last variant")
+            shared
+                .clone()
+                .expect("the base is kept until the last variant")
         };
         if let Err(issue) = merge(&mut merged, set, &KeyPath::root()) {
             let mut issue = issue;
