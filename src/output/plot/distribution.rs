@@ -68,14 +68,7 @@ pub(super) fn draw_distribution<DB: DrawingBackend>(
     let variants = shown_variants(report);
     let all_slots = subnet_slots(report);
     let shown = shown_subnets(&all_slots, &variants.kept);
-    let notes: Vec<Note> = [variants_note(&variants), subnets_note(&shown)]
-        .into_iter()
-        .flatten()
-        .collect();
-    let (body, band) = split_notes(body, &notes);
-    if let Some(band) = &band {
-        draw_notes(band, &notes)?;
-    }
+    let body = with_notes(body, [variants_note(&variants), subnets_note(&shown)])?;
     let (plot_area, legend_area) = body.split_horizontally(DISTRIBUTION_SIZE.0 - LEGEND_WIDTH);
     let slots = shown.kept;
     let variants = variants.kept;

@@ -328,26 +328,26 @@ pub(super) fn fit_listing<DB: DrawingBackend>(
 /// Height of one note line, pixels.
 pub(super) const NOTE_LINE: u32 = 24;
 
-/// Splits a band for `notes` (one line each) off the bottom of `body`; returns the rest and the
-/// band (`None` without notes, so a picture that leaves nothing out is unchanged).
-pub(super) fn split_notes<DB: DrawingBackend>(
+/// Draws `notes` (those that are there, one line each) in a band split off the bottom of
+/// `body`, and returns the rest of `body` (all of it without notes, so a picture that leaves
+/// nothing out is unchanged).
+pub(super) fn with_notes<'n, DB: DrawingBackend>(
     body: DrawingArea<DB, Shift>,
-    notes: &[Note<'_>],
-) -> (DrawingArea<DB, Shift>, Option<DrawingArea<DB, Shift>>) {
+    notes: impl IntoIterator<Item = Option<Note<'n>>>,
+) -> Result<DrawingArea<DB, Shift>, PlotError> {
+    let notes: Vec<Note<'n>> = notes.into_iter().flatten().collect();
     if notes.is_empty() {
-        return (body, None);
+        return Ok(body);
     }
     let height = body.dim_in_pixel().1;
     let band = NOTE_LINE * notes.len() as u32 + 6;
     let (rest, band) = body.split_vertically(height.saturating_sub(band));
-    (rest, Some(band))
+    draw_notes(&band, &notes)?;
+    Ok(rest)
 }
 
 /// One line per note, left-aligned, cut to the band's width.
-pub(super) fn draw_notes<DB: DrawingBackend>(
-    band: &DrawingArea<DB, Shift>,
-    notes: &[Note<'_>],
-) -> Drawn {
+fn draw_notes<DB: DrawingBackend>(band: &DrawingArea<DB, Shift>, notes: &[Note<'_>]) -> Drawn {
     let style = anchored(14.0, HPos::Left, VPos::Center);
     let width = band.dim_in_pixel().0.saturating_sub(40);
     for (i, note) in notes.iter().enumerate() {

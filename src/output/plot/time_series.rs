@@ -141,14 +141,7 @@ pub(super) fn draw_time_series<DB: DrawingBackend>(
         targets: shown.kept,
         others: shown.left_out,
     };
-    let notes: Vec<Note> = [variants_note(&variants), others_note(&lines.others)]
-        .into_iter()
-        .flatten()
-        .collect();
-    let (body, band) = split_notes(body, &notes);
-    if let Some(band) = &band {
-        draw_notes(band, &notes)?;
-    }
+    let body = with_notes(body, [variants_note(&variants), others_note(&lines.others)])?;
     let variants = variants.kept;
     let legend_names = lines
         .legend()

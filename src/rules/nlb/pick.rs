@@ -228,18 +228,7 @@ pub fn remapped_share(strategy: PickStrategy, identities: &[u64], lost: usize) -
             }
             moved as f64 / span as f64
         }
-        PickStrategy::Maglev => {
-            let before = Maglev::new(identities);
-            let remaining: Vec<u64> = (0..n - 1).map(|j| identities[old_index(j)]).collect();
-            let after = Maglev::new(&remaining);
-            let moved = before
-                .slots()
-                .iter()
-                .zip(after.slots())
-                .filter(|(b, a)| usize::from(**b) != old_index(usize::from(**a)))
-                .count();
-            moved as f64 / MAGLEV_TABLE_SIZE as f64
-        }
+        PickStrategy::Maglev => maglev_remap(&Maglev::new(identities), identities, lost),
     }
 }
 
