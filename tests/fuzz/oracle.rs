@@ -1,0 +1,105 @@
+//! The fuzzing oracle, shared by the `cargo fuzz` targets under `fuzz/` (nightly, libFuzzer) and
+//! by `tests/fuzz.rs`, which replays the kept corpus and every input that ever failed on stable.
+//!
+//! Whatever the bytes, `sim` must not panic; a scenario it accepts must run on both engines with
+//! the same report, and every flow must be either answered by a target or failed for a reason.
+
+use sim::output::render::{Format, render};
+use sim::run::{Engine, run_scenario};
+use sim::scenario::{self, Scenario};
+
+/// Most flows a fuzzed run simulates per variant: enough for DNS caching, hashing and failures
+/// to happen, few enough for thousands of executions per second.
+pub const MAX_FLOWS: u64 = 40;
+
+/// `sim check`: validation, then the summary, or every problem's message.
+pub fn check(data: &[u8]) -> Option<Scenario> {
+    let text = std::str::from_utf8(data).ok()?;
+    match scenario::parse("fuzz.toml", "fuzz", text) {
+        Ok(loaded) => {
+            let summary = sim::output::explain::summary(&loaded, None);
+            assert!(summary.contains("fuzz.toml"), "the summary names the file");
+            Some(loaded)
+        }
+        Err(problems) => {
+            assert!(!problems.is_empty(), "a refusal names at least one problem");
+            for problem in &problems {
+                let line = problem.to_string();
+                assert!(line.starts_with("fuzz.toml:"), "located: {line}");
+            }
+            None
+        }
+    }
+}
+
+/// The flows a fuzzed run of `loaded` simulates, or `None` when `sim run` would refuse them
+/// (more simulated time than the clock holds).
+fn flows(loaded: &Scenario) -> Option<u64> {
+    let flows = loaded.variants[0].topology.run.flows.min(MAX_FLOWS);
+    loaded
+        .variants
+        .iter()
+        .all(|v| sim::time::arrivals_fit(flows, v.topology.workload.arrival_rate).is_ok())
+        .then_some(flows)
+}
+
+/// `sim run` on both engines: the same report, and hits + failures = flows in every variant.
+pub fn engines(data: &[u8]) {
+    let Some(loaded) = check(data) else { return };
+    let Some(flows) = flows(&loaded) else { return };
+    let run = |event_loop| {
+        run_scenario(
+            &loaded,
+            Some(flows),
+            None,
+            Engine {
+                event_loop,
+                threads: 1,
+                progress: None,
+            },
+        )
+    };
+    let bulk = run(false);
+    let events = run(true);
+    let json = render(&bulk, Format::Json);
+    assert_eq!(json, render(&events, Format::Json), "the engines agree");
+    for format in [Format::Table, Format::Csv] {
+        assert!(!render(&bulk, format).is_empty());
+    }
+    for v in &bulk.variants {
+        let hits: u64 = v
+            .targets
+            .iter()
+            .filter_map(|t| t.counts.as_ref())
+            .map(|c| c.hits)
+            .sum();
+        let failed: u64 = v.failed.iter().map(|f| f.flows).sum();
+        assert_eq!(
+            hits + failed,
+            flows,
+            "variant {:?}: every flow ends once",
+            v.name
+        );
+    }
+}
+
+/// `sim explain --flow N`, with N taken from the input's length: the bulk engine's trace (the
+/// arrival and DNS passes, then one walk) reads exactly as the event loop's.
+pub fn explain(data: &[u8]) {
+    let Some(loaded) = check(data) else { return };
+    let Some(flows) = flows(&loaded) else { return };
+    let flow = data.len() as u64 % flows;
+    let text = |event_loop| {
+        let engine = Engine {
+            event_loop,
+            threads: 1,
+            progress: None,
+        };
+        let traced = sim::run::trace(&loaded, flow, Some(flows), None, engine)
+            .expect("a flow within the run traces");
+        sim::output::explain::explain(&loaded, flow, &traced)
+    };
+    let bulk = text(false);
+    assert!(bulk.contains("flow"), "the explanation is written");
+    assert_eq!(bulk, text(true), "the engines trace the same flow");
+}
