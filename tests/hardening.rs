@@ -260,3 +260,42 @@ fn control_sequences_in_messages_are_escaped() {
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(text.contains("--variant \"x\\u{1b}[2J\""), "{text}");
 }
+
+#[test]
+fn control_sequences_in_names_leave_the_svg_well_formed_and_escaped() {
+    let text = hostile_names()
+        .replace("[instances.web-1]", "[instances.\"web\\u001b-1\"]")
+        .replacen("\"web-1\", \"web-2\"", "\"web\\u001b-1\", \"web-2\"", 1);
+    let path = scratch("hostile-plots", &text);
+    let plots = fresh_dir("hostile-plots");
+    let output = sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--flows",
+        "1000",
+        "--quiet",
+        "--plot-dir",
+        plots.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for name in ["cross--31mzone-2J.svg", "cross--31mzone-2J-timeseries.svg"] {
+        let svg = std::fs::read_to_string(plots.join(name)).unwrap();
+        let document = roxmltree::Document::parse(&svg)
+            .unwrap_or_else(|e| panic!("{name} is not well-formed XML: {e}"));
+        let shown: String = document
+            .descendants()
+            .filter_map(|n| n.text())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(shown.contains("cross\\u{1b}[31mzone\\u{9b}2J"), "{name}");
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{9b}'),
+            "{name}"
+        );
+    }
+    let series = std::fs::read_to_string(plots.join("cross--31mzone-2J-timeseries.svg")).unwrap();
+    assert!(
+        series.contains("web\\u{1b}-1"),
+        "the target's name, escaped"
+    );
+}

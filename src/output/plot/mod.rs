@@ -23,6 +23,7 @@
 //! to a temporary file in the same directory and renamed over the old one, so a failure never
 //! leaves half a picture.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ use plotters::prelude::*;
 
 use crate::error::Error;
 use crate::output::report::Report;
+use crate::output::terminal::escape_controls;
 
 mod distribution;
 mod select;
@@ -134,6 +136,8 @@ pub fn file_stem(scenario: &str) -> String {
 /// Renders the four pictures of `report` in memory.
 pub fn render_all(report: &Report) -> Result<Vec<PlotFile>, PlotError> {
     let [dist_png, dist_svg, series_png, series_svg] = file_names(&report.scenario);
+    let pictured = pictured(report);
+    let report = &pictured;
     Ok(vec![
         PlotFile {
             name: dist_png,
@@ -152,6 +156,36 @@ pub fn render_all(report: &Report) -> Result<Vec<PlotFile>, PlotError> {
             bytes: time_series_svg(report)?.into_bytes(),
         },
     ])
+}
+
+/// A copy of `report` with the names a picture shows (scenario, variants, subnets, AZs, targets,
+/// target groups) passed through [`escape_controls`]: a control character is not allowed in an
+/// SVG document at all (XML 1.0), and in a PNG it would be a box; the picture shows `\u{1b}` as
+/// the terminal does. (A copy costs less than the parse before it: never the peak.)
+fn pictured(report: &Report) -> Report {
+    fn escape(text: &mut String) {
+        if let Cow::Owned(escaped) = escape_controls(text) {
+            *text = escaped;
+        }
+    }
+    let mut copy = report.clone();
+    escape(&mut copy.scenario);
+    for v in &mut copy.variants {
+        escape(&mut v.name);
+        for row in v.subnets.iter_mut().chain(&mut v.azs) {
+            for text in [&mut row.name, &mut row.az, &mut row.az_id] {
+                escape(text);
+            }
+        }
+        for t in &mut v.targets {
+            let names = [&mut t.name, &mut t.target_group, &mut t.subnet, &mut t.az];
+            for text in names.into_iter().chain([&mut t.az_id]) {
+                escape(text);
+            }
+        }
+        v.time_series.targets.iter_mut().for_each(escape);
+    }
+    copy
 }
 
 /// Renders the pictures of `report` and writes them into `dir` (created if missing). Returns the
