@@ -222,7 +222,7 @@ const STEPS_NS: [u64; 33] = [
 ];
 
 /// The bucket width of a run of `flows` flows at `rate` per second: the smallest round width
-/// ([`STEPS_NS`]) giving at most 120 buckets up to the bound on the last arrival
+/// (`STEPS_NS`) giving at most 120 buckets up to the bound on the last arrival
 /// ([`crate::time::arrivals_bound_ns`]), so that the run's real span fits with a wide margin.
 /// Both engines use it, and [`bucket_of`].
 pub fn bucket_width(flows: u64, rate: f64) -> Span {

@@ -336,7 +336,7 @@ pub fn time_series_svg(report: &Report) -> Result<String, PlotError> {
     })
 }
 
-/// Size of the time series: its panels (12 at most) in a grid of [`time_series::panel_grid`],
+/// Size of the time series: its panels (12 at most) in a grid (`time_series::panel_grid`),
 /// 1200 px wide in one column, 1800 in two, 2400 in three; 700 px high up to two rows, 300 px
 /// more per further row. The same for any count of variants beyond the panels drawn.
 pub fn time_series_size(report: &Report) -> (u32, u32) {
