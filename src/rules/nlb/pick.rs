@@ -207,26 +207,13 @@ pub fn remapped_share(strategy: PickStrategy, identities: &[u64], lost: usize) -
     let old_index = |j: usize| if j < lost { j } else { j + 1 };
     match strategy {
         PickStrategy::Uniform => {
-            // Both picks are step functions of the hash; walk the union of their steps.
-            let span = 1u128 << 64;
-            let step_start = |k: u128, parts: u128| (k * span).div_ceil(parts);
-            let (before, after) = (n as u128, n as u128 - 1);
             let mut moved = 0u128;
-            let (mut i, mut j, mut at) = (0u128, 0u128, 0u128);
-            while at < span {
-                let next = step_start(i + 1, before).min(step_start(j + 1, after));
-                if i as usize != old_index(j as usize) {
-                    moved += next - at;
+            uniform_steps(n, |before, after, width| {
+                if before as usize != old_index(after as usize) {
+                    moved += width;
                 }
-                at = next;
-                if at == step_start(i + 1, before) {
-                    i += 1;
-                }
-                if at == step_start(j + 1, after) {
-                    j += 1;
-                }
-            }
-            moved as f64 / span as f64
+            });
+            moved as f64 / HASH_SPACE as f64
         }
         PickStrategy::Maglev => maglev_remap(&Maglev::new(identities), identities, lost),
     }
@@ -289,15 +276,32 @@ fn maglev_remap(before: &Maglev, identities: &[u64], lost: usize) -> f64 {
 /// `a == b + 1` and `L <= b` (`b + 1` losses). One walk over the union of both picks' steps
 /// sums the moved share over every loss.
 fn mean_uniform_remap(n: usize) -> f64 {
-    let span = 1u128 << 64;
-    let step_start = |k: u128, parts: u128| (k * span).div_ceil(parts);
-    let (before, after) = (n as u128, n as u128 - 1);
+    let targets = n as u128;
     let mut moved = 0u128;
+    uniform_steps(n, |before, after, width| {
+        let stays = if before == after {
+            targets - 1 - after
+        } else {
+            after + 1
+        };
+        moved += width * (targets - stays);
+    });
+    moved as f64 / (HASH_SPACE as f64 * n as f64)
+}
+
+/// The 2^64 flow hashes.
+const HASH_SPACE: u128 = 1 << 64;
+
+/// The uniform pick over `n` targets and over `n - 1` are step functions of the hash: walks the
+/// union of their steps, calling `visit(before, after, width)` for each run of `width` hashes
+/// that picks index `before` of `n` and index `after` of `n - 1`.
+fn uniform_steps(n: usize, mut visit: impl FnMut(u128, u128, u128)) {
+    let step_start = |k: u128, parts: u128| (k * HASH_SPACE).div_ceil(parts);
+    let (before, after) = (n as u128, n as u128 - 1);
     let (mut i, mut j, mut at) = (0u128, 0u128, 0u128);
-    while at < span {
+    while at < HASH_SPACE {
         let next = step_start(i + 1, before).min(step_start(j + 1, after));
-        let stays = if i == j { before - 1 - j } else { j + 1 };
-        moved += (next - at) * (before - stays);
+        visit(i, j, next - at);
         at = next;
         if at == step_start(i + 1, before) {
             i += 1;
@@ -306,7 +310,6 @@ fn mean_uniform_remap(n: usize) -> f64 {
             j += 1;
         }
     }
-    moved as f64 / (span as f64 * n as f64)
 }
 
 #[cfg(test)]
