@@ -30,6 +30,23 @@ fn fresh_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// `sim run SCENARIO --flows N --quiet --plot-dir DIR`, which must succeed.
+fn run_with_plots(scenario: &str, flows: u64, dir: &Path) {
+    let flows = flows.to_string();
+    let dir = dir.to_str().unwrap();
+    let args = [
+        "run",
+        scenario,
+        "--flows",
+        &flows,
+        "--quiet",
+        "--plot-dir",
+        dir,
+    ];
+    let output = sim(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
 #[cfg(unix)]
 #[test]
 fn plots_never_follow_or_remove_a_planted_temporary_file() {
@@ -42,16 +59,7 @@ fn plots_never_follow_or_remove_a_planted_temporary_file() {
     std::os::unix::fs::symlink("../victim", plots.join(".crosszone.png.tmp")).unwrap();
     std::fs::write(plots.join(".crosszone.svg.tmp"), "mine").unwrap();
 
-    let output = sim(&[
-        "run",
-        "scenarios/crosszone.toml",
-        "--flows",
-        "1000",
-        "--quiet",
-        "--plot-dir",
-        plots.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    run_with_plots("scenarios/crosszone.toml", 1000, &plots);
 
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     let link = std::fs::symlink_metadata(plots.join(".crosszone.png.tmp")).unwrap();
@@ -90,17 +98,7 @@ fn a_plot_path_that_is_a_link_is_replaced_not_followed() {
     let victim = root.join("victim");
     std::fs::write(&victim, "precious").unwrap();
     std::os::unix::fs::symlink("../victim", root.join("crosszone.svg")).unwrap();
-    let plots = root.clone();
-    let output = sim(&[
-        "run",
-        "scenarios/crosszone.toml",
-        "--flows",
-        "100",
-        "--quiet",
-        "--plot-dir",
-        plots.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    run_with_plots("scenarios/crosszone.toml", 100, &root);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     let svg = std::fs::symlink_metadata(root.join("crosszone.svg")).unwrap();
     assert!(
@@ -268,16 +266,7 @@ fn control_sequences_in_names_leave_the_svg_well_formed_and_escaped() {
         .replacen("\"web-1\", \"web-2\"", "\"web\\u001b-1\", \"web-2\"", 1);
     let path = scratch("hostile-plots", &text);
     let plots = fresh_dir("hostile-plots");
-    let output = sim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--flows",
-        "1000",
-        "--quiet",
-        "--plot-dir",
-        plots.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    run_with_plots(path.to_str().unwrap(), 1000, &plots);
     for name in ["cross--31mzone-2J.svg", "cross--31mzone-2J-timeseries.svg"] {
         let svg = std::fs::read_to_string(plots.join(name)).unwrap();
         let document = roxmltree::Document::parse(&svg)

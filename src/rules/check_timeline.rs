@@ -191,7 +191,7 @@ struct Counting {
     healthy: bool,
     /// Consecutive results against the current view (successes while unhealthy, failures while
     /// healthy); results that agree with the view reset it.
-    against: u64,
+    against: u128,
     flips: Vec<Flip>,
 }
 
@@ -226,7 +226,7 @@ impl Counting {
             settings.unhealthy_threshold
         })
         .max(1);
-        let needed = threshold - u128::from(self.against).min(threshold);
+        let needed = threshold - self.against.min(threshold);
         if count >= needed {
             self.flips.push(Flip {
                 at: result_of(needed - 1),
@@ -236,9 +236,7 @@ impl Counting {
             // The checks after the deciding one agree with the new view.
             self.against = 0;
         } else {
-            self.against = self
-                .against
-                .saturating_add(u64::try_from(count).unwrap_or(u64::MAX));
+            self.against += count;
         }
     }
 }
@@ -254,9 +252,14 @@ mod tests {
         unhealthy_threshold: 3,
     };
 
+    /// The instant `secs` seconds into the run.
+    fn at(secs: u64) -> SimTime {
+        SimTime(Span::from_secs(secs).as_nanos())
+    }
+
     fn stretch(secs: u64, answer: Answer) -> Stretch {
         Stretch {
-            from: SimTime(Span::from_secs(secs).as_nanos()),
+            from: at(secs),
             answer,
         }
     }
@@ -273,8 +276,8 @@ mod tests {
             stretch(300, Answer::Refused),
             stretch(900, Answer::Passes),
         ];
-        let first = SimTime(Span::from_secs(5).as_nanos());
-        let until = SimTime(Span::from_secs(3600).as_nanos());
+        let first = at(5);
+        let until = at(3600);
         let flips = node_view(&SEED_SETTINGS, first, true, &stretches, until);
         // Failing checks at 305, 335, 365 s: unhealthy at 365 s. Passing at 905, 935, 965 s.
         assert_eq!(
@@ -295,13 +298,13 @@ mod tests {
             unhealthy_threshold: 2,
         };
         let stretches = [stretch(0, Answer::Passes), stretch(10, Answer::Silent)];
-        let until = SimTime(Span::from_secs(100).as_nanos());
+        let until = at(100);
         let flips = node_view(&settings, SimTime(0), true, &stretches, until);
         // Checks at 0, 5 (pass), 10 (silent, fails at 18), 18 (fails at 26).
         assert_eq!(
             flips,
             [Flip {
-                at: SimTime(Span::from_secs(26).as_nanos()),
+                at: at(26),
                 healthy: false
             }]
         );
@@ -318,13 +321,12 @@ mod tests {
             stretch(100, Answer::Refused),
             stretch(150, Answer::Passes),
         ];
-        let until = SimTime(Span::from_secs(1000).as_nanos());
+        let until = at(1000);
         assert!(node_view(&SEED_SETTINGS, SimTime(0), true, &stretches, until).is_empty());
     }
 
     #[test]
     fn the_target_is_healthy_only_while_every_node_says_so() {
-        let at = |s: u64| SimTime(Span::from_secs(s).as_nanos());
         let views = vec![
             vec![
                 Flip {

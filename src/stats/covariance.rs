@@ -440,6 +440,7 @@ pub fn given_routes(routes: &[(u64, &[f64])]) -> (Vec<f64>, Covariance) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::dense_tests::literal;
     use super::*;
 
     fn route(probability: f64, outcomes: &[f64]) -> RouteModel {
@@ -447,50 +448,6 @@ mod tests {
             probability,
             outcomes: outcomes.to_vec(),
         }
-    }
-
-    /// The formula written out densely, term by term, with no factors: the reference the
-    /// factored form must agree with.
-    #[allow(clippy::needless_range_loop)]
-    fn literal(models: &[ClientModel], counts: &[ClientCounts]) -> Vec<f64> {
-        let k = categories(models);
-        let c = models.len() as f64;
-        let n: f64 = counts.iter().map(|x| x.flows as f64).sum();
-        let mut s = vec![0.0; k * k];
-        let mut mus = Vec::new();
-        for (m, cnt) in models.iter().zip(counts) {
-            let mut mu = vec![0.0; k];
-            for r in &m.routes {
-                for i in 0..k {
-                    mu[i] += r.probability * r.outcomes[i];
-                }
-            }
-            for r in &m.routes {
-                let q = &r.outcomes;
-                for i in 0..k {
-                    for j in 0..k {
-                        let within = if i == j { q[i] } else { 0.0 } - q[i] * q[j];
-                        let between = (q[i] - mu[i]) * (q[j] - mu[j]);
-                        s[i * k + j] += r.probability
-                            * (cnt.flows as f64 * within + cnt.cluster_squares as f64 * between);
-                    }
-                }
-            }
-            mus.push(mu);
-        }
-        let mut mubar = vec![0.0; k];
-        for mu in &mus {
-            for i in 0..k {
-                mubar[i] += mu[i] / c;
-            }
-        }
-        for i in 0..k {
-            for j in 0..k {
-                let second: f64 = mus.iter().map(|mu| mu[i] * mu[j]).sum::<f64>() / c;
-                s[i * k + j] += n * (second - mubar[i] * mubar[j]);
-            }
-        }
-        s
     }
 
     fn mixed() -> (Vec<ClientModel>, Vec<ClientCounts>) {
@@ -530,7 +487,7 @@ mod tests {
     fn factored_covariance_matches_the_literal_formula() {
         let (models, counts) = mixed();
         let sigma = count_covariance(&models, &counts);
-        let reference = literal(&models, &counts);
+        let reference = literal(&models, &counts, categories(&models));
         let scale = reference.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         for (i, (&a, &b)) in sigma.dense().iter().zip(&reference).enumerate() {
             assert!((a - b).abs() <= 1e-12 * scale, "entry {i}: {a} vs {b}");

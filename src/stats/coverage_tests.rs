@@ -6,12 +6,14 @@ use crate::rng::{below, splitmix64};
 
 const SEEDS: u64 = 200;
 
-fn uniform(state: &mut u64) -> f64 {
+/// A uniform draw in `[0, 1)`.
+pub(super) fn uniform(state: &mut u64) -> f64 {
     (splitmix64(state) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Index drawn with the given probabilities (summing to 1).
-fn pick(probabilities: &[f64], state: &mut u64) -> usize {
+/// Index drawn with the given probabilities (summing to 1; when rounding leaves the draw beyond
+/// their sum, the last index that can be drawn).
+pub(super) fn pick(probabilities: &[f64], state: &mut u64) -> usize {
     let u = uniform(state);
     let mut cumulative = 0.0;
     for (i, &p) in probabilities.iter().enumerate() {
@@ -20,7 +22,7 @@ fn pick(probabilities: &[f64], state: &mut u64) -> usize {
             return i;
         }
     }
-    probabilities.len() - 1
+    probabilities.iter().rposition(|&p| p > 0.0).unwrap_or(0)
 }
 
 fn seeded(seed: u64) -> u64 {

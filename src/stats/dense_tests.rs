@@ -5,6 +5,7 @@
 //! flows, excluded and sparse categories) both give the same statistic, rank, p-value and
 //! variances of sums to a tight relative tolerance.
 
+use super::coverage_tests::{pick, uniform};
 use super::wald::{PIVOT_TOLERANCE, Pooled};
 use super::*;
 use crate::rng::{below, splitmix64};
@@ -95,9 +96,10 @@ fn generalized_quadratic_form(
     (form, rank, off)
 }
 
-/// The covariance formula written out densely, term by term, with no sparsity and no factors.
+/// The covariance formula written out densely, term by term, with no sparsity and no factors
+/// (also the reference of `covariance`'s own tests).
 #[allow(clippy::needless_range_loop)]
-fn literal(models: &[ClientModel], counts: &[ClientCounts], k: usize) -> Vec<f64> {
+pub(super) fn literal(models: &[ClientModel], counts: &[ClientCounts], k: usize) -> Vec<f64> {
     let c = models.len() as f64;
     let n: f64 = counts.iter().map(|x| x.flows as f64).sum();
     let at = |q: &[f64], i: usize| q.get(i).copied().unwrap_or(0.0);
@@ -143,22 +145,6 @@ fn literal(models: &[ClientModel], counts: &[ClientCounts], k: usize) -> Vec<f64
         }
     }
     s
-}
-
-fn uniform(state: &mut u64) -> f64 {
-    (splitmix64(state) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-fn pick(probabilities: &[f64], state: &mut u64) -> usize {
-    let u = uniform(state);
-    let mut cumulative = 0.0;
-    for (i, &p) in probabilities.iter().enumerate() {
-        cumulative += p;
-        if u < cumulative {
-            return i;
-        }
-    }
-    probabilities.iter().rposition(|&p| p > 0.0).unwrap_or(0)
 }
 
 /// A random distribution over `k` categories on a random support (each category with

@@ -7,6 +7,7 @@ use super::{Built, Checker, quoted};
 use crate::kp;
 use crate::model::ids::*;
 use crate::model::{HostedZone, Record, RecordTarget};
+use crate::scenario::KeyPath;
 use crate::time::Span;
 
 /// Zones associated with at least one VPC; records by type: A with addresses and a TTL, alias A
@@ -116,12 +117,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                             "an A record needs `records` (addresses) or an `alias`",
                         );
                     }
-                    let Some(ttl) = ttl else {
-                        c.error(
-                            rpath,
-                            None,
-                            "missing `ttl` (seconds): records that are not aliases need one",
-                        );
+                    let Some(ttl) = required_ttl(c, rpath, ttl) else {
                         continue;
                     };
                     (RecordTarget::Addresses(addresses), ttl)
@@ -135,12 +131,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                         );
                         continue;
                     }
-                    let Some(ttl) = ttl else {
-                        c.error(
-                            rpath,
-                            None,
-                            "missing `ttl` (seconds): records that are not aliases need one",
-                        );
+                    let Some(ttl) = required_ttl(c, rpath, ttl) else {
                         continue;
                     };
                     (
@@ -179,6 +170,18 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
             records,
         });
     }
+}
+
+/// The `ttl` a record that is not an alias must give, or an error at the record (DNS-2).
+fn required_ttl(c: &mut Checker<'_>, record: KeyPath, ttl: Option<Span>) -> Option<Span> {
+    if ttl.is_none() {
+        c.error(
+            record,
+            None,
+            "missing `ttl` (seconds): records that are not aliases need one",
+        );
+    }
+    ttl
 }
 
 #[cfg(test)]
