@@ -12,6 +12,7 @@
 //! network latencies and the run settings. Not modelled: route tables, NACLs, internet and NAT
 //! gateways, IPv6, Application and Gateway Load Balancers.
 
+pub mod events;
 pub mod ids;
 pub mod net;
 
@@ -64,6 +65,8 @@ pub struct Topology {
     pub network: Network,
     /// Seed and flow count.
     pub run: Run,
+    /// Scheduled events, in time order (file order among events at the same instant).
+    pub events: Vec<events::Event>,
 }
 
 /// An AWS account and its own mapping of AZ names to physical zones.
@@ -323,6 +326,9 @@ pub struct TargetGroup {
     pub targets: Vec<TargetId>,
     /// The load balancer whose listeners forward to it (an NLB target group serves one).
     pub load_balancer: Option<LoadBalancerId>,
+    /// `deregistration_delay.timeout_seconds`: how long a deregistered target stays `draining`
+    /// (HC-3; default 300 s).
+    pub deregistration_delay: Span,
 }
 
 /// One registration of an instance in a target group.

@@ -100,6 +100,7 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             health_check,
             targets: ids,
             load_balancer: None,
+            deregistration_delay: Span::from_secs(300),
         });
     }
 }

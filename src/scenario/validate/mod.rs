@@ -292,6 +292,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
         workload,
         network,
         run,
+        events: Vec::new(),
     })
 }
 
