@@ -55,5 +55,6 @@ pub mod sim;
 pub mod state;
 pub mod stats;
 pub mod time;
+pub mod timeline;
 pub mod walk;
 pub mod ziggurat;

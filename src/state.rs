@@ -1,28 +1,110 @@
-//! What changes during a run, apart from the flows: each instance's admin state, each target's
-//! registration and health, and which NLB node each endpoint ENI is bound to; and what follows
-//! from them, each node's eligible targets per target group. It changes only through
-//! [`State::apply`], which settles health again by the rules ([`crate::rules::health`]) and
-//! rebuilds the eligible sets ([`crate::rules::nlb::eligible`]); the engines read it, never
-//! write it. [`crate::model::Topology`] is what never changes.
+//! What changes during a run, apart from the flows: the [`Admin`] state the scenario's events set
+//! (instances running, servers answering, targets registered, zones impaired, cross-zone
+//! settings), each target's health as its checks leave it, which NLB node each endpoint ENI is
+//! bound to, and what follows from them: each node's eligible targets per target group. A
+//! [`State`] is one span of constant state; [`crate::timeline`] gives the states a run goes
+//! through and when. The engines read states, never write them. [`crate::model::Topology`] is what
+//! never changes.
 //!
 //! The ENI bindings are drawn once per run (docs/model.md PL-3: AWS binds an ENI at its first
 //! connection and keeps the binding), keyed by the seed, so every variant and engine sees the
 //! same ones.
-//!
-//! Not modelled yet: health checks as events over time, draining, zone faults (the time issue
-//! adds them as further [`Change`]s).
 
-use crate::model::Topology;
-use crate::model::ids::{EniId, InstanceId, NodeId, TargetGroupId, TargetId};
+use crate::model::events::Action;
+use crate::model::ids::{EniId, InstanceId, NodeId, TargetGroupId, TargetId, ZoneId};
+use crate::model::{CrossZoneSetting, Topology};
 use crate::rules::health::{self, TargetHealth};
 use crate::rules::nlb::{self, Eligible};
 use crate::rules::privatelink;
 
-/// The changing part of a run.
+/// How a zone is impaired (docs/model.md EV-4).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Impairment {
+    /// Its NLB nodes, endpoint ENIs and targets drop every packet.
+    Zone,
+    /// Only its targets do.
+    TargetsOnly,
+}
+
+/// What the scenario's events set: the state of each resource as an operator (or a fault) leaves
+/// it. Health follows from it through the checks ([`crate::timeline`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Admin {
+    /// Per instance: running (not stopped).
+    pub running: Vec<bool>,
+    /// Per instance: its web server answers (not crashed: EV-1).
+    pub serving: Vec<bool>,
+    /// Per target: registered in its group.
+    pub registered: Vec<bool>,
+    /// Per zone: impaired, and how.
+    pub impaired: Vec<Option<Impairment>>,
+    /// Per load balancer: `enable_cross_zone_load_balancing`.
+    pub lb_cross_zone: Vec<bool>,
+    /// Per target group: `load_balancing.cross_zone.enabled`.
+    pub tg_cross_zone: Vec<CrossZoneSetting>,
+}
+
+impl Admin {
+    /// As the scenario describes the system, before any event.
+    pub fn initial(t: &Topology) -> Admin {
+        Admin {
+            running: t.instances.iter().map(|i| i.running).collect(),
+            serving: vec![true; t.instances.len()],
+            registered: vec![true; t.targets.len()],
+            impaired: vec![None; t.zones.len()],
+            lb_cross_zone: t.load_balancers.iter().map(|lb| lb.cross_zone).collect(),
+            tg_cross_zone: t.target_groups.iter().map(|g| g.cross_zone).collect(),
+        }
+    }
+
+    /// Applies one event's action.
+    pub fn apply(&mut self, action: &Action) {
+        match *action {
+            Action::Crash(i) => self.serving[i.index()] = false,
+            Action::Recover(i) => self.serving[i.index()] = true,
+            Action::Stop(i) => self.running[i.index()] = false,
+            Action::Start(i) => self.running[i.index()] = true,
+            Action::Deregister(x) => self.registered[x.index()] = false,
+            Action::Register(x) => self.registered[x.index()] = true,
+            Action::ImpairZone { zone, targets_only } => {
+                self.impaired[zone.index()] = Some(if targets_only {
+                    Impairment::TargetsOnly
+                } else {
+                    Impairment::Zone
+                });
+            }
+            Action::RestoreZone(zone) => self.impaired[zone.index()] = None,
+            Action::LoadBalancerCrossZone {
+                load_balancer,
+                enabled,
+            } => self.lb_cross_zone[load_balancer.index()] = enabled,
+            Action::TargetGroupCrossZone {
+                target_group,
+                setting,
+            } => self.tg_cross_zone[target_group.index()] = setting,
+        }
+    }
+
+    /// True when the instance runs and its web server answers.
+    pub fn answers(&self, instance: InstanceId) -> bool {
+        self.running[instance.index()] && self.serving[instance.index()]
+    }
+
+    /// True when the whole zone is impaired (nodes and ENIs down, EV-4).
+    pub fn zone_down(&self, zone: ZoneId) -> bool {
+        self.impaired[zone.index()] == Some(Impairment::Zone)
+    }
+
+    /// True when the zone's targets are down (a zone impairment of either kind, EV-4).
+    pub fn targets_down(&self, zone: ZoneId) -> bool {
+        self.impaired[zone.index()].is_some()
+    }
+}
+
+/// The changing part of a run, over one span of constant state.
 #[derive(Clone, Debug)]
 pub struct State {
-    running: Vec<bool>,
-    registered: Vec<bool>,
+    admin: Admin,
     health: Vec<TargetHealth>,
     binding: Vec<NodeId>,
     /// `eligible[node * target_groups + tg]`.
@@ -30,66 +112,46 @@ pub struct State {
     target_groups: usize,
 }
 
-/// One change of the state.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// The instance stops: its targets become `unused` (`Target.InvalidState`) at once.
-    Stop(InstanceId),
-    /// The instance starts again.
-    Start(InstanceId),
-    /// The target is deregistered from its group.
-    Deregister(TargetId),
-    /// The target is registered again.
-    Register(TargetId),
-}
-
 impl State {
-    /// The state at the start of a run under `seed`: instances as the scenario sets them, every
-    /// target registered, health settled by the rules (HC-4), ENIs bound (PL-3).
+    /// The state at the start of a run under `seed` with no event yet: instances as the scenario
+    /// sets them, every target registered, health settled by the rules (HC-4), ENIs bound (PL-3).
     pub fn initial(t: &Topology, seed: u64) -> State {
-        let mut state = State {
-            running: t.instances.iter().map(|i| i.running).collect(),
-            registered: vec![true; t.targets.len()],
-            health: Vec::new(),
-            binding: (0..t.enis.len())
-                .map(|e| privatelink::bind(t, seed, EniId::from_index(e)))
-                .collect(),
-            eligible: Vec::new(),
-            target_groups: t.target_groups.len(),
-        };
-        state.settle(t);
-        state
+        let admin = Admin::initial(t);
+        let health = health::settle(t, &admin);
+        State::new(t, bindings(t, seed), admin, health)
     }
 
-    /// Applies `change` and settles what follows from it.
-    pub fn apply(&mut self, t: &Topology, change: Change) {
-        match change {
-            Change::Stop(i) => self.running[i.index()] = false,
-            Change::Start(i) => self.running[i.index()] = true,
-            Change::Deregister(target) => self.registered[target.index()] = false,
-            Change::Register(target) => self.registered[target.index()] = true,
-        }
-        self.settle(t);
-    }
-
-    fn settle(&mut self, t: &Topology) {
-        self.health = health::settle(t, &self.running, &self.registered);
-        self.eligible = (0..t.nodes.len())
+    /// The state of `admin` with each target's `health`, the ENIs bound as `binding`.
+    pub fn new(
+        t: &Topology,
+        binding: Vec<NodeId>,
+        admin: Admin,
+        health: Vec<TargetHealth>,
+    ) -> State {
+        let eligible = (0..t.nodes.len())
             .flat_map(|n| (0..t.target_groups.len()).map(move |g| (n, g)))
             .map(|(n, g)| {
                 nlb::eligible(
                     t,
-                    &self.health,
+                    &admin,
+                    &health,
                     NodeId::from_index(n),
                     TargetGroupId::from_index(g),
                 )
             })
             .collect();
+        State {
+            admin,
+            health,
+            binding,
+            eligible,
+            target_groups: t.target_groups.len(),
+        }
     }
 
-    /// Whether each instance runs, by instance.
-    pub fn running(&self) -> &[bool] {
-        &self.running
+    /// What the events set.
+    pub fn admin(&self) -> &Admin {
+        &self.admin
     }
 
     /// The health of `target`.
@@ -97,9 +159,19 @@ impl State {
         self.health[target.index()]
     }
 
+    /// Every target's health, by target.
+    pub fn all_health(&self) -> &[TargetHealth] {
+        &self.health
+    }
+
     /// The NLB node `eni` sends its connections to.
     pub fn binding(&self, eni: EniId) -> NodeId {
         self.binding[eni.index()]
+    }
+
+    /// Every ENI's node, by ENI.
+    pub fn bindings(&self) -> &[NodeId] {
+        &self.binding
     }
 
     /// The targets `node` may pick from for `tg`.
@@ -119,6 +191,13 @@ impl State {
     }
 }
 
+/// Every ENI's node under `seed` (PL-3).
+pub fn bindings(t: &Topology, seed: u64) -> Vec<NodeId> {
+    (0..t.enis.len())
+        .map(|e| privatelink::bind(t, seed, EniId::from_index(e)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,45 +209,54 @@ mod tests {
         s.variants[usize::from(cross_zone_on)].topology.clone()
     }
 
+    fn after(t: &Topology, actions: &[Action]) -> State {
+        let mut admin = Admin::initial(t);
+        for a in actions {
+            admin.apply(a);
+        }
+        let health = health::settle(t, &admin);
+        State::new(t, bindings(t, 1), admin, health)
+    }
+
     #[test]
-    fn apply_settles_health_and_the_eligible_sets() {
+    fn admin_changes_settle_health_and_the_eligible_sets() {
         let t = crosszone(true);
-        let mut state = State::initial(&t, 1);
+        let state = State::initial(&t, 1);
         let (web1, node1, web) = (TargetId(0), NodeId(0), TargetGroupId(0));
         assert_eq!(state.health(web1), TargetHealth::Healthy);
         assert_eq!(state.eligible(node1, web).targets.len(), 3);
         // A stopped instance is unused at once (HC-3) and leaves every eligible set.
-        state.apply(&t, Change::Stop(InstanceId(0)));
+        let stopped = after(&t, &[Action::Stop(InstanceId(0))]);
         assert_eq!(
-            state.health(web1),
+            stopped.health(web1),
             TargetHealth::Unused(UnusedReason::InvalidState)
         );
-        assert!(!state.running()[0]);
+        assert!(!stopped.admin().running[0]);
         assert_eq!(
-            state.eligible(node1, web).targets,
+            stopped.eligible(node1, web).targets,
             [TargetId(1), TargetId(2)]
         );
-        state.apply(&t, Change::Start(InstanceId(0)));
-        assert_eq!(state.health(web1), TargetHealth::Healthy);
-        // A deregistered target gets nothing; registered again, it is back.
-        state.apply(&t, Change::Deregister(TargetId(2)));
+        // A deregistered target gets nothing.
+        let gone = after(&t, &[Action::Deregister(TargetId(2))]);
         assert_eq!(
-            state.health(TargetId(2)),
-            TargetHealth::Unused(UnusedReason::NotRegistered)
-        );
-        assert_eq!(
-            state.eligible(node1, web).targets,
+            gone.eligible(node1, web).targets,
             [TargetId(0), TargetId(1)]
         );
-        state.apply(&t, Change::Register(TargetId(2)));
-        assert_eq!(state.eligible(node1, web).targets.len(), 3);
+        // Cross-zone turned off by an event: node 1 keeps its own zone's target only.
+        let off = after(
+            &t,
+            &[Action::LoadBalancerCrossZone {
+                load_balancer: crate::model::ids::LoadBalancerId(0),
+                enabled: false,
+            }],
+        );
+        assert_eq!(off.eligible(node1, web).targets, [TargetId(0)]);
     }
 
     #[test]
     fn with_cross_zone_off_a_node_whose_target_stops_has_none_left() {
         let t = crosszone(false);
-        let mut state = State::initial(&t, 1);
-        state.apply(&t, Change::Stop(InstanceId(0)));
+        let state = after(&t, &[Action::Stop(InstanceId(0))]);
         let eligible = state.eligible(NodeId(0), TargetGroupId(0));
         assert!(eligible.targets.is_empty() && !eligible.fail_open);
         // The other nodes keep their own targets.

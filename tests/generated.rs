@@ -442,7 +442,7 @@ fn invariants(t: &Topology, state: &State, tally: &Tally, flows: u64) -> Result<
             )?;
             let port = t.target_groups[target.target_group.index()].port;
             ensure(
-                nlb::reach(t, state.running(), NodeId::from_index(n), id, port).is_ok(),
+                nlb::reach(t, state.admin(), NodeId::from_index(n), id, port).is_ok(),
                 format!(
                     "target {name} ({group}) answered {count} flows from node {}, which the hop rules say it cannot answer",
                     node.ip

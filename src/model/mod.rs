@@ -286,7 +286,7 @@ pub struct Listener {
 }
 
 /// The cross-zone attribute of a target group.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CrossZoneSetting {
     /// `true`: cross-zone on for this group.
     On,

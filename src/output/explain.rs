@@ -166,6 +166,15 @@ fn words(t: &Topology, state: &State, traced: &Traced, client: InstanceId, hop: 
             group_names(t, &c.security_groups),
             t.workload.port
         ),
+        HopKind::EndpointImpaired { eni } => {
+            let e = &t.enis[eni.index()];
+            format!(
+                "SYN at endpoint {} ENI {}: its zone {} is impaired: the SYN is lost",
+                t.endpoints[e.endpoint.index()].name,
+                e.ip,
+                t.zones[e.zone.index()].az_id
+            )
+        }
         HopKind::EndpointDenied { eni } => {
             let e = &t.enis[eni.index()];
             let endpoint = &t.endpoints[e.endpoint.index()];

@@ -141,10 +141,16 @@ pub fn checked_one_by_one(
 /// The target's health from the nodes' views (HC-2): healthy while every view is. Flips at the
 /// same instant are applied together, so the result has one flip per instant at most.
 pub fn consensus(views: &[Vec<Flip>], healthy_at_start: bool) -> Vec<Flip> {
+    consensus_from(views, &vec![healthy_at_start; views.len()])
+}
+
+/// [`consensus`] of views that start from their own states (`starts`, one per view): nodes can
+/// disagree at the start of a run (HC-4).
+pub fn consensus_from(views: &[Vec<Flip>], starts: &[bool]) -> Vec<Flip> {
     let mut all: Vec<(SimTime, bool)> = views.iter().flatten().map(|f| (f.at, f.healthy)).collect();
     all.sort_by_key(|&(at, _)| at);
-    let mut unhealthy_views = if healthy_at_start { 0 } else { views.len() };
-    let mut healthy = healthy_at_start;
+    let mut unhealthy_views = starts.iter().filter(|&&h| !h).count();
+    let mut healthy = unhealthy_views == 0;
     let mut flips = Vec::new();
     let mut i = 0;
     while i < all.len() {

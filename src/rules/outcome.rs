@@ -29,11 +29,14 @@ pub enum FailReason {
     TargetSgDeny,
     /// Nothing listens on the target port: the connection is reset (NLB-10).
     TargetRefused,
+    /// The SYN entered an impaired zone (an endpoint ENI or a target there) and was lost; the
+    /// client times out (EV-4).
+    ZoneImpaired,
 }
 
 impl FailReason {
     /// Every reason, in report order (the order of the path).
-    pub const ALL: [FailReason; 11] = [
+    pub const ALL: [FailReason; 12] = [
         FailReason::DnsNxdomain,
         FailReason::NoEndpointAtAddress,
         FailReason::ClientSgDeny,
@@ -45,6 +48,7 @@ impl FailReason {
         FailReason::TargetStopped,
         FailReason::TargetSgDeny,
         FailReason::TargetRefused,
+        FailReason::ZoneImpaired,
     ];
 
     /// Position in [`FailReason::ALL`].
@@ -66,6 +70,7 @@ impl FailReason {
             FailReason::TargetStopped => "TARGET_STOPPED",
             FailReason::TargetSgDeny => "TARGET_SG_DENY",
             FailReason::TargetRefused => "TARGET_REFUSED",
+            FailReason::ZoneImpaired => "ZONE_IMPAIRED",
         }
     }
 
@@ -86,7 +91,8 @@ impl FailReason {
             | FailReason::NoEligibleTarget
             | FailReason::NlbSgEgressDeny
             | FailReason::TargetStopped
-            | FailReason::TargetSgDeny => "curl: (28) Connection timed out",
+            | FailReason::TargetSgDeny
+            | FailReason::ZoneImpaired => "curl: (28) Connection timed out",
         }
     }
 }

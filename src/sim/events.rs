@@ -3,7 +3,9 @@
 //! # Events and order
 //! Events sit in a binary heap ordered by `(time, sequence number)`: simultaneous events run in
 //! the order they were scheduled, so a run is a pure function of the topology, the seed and the
-//! flow count. Each push and pop costs O(log n) in the events pending, which are bounded by the
+//! flow count. The state changes at the instants the [`Timeline`] gives (EV-6): before the events
+//! at an instant run, the span that starts at it (if one does) takes over, so a step at the very
+//! instant of a change sees the new state. Each push and pop costs O(log n) in the events pending, which are bounded by the
 //! flows in flight (plus one pending arrival): memory does not grow with the flow count.
 //!
 //! A flow's events are the steps of its walk ([`crate::walk`]): the loop schedules each step at
@@ -21,6 +23,7 @@ use crate::model::Topology;
 use crate::rng::{FlowDraws, FlowStream};
 use crate::state::State;
 use crate::time::SimTime;
+use crate::timeline::{self, Timeline};
 use crate::walk::{AnswerRef, Draws, Hop, Lookup, Next, Walk, Walker};
 
 /// What to simulate.
@@ -109,7 +112,9 @@ struct ClientDns {
 struct Engine<'a> {
     t: &'a Topology,
     walker: Walker<'a>,
-    state: State,
+    timeline: Timeline,
+    /// The span of the timeline in force.
+    span: usize,
     options: &'a RunOptions,
     queue: BinaryHeap<Reverse<(SimTime, u64, u32, Kind)>>,
     sequence: u64,
@@ -136,11 +141,14 @@ impl<'a> Engine<'a> {
         let next_draws = stream.next_flow();
         let walker = Walker::new(t, options.seed);
         let bucket = bucket_width(options.flows, t.workload.arrival_rate);
-        let tally = Tally::for_walker(&walker, options.flows, bucket);
+        let timeline = Timeline::new(t, options.seed, timeline::horizon(t, options.flows));
+        let mut tally = Tally::for_walker(&walker, options.flows, bucket);
+        tally.state_flows = vec![0; timeline.states.len()];
         Engine {
             t,
             walker,
-            state: State::initial(t, options.seed),
+            timeline,
+            span: 0,
             options,
             queue: BinaryHeap::new(),
             sequence: 0,
@@ -171,6 +179,10 @@ impl<'a> Engine<'a> {
         }
         while let Some(Reverse((now, _, slot, kind))) = self.queue.pop() {
             self.tally.end = self.tally.end.max(now);
+            let spans = &self.timeline.spans;
+            while self.span + 1 < spans.len() && spans[self.span + 1].0 <= now {
+                self.span += 1;
+            }
             let slot = match kind {
                 Kind::Arrival => self.arrival(now),
                 Kind::Step => slot,
@@ -220,6 +232,7 @@ impl<'a> Engine<'a> {
             }
         };
         let walk = self.walker.start(client, lookup, AnswerRef::Query(query));
+        self.tally.state_flows[self.timeline.spans[self.span].1 as usize] += 1;
         if self.traces(index) {
             self.traced.push(Traced {
                 index,
@@ -266,9 +279,10 @@ impl<'a> Engine<'a> {
         };
         let flow = self.slots[slot as usize].as_mut().expect("live flow");
         let answer_arrives = flow.walk.awaits_answer();
+        let state: &State = &self.timeline.states[self.timeline.spans[self.span].1 as usize];
         let next = self
             .walker
-            .step(&self.state, &mut flow.walk, &mut flow.draws, trace);
+            .step(state, &mut flow.walk, &mut flow.draws, trace);
         if answer_arrives {
             let client = flow.client;
             let query = flow

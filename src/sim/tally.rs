@@ -61,6 +61,9 @@ pub struct Tally {
     pub events: u64,
     /// Hits over time.
     pub timeline: Timeline,
+    /// Flows that started in each distinct state of the run's [`crate::timeline::Timeline`]
+    /// (one entry when nothing changes): the weights of the piecewise expected distribution.
+    pub state_flows: Vec<u64>,
 }
 
 impl Tally {
@@ -90,6 +93,7 @@ impl Tally {
                 bucket,
                 hits: Vec::new(),
             },
+            state_flows: Vec::new(),
         }
     }
 

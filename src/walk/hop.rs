@@ -66,6 +66,11 @@ pub enum HopKind {
         /// The ENI it was for.
         eni: EniId,
     },
+    /// The endpoint ENI is in an impaired zone: the SYN is lost (EV-4).
+    EndpointImpaired {
+        /// The ENI.
+        eni: EniId,
+    },
     /// The endpoint ENI's security groups drop the SYN.
     EndpointDenied {
         /// The ENI.

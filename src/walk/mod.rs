@@ -112,6 +112,8 @@ pub struct Walk {
     target: Option<TargetId>,
     client_cross_az: bool,
     address: u32,
+    /// Offset of the latest step that read the state.
+    last_read: Span,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -137,6 +139,11 @@ impl Walk {
             AnswerRef::Query(q) => Some(q),
             AnswerRef::Address(_) => None,
         }
+    }
+
+    /// Offset from the flow's start of its next step.
+    pub fn at(&self) -> Span {
+        self.at
     }
 
     /// True when the flow's next step is the arrival of its DNS answer.
@@ -178,6 +185,9 @@ pub struct Ended {
     pub cross_az: bool,
     /// Payload bytes, when answered.
     pub bytes: u64,
+    /// Offset from its start of the latest step that read the [`State`] (zero when none did):
+    /// a change of state after it cannot change how the flow ends (EV-6).
+    pub last_read: Span,
 }
 
 /// The random choices on a flow's path.
@@ -338,6 +348,7 @@ impl<'a> Walker<'a> {
             target: None,
             client_cross_az: false,
             address: 0,
+            last_read: Span(0),
         }
     }
 
@@ -424,6 +435,13 @@ impl<'a> Walker<'a> {
             Stage::SynAtEndpoint => {
                 let eni = walk.eni.expect("the flow connected to an ENI");
                 let instance = client.instance;
+                walk.last_read = walk.at;
+                if state.admin().zone_down(t.enis[eni.index()].zone) {
+                    note(&mut trace, walk.at, &["EV-4"], || HopKind::EndpointImpaired {
+                        eni,
+                    });
+                    return self.time_out(walk, FailReason::ZoneImpaired);
+                }
                 match privatelink::endpoint_admits(t, instance, eni) {
                     Verdict::Admitted(rule) => {
                         let node = state.binding(eni);
@@ -448,7 +466,10 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            Stage::SynAtNode => self.at_node(state, walk, decide, trace),
+            Stage::SynAtNode => {
+                walk.last_read = walk.at;
+                self.at_node(state, walk, decide, trace)
+            }
             Stage::Established => {
                 note(&mut trace, walk.at, &["CLI-3", "TIME-1"], || {
                     HopKind::Established
@@ -619,7 +640,7 @@ impl<'a> Walker<'a> {
         let port = t.target_groups[target_group.index()].port;
         let leg = self.node_leg(walk);
         let back = leg.times(2).plus(self.back_to_client(walk));
-        match nlb::reach(t, state.running(), node, target, port) {
+        match nlb::reach(t, state.admin(), node, target, port) {
             Ok(rule) => {
                 note(&mut trace, walk.at, &["NLB-10", "PL-5"], || {
                     HopKind::Delivered { target, node, rule }
@@ -699,6 +720,7 @@ impl<'a> Walker<'a> {
             client_cross_az: walk.client_cross_az,
             cross_az,
             bytes,
+            last_read: walk.last_read,
         }
     }
 }

@@ -32,6 +32,7 @@ use crate::model::{CrossZoneSetting, RuleProtocol, Topology};
 use crate::rules::health::TargetHealth;
 use crate::rules::outcome::FailReason;
 use crate::rules::security::{self, Side, Verdict};
+use crate::state::Admin;
 use pick::Picker;
 
 /// The listener of `lb` on `port`, if any (docs/model.md NLB-2).
@@ -61,13 +62,31 @@ impl CrossZone {
     }
 }
 
-/// Whether cross-zone load balancing applies to `tg` behind `lb`, and why.
+/// Whether cross-zone load balancing applies to `tg` behind `lb` as the scenario sets them
+/// (before any event), and why.
 pub fn cross_zone(t: &Topology, lb: LoadBalancerId, tg: TargetGroupId) -> CrossZone {
-    match t.target_groups[tg.index()].cross_zone {
+    effective_cross_zone(
+        t.load_balancers[lb.index()].cross_zone,
+        t.target_groups[tg.index()].cross_zone,
+    )
+}
+
+/// Whether cross-zone load balancing applies to `tg` behind `lb` under `admin` (events may
+/// change either setting: EV-5), and why.
+pub fn cross_zone_now(admin: &Admin, lb: LoadBalancerId, tg: TargetGroupId) -> CrossZone {
+    effective_cross_zone(
+        admin.lb_cross_zone[lb.index()],
+        admin.tg_cross_zone[tg.index()],
+    )
+}
+
+/// The group's setting wins over the load balancer's unless it defers to it (NLB-3).
+fn effective_cross_zone(load_balancer: bool, target_group: CrossZoneSetting) -> CrossZone {
+    match target_group {
         CrossZoneSetting::On => CrossZone::FromTargetGroup(true),
         CrossZoneSetting::Off => CrossZone::FromTargetGroup(false),
         CrossZoneSetting::UseLoadBalancerConfiguration => {
-            CrossZone::FromLoadBalancer(t.load_balancers[lb.index()].cross_zone)
+            CrossZone::FromLoadBalancer(load_balancer)
         }
     }
 }
@@ -91,14 +110,15 @@ pub struct Eligible {
 /// (docs/model.md NLB-4 to NLB-6).
 pub fn eligible(
     t: &Topology,
+    admin: &Admin,
     health: &[TargetHealth],
     node: NodeId,
     tg: TargetGroupId,
 ) -> Eligible {
     let node_info = &t.nodes[node.index()];
-    let cross_zone = cross_zone(t, node_info.load_balancer, tg);
+    let cross_zone = cross_zone_now(admin, node_info.load_balancer, tg);
     let in_scope = |target: &&TargetId| {
-        !matches!(health[target.index()], TargetHealth::Unused(_))
+        health[target.index()].in_service()
             && (cross_zone.on() || t.targets[target.index()].zone == node_info.zone)
     };
     let group = &t.target_groups[tg.index()];
@@ -132,21 +152,25 @@ pub fn eligible(
 }
 
 /// A connection from `node` to `target` on `port` (docs/model.md NLB-10, and HC-1 for health
-/// checks): the target's instance must run (`running`, by instance), the NLB's egress rules must
-/// let the SYN out, the target's ingress rules must admit the node's IP or one of the NLB's
-/// groups, and a server must listen on the port. `Ok` carries the target's ingress rule that
-/// admitted it (`None` when the instance has no groups, which validation never builds).
+/// checks): the target's instance must run, its zone must not be impaired (EV-4), the NLB's
+/// egress rules must let the SYN out, the target's ingress rules must admit the node's IP or one
+/// of the NLB's groups, and a server must listen on the port and answer (not crashed: EV-1), all
+/// as `admin` has them. `Ok` carries the target's ingress rule that admitted it (`None` when the
+/// instance has no groups, which validation never builds).
 pub fn reach(
     t: &Topology,
-    running: &[bool],
+    admin: &Admin,
     node: NodeId,
     target: TargetId,
     port: u16,
 ) -> Result<Option<(SecurityGroupId, usize)>, FailReason> {
     let instance_id: InstanceId = t.targets[target.index()].instance;
     let instance = &t.instances[instance_id.index()];
-    if !running[instance_id.index()] {
+    if !admin.running[instance_id.index()] {
         return Err(FailReason::TargetStopped);
+    }
+    if admin.targets_down(t.targets[target.index()].zone) {
+        return Err(FailReason::ZoneImpaired);
     }
     let n = &t.nodes[node.index()];
     let lb = &t.load_balancers[n.load_balancer.index()];
@@ -171,7 +195,8 @@ pub fn reach(
         Verdict::EgressDenied => return Err(FailReason::NlbSgEgressDeny),
         Verdict::IngressDenied => return Err(FailReason::TargetSgDeny),
     };
-    if instance.web_server.as_ref().is_none_or(|w| w.port != port) {
+    let listening = instance.web_server.as_ref().is_some_and(|w| w.port == port);
+    if !listening || !admin.serving[instance_id.index()] {
         return Err(FailReason::TargetRefused);
     }
     Ok(rule)

@@ -70,9 +70,8 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
             );
         }
     }
-    let running: Vec<bool> = t.instances.iter().map(|i| i.running).collect();
-    let registered = vec![true; t.targets.len()];
-    for (i, state) in health::settle(t, &running, &registered).iter().enumerate() {
+    let admin = crate::state::Admin::initial(t);
+    for (i, state) in health::settle(t, &admin).iter().enumerate() {
         let target = &t.targets[i];
         let group = &t.target_groups[target.target_group.index()];
         if *state != TargetHealth::Unused(UnusedReason::NotInUse) {

@@ -42,9 +42,9 @@ use super::tally::{Tally, bucket_of, bucket_width};
 use crate::model::Topology;
 use crate::rng::{self, Stream, WordBlock, WordStream};
 use crate::rules::nlb::pick::{Picker, TargetPick};
-use crate::state::State;
 use crate::time::SimTime;
-use crate::walk::{Decide, Draws, Walker};
+use crate::timeline::{self, Timeline};
+use crate::walk::{AnswerRef, Decide, Draws, Ended, Lookup, Walker};
 
 use plan::{Plan, Route};
 use script::{Arrivals, Chains, Cue, Script};
@@ -70,29 +70,39 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 /// [`crate::sim::events::run`].
 pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) -> Tally {
     let walker = Walker::new(t, options.seed);
-    let state = State::initial(t, options.seed);
-    let plan = Plan::new(&walker, &state);
+    let timeline = Timeline::new(t, options.seed, timeline::horizon(t, options.flows));
+    let plans: Vec<Plan<'_>> = timeline
+        .states
+        .iter()
+        .map(|state| Plan::new(&walker, state))
+        .collect();
     let bucket = bucket_width(options.flows, t.workload.arrival_rate);
-    let (counts, chains) = passes(&plan, options, bucket, true, progress);
-    let squares = chains.cluster_squares(&plan);
-    counts.into_tally(t, &plan, options.flows, bucket, &squares)
+    let (counts, chains) = passes(&plans, &timeline, options, bucket, true, progress);
+    let squares = chains.cluster_squares(&plans[0]);
+    counts.into_tally(t, &plans, options.flows, bucket, &squares)
 }
 
 /// Runs the windows of `options.flows` flows on worker threads: the arrival and sequential
 /// passes of every window, and its routing pass when `route`. Returns the counts and the DNS
 /// chains as the last window leaves them.
 fn passes(
-    plan: &Plan<'_>,
+    plans: &[Plan<'_>],
+    timeline: &Timeline,
     options: &BulkOptions,
     bucket: crate::time::Span,
     route: bool,
     progress: Option<Progress<'_>>,
 ) -> (Counts, Chains) {
+    let plan = &plans[0];
     let clients = plan.first_route.len();
     let windows = options.flows.div_ceil(WINDOW as u64);
+    let spans: Vec<(u64, u32)> = timeline.spans.iter().map(|&(at, k)| (at.0, k)).collect();
+    let reach = timeline.longest_read(plans);
     let threads = options.threads.clamp(1, windows.max(1) as usize);
     let shared = Shared {
         plan,
+        plans,
+        timeline,
         options,
         multi_client: clients > 1,
         route,
@@ -103,7 +113,7 @@ fn passes(
         aborted: std::sync::atomic::AtomicBool::new(false),
         sequencer: Mutex::new(Sequencer {
             next: 0,
-            chains: Chains::new(clients, bucket),
+            chains: Chains::new(clients, bucket, spans, reach),
         }),
         turn: Condvar::new(),
         bucket: bucket.0.max(1),
@@ -165,7 +175,11 @@ struct Sequencer {
 }
 
 struct Shared<'a> {
+    /// The plan of the first state (what does not depend on the state: DNS, arrivals).
     plan: &'a Plan<'a>,
+    /// One plan per state of the timeline.
+    plans: &'a [Plan<'a>],
+    timeline: &'a Timeline,
     options: &'a BulkOptions,
     multi_client: bool,
     /// Route the flows and count them (`false`: only the arrival and sequential passes, for
@@ -193,7 +207,7 @@ struct Buffers {
 impl Shared<'_> {
     /// A worker: takes windows until none is left; returns its counts.
     fn work(&self) -> Counts {
-        let mut counts = Counts::new(self.plan.leaves.len(), self.plan.walker.t.targets.len());
+        let mut counts = Counts::new(self.plans, self.plan.walker.t.targets.len());
         let mut buffers = Buffers {
             times: Vec::with_capacity(WINDOW),
             clients: Vec::new(),
@@ -219,8 +233,15 @@ impl Shared<'_> {
             };
             let script = self.sequential_pass(window, &arrivals);
             if self.route {
-                Router::new(self.plan, &script, &arrivals, self.bucket, &mut counts)
-                    .route_window(self.options.seed);
+                Router::new(
+                    self.plans,
+                    self.timeline,
+                    &script,
+                    &arrivals,
+                    self.bucket,
+                    &mut counts,
+                )
+                .route_window(self.options.seed);
             }
             self.done.fetch_add(len as u64, Ordering::AcqRel);
         }
@@ -288,8 +309,13 @@ impl Shared<'_> {
 
 /// What one thread counted.
 struct Counts {
-    /// Flows per leaf that hit the DNS cache (`[0]`) or queried (`[1]`).
-    leaves: Vec<[u64; 2]>,
+    /// Per state (plan), flows per leaf that hit the DNS cache (`[0]`) or queried (`[1]`).
+    leaves: Vec<Vec<[u64; 2]>>,
+    /// Flows walked step by step (they started just before a change of state): client, how
+    /// they ended, whether they queried.
+    walked: Vec<(u32, Ended, u64)>,
+    /// Flows that started in each state.
+    state_flows: Vec<u64>,
     /// Time of the latest event.
     end: u64,
     /// Answered flows per time bucket, per target (absent buckets have none): per target, not
@@ -301,19 +327,25 @@ struct Counts {
 }
 
 impl Counts {
-    fn new(leaves: usize, targets: usize) -> Counts {
+    fn new(plans: &[Plan<'_>], targets: usize) -> Counts {
         Counts {
-            leaves: vec![[0; 2]; leaves],
+            leaves: plans.iter().map(|p| vec![[0; 2]; p.leaves.len()]).collect(),
+            walked: Vec::new(),
+            state_flows: vec![0; plans.len()],
             end: 0,
             timeline: BTreeMap::new(),
             targets,
         }
     }
 
-    fn merge(mut self, other: Counts) -> Counts {
-        for (mine, theirs) in self.leaves.iter_mut().zip(&other.leaves) {
+    fn merge(mut self, mut other: Counts) -> Counts {
+        for (mine, theirs) in self.leaves.iter_mut().flatten().zip(other.leaves.iter().flatten()) {
             mine[0] += theirs[0];
             mine[1] += theirs[1];
+        }
+        self.walked.append(&mut other.walked);
+        for (mine, theirs) in self.state_flows.iter_mut().zip(&other.state_flows) {
+            *mine += theirs;
         }
         self.end = self.end.max(other.end);
         for (bucket, hits) in other.timeline {
@@ -332,7 +364,7 @@ impl Counts {
     fn into_tally(
         self,
         t: &Topology,
-        plan: &Plan<'_>,
+        plans: &[Plan<'_>],
         flows: u64,
         bucket: crate::time::Span,
         squares: &[u128],
@@ -340,12 +372,18 @@ impl Counts {
         let nodes = t.nodes.len();
         let mut tally = Tally {
             end: SimTime(self.end),
-            ..Tally::for_walker(plan.walker, flows, bucket)
+            state_flows: self.state_flows,
+            ..Tally::for_walker(plans[0].walker, flows, bucket)
         };
-        for (leaf, &[hits, misses]) in plan.leaves.iter().zip(&self.leaves) {
-            let client = leaf.client as usize;
-            tally.add(nodes, client, &leaf.ended[0], hits, 0);
-            tally.add(nodes, client, &leaf.ended[1], misses, misses);
+        for (plan, leaves) in plans.iter().zip(&self.leaves) {
+            for (leaf, &[hits, misses]) in plan.leaves.iter().zip(leaves) {
+                let client = leaf.client as usize;
+                tally.add(nodes, client, &leaf.ended[0], hits, 0);
+                tally.add(nodes, client, &leaf.ended[1], misses, misses);
+            }
+        }
+        for (client, ended, queried) in &self.walked {
+            tally.add(nodes, *client as usize, ended, 1, *queried);
         }
         for (client, &square) in tally.clients.iter_mut().zip(squares) {
             client.cluster_squares = square;
@@ -362,7 +400,14 @@ impl Counts {
 
 /// The routing pass of one window.
 struct Router<'a> {
+    /// The plan of the current state.
     plan: &'a Plan<'a>,
+    /// The current state (its plan's index in `plans`).
+    state: usize,
+    /// Window position where the current state began (or the window's start).
+    state_from: usize,
+    plans: &'a [Plan<'a>],
+    timeline: &'a Timeline,
     script: &'a Script,
     arrivals: &'a Arrivals<'a>,
     counts: &'a mut Counts,
@@ -385,20 +430,27 @@ const NONE: u32 = u32::MAX;
 
 impl<'a> Router<'a> {
     fn new(
-        plan: &'a Plan<'a>,
+        plans: &'a [Plan<'a>],
+        timeline: &'a Timeline,
         script: &'a Script,
         arrivals: &'a Arrivals<'a>,
         bucket_width: u64,
         counts: &'a mut Counts,
     ) -> Router<'a> {
+        let state = script.first_state as usize;
+        let plan = &plans[state];
         Router {
             plan,
+            state,
+            state_from: 0,
+            plans,
+            timeline,
             script,
             arrivals,
             hit_route: script.hit_route.clone(),
             queries: script.queries_before.clone(),
             bucket: script.first_bucket,
-            at_bucket_start: answered_counts(plan, counts),
+            at_bucket_start: answered_counts(plan, &counts.leaves[state]),
             counts,
             bucket_width,
             last_hit: vec![NONE; plan.leaves.len()],
@@ -422,6 +474,7 @@ impl<'a> Router<'a> {
             }
             // Flow `position` carries cues: apply them, then route it.
             let mut miss = None;
+            let mut walked = false;
             while let Some((_, cue)) = cues.next_if(|(flow, _)| *flow == first + position as u64) {
                 match *cue {
                     Cue::CacheAnswer { client, route } => {
@@ -443,7 +496,15 @@ impl<'a> Router<'a> {
                         self.flush_bucket();
                         self.bucket = bucket;
                     }
+                    Cue::State(state) => self.enter_state(state as usize, position),
+                    Cue::Walk => walked = true,
                 }
+            }
+            if walked {
+                let word = words.word(position);
+                self.walk_one(position, miss, word);
+                position += 1;
+                continue;
             }
             match miss {
                 Some(route) => {
@@ -455,12 +516,67 @@ impl<'a> Router<'a> {
             }
             position += 1;
         }
+        self.leave_state(len);
+    }
+
+    /// Ends the current state at window position `to`: its bucket counts, its cache hits' latest
+    /// end, its flows.
+    fn leave_state(&mut self, to: usize) {
         self.flush_bucket();
         for leaf in 0..self.last_hit.len() {
             if self.last_hit[leaf] != NONE {
                 self.note_end(self.last_hit[leaf] as usize, leaf as u32, 0);
+                self.last_hit[leaf] = NONE;
             }
         }
+        self.counts.state_flows[self.state] += (to - self.state_from) as u64;
+        self.state_from = to;
+    }
+
+    /// From window position `position` on, the state is `state` (EV-6).
+    fn enter_state(&mut self, state: usize, position: usize) {
+        self.leave_state(position);
+        self.state = state;
+        self.plan = &self.plans[state];
+        self.at_bucket_start = answered_counts(self.plan, &self.counts.leaves[state]);
+        self.last_hit = vec![NONE; self.plan.leaves.len()];
+    }
+
+    /// The flow at `position` starts just before a change of state: it is walked step by step
+    /// through the timeline (`miss`: the route of its query's answer when the script says it
+    /// queries).
+    fn walk_one(&mut self, position: usize, miss: Option<u32>, word: u64) {
+        let client = self.arrivals.client(position);
+        let c = client as usize;
+        let (lookup, route) = match miss {
+            Some(route) => (Lookup::Query, route),
+            None if self.plan.cached[c] => (Lookup::Cached, self.hit_route[c]),
+            None => {
+                let route = self.plan.route_of_query(c, self.queries[c]);
+                self.queries[c] += 1;
+                (Lookup::Query, route)
+            }
+        };
+        let start = SimTime(self.script.base.saturating_add(self.arrivals.times[position]));
+        let ended = self.timeline.walk(
+            self.plan.walker,
+            start,
+            c,
+            lookup,
+            AnswerRef::Address(route as usize),
+            &mut Draws::of(word),
+            None,
+        );
+        self.counts.end = self.counts.end.max(start.0.saturating_add(ended.at.0));
+        if let (Ok(()), Some(target)) = (ended.outcome, ended.target) {
+            let targets = self.counts.targets;
+            self.counts
+                .timeline
+                .entry(self.bucket)
+                .or_insert_with(|| vec![0; targets])[target.index()] += 1;
+        }
+        let queried = u64::from(lookup == Lookup::Query);
+        self.counts.walked.push((client, ended, queried));
     }
 
     /// The route of client `c` to address `route`.
@@ -511,7 +627,7 @@ impl<'a> Router<'a> {
     /// One flow, routed on its own; `dns` is 0 for a cache hit, 1 for a query.
     fn one(&mut self, position: usize, client: u32, route: u32, dns: usize, word: u64) {
         let leaf = leaf_of(self.plan, self.route(client as usize, route), word);
-        self.counts.leaves[leaf as usize][dns] += 1;
+        self.counts.leaves[self.state][leaf as usize][dns] += 1;
         self.note_end(position, leaf, dns);
     }
 
@@ -532,7 +648,7 @@ impl<'a> Router<'a> {
                 };
                 let count = self.arrivals.count_of(c as u32, from, to);
                 if count > 0 {
-                    self.counts.leaves[leaf as usize][0] += count;
+                    self.counts.leaves[self.state][leaf as usize][0] += count;
                     let last = self.arrivals.last_of(c as u32, to).expect("counted flows");
                     self.last_hit[leaf as usize] = last as u32;
                 }
@@ -540,7 +656,7 @@ impl<'a> Router<'a> {
             return;
         }
         let clients = self.arrivals.clients;
-        let (leaves, last_hit) = (&mut self.counts.leaves, &mut self.last_hit);
+        let (leaves, last_hit) = (&mut self.counts.leaves[self.state], &mut self.last_hit);
         let mut position = from;
         words.each(from, to, |word| {
             let leaf = leaf_of(plan, routes[clients[position] as usize], word) as usize;
@@ -653,7 +769,7 @@ impl<'a> Router<'a> {
 
     /// `count` cache-hit flows end in `leaf`.
     fn count_hits(&mut self, leaf: u32, count: u64) {
-        self.counts.leaves[leaf as usize][0] += count;
+        self.counts.leaves[self.state][leaf as usize][0] += count;
     }
 
     /// The flow at `position` ended in `leaf` (`dns` 0 for a cache hit, 1 for a query).
@@ -668,7 +784,7 @@ impl<'a> Router<'a> {
 
     /// Moves the answered flows counted since the current bucket began to the timeline.
     fn flush_bucket(&mut self) {
-        let now = answered_counts(self.plan, self.counts);
+        let now = answered_counts(self.plan, &self.counts.leaves[self.state]);
         if now == self.at_bucket_start {
             return;
         }
@@ -713,11 +829,11 @@ fn leaf_of(plan: &Plan<'_>, route: &Route, word: u64) -> u32 {
     }
 }
 
-/// Flows counted so far per leaf, answered leaves only (0 for the others).
-fn answered_counts(plan: &Plan<'_>, counts: &Counts) -> Vec<u64> {
+/// Flows counted so far per leaf of `plan` (`leaves`), answered leaves only (0 for the others).
+fn answered_counts(plan: &Plan<'_>, leaves: &[[u64; 2]]) -> Vec<u64> {
     plan.leaves
         .iter()
-        .zip(&counts.leaves)
+        .zip(leaves)
         .map(|(leaf, &[hits, misses])| {
             if leaf.answered_target().is_some() {
                 hits + misses

@@ -46,6 +46,11 @@ pub enum Cue {
     },
     /// This flow starts time-series bucket `bucket`.
     Bucket(u64),
+    /// From this flow on, the state is the timeline's state number `state` (EV-6).
+    State(u32),
+    /// This flow starts close enough before a change of state that its path may read two
+    /// states: it is walked step by step ([`crate::timeline::Timeline::walk`]).
+    Walk,
 }
 
 /// The script of one window of flows.
@@ -61,6 +66,8 @@ pub struct Script {
     pub queries_before: Vec<u64>,
     /// The time-series bucket of the window's first flow.
     pub first_bucket: u64,
+    /// The state (of the run's timeline) at the window's first flow.
+    pub first_state: u32,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -154,6 +161,12 @@ pub struct Chains {
     /// Time of the last arrival so far.
     now: u64,
     bucket_width: u64,
+    /// The timeline's spans: (start, state), the first from zero.
+    spans: Vec<(u64, u32)>,
+    /// The next span to start (its start is after every arrival so far).
+    next_span: usize,
+    /// Flows that start less than this before a change are walked step by step.
+    reach: u64,
 }
 
 /// One window's arrivals, as the arrival pass leaves them.
@@ -230,12 +243,18 @@ impl Arrivals<'_> {
 }
 
 impl Chains {
-    /// Nothing cached, nothing sent, at time zero.
-    pub fn new(clients: usize, bucket_width: Span) -> Chains {
+    /// Nothing cached, nothing sent, at time zero; the state changes at the starts of `spans`
+    /// (start, state), the first from zero, and flows that start less than `reach` before a
+    /// change are cued to be walked.
+    pub fn new(clients: usize, bucket_width: Span, spans: Vec<(u64, u32)>, reach: Span) -> Chains {
+        debug_assert!(spans.first().is_some_and(|s| s.0 == 0));
         Chains {
             clients: vec![ClientChain::default(); clients],
             now: 0,
             bucket_width: bucket_width.0.max(1),
+            spans,
+            next_span: 1,
+            reach: reach.0,
         }
     }
 
@@ -291,6 +310,7 @@ impl Chains {
                 .collect(),
             queries_before: self.clients.iter().map(|c| c.queries).collect(),
             first_bucket: 0,
+            first_state: self.spans[self.next_span - 1].1,
         };
         let Some(&last) = window.times.last() else {
             return script;
@@ -325,18 +345,47 @@ impl Chains {
                 .cues
                 .push((window.first + from as u64, Cue::Bucket(bucket)));
         }
-        // Stable: within one flow, cache changes (pushed first) come before its miss, and
-        // the bucket cue last (it does not interact).
+        self.state_cues(window, base, &mut script.cues);
+        // Stable: within one flow, cache changes (pushed first) come before its miss, then the
+        // bucket and state cues (they do not interact), then whether it is walked.
         script.cues.sort_by_key(|(flow, cue)| {
             let rank = match cue {
                 Cue::CacheAnswer { .. } => 0,
                 Cue::Miss { .. } => 1,
                 Cue::Bucket(_) => 2,
+                Cue::State(_) => 3,
+                Cue::Walk => 4,
             };
             (*flow, rank)
         });
         self.now = base.saturating_add(last);
         script
+    }
+
+    /// The state cues of a window: the first flow of each span that starts within it, and
+    /// every flow that starts less than `reach` before a change (here or in a later window).
+    fn state_cues(&mut self, window: &Arrivals<'_>, base: u64, cues: &mut Vec<(u64, Cue)>) {
+        let len = window.times.len();
+        let last = base.saturating_add(window.times[len - 1]);
+        let mut walked_to = 0;
+        let mut k = self.next_span;
+        while k < self.spans.len() && self.spans[k].0.saturating_sub(self.reach) <= last {
+            let (change, state) = self.spans[k];
+            let from = window.first_at_or_after(0, change.saturating_sub(self.reach).saturating_sub(base));
+            let to = window.first_at_or_after(from, change.saturating_sub(base));
+            for position in from.max(walked_to)..to {
+                cues.push((window.first + position as u64, Cue::Walk));
+            }
+            walked_to = walked_to.max(to);
+            if change > last {
+                break;
+            }
+            if to < len {
+                cues.push((window.first + to as u64, Cue::State(state)));
+            }
+            k += 1;
+        }
+        self.next_span = k;
     }
 
     fn cached_chain(

@@ -2,10 +2,11 @@
 //!
 //! A flow's walk depends on the flows before it only through its client's DNS cache and query
 //! count (DNS-5, DNS-6): its arrival time is the sum of the gaps before it, its client and its
-//! draws are its own words of the `arrivals` and `flows` streams (WL-1), and the state does not
-//! change during a run (HC-4). So the bulk engine's arrival and sequential passes (no routing
-//! pass) carry the DNS chains up to the flow, on every core, and the walk then takes that flow
-//! alone from its start to its end, recording its hops. The result is the event loop's
+//! draws are its own words of the `arrivals` and `flows` streams (WL-1), and the states it meets
+//! are the timeline's, known in advance (EV-6). So the bulk engine's arrival and sequential passes
+//! (no routing pass) carry the DNS chains up to the flow, on every core, and the walk then takes
+//! that flow alone from its start to its end, each step under the state of its time, recording
+//! its hops. The result is the event loop's
 //! ([`crate::sim::events::trace`]), field for field: `tests/explain.rs` compares them.
 //!
 //! Variants whose arrivals and DNS timing are the same (the same seed, arrival rate, clients,
@@ -19,7 +20,7 @@ use crate::model::Topology;
 use crate::rng::{self, FlowDraws};
 use crate::sim::events::Traced;
 use crate::sim::tally::bucket_width;
-use crate::state::State;
+use crate::timeline::{self, Timeline};
 use crate::time::{SimTime, Span};
 use crate::walk::{AnswerRef, Draws, Lookup, Walker};
 
@@ -39,18 +40,19 @@ pub fn trace_all(variants: &[(&Topology, u64)], flow: u64, threads: usize) -> Ve
         .iter()
         .map(|&(t, seed)| {
             let walker = Walker::new(t, seed);
-            let state = State::initial(t, seed);
-            let plan = Plan::new(&walker, &state);
+            let flows = flow.checked_add(1).expect("a flow index below u64::MAX");
+            let timeline = Timeline::new(t, seed, timeline::horizon(t, flows));
+            let plan = Plan::new(&walker, &timeline.states[0]);
             let timing = Timing::of(&plan, seed);
             let at = match reached.iter().find(|(known, _)| *known == timing) {
                 Some((_, at)) => *at,
                 None => {
-                    let at = reach(&plan, seed, flow, threads);
+                    let at = reach(&plan, &timeline, seed, flow, threads);
                     reached.push((timing, at));
                     at
                 }
             };
-            walk(&walker, &state, seed, flow, at)
+            walk(&walker, &timeline, seed, flow, at)
         })
         .collect()
 }
@@ -91,7 +93,7 @@ struct Reached {
 }
 
 /// Runs the arrival and sequential passes of flows `0..=flow` (WL-1, DNS-6).
-fn reach(plan: &Plan<'_>, seed: u64, flow: u64, threads: usize) -> Reached {
+fn reach(plan: &Plan<'_>, timeline: &Timeline, seed: u64, flow: u64, threads: usize) -> Reached {
     let options = BulkOptions {
         flows: flow.checked_add(1).expect("a flow index below u64::MAX"),
         seed,
@@ -99,7 +101,8 @@ fn reach(plan: &Plan<'_>, seed: u64, flow: u64, threads: usize) -> Reached {
     };
     let rate = 1e9 / plan.ns_per_mean;
     let bucket = bucket_width(options.flows, rate);
-    let (_, chains) = passes(plan, &options, bucket, false, None);
+    // The passes need no state but the first: no flow is routed.
+    let (_, chains) = passes(std::slice::from_ref(plan), timeline, &options, bucket, false, None);
     let client = client_of(plan.walker.t, seed, flow);
     Reached {
         start: SimTime(chains.now()),
@@ -114,7 +117,7 @@ fn client_of(t: &Topology, seed: u64, flow: u64) -> usize {
 }
 
 /// Walks flow `flow` from where the passes left it, recording its hops.
-fn walk(walker: &Walker<'_>, state: &State, seed: u64, flow: u64, at: Reached) -> Traced {
+fn walk(walker: &Walker<'_>, timeline: &Timeline, seed: u64, flow: u64, at: Reached) -> Traced {
     let draws = FlowDraws::for_flow(seed, flow);
     let client = client_of(walker.t, seed, flow);
     let (lookup, query, cache_expires) = match at.lookup {
@@ -122,8 +125,9 @@ fn walk(walker: &Walker<'_>, state: &State, seed: u64, flow: u64, at: Reached) -
         LastLookup::Cached { query, expires } => (Lookup::Cached, query, Some(SimTime(expires))),
     };
     let mut hops = Vec::new();
-    walker.walk(
-        state,
+    timeline.walk(
+        walker,
+        at.start,
         client,
         lookup,
         AnswerRef::Query(query),
