@@ -75,7 +75,8 @@ impl Timeline {
     pub fn new(t: &Topology, seed: u64, horizon: SimTime) -> Timeline {
         let binding = state::bindings(t, seed);
         // The admin state over time: one entry per instant with events.
-        let mut admins: Vec<(SimTime, Admin, Vec<usize>)> = vec![(SimTime::ZERO, Admin::initial(t), Vec::new())];
+        let mut admins: Vec<(SimTime, Admin, Vec<usize>)> =
+            vec![(SimTime::ZERO, Admin::initial(t), Vec::new())];
         for (i, event) in t.events.iter().enumerate() {
             let last = admins.last_mut().expect("the initial entry");
             if last.0 == event.at {
@@ -237,9 +238,8 @@ fn target_views(
 ) -> Vec<(SimTime, View, Cause)> {
     let target = &t.targets[x.index()];
     let group = &t.target_groups[target.target_group.index()];
-    let checked = |admin: &Admin| {
-        admin.registered[x.index()] && admin.running[target.instance.index()]
-    };
+    let checked =
+        |admin: &Admin| admin.registered[x.index()] && admin.running[target.instance.index()];
     let nodes: Vec<NodeId> = health::checking_nodes(t, x).collect();
     let settings = CheckSettings {
         interval: group.health_check.interval,
@@ -271,7 +271,9 @@ fn target_views(
         let settled = start == SimTime::ZERO && checked(&initial);
         let starts: Vec<bool> = nodes
             .iter()
-            .map(|&n| settled && health::answer(t, &initial, n, x) == check_timeline::Answer::Passes)
+            .map(|&n| {
+                settled && health::answer(t, &initial, n, x) == check_timeline::Answer::Passes
+            })
             .collect();
         let mut views = Vec::with_capacity(nodes.len());
         for (&node, &healthy_at_start) in nodes.iter().zip(&starts) {
@@ -286,7 +288,8 @@ fn target_views(
                 }
             }
             let node_name = node_name(t, node);
-            let first = check_timeline::first_check(seed, &node_name, &target_name, settings.interval);
+            let first =
+                check_timeline::first_check(seed, &node_name, &target_name, settings.interval);
             let flips = if until > start {
                 check_timeline::node_view(
                     &settings,
@@ -329,14 +332,21 @@ fn target_views(
             let node = nodes
                 .iter()
                 .zip(&views)
-                .find(|(_, v)| v.iter().any(|f| f.at == flip.at && f.healthy == flip.healthy))
+                .find(|(_, v)| {
+                    v.iter()
+                        .any(|f| f.at == flip.at && f.healthy == flip.healthy)
+                })
                 .map(|(n, _)| *n)
                 .expect("a consensus flip is some node's flip");
             if flip.healthy != healthy_now {
                 healthy_now = flip.healthy;
                 out.push((
                     flip.at,
-                    if flip.healthy { View::Healthy } else { View::Unhealthy },
+                    if flip.healthy {
+                        View::Healthy
+                    } else {
+                        View::Unhealthy
+                    },
                     Cause::Checks {
                         node,
                         healthy: flip.healthy,
@@ -369,12 +379,16 @@ fn node_name(t: &Topology, node: NodeId) -> String {
 }
 
 /// Each deregistration's draining: (target, end of its delay, the deregistering event).
-fn draining_ends(t: &Topology, admins: &[(SimTime, Admin, Vec<usize>)]) -> Vec<(TargetId, SimTime, usize)> {
+fn draining_ends(
+    t: &Topology,
+    admins: &[(SimTime, Admin, Vec<usize>)],
+) -> Vec<(TargetId, SimTime, usize)> {
     let mut out = Vec::new();
     for (at, _, events) in admins {
         for &e in events {
             if let crate::model::events::Action::Deregister(x) = t.events[e].action {
-                let delay = t.target_groups[t.targets[x.index()].target_group.index()].deregistration_delay;
+                let delay =
+                    t.target_groups[t.targets[x.index()].target_group.index()].deregistration_delay;
                 out.push((x, at.after(delay), e));
             }
         }
@@ -399,7 +413,11 @@ fn cause_of(
     }
     if admin.0 == now && !admin.2.is_empty() {
         let target = TargetId::from_index(x);
-        let event = admin.2.iter().copied().find(|&e| concerns(t, &t.events[e].action, target));
+        let event = admin
+            .2
+            .iter()
+            .copied()
+            .find(|&e| concerns(t, &t.events[e].action, target));
         return Cause::Event(event.unwrap_or(admin.2[0]));
     }
     if drains.iter().any(|d| d.0.index() == x && d.1 == now) {

@@ -162,7 +162,12 @@ pub fn checking_nodes(t: &Topology, target: TargetId) -> impl Iterator<Item = No
 
 /// What a check of `target` from `node` gets under `admin` (HC-1): `Ok` when it passes. It is
 /// [`nlb::reach`] on the health-check port, the evaluation traffic meets.
-pub fn check(t: &Topology, admin: &Admin, node: NodeId, target: TargetId) -> Result<(), UnhealthyReason> {
+pub fn check(
+    t: &Topology,
+    admin: &Admin,
+    node: NodeId,
+    target: TargetId,
+) -> Result<(), UnhealthyReason> {
     let group = &t.target_groups[t.targets[target.index()].target_group.index()];
     match nlb::reach(t, admin, node, target, group.health_check.port) {
         Ok(_) => Ok(()),
@@ -190,7 +195,13 @@ pub fn answer(t: &Topology, admin: &Admin, node: NodeId, target: TargetId) -> An
 
 /// The health of `target` under `admin` when its checks' consensus is `view`; `draining` when it
 /// was deregistered less than its group's deregistration delay ago.
-pub fn health(t: &Topology, admin: &Admin, target: TargetId, view: View, draining: bool) -> TargetHealth {
+pub fn health(
+    t: &Topology,
+    admin: &Admin,
+    target: TargetId,
+    view: View,
+    draining: bool,
+) -> TargetHealth {
     let tgt = &t.targets[target.index()];
     let group = &t.target_groups[tgt.target_group.index()];
     if !admin.registered[target.index()] {

@@ -437,8 +437,8 @@ impl<'a> Walker<'a> {
                 let instance = client.instance;
                 walk.last_read = walk.at;
                 if state.admin().zone_down(t.enis[eni.index()].zone) {
-                    note(&mut trace, walk.at, &["EV-4"], || HopKind::EndpointImpaired {
-                        eni,
+                    note(&mut trace, walk.at, &["EV-4"], || {
+                        HopKind::EndpointImpaired { eni }
                     });
                     return self.time_out(walk, FailReason::ZoneImpaired);
                 }

@@ -339,7 +339,12 @@ impl Counts {
     }
 
     fn merge(mut self, mut other: Counts) -> Counts {
-        for (mine, theirs) in self.leaves.iter_mut().flatten().zip(other.leaves.iter().flatten()) {
+        for (mine, theirs) in self
+            .leaves
+            .iter_mut()
+            .flatten()
+            .zip(other.leaves.iter().flatten())
+        {
             mine[0] += theirs[0];
             mine[1] += theirs[1];
         }
@@ -557,7 +562,11 @@ impl<'a> Router<'a> {
                 (Lookup::Query, route)
             }
         };
-        let start = SimTime(self.script.base.saturating_add(self.arrivals.times[position]));
+        let start = SimTime(
+            self.script
+                .base
+                .saturating_add(self.arrivals.times[position]),
+        );
         let ended = self.timeline.walk(
             self.plan.walker,
             start,

@@ -371,7 +371,8 @@ impl Chains {
         let mut k = self.next_span;
         while k < self.spans.len() && self.spans[k].0.saturating_sub(self.reach) <= last {
             let (change, state) = self.spans[k];
-            let from = window.first_at_or_after(0, change.saturating_sub(self.reach).saturating_sub(base));
+            let from =
+                window.first_at_or_after(0, change.saturating_sub(self.reach).saturating_sub(base));
             let to = window.first_at_or_after(from, change.saturating_sub(base));
             for position in from.max(walked_to)..to {
                 cues.push((window.first + position as u64, Cue::Walk));

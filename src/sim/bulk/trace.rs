@@ -20,8 +20,8 @@ use crate::model::Topology;
 use crate::rng::{self, FlowDraws};
 use crate::sim::events::Traced;
 use crate::sim::tally::bucket_width;
-use crate::timeline::{self, Timeline};
 use crate::time::{SimTime, Span};
+use crate::timeline::{self, Timeline};
 use crate::walk::{AnswerRef, Draws, Lookup, Walker};
 
 /// Flow `flow` of `t`'s workload under `seed`, traced hop by hop; the passes before it run on
@@ -102,7 +102,14 @@ fn reach(plan: &Plan<'_>, timeline: &Timeline, seed: u64, flow: u64, threads: us
     let rate = 1e9 / plan.ns_per_mean;
     let bucket = bucket_width(options.flows, rate);
     // The passes need no state but the first: no flow is routed.
-    let (_, chains) = passes(std::slice::from_ref(plan), timeline, &options, bucket, false, None);
+    let (_, chains) = passes(
+        std::slice::from_ref(plan),
+        timeline,
+        &options,
+        bucket,
+        false,
+        None,
+    );
     let client = client_of(plan.walker.t, seed, flow);
     Reached {
         start: SimTime(chains.now()),
