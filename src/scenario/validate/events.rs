@@ -25,6 +25,7 @@
 //! file order kept among events at the same instant.
 
 use super::{Built, Checker, NAMES_SHOWN, quoted};
+use crate::model::CrossZoneSetting;
 use crate::model::events::{Action, Event};
 use crate::model::ids::*;
 use crate::scenario::path::{KeyPath, Seg};
@@ -52,15 +53,25 @@ const ACTION_KEYS: [&str; 10] = [
 /// An action as written: what its key says.
 #[derive(Copy, Clone)]
 enum Given<'a> {
+    /// `crash = "INSTANCE"`
     Crash(&'a str),
+    /// `recover = "INSTANCE"`
     Recover(&'a str),
+    /// `stop_instance = "INSTANCE"`
     Stop(&'a str),
+    /// `start_instance = "INSTANCE"`
     Start(&'a str),
+    /// `deregister = "INSTANCE"`
     Deregister(&'a str),
+    /// `register = "INSTANCE"`
     Register(&'a str),
+    /// `impair_zone = "AZ-ID"`
     Impair(&'a str),
+    /// `restore_zone = "AZ-ID"`
     Restore(&'a str),
+    /// `load_balancer_cross_zone = { ... }`
     LoadBalancer(&'a RawLoadBalancerCrossZone),
+    /// `target_group_cross_zone = { ... }`
     TargetGroup(&'a RawTargetGroupCrossZone),
 }
 
@@ -356,11 +367,9 @@ fn resolve<'a>(
             )?;
             let setting = super::load_balancing::cross_zone_setting(x.enabled);
             let value = match setting {
-                crate::model::CrossZoneSetting::On => "on",
-                crate::model::CrossZoneSetting::Off => "off",
-                crate::model::CrossZoneSetting::UseLoadBalancerConfiguration => {
-                    "use_load_balancer_configuration"
-                }
+                CrossZoneSetting::On => "on",
+                CrossZoneSetting::Off => "off",
+                CrossZoneSetting::UseLoadBalancerConfiguration => "use_load_balancer_configuration",
             };
             (
                 x.target_group.as_str(),
@@ -429,11 +438,14 @@ fn zone(c: &mut Checker<'_>, b: &Built, path: KeyPath, name: &str) -> Option<Zon
 /// registered, impaired), and the event that last changed it (position and time).
 #[derive(Copy, Clone)]
 struct Known {
+    /// Running, up, registered or impaired.
     on: bool,
+    /// The position and time of the event that last changed it; `None`: as the scenario says.
     by: Option<(usize, Span)>,
 }
 
 impl Known {
+    /// As the scenario says, before any event.
     fn initially(on: bool) -> Known {
         Known { on, by: None }
     }
