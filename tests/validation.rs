@@ -84,6 +84,8 @@
 //   health check interval 5-300 s               validate::load_balancing::tests::health_checks_stay_within_aws_ranges
 //   health check timeout 2-120 s                validate::load_balancing::tests::health_checks_stay_within_aws_ranges
 //   health check thresholds 2-10                validate::load_balancing::tests::health_checks_stay_within_aws_ranges
+//   deregistration_delay 0-3600 s               rejects_a_deregistration_delay_beyond_an_hour,
+//                                               validate::load_balancing::tests::the_deregistration_delay_is_0_to_3600_seconds_and_300_by_default
 // PrivateLink
 //   a service with no load balancer             validate::privatelink::tests::enis_only_where_the_service_has_a_node_by_az_id
 //   a service listing an NLB twice              validate::privatelink::tests::enis_only_where_the_service_has_a_node_by_az_id
@@ -123,6 +125,31 @@
 //   run.flows at least 1                        validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
 //   a run that outlasts the clock               rejects_a_run_that_would_outlast_the_clock,
 //                                               determinism::rejects_a_run_longer_than_the_clock
+// Events (EV-1 to EV-5)
+//   an event with no action, or two             rejects_an_event_with_no_action_or_two,
+//                                               validate::events::tests::an_event_has_exactly_one_action_and_only_its_own_options
+//   target_group / targets_only elsewhere       rejects_target_group_or_targets_only_with_another_action,
+//                                               validate::events::tests::an_event_has_exactly_one_action_and_only_its_own_options
+//   unknown keys, a missing at                  validate::events::tests::an_event_has_exactly_one_action_and_only_its_own_options
+//   at below 100 years                          rejects_an_event_at_100_years_or_later,
+//                                               validate::events::tests::an_event_is_at_less_than_100_years
+//   instances, groups, LBs that exist           rejects_an_event_naming_a_missing_resource,
+//                                               validate::events::tests::names_resolve_and_only_web_servers_crash
+//   zones by AZ ID, not AZ name                 rejects_an_event_naming_a_missing_resource,
+//                                               rejects_an_az_name_where_an_event_needs_an_az_id,
+//                                               validate::events::tests::an_az_name_is_answered_with_the_az_id_of_each_account
+//   crash / recover without a web_server        rejects_a_crash_of_an_instance_without_a_web_server,
+//                                               validate::events::tests::names_resolve_and_only_web_servers_crash
+//   (de)register: a target of the scenario      rejects_a_deregister_of_a_target_the_scenario_does_not_have,
+//                                               validate::events::tests::names_resolve_and_only_web_servers_crash
+//   an event contradicting earlier ones         rejects_an_event_that_contradicts_the_ones_before_it,
+//                                               validate::events::tests::no_event_contradicts_the_state_the_events_before_it_leave,
+//                                               validate::events::tests::deregister_and_register_apply_to_every_group_listing_the_instance_or_to_one
+//   set.events in a variant, located there      reports_an_event_a_variant_sets_where_the_variant_sets_it,
+//                                               validate::events::tests::a_variant_replaces_the_events_and_its_mistakes_are_located_where_it_sets_them
+//   accepted: sorted, expanded, labelled        accepts_events_of_every_kind,
+//                                               validate::events::tests::events_are_sorted_by_time_in_file_order_with_their_labels,
+//                                               validate::events::tests::deregister_and_register_apply_to_every_group_listing_the_instance_or_to_one
 // Paths
 //   a name resolving to an NLB node             repros::a_client_straight_to_an_nlb_node_is_refused_not_answered_wrongly,
 //                                               validate::paths::tests::a_client_straight_to_an_nlb_node_or_an_instance_is_refused
@@ -924,6 +951,273 @@ fn rejects_an_unknown_cross_zone_attribute() {
         &text,
         "target_groups.web.load_balancing.cross_zone.enabled",
         "is not one of \"true\", \"false\", \"use_load_balancer_configuration\"",
+    );
+}
+
+#[test]
+fn rejects_a_deregistration_delay_beyond_an_hour() {
+    let text = crosszone_with(
+        "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+        "targets = [\"web-1\", \"web-2\", \"web-3\"]\nderegistration_delay.timeout_seconds = 3601",
+    );
+    rejects(
+        "deregistration-delay",
+        &text,
+        "target_groups.web.deregistration_delay.timeout_seconds = 3601",
+        "must be 0 to 3600 (seconds)",
+    );
+}
+
+// ---- Scheduled events (EV-1 to EV-5) ----------------------------------------------------------
+
+/// The seed scenario with `events` (TOML, `[[events]]` tables) at its end.
+fn crosszone_with_events(events: &str) -> String {
+    format!("{CROSSZONE}\n{events}\n")
+}
+
+#[test]
+fn accepts_events_of_every_kind() {
+    let text = crosszone_with_events(
+        r#"
+[[events]]
+at = "300s"
+crash = "web-2"
+description = "web-2's server dies"
+
+[[events]]
+at = "400s"
+recover = "web-2"
+
+[[events]]
+at = "60s"
+stop_instance = "web-3"
+
+[[events]]
+at = "90s"
+start_instance = "web-3"
+
+[[events]]
+at = "100s"
+deregister = "web-1"
+
+[[events]]
+at = "200s"
+register = "web-1"
+target_group = "web"
+
+[[events]]
+at = "10m"
+impair_zone = "use1-az2"
+targets_only = true
+
+[[events]]
+at = "11m"
+restore_zone = "use1-az2"
+
+[[events]]
+at = 30
+load_balancer_cross_zone = { load_balancer = "provider-nlb", enabled = true }
+
+[[events]]
+at = "1h"
+target_group_cross_zone = { target_group = "web", enabled = "use_load_balancer_configuration" }
+"#,
+    );
+    let path = scratch("events-of-every-kind", &text);
+    let output = sim(&["check", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let s = scenario::parse("t.toml", "t", &text).unwrap();
+    let labels: Vec<&str> = s.variants[0]
+        .topology
+        .events
+        .iter()
+        .map(|e| e.label.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "cross-zone on for provider-nlb",
+            "stop web-3",
+            "start web-3",
+            "deregister web-1 from web",
+            "register web-1 in web",
+            "web-2's server dies",
+            "recover web-2",
+            "impair use1-az2 (targets only)",
+            "restore use1-az2",
+            "cross-zone use_load_balancer_configuration for web",
+        ]
+    );
+}
+
+#[test]
+fn rejects_an_event_with_no_action_or_two() {
+    let text = crosszone_with_events("[[events]]\nat = \"1s\"\ndescription = \"nothing\"");
+    rejects(
+        "event-no-action",
+        &text,
+        "events[0]",
+        "an event needs an action: one of crash, recover,",
+    );
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"1s\"\ncrash = \"web-1\"\nimpair_zone = \"use1-az1\"",
+    );
+    rejects(
+        "event-two-actions",
+        &text,
+        "events[0]",
+        "exactly one action, this one has crash and impair_zone",
+    );
+}
+
+#[test]
+fn rejects_target_group_or_targets_only_with_another_action() {
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"1s\"\nstop_instance = \"web-1\"\ntarget_group = \"web\"",
+    );
+    rejects(
+        "event-target-group",
+        &text,
+        "events[0].target_group = \"web\"",
+        "`target_group` goes with `deregister` or `register`, not with `stop_instance`",
+    );
+    let text =
+        crosszone_with_events("[[events]]\nat = \"1s\"\ncrash = \"web-1\"\ntargets_only = true");
+    rejects(
+        "event-targets-only",
+        &text,
+        "events[0].targets_only = true",
+        "`targets_only` goes with `impair_zone`, not with `crash`",
+    );
+}
+
+#[test]
+fn rejects_an_event_at_100_years_or_later() {
+    let text = crosszone_with_events("[[events]]\nat = \"876000h\"\ncrash = \"web-1\"");
+    rejects(
+        "event-too-late",
+        &text,
+        "events[0].at",
+        "an event must be at less than 100 years from the start of the run",
+    );
+}
+
+#[test]
+fn rejects_an_event_naming_a_missing_resource() {
+    for (name, action, key_path, fragment) in [
+        (
+            "event-instance",
+            "stop_instance = \"web-9\"",
+            "events[0].stop_instance = \"web-9\"",
+            "no instance of that name (defined: web-1, web-2, web-3, consumer-client)",
+        ),
+        (
+            "event-target-group",
+            "deregister = \"web-1\"\ntarget_group = \"api\"",
+            "events[0].target_group = \"api\"",
+            "no target group of that name (defined: web)",
+        ),
+        (
+            "event-load-balancer",
+            "load_balancer_cross_zone = { load_balancer = \"nlb\", enabled = true }",
+            "events[0].load_balancer_cross_zone.load_balancer = \"nlb\"",
+            "no load balancer of that name (defined: provider-nlb)",
+        ),
+        (
+            "event-zone",
+            "impair_zone = \"use1-az3\"",
+            "events[0].impair_zone = \"use1-az3\"",
+            "no AZ ID of that name: events name zones by AZ ID (the accounts map use1-az1, use1-az2, use1-az4)",
+        ),
+    ] {
+        let text = crosszone_with_events(&format!("[[events]]\nat = \"1s\"\n{action}"));
+        rejects(name, &text, key_path, fragment);
+    }
+}
+
+#[test]
+fn rejects_an_az_name_where_an_event_needs_an_az_id() {
+    let text = crosszone_with_events("[[events]]\nat = \"1s\"\nimpair_zone = \"us-east-1b\"");
+    rejects(
+        "event-az-name",
+        &text,
+        "events[0].impair_zone = \"us-east-1b\"",
+        "AZ names differ per account (AZ-1): name the zone by its AZ ID (us-east-1b is use1-az2 in account lab)",
+    );
+}
+
+#[test]
+fn rejects_a_crash_of_an_instance_without_a_web_server() {
+    let text = crosszone_with_events("[[events]]\nat = \"1s\"\ncrash = \"consumer-client\"");
+    rejects(
+        "event-no-server",
+        &text,
+        "events[0].crash = \"consumer-client\"",
+        "instance consumer-client has no web_server: only a web server can crash (EV-1)",
+    );
+}
+
+#[test]
+fn rejects_a_deregister_of_a_target_the_scenario_does_not_have() {
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"1s\"\nderegister = \"consumer-client\"\ntarget_group = \"web\"",
+    );
+    rejects(
+        "event-not-a-target",
+        &text,
+        "events[0].target_group = \"web\"",
+        "target group web does not list consumer-client in its targets",
+    );
+    let text = crosszone_with_events("[[events]]\nat = \"1s\"\nregister = \"consumer-client\"");
+    rejects(
+        "event-no-target",
+        &text,
+        "events[0].register = \"consumer-client\"",
+        "no target group lists consumer-client in its targets: there is nothing to register",
+    );
+}
+
+#[test]
+fn rejects_an_event_that_contradicts_the_ones_before_it() {
+    // In time order: events[1] happens first, and events[2] finds the server already down.
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"10m\"\nrecover = \"web-2\"\n\n[[events]]\nat = \"300s\"\ncrash = \"web-2\"\n\n[[events]]\nat = \"400s\"\ncrash = \"web-2\"",
+    );
+    rejects(
+        "event-contradiction",
+        &text,
+        "events[2].crash = \"web-2\"",
+        "web-2's server is already down at 400s (events[1] crashed it at 300s)",
+    );
+    let text = crosszone_with_events("[[events]]\nat = \"1s\"\nrestore_zone = \"use1-az4\"");
+    rejects(
+        "event-restore",
+        &text,
+        "events[0].restore_zone = \"use1-az4\"",
+        "use1-az4 is not impaired at 1s (no event impaired it before)",
+    );
+}
+
+#[test]
+fn reports_an_event_a_variant_sets_where_the_variant_sets_it() {
+    let text = crosszone_with(
+        "name = \"cross-zone on\"\n",
+        "name = \"cross-zone on\"\nset.events = [{ at = \"60s\", stop_instance = \"web-3\" }, { at = \"90s\", stop_instance = \"web-3\" }]\n",
+    );
+    let err = rejects(
+        "event-in-variant",
+        &text,
+        "variants[1].set.events[1].stop_instance = \"web-3\"",
+        "web-3 is already stopped at 90s (events[0] stopped it at 60s)",
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("set.events"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!("event-in-variant.toml:{line}:")),
+        "{err}"
     );
 }
 

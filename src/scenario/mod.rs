@@ -56,6 +56,7 @@
 //! targets = ["web-1", "web-2", "web-3"]
 //! load_balancing.cross_zone.enabled = "use_load_balancer_configuration"   # or "true" / "false"
 //! health_check = { protocol = "TCP", interval = "30s", timeout = "10s", healthy_threshold = 3, unhealthy_threshold = 3 }
+//! deregistration_delay.timeout_seconds = 300   # 0-3600, default 300 (HC-3 / EV-3)
 //!
 //! [endpoint_services.provider-svc]
 //! network_load_balancers = ["provider-nlb"]   # several: each ENI binds to one, drawn per seed
@@ -99,6 +100,20 @@
 //! seed = 1
 //! flows = 30000
 //!
+//! [[events]]                              # optional: what happens to the system during the run
+//! at = "300s"                             # from the start of the run (a duration, below 100 years)
+//! crash = "web-2"                         # the instance's web server stops answering
+//! description = "web-2's server dies"     # optional; "crash web-2" when omitted
+//! # exactly one action per event:
+//! #   crash / recover = "INSTANCE"                 its web_server stops / answers again
+//! #   stop_instance / start_instance = "INSTANCE"
+//! #   deregister / register = "INSTANCE"           from / in every target group listing it,
+//! #   target_group = "web"                         or in this one only
+//! #   impair_zone / restore_zone = "use1-az2"      an AZ ID (AZ names differ per account)
+//! #   targets_only = true                          with impair_zone: only the zone's targets fail
+//! #   load_balancer_cross_zone = { load_balancer = "provider-nlb", enabled = true }
+//! #   target_group_cross_zone = { target_group = "web", enabled = "false" }   # as cross_zone.enabled
+//!
 //! [[variants]]                            # each variant is simulated and reported side by side
 //! name = "cross-zone on"
 //! set.load_balancers.provider-nlb.enable_cross_zone_load_balancing = true
@@ -107,7 +122,13 @@
 //! A variant's `set` table has the shape of the scenario: its values replace the scenario's at
 //! the same key path (tables merge key by key, any other value is replaced whole). The resource
 //! it names must exist, so a misspelt name is an error rather than a new resource. Without
-//! `[[variants]]` the scenario runs as one variant named `base`.
+//! `[[variants]]` the scenario runs as one variant named `base`. A variant's `set.events = [...]`
+//! replaces the scenario's events whole.
+//!
+//! Events are validated against the state the ones before them leave (in time order, file order
+//! among events at the same instant): a crash of a server already down, a register of a target
+//! already registered and the like are refused. A `deregister` or `register` without
+//! `target_group` applies to every target of the instance.
 
 pub mod path;
 pub mod raw;

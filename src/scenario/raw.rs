@@ -213,6 +213,9 @@ pub struct RawScenario {
     /// Named overrides, each simulated and reported side by side.
     #[serde(default)]
     pub variants: Vec<RawVariant>,
+    /// Scheduled events, in file order.
+    #[serde(default)]
+    pub events: Vec<RawEvent>,
 }
 
 /// `[accounts.NAME]`
@@ -375,6 +378,17 @@ pub struct RawTargetGroup {
     pub load_balancing: Option<RawLoadBalancing>,
     /// Health check settings.
     pub health_check: Option<RawHealthCheck>,
+    /// `deregistration_delay.timeout_seconds`.
+    pub deregistration_delay: Option<RawDeregistrationDelay>,
+}
+
+/// `deregistration_delay.*` attributes of a target group.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeregistrationDelay {
+    /// 0-3600 s (300 when the table is omitted); signed so that a negative value is reported by
+    /// validation, with the range.
+    pub timeout_seconds: i64,
 }
 
 /// `load_balancing.*` attributes of a target group.
@@ -532,6 +546,60 @@ pub struct RawRun {
     pub seed: Option<u64>,
     /// Flows per variant (30000 when omitted).
     pub flows: Option<u64>,
+}
+
+/// `[[events]]`: when, and exactly one action (validation checks that there is one).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    /// From the start of the run.
+    pub at: Duration,
+    /// How reports name it (one is made from the action when omitted).
+    pub description: Option<String>,
+    /// An instance whose web server stops answering.
+    pub crash: Option<String>,
+    /// An instance whose web server answers again.
+    pub recover: Option<String>,
+    /// An instance that stops.
+    pub stop_instance: Option<String>,
+    /// An instance that starts.
+    pub start_instance: Option<String>,
+    /// An instance deregistered from its target groups (or from `target_group` only).
+    pub deregister: Option<String>,
+    /// An instance registered again in its target groups (or in `target_group` only).
+    pub register: Option<String>,
+    /// With `deregister` / `register`: the one target group it applies to.
+    pub target_group: Option<String>,
+    /// A zone, by AZ ID, that is impaired.
+    pub impair_zone: Option<String>,
+    /// With `impair_zone`: only the zone's targets fail.
+    pub targets_only: Option<bool>,
+    /// A zone, by AZ ID, whose impairment ends.
+    pub restore_zone: Option<String>,
+    /// A change of a load balancer's `enable_cross_zone_load_balancing`.
+    pub load_balancer_cross_zone: Option<RawLoadBalancerCrossZone>,
+    /// A change of a target group's `load_balancing.cross_zone.enabled`.
+    pub target_group_cross_zone: Option<RawTargetGroupCrossZone>,
+}
+
+/// `load_balancer_cross_zone = { load_balancer = "...", enabled = true }` of an event.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoadBalancerCrossZone {
+    /// The load balancer.
+    pub load_balancer: String,
+    /// The new `enable_cross_zone_load_balancing`.
+    pub enabled: bool,
+}
+
+/// `target_group_cross_zone = { target_group = "...", enabled = "..." }` of an event.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTargetGroupCrossZone {
+    /// The target group.
+    pub target_group: String,
+    /// The new `load_balancing.cross_zone.enabled`.
+    pub enabled: CrossZoneAttr,
 }
 
 /// `[[variants]]`

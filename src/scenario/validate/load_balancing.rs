@@ -1,5 +1,5 @@
 //! Target groups, load balancers, their nodes and listeners (docs/model.md NLB-1 to NLB-3,
-//! HC-4).
+//! HC-4, and the deregistration delay of EV-3).
 
 use std::collections::HashMap;
 
@@ -45,19 +45,26 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             tg.port,
             tg.health_check.clone().unwrap_or_default(),
         );
-        let cross_zone = match tg
+        let cross_zone = tg
             .load_balancing
             .as_ref()
             .and_then(|l| l.cross_zone.as_ref())
-        {
-            None => CrossZoneSetting::UseLoadBalancerConfiguration,
-            Some(cz) => match cz.enabled {
-                CrossZoneAttr::True => CrossZoneSetting::On,
-                CrossZoneAttr::False => CrossZoneSetting::Off,
-                CrossZoneAttr::UseLoadBalancerConfiguration => {
-                    CrossZoneSetting::UseLoadBalancerConfiguration
-                }
-            },
+            .map_or(CrossZoneSetting::UseLoadBalancerConfiguration, |cz| {
+                cross_zone_setting(cz.enabled)
+            });
+        let deregistration_delay = match &tg.deregistration_delay {
+            None => DEFAULT_DEREGISTRATION_DELAY,
+            Some(d) if (0..=3600).contains(&d.timeout_seconds) => {
+                Span::from_secs(d.timeout_seconds as u64)
+            }
+            Some(d) => {
+                c.error(
+                    base.key("deregistration_delay").key("timeout_seconds"),
+                    Some(d.timeout_seconds.to_string()),
+                    "timeout_seconds must be 0 to 3600 (seconds)",
+                );
+                DEFAULT_DEREGISTRATION_DELAY
+            }
         };
         let tg_id = TargetGroupId::from_index(b.target_groups.len());
         let mut ids = Vec::new();
@@ -100,8 +107,22 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             health_check,
             targets: ids,
             load_balancer: None,
-            deregistration_delay: Span::from_secs(300),
+            deregistration_delay,
         });
+    }
+}
+
+/// A target group's deregistration delay when it gives none: AWS's default (EV-3).
+const DEFAULT_DEREGISTRATION_DELAY: Span = Span::from_secs(300);
+
+/// The model's cross-zone setting for the attribute as written.
+pub(super) fn cross_zone_setting(attr: CrossZoneAttr) -> CrossZoneSetting {
+    match attr {
+        CrossZoneAttr::True => CrossZoneSetting::On,
+        CrossZoneAttr::False => CrossZoneSetting::Off,
+        CrossZoneAttr::UseLoadBalancerConfiguration => {
+            CrossZoneSetting::UseLoadBalancerConfiguration
+        }
     }
 }
 
@@ -437,6 +458,7 @@ fn listeners(
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+    use crate::time::Span;
 
     const LISTENERS: &str =
         "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]";
@@ -586,6 +608,37 @@ mod tests {
                 &HC.replace("interval = \"30s\"", &format!("interval = \"30s\", {port}")),
             )]));
         }
+    }
+
+    #[test]
+    fn the_deregistration_delay_is_0_to_3600_seconds_and_300_by_default() {
+        let delay = |text: &str| {
+            let s = crate::scenario::parse("t.toml", "t", text).unwrap();
+            s.variants[0].topology.target_groups[0].deregistration_delay
+        };
+        assert_eq!(delay(CROSSZONE), Span::from_secs(300));
+        for seconds in [0, 45, 3600] {
+            let text = edited(&[(
+                HC,
+                &format!("{HC}\nderegistration_delay.timeout_seconds = {seconds}"),
+            )]);
+            assert_eq!(delay(&text), Span::from_secs(seconds));
+        }
+        for seconds in ["-1", "3601"] {
+            assert_error(
+                &edited(&[(
+                    HC,
+                    &format!("{HC}\nderegistration_delay.timeout_seconds = {seconds}"),
+                )]),
+                "target_groups.web.deregistration_delay.timeout_seconds",
+                "timeout_seconds must be 0 to 3600 (seconds)",
+            );
+        }
+        assert_error(
+            &edited(&[(HC, &format!("{HC}\nderegistration_delay.seconds = 30"))]),
+            "target_groups.web.deregistration_delay.seconds",
+            "unknown key",
+        );
     }
 
     #[test]

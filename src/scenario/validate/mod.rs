@@ -9,6 +9,8 @@
 //! - `privatelink`: endpoint services, interface endpoints and their ENIs;
 //! - `dns`: private hosted zones and their records;
 //! - `workload`: the clients, `[network]` and `[run]`;
+//! - `events`: the scheduled events (`[[events]]`): their names resolve and none contradicts the
+//!   state the events before it leave;
 //! - `paths`: what needs the whole topology: what each client's name resolves to, whether a
 //!   listener serves the port, targets that will never get traffic.
 //!
@@ -18,6 +20,7 @@
 //! lists every check; `tests/validation.rs` has one case per check.
 
 mod dns;
+mod events;
 mod instances;
 mod load_balancing;
 mod network;
@@ -268,6 +271,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
     dns::zones(c, &mut b);
     network::peerings(c, &mut b);
     let (workload, network, run) = workload::settings(c);
+    let events = events::events(c, &b);
     if !c.errors.is_empty() {
         return None;
     }
@@ -292,7 +296,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
         workload,
         network,
         run,
-        events: Vec::new(),
+        events,
     })
 }
 

@@ -1,0 +1,1024 @@
+//! Scheduled events: `[[events]]` -> `Topology.events` (docs/model.md EV-1 to EV-5).
+//!
+//! Checked, each at the key path of the offending value (`events[2].crash`):
+//! - one action per event, exactly: `crash` / `recover` (EV-1), `stop_instance` /
+//!   `start_instance` (EV-2), `deregister` / `register` (EV-3), `impair_zone` / `restore_zone`
+//!   (EV-4), `load_balancer_cross_zone` / `target_group_cross_zone` (EV-5); `target_group` only
+//!   with `deregister` / `register`, `targets_only` only with `impair_zone`;
+//! - `at` below 100 years, so that a run always has room after its last event on the 584 years
+//!   of the clock;
+//! - every name resolves: instances (with a `web_server` for `crash` / `recover`), target groups
+//!   (listing the instance, for `deregister` / `register`), load balancers, and zones by AZ ID (an
+//!   AZ name is refused with the AZ IDs it stands for: names differ per account, AZ-1);
+//! - no event contradicts the state the events before it leave. They are walked in time order
+//!   (file order among events at the same instant) from the state the scenario describes:
+//!   instances as `instance_state` says, every server up, every target registered, no zone
+//!   impaired. A crash of a server already down, a recover of one that is up, a stop of a stopped
+//!   instance, a start of a running one, a deregister of a deregistered target, a register of a
+//!   registered one, an impair of an impaired zone and a restore of a zone that is not impaired
+//!   are refused, with the event that made it so.
+//!
+//! Each event gives one `Event` with the event's position in the file and its label (its
+//! `description`, or one made from the action: `crash web-2`), except a `deregister` /
+//! `register` without `target_group`, which gives one per target of the instance (every group
+//! that lists it, in target order), all with that position and label. They are sorted by `at`,
+//! file order kept among events at the same instant.
+
+use super::{Built, Checker, NAMES_SHOWN, quoted};
+use crate::model::CrossZoneSetting;
+use crate::model::events::{Action, Event};
+use crate::model::ids::*;
+use crate::scenario::path::{KeyPath, Seg};
+use crate::scenario::raw::{RawEvent, RawLoadBalancerCrossZone, RawTargetGroupCrossZone};
+use crate::time::{SimTime, Span};
+
+/// Events must be at less than 100 years: far within the clock's 584 years, so that a run
+/// always has room after its last event.
+const LATEST: Span = Span::from_secs(100 * 365 * 86_400);
+
+/// The action keys an event may give, in the order messages list them.
+const ACTION_KEYS: [&str; 10] = [
+    "crash",
+    "recover",
+    "stop_instance",
+    "start_instance",
+    "deregister",
+    "register",
+    "impair_zone",
+    "restore_zone",
+    "load_balancer_cross_zone",
+    "target_group_cross_zone",
+];
+
+/// An action as written: what its key says.
+#[derive(Copy, Clone)]
+enum Given<'a> {
+    /// `crash = "INSTANCE"`
+    Crash(&'a str),
+    /// `recover = "INSTANCE"`
+    Recover(&'a str),
+    /// `stop_instance = "INSTANCE"`
+    Stop(&'a str),
+    /// `start_instance = "INSTANCE"`
+    Start(&'a str),
+    /// `deregister = "INSTANCE"`
+    Deregister(&'a str),
+    /// `register = "INSTANCE"`
+    Register(&'a str),
+    /// `impair_zone = "AZ-ID"`
+    Impair(&'a str),
+    /// `restore_zone = "AZ-ID"`
+    Restore(&'a str),
+    /// `load_balancer_cross_zone = { ... }`
+    LoadBalancer(&'a RawLoadBalancerCrossZone),
+    /// `target_group_cross_zone = { ... }`
+    TargetGroup(&'a RawTargetGroupCrossZone),
+}
+
+/// The actions `event` gives, with their keys, in the order of [`ACTION_KEYS`].
+fn given<'a>(event: &'a RawEvent) -> Vec<(&'static str, Given<'a>)> {
+    let named = [
+        (&event.crash, Given::Crash as fn(&'a str) -> Given<'a>),
+        (&event.recover, Given::Recover),
+        (&event.stop_instance, Given::Stop),
+        (&event.start_instance, Given::Start),
+        (&event.deregister, Given::Deregister),
+        (&event.register, Given::Register),
+        (&event.impair_zone, Given::Impair),
+        (&event.restore_zone, Given::Restore),
+    ];
+    let mut found: Vec<(&'static str, Given<'a>)> = ACTION_KEYS
+        .iter()
+        .zip(named)
+        .filter_map(|(key, (value, make))| Some((*key, make(value.as_deref()?))))
+        .collect();
+    if let Some(x) = &event.load_balancer_cross_zone {
+        found.push(("load_balancer_cross_zone", Given::LoadBalancer(x)));
+    }
+    if let Some(x) = &event.target_group_cross_zone {
+        found.push(("target_group_cross_zone", Given::TargetGroup(x)));
+    }
+    found
+}
+
+/// One event whose names resolved.
+struct Resolved<'a> {
+    /// Its position in `[[events]]`.
+    index: usize,
+    /// When.
+    at: Span,
+    /// Its action key, where contradictions are reported.
+    key: &'static str,
+    /// The name written at that key (an instance or a zone), for messages.
+    name: &'a str,
+    /// What it does: one action, or one per target for a deregister or register.
+    actions: Vec<Action>,
+    /// How reports name it.
+    label: String,
+}
+
+/// Validates the events and returns them in time order.
+pub(super) fn events(c: &mut Checker<'_>, b: &Built) -> Vec<Event> {
+    let raw = c.raw;
+    if raw.events.is_empty() {
+        return Vec::new();
+    }
+    // The targets of each instance, in target order.
+    let mut targets_of: Vec<Vec<TargetId>> = vec![Vec::new(); b.instances.len()];
+    for (t, target) in b.targets.iter().enumerate() {
+        targets_of[target.instance.index()].push(TargetId::from_index(t));
+    }
+    let first_error = c.errors.len();
+    let mut resolved = Vec::new();
+    for (index, event) in raw.events.iter().enumerate() {
+        let base = KeyPath::root().key("events").index(index);
+        if event.at.0 >= LATEST {
+            c.error(
+                base.key("at"),
+                Some(quoted(&event.at.0.to_string())),
+                "an event must be at less than 100 years from the start of the run (the clock holds 584 years and the run needs room after its last event)",
+            );
+        }
+        let found = given(event);
+        let (key, action) = match found.as_slice() {
+            [] => {
+                c.error(
+                    base,
+                    None,
+                    format!(
+                        "an event needs an action: one of {}",
+                        ACTION_KEYS.join(", ")
+                    ),
+                );
+                continue;
+            }
+            [one] => *one,
+            several => {
+                let keys: Vec<&str> = several.iter().map(|(k, _)| *k).collect();
+                c.error(
+                    base,
+                    None,
+                    format!(
+                        "an event takes exactly one action, this one has {}: write one event per action",
+                        and_list(&keys)
+                    ),
+                );
+                continue;
+            }
+        };
+        let mut ok = true;
+        if let (Some(tg), false) = (
+            &event.target_group,
+            matches!(action, Given::Deregister(_) | Given::Register(_)),
+        ) {
+            ok = false;
+            c.error(
+                base.key("target_group"),
+                Some(quoted(tg)),
+                format!("`target_group` goes with `deregister` or `register`, not with `{key}`"),
+            );
+        }
+        if let (Some(only), false) = (event.targets_only, matches!(action, Given::Impair(_))) {
+            ok = false;
+            c.error(
+                base.key("targets_only"),
+                Some(only.to_string()),
+                format!("`targets_only` goes with `impair_zone`, not with `{key}`"),
+            );
+        }
+        let Some((name, actions, label)) = resolve(c, b, &targets_of, event, &base, key, action)
+        else {
+            continue;
+        };
+        if ok {
+            resolved.push(Resolved {
+                index,
+                at: event.at.0,
+                key,
+                name,
+                actions,
+                label: event.description.clone().unwrap_or(label),
+            });
+        }
+    }
+    resolved.sort_by_key(|r| r.at);
+    contradictions(c, b, &resolved);
+    // In file order: the contradictions were found in time order, after the rest.
+    c.errors[first_error..].sort_by_key(|e| match e.path.0.get(1) {
+        Some(Seg::Index(index)) => *index,
+        _ => 0,
+    });
+    resolved
+        .into_iter()
+        .flat_map(|r| {
+            let (index, label) = (r.index, r.label);
+            r.actions.into_iter().map(move |action| Event {
+                at: SimTime(r.at.0),
+                action,
+                index,
+                label: label.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The names of `action` resolved: the name written at its key, its actions and its default
+/// label; `None` when a name does not resolve (the errors say why).
+fn resolve<'a>(
+    c: &mut Checker<'_>,
+    b: &Built,
+    targets_of: &[Vec<TargetId>],
+    event: &RawEvent,
+    base: &KeyPath,
+    key: &'static str,
+    action: Given<'a>,
+) -> Option<(&'a str, Vec<Action>, String)> {
+    let raw = c.raw;
+    let path = base.key(key);
+    let instance = |c: &mut Checker<'_>, name: &str| {
+        c.reference(&raw.instances, "instance", path.clone(), name)
+            .map(InstanceId::from_index)
+    };
+    Some(match action {
+        Given::Crash(name) | Given::Recover(name) => {
+            let i = instance(c, name)?;
+            if b.instances[i.index()].web_server.is_none() {
+                c.error(
+                    path,
+                    Some(quoted(name)),
+                    format!(
+                        "instance {name} has no web_server: only a web server can {key} (EV-1)"
+                    ),
+                );
+                return None;
+            }
+            let (action, verb) = match action {
+                Given::Crash(_) => (Action::Crash(i), "crash"),
+                _ => (Action::Recover(i), "recover"),
+            };
+            (name, vec![action], format!("{verb} {name}"))
+        }
+        Given::Stop(name) => {
+            let i = instance(c, name)?;
+            (name, vec![Action::Stop(i)], format!("stop {name}"))
+        }
+        Given::Start(name) => {
+            let i = instance(c, name)?;
+            (name, vec![Action::Start(i)], format!("start {name}"))
+        }
+        Given::Deregister(name) | Given::Register(name) => {
+            let i = instance(c, name)?;
+            let mine = &targets_of[i.index()];
+            let targets: Vec<TargetId> = match &event.target_group {
+                Some(tg_name) => {
+                    let tg = c.reference(
+                        &raw.target_groups,
+                        "target group",
+                        base.key("target_group"),
+                        tg_name,
+                    )?;
+                    let found = mine
+                        .iter()
+                        .find(|t| b.targets[t.index()].target_group.index() == tg);
+                    let Some(&t) = found else {
+                        c.error(
+                            base.key("target_group"),
+                            Some(quoted(tg_name)),
+                            format!(
+                                "target group {tg_name} does not list {name} in its targets: an event can {key} only a target of the scenario (EV-3)"
+                            ),
+                        );
+                        return None;
+                    };
+                    vec![t]
+                }
+                None if mine.is_empty() => {
+                    c.error(
+                        path,
+                        Some(quoted(name)),
+                        format!(
+                            "no target group lists {name} in its targets: there is nothing to {key} (EV-3)"
+                        ),
+                    );
+                    return None;
+                }
+                None => mine.clone(),
+            };
+            let groups: Vec<&str> = targets
+                .iter()
+                .map(|t| {
+                    let tg = b.targets[t.index()].target_group;
+                    b.target_groups[tg.index()].name.as_str()
+                })
+                .collect();
+            let (actions, label) = match action {
+                Given::Deregister(_) => (
+                    targets.into_iter().map(Action::Deregister).collect(),
+                    format!("deregister {name} from {}", and_list(&groups)),
+                ),
+                _ => (
+                    targets.into_iter().map(Action::Register).collect(),
+                    format!("register {name} in {}", and_list(&groups)),
+                ),
+            };
+            (name, actions, label)
+        }
+        Given::Impair(name) => {
+            let zone = zone(c, b, path, name)?;
+            let targets_only = event.targets_only.unwrap_or(false);
+            let label = if targets_only {
+                format!("impair {name} (targets only)")
+            } else {
+                format!("impair {name}")
+            };
+            (name, vec![Action::ImpairZone { zone, targets_only }], label)
+        }
+        Given::Restore(name) => {
+            let zone = zone(c, b, path, name)?;
+            (
+                name,
+                vec![Action::RestoreZone(zone)],
+                format!("restore {name}"),
+            )
+        }
+        Given::LoadBalancer(x) => {
+            let lb = c.reference(
+                &raw.load_balancers,
+                "load balancer",
+                path.key("load_balancer"),
+                &x.load_balancer,
+            )?;
+            let on = if x.enabled { "on" } else { "off" };
+            (
+                x.load_balancer.as_str(),
+                vec![Action::LoadBalancerCrossZone {
+                    load_balancer: LoadBalancerId::from_index(lb),
+                    enabled: x.enabled,
+                }],
+                format!("cross-zone {on} for {}", x.load_balancer),
+            )
+        }
+        Given::TargetGroup(x) => {
+            let tg = c.reference(
+                &raw.target_groups,
+                "target group",
+                path.key("target_group"),
+                &x.target_group,
+            )?;
+            let setting = super::load_balancing::cross_zone_setting(x.enabled);
+            let value = match setting {
+                CrossZoneSetting::On => "on",
+                CrossZoneSetting::Off => "off",
+                CrossZoneSetting::UseLoadBalancerConfiguration => "use_load_balancer_configuration",
+            };
+            (
+                x.target_group.as_str(),
+                vec![Action::TargetGroupCrossZone {
+                    target_group: TargetGroupId::from_index(tg),
+                    setting,
+                }],
+                format!("cross-zone {value} for {}", x.target_group),
+            )
+        }
+    })
+}
+
+/// The zone whose AZ ID is `name`, or an error: an AZ name is refused with the AZ IDs it stands
+/// for in each account (AZ-1).
+fn zone(c: &mut Checker<'_>, b: &Built, path: KeyPath, name: &str) -> Option<ZoneId> {
+    if let Some(z) = b.zones.iter().position(|z| z.az_id == name) {
+        return Some(ZoneId::from_index(z));
+    }
+    // The AZ IDs `name` stands for as an AZ name, each with the accounts that map it so.
+    let mut ids: Vec<(&str, Vec<&str>)> = Vec::new();
+    for account in &b.accounts {
+        if let Some(z) = account.zone_of(name) {
+            let id = b.zones[z.index()].az_id.as_str();
+            match ids.iter_mut().find(|(i, _)| *i == id) {
+                Some((_, accounts)) => accounts.push(&account.name),
+                None => ids.push((id, vec![&account.name])),
+            }
+        }
+    }
+    let message = if ids.is_empty() {
+        let shown: Vec<&str> = b
+            .zones
+            .iter()
+            .take(NAMES_SHOWN)
+            .map(|z| z.az_id.as_str())
+            .collect();
+        let more = b.zones.len() - shown.len();
+        let more = if more == 0 {
+            String::new()
+        } else {
+            format!(" and {more} more")
+        };
+        format!(
+            "no AZ ID of that name: events name zones by AZ ID (the accounts map {}{more})",
+            shown.join(", ")
+        )
+    } else {
+        let meanings: Vec<String> = ids
+            .iter()
+            .map(|(id, accounts)| {
+                let s = if accounts.len() == 1 { "" } else { "s" };
+                format!("{id} in account{s} {}", and_list(accounts))
+            })
+            .collect();
+        format!(
+            "{name} is an AZ name, and AZ names differ per account (AZ-1): name the zone by its AZ ID ({name} is {})",
+            meanings.join("; ")
+        )
+    };
+    c.error(path, Some(quoted(name)), message);
+    None
+}
+
+/// What the events walked so far have done to one thing: whether it is on (running, up,
+/// registered, impaired), and the event that last changed it (position and time).
+#[derive(Copy, Clone)]
+struct Known {
+    /// Running, up, registered or impaired.
+    on: bool,
+    /// The position and time of the event that last changed it; `None`: as the scenario says.
+    by: Option<(usize, Span)>,
+}
+
+impl Known {
+    /// As the scenario says, before any event.
+    fn initially(on: bool) -> Known {
+        Known { on, by: None }
+    }
+}
+
+/// Walks `resolved` (in time order) from the scenario's state and refuses every event that
+/// finds the state it would set already set.
+fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved<'_>]) {
+    let mut running: Vec<Known> = b
+        .instances
+        .iter()
+        .map(|i| Known::initially(i.running))
+        .collect();
+    let mut up = vec![Known::initially(true); b.instances.len()];
+    let mut registered = vec![Known::initially(true); b.targets.len()];
+    let mut impaired = vec![Known::initially(false); b.zones.len()];
+    for r in resolved {
+        for action in &r.actions {
+            let instance = |i: InstanceId| b.instances[i.index()].name.as_str();
+            let target = |t: TargetId| {
+                let target = &b.targets[t.index()];
+                (
+                    b.instances[target.instance.index()].name.as_str(),
+                    b.target_groups[target.target_group.index()].name.as_str(),
+                )
+            };
+            let az = |z: ZoneId| b.zones[z.index()].az_id.as_str();
+            // The state the action sets, what it finds when that is already so, the verb of
+            // the earlier event that did it, and what to say when no event did.
+            let (known, to, found, verb, initially) = match *action {
+                Action::Crash(i) => (
+                    &mut up[i.index()],
+                    false,
+                    format!("{}'s server is already down", instance(i)),
+                    "crashed",
+                    "",
+                ),
+                Action::Recover(i) => (
+                    &mut up[i.index()],
+                    true,
+                    format!("{}'s server is already up", instance(i)),
+                    "recovered",
+                    "servers are up at the start, and no event crashed it before",
+                ),
+                Action::Stop(i) => (
+                    &mut running[i.index()],
+                    false,
+                    format!("{} is already stopped", instance(i)),
+                    "stopped",
+                    "its instance_state is \"stopped\"",
+                ),
+                Action::Start(i) => (
+                    &mut running[i.index()],
+                    true,
+                    format!("{} is already running", instance(i)),
+                    "started",
+                    "its instance_state is \"running\", the default",
+                ),
+                Action::Deregister(t) => {
+                    let (i, tg) = target(t);
+                    (
+                        &mut registered[t.index()],
+                        false,
+                        format!("{i} is already deregistered from {tg}"),
+                        "deregistered",
+                        "",
+                    )
+                }
+                Action::Register(t) => {
+                    let (i, tg) = target(t);
+                    (
+                        &mut registered[t.index()],
+                        true,
+                        format!("{i} is already registered in {tg}"),
+                        "registered",
+                        "the group's targets list it from the start",
+                    )
+                }
+                Action::ImpairZone { zone, .. } => (
+                    &mut impaired[zone.index()],
+                    true,
+                    format!("{} is already impaired", az(zone)),
+                    "impaired",
+                    "",
+                ),
+                Action::RestoreZone(zone) => (
+                    &mut impaired[zone.index()],
+                    false,
+                    format!("{} is not impaired", az(zone)),
+                    "restored",
+                    "no event impaired it before",
+                ),
+                Action::LoadBalancerCrossZone { .. } | Action::TargetGroupCrossZone { .. } => {
+                    continue;
+                }
+            };
+            if known.on == to {
+                let why = match known.by {
+                    Some((index, at)) => format!("events[{index}] {verb} it at {at}"),
+                    None => initially.to_string(),
+                };
+                c.error(
+                    KeyPath::root().key("events").index(r.index).key(r.key),
+                    Some(quoted(r.name)),
+                    format!("{found} at {} ({why})", r.at),
+                );
+            } else {
+                *known = Known {
+                    on: to,
+                    by: Some((r.index, r.at)),
+                };
+            }
+        }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::model::CrossZoneSetting;
+    use crate::model::events::{Action, Event};
+    use crate::model::ids::*;
+    use crate::time::{SimTime, Span};
+
+    /// The seed scenario with `events` (TOML) at its end.
+    fn with_events(events: &str) -> String {
+        format!("{CROSSZONE}\n{events}\n")
+    }
+
+    /// An `[[events]]` entry: `at`, then `rest` (TOML lines).
+    fn event(at: &str, rest: &str) -> String {
+        format!("[[events]]\nat = \"{at}\"\n{rest}\n")
+    }
+
+    /// The events of the first variant of `text`, which must validate.
+    fn events_of(text: &str) -> Vec<Event> {
+        let s = crate::scenario::parse("t.toml", "t", text).unwrap();
+        s.variants[0].topology.events.clone()
+    }
+
+    /// A second target group, `api`, that lists web-1 (target 3, after web's three).
+    const API: &str = "[target_groups.api]\nport = 8080\nvpc_id = \"provider\"\ntargets = [\"web-1\"]\n\n[endpoint_services.provider-svc]";
+
+    #[test]
+    fn events_are_sorted_by_time_in_file_order_with_their_labels() {
+        let text = with_events(&[
+            event("300s", "crash = \"web-2\"\ndescription = \"web-2's server dies\""),
+            event("100s", "impair_zone = \"use1-az2\"\ntargets_only = true"),
+            event(
+                "2m",
+                "load_balancer_cross_zone = { load_balancer = \"provider-nlb\", enabled = true }",
+            ),
+            event("100s", "stop_instance = \"web-3\""),
+            event(
+                "0s",
+                "target_group_cross_zone = { target_group = \"web\", enabled = \"use_load_balancer_configuration\" }",
+            ),
+            event("400s", "recover = \"web-2\""),
+            event("500s", "restore_zone = \"use1-az2\""),
+            event("600s", "start_instance = \"web-3\""),
+            event("10m", "target_group_cross_zone = { target_group = \"web\", enabled = false }"),
+        ]
+        .concat());
+        let events = events_of(&text);
+        let seen: Vec<(u64, usize, &str)> = events
+            .iter()
+            .map(|e| (e.at.0 / 1_000_000_000, e.index, e.label.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (0, 4, "cross-zone use_load_balancer_configuration for web"),
+                (100, 1, "impair use1-az2 (targets only)"),
+                (100, 3, "stop web-3"),
+                (120, 2, "cross-zone on for provider-nlb"),
+                (300, 0, "web-2's server dies"),
+                (400, 5, "recover web-2"),
+                (500, 6, "restore use1-az2"),
+                (600, 7, "start web-3"),
+                (600, 8, "cross-zone off for web"),
+            ]
+        );
+        let zone = ZoneId::from_index(1);
+        assert_eq!(
+            events.iter().map(|e| e.action).collect::<Vec<_>>(),
+            [
+                Action::TargetGroupCrossZone {
+                    target_group: TargetGroupId(0),
+                    setting: CrossZoneSetting::UseLoadBalancerConfiguration
+                },
+                Action::ImpairZone {
+                    zone,
+                    targets_only: true
+                },
+                Action::Stop(InstanceId(2)),
+                Action::LoadBalancerCrossZone {
+                    load_balancer: LoadBalancerId(0),
+                    enabled: true
+                },
+                Action::Crash(InstanceId(1)),
+                Action::Recover(InstanceId(1)),
+                Action::RestoreZone(zone),
+                Action::Start(InstanceId(2)),
+                Action::TargetGroupCrossZone {
+                    target_group: TargetGroupId(0),
+                    setting: CrossZoneSetting::Off
+                },
+            ]
+        );
+        assert_eq!(events[4].at, SimTime(Span::from_secs(300).0));
+        // Without events, none.
+        assert!(events_of(CROSSZONE).is_empty());
+    }
+
+    #[test]
+    fn deregister_and_register_apply_to_every_group_listing_the_instance_or_to_one() {
+        let base = edited(&[("[endpoint_services.provider-svc]", API)]);
+        let all = format!(
+            "{base}\n{}{}",
+            event("60s", "deregister = \"web-1\""),
+            event("90s", "register = \"web-1\""),
+        );
+        let events = events_of(&all);
+        let seen: Vec<(Action, usize, &str)> = events
+            .iter()
+            .map(|e| (e.action, e.index, e.label.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    Action::Deregister(TargetId(0)),
+                    0,
+                    "deregister web-1 from web and api"
+                ),
+                (
+                    Action::Deregister(TargetId(3)),
+                    0,
+                    "deregister web-1 from web and api"
+                ),
+                (
+                    Action::Register(TargetId(0)),
+                    1,
+                    "register web-1 in web and api"
+                ),
+                (
+                    Action::Register(TargetId(3)),
+                    1,
+                    "register web-1 in web and api"
+                ),
+            ]
+        );
+        let one = format!(
+            "{base}\n{}",
+            event("60s", "deregister = \"web-1\"\ntarget_group = \"api\"")
+        );
+        let events = events_of(&one);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, Action::Deregister(TargetId(3)));
+        assert_eq!(events[0].label, "deregister web-1 from api");
+        // Deregistered from api only, web-1 can still be deregistered from web, but not from
+        // both again.
+        let again = format!(
+            "{one}\n{}{}",
+            event("70s", "deregister = \"web-1\"\ntarget_group = \"web\""),
+            event("80s", "deregister = \"web-1\""),
+        );
+        let (errors, _) = problems(&again);
+        assert_eq!(
+            errors,
+            [
+                "events[2].deregister: web-1 is already deregistered from web at 80s (events[1] deregistered it at 70s)",
+                "events[2].deregister: web-1 is already deregistered from api at 80s (events[0] deregistered it at 60s)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_event_has_exactly_one_action_and_only_its_own_options() {
+        assert_error(
+            &with_events(&event("1s", "description = \"nothing\"")),
+            "events[0]",
+            "an event needs an action: one of crash, recover, stop_instance",
+        );
+        assert_error(
+            &with_events(&event("1s", "crash = \"web-1\"\nstop_instance = \"web-2\"")),
+            "events[0]",
+            "exactly one action, this one has crash and stop_instance",
+        );
+        assert_error(
+            &with_events(&event("1s", "crash = \"web-1\"\ntarget_group = \"web\"")),
+            "events[0].target_group",
+            "`target_group` goes with `deregister` or `register`, not with `crash`",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "restore_zone = \"use1-az1\"\ntargets_only = false",
+            )),
+            "events[0].targets_only",
+            "`targets_only` goes with `impair_zone`, not with `restore_zone`",
+        );
+        assert_error(
+            &with_events(&event("1s", "crash = \"web-1\"\ncolour = \"red\"")),
+            "events[0].colour",
+            "unknown key",
+        );
+        assert_error(
+            &with_events("[[events]]\ncrash = \"web-1\""),
+            "events[0]",
+            "missing key `at`",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "load_balancer_cross_zone = { load_balancer = \"provider-nlb\", enabled = true, x = 1 }",
+            )),
+            "events[0].load_balancer_cross_zone.x",
+            "unknown key",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "target_group_cross_zone = { target_group = \"web\", enabled = \"maybe\" }",
+            )),
+            "events[0].target_group_cross_zone.enabled",
+            "is not one of \"true\", \"false\", \"use_load_balancer_configuration\"",
+        );
+    }
+
+    #[test]
+    fn an_event_is_at_less_than_100_years() {
+        assert_error(
+            &with_events(&event("876000h", "crash = \"web-1\"")),
+            "events[0].at",
+            "less than 100 years",
+        );
+        let events = events_of(&with_events(&event("875999h", "crash = \"web-1\"")));
+        assert_eq!(events[0].at, SimTime(Span::from_secs(875_999 * 3600).0));
+    }
+
+    #[test]
+    fn names_resolve_and_only_web_servers_crash() {
+        assert_error(
+            &with_events(&event("1s", "stop_instance = \"web-9\"")),
+            "events[0].stop_instance",
+            "no instance of that name (defined: web-1, web-2, web-3, consumer-client)",
+        );
+        assert_error(
+            &with_events(&event("1s", "crash = \"consumer-client\"")),
+            "events[0].crash",
+            "instance consumer-client has no web_server: only a web server can crash (EV-1)",
+        );
+        assert_error(
+            &with_events(&event("1s", "recover = \"consumer-client\"")),
+            "events[0].recover",
+            "only a web server can recover",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "deregister = \"web-1\"\ntarget_group = \"api\"",
+            )),
+            "events[0].target_group",
+            "no target group of that name (defined: web)",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "register = \"consumer-client\"\ntarget_group = \"web\"",
+            )),
+            "events[0].target_group",
+            "target group web does not list consumer-client in its targets",
+        );
+        assert_error(
+            &with_events(&event("1s", "deregister = \"consumer-client\"")),
+            "events[0].deregister",
+            "no target group lists consumer-client in its targets: there is nothing to deregister",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "load_balancer_cross_zone = { load_balancer = \"nlb\", enabled = true }",
+            )),
+            "events[0].load_balancer_cross_zone.load_balancer",
+            "no load balancer of that name (defined: provider-nlb)",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "target_group_cross_zone = { target_group = \"api\", enabled = true }",
+            )),
+            "events[0].target_group_cross_zone.target_group",
+            "no target group of that name (defined: web)",
+        );
+        assert_error(
+            &with_events(&event("1s", "impair_zone = \"use1-az3\"")),
+            "events[0].impair_zone",
+            "no AZ ID of that name: events name zones by AZ ID (the accounts map use1-az1, use1-az2, use1-az4)",
+        );
+        assert_error(
+            &with_events(&event("1s", "restore_zone = \"us-east-1b\"")),
+            "events[0].restore_zone",
+            "us-east-1b is an AZ name, and AZ names differ per account (AZ-1): name the zone by its AZ ID (us-east-1b is use1-az2 in account lab)",
+        );
+    }
+
+    #[test]
+    fn an_az_name_is_answered_with_the_az_id_of_each_account() {
+        let text = edited(&[
+            (
+                "[vpcs.provider]\n",
+                "[accounts.other]\naz_ids = { us-east-1b = \"use1-az1\" }\n\n[accounts.third]\naz_ids = { us-east-1b = \"use1-az2\" }\n\n[vpcs.provider]\naccount = \"lab\"\n",
+            ),
+            ("[vpcs.consumer]\n", "[vpcs.consumer]\naccount = \"lab\"\n"),
+        ]);
+        assert_error(
+            &format!("{text}\n{}", event("1s", "impair_zone = \"us-east-1b\"")),
+            "events[0].impair_zone",
+            "(us-east-1b is use1-az2 in accounts lab and third; use1-az1 in account other)",
+        );
+    }
+
+    #[test]
+    fn no_event_contradicts_the_state_the_events_before_it_leave() {
+        for (events, key, message) in [
+            (
+                vec![
+                    event("300s", "crash = \"web-2\""),
+                    event("400s", "crash = \"web-2\""),
+                ],
+                "events[1].crash",
+                "web-2's server is already down at 400s (events[0] crashed it at 300s)",
+            ),
+            (
+                vec![event("300s", "recover = \"web-2\"")],
+                "events[0].recover",
+                "web-2's server is already up at 300s (servers are up at the start, and no event crashed it before)",
+            ),
+            (
+                // Time order, not file order: the recover at 200s comes before the crash.
+                vec![
+                    event("300s", "crash = \"web-2\""),
+                    event("200s", "recover = \"web-2\""),
+                ],
+                "events[1].recover",
+                "web-2's server is already up at 200s",
+            ),
+            (
+                vec![
+                    event("1s", "crash = \"web-2\""),
+                    event("2s", "recover = \"web-2\""),
+                    event("3s", "recover = \"web-2\""),
+                ],
+                "events[2].recover",
+                "web-2's server is already up at 3s (events[1] recovered it at 2s)",
+            ),
+            (
+                vec![
+                    event("10s", "stop_instance = \"web-1\""),
+                    event("20s", "stop_instance = \"web-1\""),
+                ],
+                "events[1].stop_instance",
+                "web-1 is already stopped at 20s (events[0] stopped it at 10s)",
+            ),
+            (
+                vec![event("10s", "start_instance = \"web-1\"")],
+                "events[0].start_instance",
+                "web-1 is already running at 10s (its instance_state is \"running\", the default)",
+            ),
+            (
+                vec![
+                    event("10s", "deregister = \"web-3\""),
+                    event("10s", "deregister = \"web-3\"\ntarget_group = \"web\""),
+                ],
+                "events[1].deregister",
+                "web-3 is already deregistered from web at 10s (events[0] deregistered it at 10s)",
+            ),
+            (
+                vec![event("10s", "register = \"web-3\"")],
+                "events[0].register",
+                "web-3 is already registered in web at 10s (the group's targets list it from the start)",
+            ),
+            (
+                vec![
+                    event("10s", "impair_zone = \"use1-az4\"\ntargets_only = true"),
+                    event("20s", "impair_zone = \"use1-az4\""),
+                ],
+                "events[1].impair_zone",
+                "use1-az4 is already impaired at 20s (events[0] impaired it at 10s)",
+            ),
+            (
+                vec![event("10s", "restore_zone = \"use1-az4\"")],
+                "events[0].restore_zone",
+                "use1-az4 is not impaired at 10s (no event impaired it before)",
+            ),
+            (
+                vec![
+                    event("10s", "impair_zone = \"use1-az4\""),
+                    event("20s", "restore_zone = \"use1-az4\""),
+                    event("30s", "restore_zone = \"use1-az4\""),
+                ],
+                "events[2].restore_zone",
+                "use1-az4 is not impaired at 30s (events[1] restored it at 20s)",
+            ),
+        ] {
+            assert_error(&with_events(&events.concat()), key, message);
+        }
+        // A stopped instance starts; a crashed server recovers; the same instant keeps file order.
+        let text = edited(&[(
+            "[instances.web-1]\nsubnet_id = \"provider-1\"",
+            "[instances.web-1]\nsubnet_id = \"provider-1\"\ninstance_state = \"stopped\"",
+        )]);
+        let fine = [
+            event("10s", "stop_instance = \"web-1\""),
+            event("10s", "crash = \"web-2\""),
+            event("10s", "recover = \"web-2\""),
+        ]
+        .concat();
+        assert_error(
+            &format!("{text}\n{fine}"),
+            "events[0].stop_instance",
+            "web-1 is already stopped at 10s (its instance_state is \"stopped\")",
+        );
+        let fine = [
+            event("10s", "start_instance = \"web-1\""),
+            event("10s", "crash = \"web-2\""),
+            event("10s", "recover = \"web-2\""),
+            event("20s", "deregister = \"web-3\""),
+            event("30s", "register = \"web-3\""),
+            event("40s", "deregister = \"web-3\""),
+        ]
+        .concat();
+        assert_eq!(events_of(&format!("{text}\n{fine}")).len(), 6);
+    }
+
+    #[test]
+    fn a_variant_replaces_the_events_and_its_mistakes_are_located_where_it_sets_them() {
+        let base = with_events(&event("300s", "crash = \"web-2\""));
+        let text = base.replacen(
+            "name = \"cross-zone on\"\n",
+            "name = \"cross-zone on\"\nset.events = [{ at = \"60s\", stop_instance = \"web-3\" }, { at = \"30s\", crash = \"web-1\" }]\n",
+            1,
+        );
+        let s = crate::scenario::parse("t.toml", "t", &text).unwrap();
+        let labels = |v: usize| -> Vec<String> {
+            s.variants[v]
+                .topology
+                .events
+                .iter()
+                .map(|e| e.label.clone())
+                .collect()
+        };
+        assert_eq!(labels(0), ["crash web-2"]);
+        assert_eq!(labels(1), ["crash web-1", "stop web-3"]);
+        let bad = base.replacen(
+            "name = \"cross-zone on\"\n",
+            "name = \"cross-zone on\"\nset.events = [{ at = \"60s\", crash = \"web-9\" }]\n",
+            1,
+        );
+        assert_error(
+            &bad,
+            "variants[1].set.events[0].crash",
+            "no instance of that name",
+        );
+    }
+}
