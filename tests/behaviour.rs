@@ -175,12 +175,12 @@ fn a_cached_answer_pins_the_client_to_one_endpoint_eni_for_its_ttl() {
     );
     let buckets_on_both = tally
         .timeline
-        .hits
+        .hits()
         .iter()
         .filter(|b| b[0] > 0 && b[1] > 0)
         .count();
     assert!(
-        buckets_on_both * 4 < tally.timeline.hits.len(),
+        buckets_on_both * 4 < tally.timeline.rows.len(),
         "flows within a window should share an ENI"
     );
 }
@@ -191,7 +191,7 @@ fn the_time_series_stays_bounded() {
     let s = load(CROSSZONE);
     let t = variant(&s, "cross-zone on");
     let tally = simulate(t, 200_000, 3);
-    assert!(tally.timeline.hits.len() <= 130);
+    assert!(tally.timeline.rows.len() <= 130);
 }
 
 #[test]

@@ -393,7 +393,7 @@ fn invariants(t: &Topology, state: &State, tally: &Tally, flows: u64) -> Result<
                 "target {name} ({group}): sources {by_node:?} do not add up to its {hits} hits"
             ),
         )?;
-        let over_time: u64 = tally.timeline.hits.iter().map(|b| b[i]).sum();
+        let over_time: u64 = tally.timeline.hits().iter().map(|b| b[i]).sum();
         ensure(
             over_time == hits,
             format!("target {name} ({group}): time series has {over_time} hits, not {hits}"),

@@ -614,7 +614,7 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
                 .iter()
                 .map(|x| t.instances[x.instance.index()].name.clone())
                 .collect(),
-            hits: tally.timeline.hits.clone(),
+            hits: tally.timeline.hits(),
         },
     }
 }

@@ -88,6 +88,8 @@ enum Kind {
 
 struct InFlight {
     index: u64,
+    /// The state (of the timeline) at its start.
+    state: u32,
     start: SimTime,
     client: usize,
     draws: Draws,
@@ -142,8 +144,8 @@ impl<'a> Engine<'a> {
         let walker = Walker::new(t, options.seed);
         let bucket = bucket_width(options.flows, t.workload.arrival_rate);
         let timeline = Timeline::new(t, options.seed, timeline::horizon(t, options.flows));
-        let mut tally = Tally::for_walker(&walker, options.flows, bucket);
-        tally.state_flows = vec![0; timeline.states.len()];
+        let tally =
+            Tally::for_walker(&walker, options.flows, bucket).with_states(timeline.states.len());
         Engine {
             t,
             walker,
@@ -232,7 +234,7 @@ impl<'a> Engine<'a> {
             }
         };
         let walk = self.walker.start(client, lookup, AnswerRef::Query(query));
-        self.tally.state_flows[self.timeline.spans[self.span].1 as usize] += 1;
+
         if self.traces(index) {
             self.traced.push(Traced {
                 index,
@@ -244,6 +246,7 @@ impl<'a> Engine<'a> {
         }
         let flow = InFlight {
             index,
+            state: self.timeline.spans[self.span].1,
             start: now,
             client,
             draws: Draws::of(draws.flow),
@@ -306,16 +309,14 @@ impl<'a> Engine<'a> {
                 let queried = u64::from(flow.walk.lookup() == Lookup::Query);
                 self.tally
                     .add(self.t.nodes.len(), flow.client, &ended, 1, queried);
-                if let (Ok(()), Some(target)) = (ended.outcome, ended.target) {
-                    let timeline = &mut self.tally.timeline;
-                    let bucket = bucket_of(flow.start, timeline.bucket) as usize;
-                    if timeline.hits.len() <= bucket {
-                        timeline
-                            .hits
-                            .resize(bucket + 1, vec![0; self.t.targets.len()]);
-                    }
-                    timeline.hits[bucket][target.index()] += 1;
-                }
+                self.tally.add_to_state(flow.state as usize, &ended, 1);
+                let timeline = &mut self.tally.timeline;
+                let columns = timeline.columns;
+                columns.add(
+                    timeline.row(bucket_of(flow.start, timeline.bucket)),
+                    &ended,
+                    1,
+                );
                 if tracing {
                     self.ended += 1;
                     self.done = self.ended == self.tracing.len();

@@ -7,13 +7,103 @@ use crate::rules::outcome::FailReason;
 use crate::time::{SimTime, Span};
 use crate::walk::{Ended, Walker};
 
-/// Hits per target per bucket of simulated time (by flow start).
+/// What happened per bucket of simulated time (by flow start): one row of [`Columns`] per
+/// bucket, the counts CloudWatch keeps for an NLB and sim's own per target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timeline {
     /// Width of a bucket.
     pub bucket: Span,
-    /// `hits[bucket][target]`.
-    pub hits: Vec<Vec<u64>>,
+    /// The layout of a row.
+    pub columns: Columns,
+    /// `rows[bucket][column]`.
+    pub rows: Vec<Vec<u64>>,
+}
+
+impl Timeline {
+    /// Answered flows per bucket per target: `hits()[bucket][target]`.
+    pub fn hits(&self) -> Vec<Vec<u64>> {
+        self.rows
+            .iter()
+            .map(|row| row[..self.columns.targets].to_vec())
+            .collect()
+    }
+
+    /// The row of `bucket`, added when missing (with every row before it).
+    pub fn row(&mut self, bucket: u64) -> &mut [u64] {
+        let bucket = bucket as usize;
+        if self.rows.len() <= bucket {
+            self.rows.resize(bucket + 1, vec![0; self.columns.width()]);
+        }
+        &mut self.rows[bucket]
+    }
+}
+
+/// The columns of a time-series row: per target its answered flows, then per target the flows
+/// it was picked for that failed, per failure reason the failed flows, per NLB node its new
+/// flows (CloudWatch's `NewFlowCount`), then per node the payload bytes it carried
+/// (`ProcessedBytes`, payload only).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Columns {
+    /// Targets of the topology.
+    pub targets: usize,
+    /// NLB nodes of the topology.
+    pub nodes: usize,
+}
+
+impl Columns {
+    /// The layout for `t`.
+    pub fn of(t: &Topology) -> Columns {
+        Columns {
+            targets: t.targets.len(),
+            nodes: t.nodes.len(),
+        }
+    }
+
+    /// Columns in a row.
+    pub fn width(&self) -> usize {
+        2 * self.targets + FailReason::ALL.len() + 2 * self.nodes
+    }
+
+    /// Answered flows of target `x`.
+    pub fn answered(&self, x: usize) -> usize {
+        x
+    }
+
+    /// Failed flows picked for target `x`.
+    pub fn failed_at(&self, x: usize) -> usize {
+        self.targets + x
+    }
+
+    /// Flows failed for `reason`.
+    pub fn failure(&self, reason: FailReason) -> usize {
+        2 * self.targets + reason.index()
+    }
+
+    /// New flows of node `n`.
+    pub fn node_flows(&self, n: usize) -> usize {
+        2 * self.targets + FailReason::ALL.len() + n
+    }
+
+    /// Payload bytes node `n` carried.
+    pub fn node_bytes(&self, n: usize) -> usize {
+        2 * self.targets + FailReason::ALL.len() + self.nodes + n
+    }
+
+    /// Adds `count` flows that ended as `ended` to `row`.
+    pub fn add(&self, row: &mut [u64], ended: &Ended, count: u64) {
+        match (ended.outcome, ended.target) {
+            (Ok(()), Some(x)) => row[self.answered(x.index())] += count,
+            (Err(_), Some(x)) => row[self.failed_at(x.index())] += count,
+            _ => {}
+        }
+        if let Err(reason) = ended.outcome {
+            row[self.failure(reason)] += count;
+        }
+        if let Some(n) = ended.node {
+            row[self.node_flows(n.index())] += count;
+            row[self.node_bytes(n.index())] += count * ended.bytes;
+        }
+    }
 }
 
 /// What one client's flows did, for the clustered statistics (docs/model.md STAT-2).
@@ -61,9 +151,11 @@ pub struct Tally {
     pub events: u64,
     /// Hits over time.
     pub timeline: Timeline,
-    /// Flows that started in each distinct state of the run's [`crate::timeline::Timeline`]
-    /// (one entry when nothing changes): the weights of the piecewise expected distribution.
-    pub state_flows: Vec<u64>,
+    /// Per distinct state of the run's [`crate::timeline::Timeline`] (one when nothing
+    /// changes), the outcomes of the flows that started in it, by category (each target's
+    /// answered flows, then each failure reason's: [`Tally::outcomes`]): what the piecewise
+    /// expected distribution is compared with.
+    pub state_outcomes: Vec<Vec<u64>>,
 }
 
 impl Tally {
@@ -91,9 +183,10 @@ impl Tally {
             events: 0,
             timeline: Timeline {
                 bucket,
-                hits: Vec::new(),
+                columns: Columns::of(t),
+                rows: Vec::new(),
             },
-            state_flows: Vec::new(),
+            state_outcomes: Vec::new(),
         }
     }
 
@@ -111,6 +204,27 @@ impl Tally {
             .chain(self.failures.iter())
             .copied()
             .collect()
+    }
+
+    /// Flows that started in each state.
+    pub fn state_flows(&self) -> Vec<u64> {
+        self.state_outcomes.iter().map(|o| o.iter().sum()).collect()
+    }
+
+    /// Sets up the per-state outcomes for `states` states.
+    pub fn with_states(mut self, states: usize) -> Tally {
+        let categories = self.target_hits.len() + FailReason::ALL.len();
+        self.state_outcomes = vec![vec![0; categories]; states];
+        self
+    }
+
+    /// Adds `count` flows that started in state `state` and ended as `ended` to its outcomes.
+    pub fn add_to_state(&mut self, state: usize, ended: &Ended, count: u64) {
+        let category = match ended.outcome {
+            Ok(()) => ended.target.expect("an answered flow has a target").index(),
+            Err(reason) => self.target_hits.len() + reason.index(),
+        };
+        self.state_outcomes[state][category] += count;
     }
 
     /// Adds a finished cluster of `size` flows of `client` (STAT-2).
@@ -288,18 +402,18 @@ mod tests {
         assert_eq!(events, bulk, "the engines agree");
         let timeline = &events.timeline;
         assert!(
-            timeline.hits.len() as u64 <= MAX_BUCKETS,
+            timeline.rows.len() as u64 <= MAX_BUCKETS,
             "{} buckets",
-            timeline.hits.len()
+            timeline.rows.len()
         );
-        assert!(timeline.hits.len() >= 40, "{} buckets", timeline.hits.len());
+        assert!(timeline.rows.len() >= 40, "{} buckets", timeline.rows.len());
         assert_eq!(
             timeline.bucket.0 % YEAR_NS,
             0,
             "whole years: {:?}",
             timeline.bucket
         );
-        let answered: u64 = timeline.hits.iter().flatten().sum();
+        let answered: u64 = timeline.hits().iter().flatten().sum();
         assert_eq!(answered, events.target_hits.iter().sum::<u64>());
     }
 

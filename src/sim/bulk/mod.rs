@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use super::arrivals;
-use super::tally::{Tally, bucket_of, bucket_width};
+use super::tally::{Columns, Tally, bucket_of, bucket_width};
 use crate::model::Topology;
 use crate::rng::{self, Stream, WordBlock, WordStream};
 use crate::rules::nlb::pick::{Picker, TargetPick};
@@ -207,7 +207,7 @@ struct Buffers {
 impl Shared<'_> {
     /// A worker: takes windows until none is left; returns its counts.
     fn work(&self) -> Counts {
-        let mut counts = Counts::new(self.plans, self.plan.walker.t.targets.len());
+        let mut counts = Counts::new(self.plans, Columns::of(self.plan.walker.t));
         let mut buffers = Buffers {
             times: Vec::with_capacity(WINDOW),
             clients: Vec::new(),
@@ -311,30 +311,28 @@ impl Shared<'_> {
 struct Counts {
     /// Per state (plan), flows per leaf that hit the DNS cache (`[0]`) or queried (`[1]`).
     leaves: Vec<Vec<[u64; 2]>>,
-    /// Flows walked step by step (they started just before a change of state): client, how
-    /// they ended, whether they queried.
-    walked: Vec<(u32, Ended, u64)>,
-    /// Flows that started in each state.
-    state_flows: Vec<u64>,
+    /// Flows walked step by step (they started just before a change of state): client, state
+    /// at its start, how it ended, whether it queried.
+    walked: Vec<(u32, u32, Ended, u64)>,
     /// Time of the latest event.
     end: u64,
-    /// Answered flows per time bucket, per target (absent buckets have none): per target, not
-    /// per leaf, so that its size is buckets x targets however many branches lead to a target
-    /// (10,000 targets behind 36 routes are 360,000 leaves: 345 MB per thread per leaf).
+    /// The time-series row of each bucket ([`Columns`]; absent buckets have none): per target
+    /// and node, not per leaf, so that its size is buckets x targets however many branches lead
+    /// to a target (10,000 targets behind 36 routes are 360,000 leaves: 345 MB per thread per
+    /// leaf).
     timeline: BTreeMap<u64, Vec<u64>>,
-    /// Number of targets (the length of a timeline row).
-    targets: usize,
+    /// The layout of a row.
+    columns: Columns,
 }
 
 impl Counts {
-    fn new(plans: &[Plan<'_>], targets: usize) -> Counts {
+    fn new(plans: &[Plan<'_>], columns: Columns) -> Counts {
         Counts {
             leaves: plans.iter().map(|p| vec![[0; 2]; p.leaves.len()]).collect(),
             walked: Vec::new(),
-            state_flows: vec![0; plans.len()],
             end: 0,
             timeline: BTreeMap::new(),
-            targets,
+            columns,
         }
     }
 
@@ -349,9 +347,6 @@ impl Counts {
             mine[1] += theirs[1];
         }
         self.walked.append(&mut other.walked);
-        for (mine, theirs) in self.state_flows.iter_mut().zip(&other.state_flows) {
-            *mine += theirs;
-        }
         self.end = self.end.max(other.end);
         for (bucket, hits) in other.timeline {
             let row = self
@@ -377,27 +372,25 @@ impl Counts {
         let nodes = t.nodes.len();
         let mut tally = Tally {
             end: SimTime(self.end),
-            state_flows: self.state_flows,
-            ..Tally::for_walker(plans[0].walker, flows, bucket)
+            ..Tally::for_walker(plans[0].walker, flows, bucket).with_states(plans.len())
         };
-        for (plan, leaves) in plans.iter().zip(&self.leaves) {
+        for (state, (plan, leaves)) in plans.iter().zip(&self.leaves).enumerate() {
             for (leaf, &[hits, misses]) in plan.leaves.iter().zip(leaves) {
                 let client = leaf.client as usize;
                 tally.add(nodes, client, &leaf.ended[0], hits, 0);
                 tally.add(nodes, client, &leaf.ended[1], misses, misses);
+                tally.add_to_state(state, &leaf.ended[0], hits + misses);
             }
         }
-        for (client, ended, queried) in &self.walked {
+        for (client, state, ended, queried) in &self.walked {
             tally.add(nodes, *client as usize, ended, 1, *queried);
+            tally.add_to_state(*state as usize, ended, 1);
         }
         for (client, &square) in tally.clients.iter_mut().zip(squares) {
             client.cluster_squares = square;
         }
-        if let Some((&last, _)) = self.timeline.last_key_value() {
-            tally.timeline.hits = vec![vec![0; t.targets.len()]; last as usize + 1];
-            for (bucket, per_target) in self.timeline {
-                tally.timeline.hits[bucket as usize] = per_target;
-            }
+        for (bucket, row) in self.timeline {
+            tally.timeline.row(bucket).copy_from_slice(&row);
         }
         tally
     }
@@ -409,8 +402,6 @@ struct Router<'a> {
     plan: &'a Plan<'a>,
     /// The current state (its plan's index in `plans`).
     state: usize,
-    /// Window position where the current state began (or the window's start).
-    state_from: usize,
     plans: &'a [Plan<'a>],
     timeline: &'a Timeline,
     script: &'a Script,
@@ -447,7 +438,6 @@ impl<'a> Router<'a> {
         Router {
             plan,
             state,
-            state_from: 0,
             plans,
             timeline,
             script,
@@ -455,7 +445,7 @@ impl<'a> Router<'a> {
             hit_route: script.hit_route.clone(),
             queries: script.queries_before.clone(),
             bucket: script.first_bucket,
-            at_bucket_start: answered_counts(plan, &counts.leaves[state]),
+            at_bucket_start: leaf_counts(&counts.leaves[state]),
             counts,
             bucket_width,
             last_hit: vec![NONE; plan.leaves.len()],
@@ -501,7 +491,7 @@ impl<'a> Router<'a> {
                         self.flush_bucket();
                         self.bucket = bucket;
                     }
-                    Cue::State(state) => self.enter_state(state as usize, position),
+                    Cue::State(state) => self.enter_state(state as usize),
                     Cue::Walk => walked = true,
                 }
             }
@@ -521,12 +511,11 @@ impl<'a> Router<'a> {
             }
             position += 1;
         }
-        self.leave_state(len);
+        self.leave_state();
     }
 
-    /// Ends the current state at window position `to`: its bucket counts, its cache hits' latest
-    /// end, its flows.
-    fn leave_state(&mut self, to: usize) {
+    /// Ends the current state: its bucket counts, its cache hits' latest end.
+    fn leave_state(&mut self) {
         self.flush_bucket();
         for leaf in 0..self.last_hit.len() {
             if self.last_hit[leaf] != NONE {
@@ -534,16 +523,14 @@ impl<'a> Router<'a> {
                 self.last_hit[leaf] = NONE;
             }
         }
-        self.counts.state_flows[self.state] += (to - self.state_from) as u64;
-        self.state_from = to;
     }
 
-    /// From window position `position` on, the state is `state` (EV-6).
-    fn enter_state(&mut self, state: usize, position: usize) {
-        self.leave_state(position);
+    /// From the flow at hand on, the state is `state` (EV-6).
+    fn enter_state(&mut self, state: usize) {
+        self.leave_state();
         self.state = state;
         self.plan = &self.plans[state];
-        self.at_bucket_start = answered_counts(self.plan, &self.counts.leaves[state]);
+        self.at_bucket_start = leaf_counts(&self.counts.leaves[state]);
         self.last_hit = vec![NONE; self.plan.leaves.len()];
     }
 
@@ -577,15 +564,17 @@ impl<'a> Router<'a> {
             None,
         );
         self.counts.end = self.counts.end.max(start.0.saturating_add(ended.at.0));
-        if let (Ok(()), Some(target)) = (ended.outcome, ended.target) {
-            let targets = self.counts.targets;
-            self.counts
-                .timeline
-                .entry(self.bucket)
-                .or_insert_with(|| vec![0; targets])[target.index()] += 1;
-        }
+        let columns = self.counts.columns;
+        let row = self
+            .counts
+            .timeline
+            .entry(self.bucket)
+            .or_insert_with(|| vec![0; columns.width()]);
+        columns.add(row, &ended, 1);
         let queried = u64::from(lookup == Lookup::Query);
-        self.counts.walked.push((client, ended, queried));
+        self.counts
+            .walked
+            .push((client, self.state as u32, ended, queried));
     }
 
     /// The route of client `c` to address `route`.
@@ -793,21 +782,21 @@ impl<'a> Router<'a> {
 
     /// Moves the answered flows counted since the current bucket began to the timeline.
     fn flush_bucket(&mut self) {
-        let now = answered_counts(self.plan, &self.counts.leaves[self.state]);
+        let now = leaf_counts(&self.counts.leaves[self.state]);
         if now == self.at_bucket_start {
             return;
         }
-        let targets = self.counts.targets;
+        let columns = self.counts.columns;
         let row = self
             .counts
             .timeline
             .entry(self.bucket)
-            .or_insert_with(|| vec![0; targets]);
+            .or_insert_with(|| vec![0; columns.width()]);
         for ((leaf, after), before) in self.plan.leaves.iter().zip(&now).zip(&self.at_bucket_start)
         {
             if after != before {
-                let target = leaf.answered_target().expect("only answered leaves count");
-                row[target.index()] += after - before;
+                // Both DNS variants of a leaf end alike but for their times.
+                columns.add(row, &leaf.ended[0], after - before);
             }
         }
         self.at_bucket_start = now;
@@ -838,19 +827,9 @@ fn leaf_of(plan: &Plan<'_>, route: &Route, word: u64) -> u32 {
     }
 }
 
-/// Flows counted so far per leaf of `plan` (`leaves`), answered leaves only (0 for the others).
-fn answered_counts(plan: &Plan<'_>, leaves: &[[u64; 2]]) -> Vec<u64> {
-    plan.leaves
-        .iter()
-        .zip(leaves)
-        .map(|(leaf, &[hits, misses])| {
-            if leaf.answered_target().is_some() {
-                hits + misses
-            } else {
-                0
-            }
-        })
-        .collect()
+/// Flows counted so far per leaf (`leaves` of one plan).
+fn leaf_counts(leaves: &[[u64; 2]]) -> Vec<u64> {
+    leaves.iter().map(|&[hits, misses]| hits + misses).collect()
 }
 
 /// Tests set this to make [`Router::segment_end`] read every segment again (its rare path).
