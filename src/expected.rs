@@ -121,3 +121,78 @@ pub fn expected(walker: &Walker<'_>, state: &State) -> Expected {
     }
     out
 }
+
+/// The mixture of `parts` (weights need not sum to 1; parts of weight 0 are left out): the
+/// expected distribution of a run whose flows start in several states, each state's share of
+/// flows its weight (docs/model.md STAT-3). Each client's route outcome vectors are mixed with
+/// the same weights; completion branches are kept per part with their weights.
+pub fn mixture(parts: &[(f64, &Expected)]) -> Expected {
+    let total: f64 = parts.iter().map(|(w, _)| w).sum();
+    let parts: Vec<(f64, &Expected)> = parts
+        .iter()
+        .filter(|(w, _)| *w > 0.0)
+        .map(|&(w, e)| (w / total, e))
+        .collect();
+    let first = parts.first().expect("a mixture of at least one weighted part").1;
+    if parts.len() == 1 {
+        return first.clone();
+    }
+    let mut out = Expected {
+        targets: vec![0.0; first.targets.len()],
+        failures: [0.0; FailReason::ALL.len()],
+        cross_az: 0.0,
+        client_cross_az: 0.0,
+        clients: first.clients.clone(),
+        completion: vec![Vec::new(); first.completion.len()],
+    };
+    for client in &mut out.clients {
+        for route in &mut client.routes {
+            route.outcomes.iter_mut().for_each(|p| *p = 0.0);
+        }
+    }
+    for (w, e) in &parts {
+        for (mine, theirs) in out.targets.iter_mut().zip(&e.targets) {
+            *mine += w * theirs;
+        }
+        for (mine, theirs) in out.failures.iter_mut().zip(&e.failures) {
+            *mine += w * theirs;
+        }
+        out.cross_az += w * e.cross_az;
+        out.client_cross_az += w * e.client_cross_az;
+        for (mine, theirs) in out.clients.iter_mut().zip(&e.clients) {
+            for (route, other) in mine.routes.iter_mut().zip(&theirs.routes) {
+                if route.outcomes.len() < other.outcomes.len() {
+                    route.outcomes.resize(other.outcomes.len(), 0.0);
+                }
+                for (p, q) in route.outcomes.iter_mut().zip(&other.outcomes) {
+                    *p += w * q;
+                }
+            }
+        }
+        for (mine, theirs) in out.completion.iter_mut().zip(&e.completion) {
+            mine.extend(theirs.iter().map(|&(hit, miss, p)| (hit, miss, w * p)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mixture_weights_every_share_and_keeps_routes_summing_to_one() {
+        let s = crate::scenario::parse("t.toml", "t", include_str!("../scenarios/crosszone.toml"))
+            .unwrap();
+        let (off, on) = (&s.variants[0].topology, &s.variants[1].topology);
+        let e_off = expected(&Walker::new(off, 1), &State::initial(off, 1));
+        let e_on = expected(&Walker::new(on, 1), &State::initial(on, 1));
+        let m = mixture(&[(3.0, &e_off), (1.0, &e_on), (0.0, &e_on)]);
+        for (x, (a, b)) in m.targets.iter().zip(e_off.targets.iter().zip(&e_on.targets)) {
+            assert!((x - (0.75 * a + 0.25 * b)).abs() < 1e-12);
+        }
+        let route_sum: f64 = m.clients[0].routes[0].outcomes.iter().sum();
+        assert!((route_sum - 1.0).abs() < 1e-12);
+        assert_eq!(mixture(&[(2.0, &e_on)]), e_on);
+    }
+}

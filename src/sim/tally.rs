@@ -40,8 +40,9 @@ impl Timeline {
 
 /// The columns of a time-series row: per target its answered flows, then per target the flows
 /// it was picked for that failed, per failure reason the failed flows, per NLB node its new
-/// flows (CloudWatch's `NewFlowCount`), then per node the payload bytes it carried
-/// (`ProcessedBytes`, payload only).
+/// flows (CloudWatch's `NewFlowCount`), per node the payload bytes it carried (`ProcessedBytes`,
+/// payload only), per node the resets a target sent back through it (`TCP_Target_Reset_Count`),
+/// and per node the resets it sent itself (`TCP_ELB_Reset_Count`: no listener).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Columns {
     /// Targets of the topology.
@@ -61,7 +62,7 @@ impl Columns {
 
     /// Columns in a row.
     pub fn width(&self) -> usize {
-        2 * self.targets + FailReason::ALL.len() + 2 * self.nodes
+        2 * self.targets + FailReason::ALL.len() + 4 * self.nodes
     }
 
     /// Answered flows of target `x`.
@@ -89,6 +90,16 @@ impl Columns {
         2 * self.targets + FailReason::ALL.len() + self.nodes + n
     }
 
+    /// Resets target sent through node `n`.
+    pub fn target_resets(&self, n: usize) -> usize {
+        2 * self.targets + FailReason::ALL.len() + 2 * self.nodes + n
+    }
+
+    /// Resets node `n` sent.
+    pub fn node_resets(&self, n: usize) -> usize {
+        2 * self.targets + FailReason::ALL.len() + 3 * self.nodes + n
+    }
+
     /// Adds `count` flows that ended as `ended` to `row`.
     pub fn add(&self, row: &mut [u64], ended: &Ended, count: u64) {
         match (ended.outcome, ended.target) {
@@ -100,8 +111,14 @@ impl Columns {
             row[self.failure(reason)] += count;
         }
         if let Some(n) = ended.node {
-            row[self.node_flows(n.index())] += count;
-            row[self.node_bytes(n.index())] += count * ended.bytes;
+            let n = n.index();
+            row[self.node_flows(n)] += count;
+            row[self.node_bytes(n)] += count * ended.bytes;
+            match ended.outcome {
+                Err(FailReason::TargetRefused) => row[self.target_resets(n)] += count,
+                Err(FailReason::NoListener) => row[self.node_resets(n)] += count,
+                _ => {}
+            }
         }
     }
 }
@@ -153,8 +170,9 @@ pub struct Tally {
     pub timeline: Timeline,
     /// Per distinct state of the run's [`crate::timeline::Timeline`] (one when nothing
     /// changes), the outcomes of the flows that started in it, by category (each target's
-    /// answered flows, then each failure reason's: [`Tally::outcomes`]): what the piecewise
-    /// expected distribution is compared with.
+    /// answered flows, then each failure reason's: [`Tally::outcomes`]), then per target the
+    /// flows picked for it that failed: what the piecewise expected distribution is compared
+    /// with, and what the derived answers count.
     pub state_outcomes: Vec<Vec<u64>>,
 }
 
@@ -208,13 +226,17 @@ impl Tally {
 
     /// Flows that started in each state.
     pub fn state_flows(&self) -> Vec<u64> {
-        self.state_outcomes.iter().map(|o| o.iter().sum()).collect()
+        let categories = self.target_hits.len() + FailReason::ALL.len();
+        self.state_outcomes
+            .iter()
+            .map(|o| o[..categories].iter().sum())
+            .collect()
     }
 
     /// Sets up the per-state outcomes for `states` states.
     pub fn with_states(mut self, states: usize) -> Tally {
-        let categories = self.target_hits.len() + FailReason::ALL.len();
-        self.state_outcomes = vec![vec![0; categories]; states];
+        let columns = 2 * self.target_hits.len() + FailReason::ALL.len();
+        self.state_outcomes = vec![vec![0; columns]; states];
         self
     }
 
@@ -225,6 +247,10 @@ impl Tally {
             Err(reason) => self.target_hits.len() + reason.index(),
         };
         self.state_outcomes[state][category] += count;
+        if let (Err(_), Some(x)) = (ended.outcome, ended.target) {
+            let failed_at = self.target_hits.len() + FailReason::ALL.len() + x.index();
+            self.state_outcomes[state][failed_at] += count;
+        }
     }
 
     /// Adds a finished cluster of `size` flows of `client` (STAT-2).
