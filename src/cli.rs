@@ -203,7 +203,9 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             let rendered = render::render(&report, format);
             match format {
                 // CSV carries names byte for byte; JSON escapes control characters itself.
-                Format::Csv | Format::Json => write_to(out, &rendered)?,
+                Format::Csv | Format::Json | Format::MetricsJson | Format::MetricsCsv => {
+                    write_to(out, &rendered)?
+                }
                 Format::Table => write_to(out, &escape_controls(&rendered))?,
             }
             if !quiet {

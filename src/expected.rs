@@ -133,7 +133,10 @@ pub fn mixture(parts: &[(f64, &Expected)]) -> Expected {
         .filter(|(w, _)| *w > 0.0)
         .map(|&(w, e)| (w / total, e))
         .collect();
-    let first = parts.first().expect("a mixture of at least one weighted part").1;
+    let first = parts
+        .first()
+        .expect("a mixture of at least one weighted part")
+        .1;
     if parts.len() == 1 {
         return first.clone();
     }
@@ -188,7 +191,11 @@ mod tests {
         let e_off = expected(&Walker::new(off, 1), &State::initial(off, 1));
         let e_on = expected(&Walker::new(on, 1), &State::initial(on, 1));
         let m = mixture(&[(3.0, &e_off), (1.0, &e_on), (0.0, &e_on)]);
-        for (x, (a, b)) in m.targets.iter().zip(e_off.targets.iter().zip(&e_on.targets)) {
+        for (x, (a, b)) in m
+            .targets
+            .iter()
+            .zip(e_off.targets.iter().zip(&e_on.targets))
+        {
             assert!((x - (0.75 * a + 0.25 * b)).abs() < 1e-12);
         }
         let route_sum: f64 = m.clients[0].routes[0].outcomes.iter().sum();

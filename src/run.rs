@@ -2,13 +2,14 @@
 //! the report built from them (the report does not depend on the engine or the thread count);
 //! and one flow traced through every variant, for `sim explain` to render.
 
-use crate::expected;
+use crate::expected::{self, Expected};
 use crate::output::explain::TracedVariant;
 use crate::output::report::{self, Report, VariantRun};
 use crate::scenario::Scenario;
 use crate::sim::bulk::{self, BulkOptions, Progress};
 use crate::sim::events::{self, RunOptions};
 use crate::state::State;
+use crate::timeline::{self, Timeline};
 use crate::walk::Walker;
 
 /// Which engine runs the flows, and how.
@@ -76,20 +77,35 @@ pub fn run_scenario(
                     progress,
                 )
             };
-            let state = State::initial(t, seed);
-            let expected = expected::expected(&Walker::new(t, seed), &state);
-            (state, tally, expected)
+            let timeline = Timeline::new(t, seed, timeline::horizon(t, flows));
+            let walker = Walker::new(t, seed);
+            let per_state: Vec<Expected> = timeline
+                .states
+                .iter()
+                .map(|state| expected::expected(&walker, state))
+                .collect();
+            let weights = tally.state_flows();
+            let expected = if weights.iter().any(|&w| w > 0) {
+                let parts: Vec<(f64, &Expected)> =
+                    weights.iter().map(|&w| w as f64).zip(&per_state).collect();
+                expected::mixture(&parts)
+            } else {
+                per_state[0].clone()
+            };
+            (timeline, per_state, tally, expected)
         })
         .collect();
     let runs: Vec<VariantRun<'_>> = scenario
         .variants
         .iter()
         .zip(&results)
-        .map(|(v, (state, tally, expected))| VariantRun {
+        .map(|(v, (timeline, per_state, tally, expected))| VariantRun {
             name: &v.name,
             description: v.description.as_deref(),
             topology: &v.topology,
-            state,
+            state: &timeline.states[0],
+            timeline,
+            per_state,
             tally,
             expected,
         })

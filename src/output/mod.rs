@@ -1,5 +1,7 @@
 //! What users see.
+pub mod changes;
 pub mod explain;
+pub mod metrics;
 pub mod plot;
 pub mod render;
 pub mod report;

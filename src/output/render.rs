@@ -15,6 +15,11 @@ pub enum Format {
     Json,
     /// One row per (variant, level, name).
     Csv,
+    /// CloudWatch's metrics per time bucket, as JSON.
+    MetricsJson,
+    /// CloudWatch's metrics per time bucket, one CSV row per (variant, bucket, metric,
+    /// dimensions).
+    MetricsCsv,
 }
 
 /// Renders `report` in `format`.
@@ -28,6 +33,107 @@ pub fn render(report: &Report, format: Format) -> String {
             text
         }
         Format::Csv => csv(report),
+        Format::MetricsJson => {
+            let variants: Vec<_> = report
+                .variants
+                .iter()
+                .map(|v| serde_json::json!({ "name": v.name, "metrics": v.metrics }))
+                .collect();
+            let mut text = serde_json::to_string_pretty(&serde_json::json!({
+                "scenario": report.scenario,
+                "seed": report.seed,
+                "flows": report.flows,
+                "variants": variants,
+            }))
+            .expect("metrics serialize: plain data, string keys");
+            text.push('\n');
+            text
+        }
+        Format::MetricsCsv => metrics_csv(report),
+    }
+}
+
+fn metrics_csv(report: &Report) -> String {
+    let mut out =
+        String::from("variant,bucket_start_seconds,bucket_seconds,metric,dimensions,value,state\n");
+    for v in &report.variants {
+        for bucket in &v.metrics.buckets {
+            for d in &bucket.values {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{}",
+                    csv_field(&v.name),
+                    bucket.start_seconds,
+                    v.metrics.bucket_seconds,
+                    d.metric,
+                    csv_field(&d.dimensions),
+                    d.value,
+                    d.state.unwrap_or("")
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The "what changed" section of a variant with events.
+fn changes_section(out: &mut String, name: &str, c: &crate::output::changes::Changes) {
+    let _ = writeln!(out, "\nWhat changed in variant \"{name}\":");
+    let _ = writeln!(out, "  events:");
+    for e in &c.events {
+        let late = if e.after_last_flow {
+            " (after the last flow)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "    {:>10.3} s  {}  {}{late}",
+            e.at_seconds, e.key, e.label
+        );
+    }
+    if !c.health.is_empty() {
+        let _ = writeln!(out, "  target health:");
+        for line in &c.health {
+            for (i, step) in line.changes.iter().enumerate() {
+                let who = if i == 0 { line.target.as_str() } else { "" };
+                let _ = writeln!(
+                    out,
+                    "    {who:<10} {:>10.3} s  {}",
+                    step.at_seconds, step.reason
+                );
+                if i > 0 {
+                    let _ = writeln!(out, "    {:<10} {:>12}  by {}", "", "", step.cause);
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  flows by state (observed share, expected share under that state):"
+    );
+    for st in &c.states {
+        let outcomes: Vec<String> = st
+            .outcomes
+            .iter()
+            .map(|o| format!("{} {} ({})", o.name, pct(o.share), pct(o.expected_share)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    {}: {} flows over {:.1} s in {} span{}: {}",
+            st.state,
+            st.flows,
+            st.seconds,
+            st.spans,
+            if st.spans == 1 { "" } else { "s" },
+            outcomes.join(", ")
+        );
+    }
+    if !c.answers.is_empty() {
+        let _ = writeln!(out, "  answers:");
+        for a in &c.answers {
+            let _ = writeln!(out, "    {} {}", a.question, a.answer);
+        }
     }
 }
 
@@ -409,6 +515,11 @@ fn table(report: &Report) -> String {
     }
     let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
     grid.render(&mut out, 1, 1, &names);
+    for v in &report.variants {
+        if let Some(c) = &v.changes {
+            changes_section(&mut out, &v.name, c);
+        }
+    }
 
     if !report.warnings.is_empty() {
         out.push('\n');

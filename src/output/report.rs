@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::changes::{self, Changes};
+use super::metrics::{self, Metrics};
 use crate::expected::Expected;
 use crate::model::Topology;
 use crate::model::ids::TargetId;
@@ -23,6 +25,7 @@ use crate::scenario::Scenario;
 use crate::sim::tally::Tally;
 use crate::state::State;
 use crate::stats::{self, Covariance};
+use crate::timeline::Timeline;
 
 /// Price of inter-AZ data transfer, per GB, charged on each side (docs/model.md COST-1).
 pub const INTER_AZ_USD_PER_GB_EACH_SIDE: f64 = 0.01;
@@ -250,6 +253,13 @@ pub struct VariantReport {
     pub hashing: Hashing,
     /// Hits over time.
     pub time_series: TimeSeries,
+    /// What changed during the run and what it did (only for scenarios with events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
+    /// CloudWatch's metrics per time bucket (rendered by `--format metrics-json` and
+    /// `metrics-csv`, not part of the report's JSON).
+    #[serde(skip)]
+    pub metrics: Metrics,
 }
 
 /// The target pick of a variant's largest eligible set (over every node and target group), and
@@ -276,8 +286,12 @@ pub struct VariantRun<'a> {
     pub description: Option<&'a str>,
     /// Its topology.
     pub topology: &'a Topology,
-    /// The state its flows ran under.
+    /// The state its flows started in (the first of the timeline).
     pub state: &'a State,
+    /// The states of its run.
+    pub timeline: &'a Timeline,
+    /// The expected distribution of each state of `timeline`.
+    pub per_state: &'a [Expected],
     /// What the engine counted.
     pub tally: &'a Tally,
     /// What the rules expect.
@@ -310,8 +324,34 @@ pub fn report(scenario: &Scenario, runs: &[VariantRun<'_>], flows: u64, seed: u6
             arrival_rate: first.workload.arrival_rate,
         },
         variants: runs.iter().map(|run| variant_report(run, &rows)).collect(),
-        warnings: scenario.warnings.iter().map(|w| w.to_string()).collect(),
+        warnings: scenario
+            .warnings
+            .iter()
+            .map(|w| w.to_string())
+            .chain(late_events(scenario, runs))
+            .collect(),
     }
+}
+
+/// A warning per event that comes after a variant's last flow (EV-6): it changes nothing the
+/// run counted.
+fn late_events(scenario: &Scenario, runs: &[VariantRun<'_>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in runs {
+        let end = run.tally.end;
+        for event in run.topology.events.iter().filter(|e| e.at > end) {
+            out.push(format!(
+                "{}: events[{}] ({}) at {}s comes after the last flow of variant \"{}\" (its last event at {:.3} s): it changes nothing this run counts",
+                scenario.file,
+                event.index,
+                event.label,
+                event.at.0 as f64 / 1e9,
+                run.name,
+                end.0 as f64 / 1e9
+            ));
+        }
+    }
+    out
 }
 
 /// The rows of every table: the union over variants, in file order.
@@ -616,6 +656,9 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
                 .collect(),
             hits: tally.timeline.hits(),
         },
+        changes: (!t.events.is_empty())
+            .then(|| changes::changes(t, run.timeline, tally, run.per_state)),
+        metrics: metrics::metrics(t, run.timeline, tally),
     }
 }
 

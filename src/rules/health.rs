@@ -55,6 +55,8 @@ pub enum UnhealthyReason {
     ChecksDropped(FailReason),
     /// Its zone is impaired: checks go unanswered (`Target.Timeout`, EV-4).
     ZoneImpaired,
+    /// Its web server has crashed: checks are refused (`Target.FailedHealthChecks`, EV-1).
+    ServerDown,
     /// The checks pass again, not yet `healthy_threshold` times in a row
     /// (`Target.FailedHealthChecks`).
     Recovering,
@@ -96,6 +98,10 @@ impl TargetHealth {
             TargetHealth::Initial => "initial (Elb.RegistrationInProgress)".into(),
             TargetHealth::Draining => "draining (Target.DeregistrationInProgress)".into(),
             TargetHealth::Healthy => "healthy".into(),
+            TargetHealth::Unhealthy(UnhealthyReason::ServerDown) => {
+                "unhealthy (Target.FailedHealthChecks: its web server has crashed, checks are refused)"
+                    .into()
+            }
             TargetHealth::Unhealthy(UnhealthyReason::ZoneImpaired) => {
                 "unhealthy (Target.Timeout: its zone is impaired, checks go unanswered)".into()
             }
@@ -171,6 +177,11 @@ pub fn check(
     let group = &t.target_groups[t.targets[target.index()].target_group.index()];
     match nlb::reach(t, admin, node, target, group.health_check.port) {
         Ok(_) => Ok(()),
+        Err(FailReason::TargetRefused)
+            if !admin.serving[t.targets[target.index()].instance.index()] =>
+        {
+            Err(UnhealthyReason::ServerDown)
+        }
         Err(FailReason::TargetRefused | FailReason::TargetStopped) => {
             Err(UnhealthyReason::NotListening)
         }
@@ -188,7 +199,7 @@ pub fn answer(t: &Topology, admin: &Admin, node: NodeId, target: TargetId) -> An
     }
     match check(t, admin, node, target) {
         Ok(()) => Answer::Passes,
-        Err(UnhealthyReason::NotListening) => Answer::Refused,
+        Err(UnhealthyReason::NotListening | UnhealthyReason::ServerDown) => Answer::Refused,
         Err(_) => Answer::Silent,
     }
 }
