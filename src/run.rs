@@ -8,7 +8,6 @@ use crate::output::report::{self, Report, VariantRun};
 use crate::scenario::Scenario;
 use crate::sim::bulk::{self, BulkOptions, Progress};
 use crate::sim::events::{self, RunOptions};
-use crate::state::State;
 use crate::timeline::{self, Timeline};
 use crate::walk::Walker;
 
@@ -186,7 +185,7 @@ pub fn trace<'s>(
         .map(|((v, (t, seed)), traced)| TracedVariant {
             name: &v.name,
             topology: t,
-            state: State::initial(t, seed),
+            timeline: Timeline::new(t, seed, timeline::horizon(t, n)),
             seed,
             traced,
         })

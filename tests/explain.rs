@@ -13,7 +13,7 @@ use sim::output::explain::trace_lines;
 use sim::scenario::Scenario;
 use sim::sim::bulk::{WINDOW, trace::trace_all};
 use sim::sim::events::{Traced, trace_flows};
-use sim::state::State;
+use sim::timeline::{self, Timeline};
 
 #[test]
 fn explain_traces_one_flow_hop_by_hop() {
@@ -236,7 +236,12 @@ fn shown(s: &Scenario, variant: usize, seed: u64, traced: &Traced) -> String {
     let t = &s.variants[variant].topology;
     format!(
         "{}\n{traced:?}",
-        trace_lines(t, &State::initial(t, seed), traced).join("\n")
+        trace_lines(
+            t,
+            &Timeline::new(t, seed, timeline::horizon(t, traced.index + 1)),
+            traced
+        )
+        .join("\n")
     )
 }
 

@@ -27,6 +27,7 @@ use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestEr
 
 use generator::GenScenario;
 use sim::model::Topology;
+use sim::model::events::Action;
 use sim::model::ids::{LoadBalancerId, NodeId, TargetGroupId, TargetId};
 use sim::rules::address::{self, Destination};
 use sim::rules::dns;
@@ -37,6 +38,7 @@ use sim::sim::events::{self as engine, RunOptions};
 use sim::sim::tally::Tally;
 use sim::state::State;
 use sim::stats;
+use sim::timeline::{self, Timeline};
 use sim::walk::Walker;
 
 /// Cases of the property test when `SIM_GEN_CASES` is not set.
@@ -112,6 +114,8 @@ pub struct Coverage {
     pub failures: [u64; FailReason::ALL.len()],
     /// Variants whose tally was also tested without conditioning on the DNS decisions.
     pub clustered_fits: u64,
+    /// Variants whose state changed during the run (events, health checks).
+    pub with_changes: u64,
 }
 
 impl Coverage {
@@ -174,12 +178,19 @@ pub fn check_scenario(
                 differences(&events, &counted)
             ));
         }
-        let state = State::initial(t, seed);
-        invariants(t, &state, &events, flows)
+        let timeline = Timeline::new(t, seed, timeline::horizon(t, flows));
+        invariants(t, &timeline, &events, flows)
             .map_err(|e| format!("variant {}: {e}", variant.name))?;
-        let clustered =
-            fits(t, &state, &events, seed).map_err(|e| format!("variant {}: {e}", variant.name))?;
-        coverage.clustered_fits += u64::from(clustered);
+        // With state changes a flow's outcome depends on when it starts as well as on its DNS
+        // answer, so the fits (per route, per client) do not apply: the engines' agreement and
+        // the invariants are what such scenarios check.
+        if timeline.is_constant() {
+            let clustered = fits(t, &timeline.states[0], &events, seed)
+                .map_err(|e| format!("variant {}: {e}", variant.name))?;
+            coverage.clustered_fits += u64::from(clustered);
+        } else {
+            coverage.with_changes += 1;
+        }
         coverage.add(&events);
     }
     Ok(coverage)
@@ -311,7 +322,9 @@ fn check_fit(
 }
 
 /// What is clearly true of any tally of `t` over `flows` flows.
-fn invariants(t: &Topology, state: &State, tally: &Tally, flows: u64) -> Result<(), String> {
+fn invariants(t: &Topology, timeline: &Timeline, tally: &Tally, flows: u64) -> Result<(), String> {
+    let some_state = |f: &dyn Fn(&State) -> bool| timeline.states.iter().any(f);
+    let has_event = |f: &dyn Fn(&Action) -> bool| t.events.iter().any(|e| f(&e.action));
     let ensure = |ok: bool, what: String| if ok { Ok(()) } else { Err(what) };
     let failures = |r: FailReason| tally.failures[r.index()];
     let answered: u64 = tally.target_hits.iter().sum();
@@ -367,9 +380,9 @@ fn invariants(t: &Topology, state: &State, tally: &Tally, flows: u64) -> Result<
         ),
     )?;
     let every_group_in_zone = t.listeners.iter().all(|l| {
-        l.forward
-            .iter()
-            .all(|(g, _)| !nlb::cross_zone(t, l.load_balancer, *g).on())
+        l.forward.iter().all(|(g, _)| {
+            !some_state(&|s| nlb::cross_zone_now(s.admin(), l.load_balancer, *g).on())
+        })
     });
     ensure(
         !every_group_in_zone || (tally.cross_az_flows == 0 && tally.cross_az_bytes == 0),
@@ -434,7 +447,8 @@ fn invariants(t: &Topology, state: &State, tally: &Tally, flows: u64) -> Result<
                 ),
             )?;
             ensure(
-                nlb::cross_zone(t, lb, target.target_group).on() || node.zone == target.zone,
+                some_state(&|s| nlb::cross_zone_now(s.admin(), lb, target.target_group).on())
+                    || node.zone == target.zone,
                 format!(
                     "cross-zone is off for {group}, yet target {name} saw {count} flows from node {} in another zone",
                     node.ip
@@ -442,7 +456,7 @@ fn invariants(t: &Topology, state: &State, tally: &Tally, flows: u64) -> Result<
             )?;
             let port = t.target_groups[target.target_group.index()].port;
             ensure(
-                nlb::reach(t, state.admin(), NodeId::from_index(n), id, port).is_ok(),
+                some_state(&|s| nlb::reach(t, s.admin(), NodeId::from_index(n), id, port).is_ok()),
                 format!(
                     "target {name} ({group}) answered {count} flows from node {}, which the hop rules say it cannot answer",
                     node.ip
@@ -519,6 +533,18 @@ fn invariants(t: &Topology, state: &State, tally: &Tally, flows: u64) -> Result<
                     .is_none_or(|w| w.port != port)
             }),
         "TARGET_REFUSED though every target listens on its group's port".into(),
+    )
+    .or_else(|e| {
+        if has_event(&|a| matches!(a, Action::Crash(_))) {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })?;
+    ensure(
+        failures(FailReason::ZoneImpaired) == 0
+            || has_event(&|a| matches!(a, Action::ImpairZone { .. })),
+        "ZONE_IMPAIRED though no zone is impaired".into(),
     )?;
     Ok(())
 }
@@ -538,6 +564,7 @@ struct Summary {
     all_answered: u64,
     none_answered: u64,
     clustered_fits: u64,
+    with_changes: u64,
 }
 
 impl Summary {
@@ -558,6 +585,7 @@ impl Summary {
             self.none_answered += 1;
         }
         self.clustered_fits += c.clustered_fits;
+        self.with_changes += c.with_changes;
     }
 }
 
@@ -565,12 +593,13 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} scenarios, {} variants, {} flows; every flow answered in {}, none in {}; fit given the DNS decisions in every variant, clustered fit too in {}",
+            "{} scenarios, {} variants, {} flows; every flow answered in {}, none in {}; {} variants changed state during the run (random event timelines and health checks: engines and invariants only); of the others, fit given the DNS decisions in every one, clustered fit too in {}",
             self.cases,
             self.variants,
             self.flows,
             self.all_answered,
             self.none_answered,
+            self.with_changes,
             self.clustered_fits
         )?;
         writeln!(

@@ -7,14 +7,16 @@ use std::fmt::Write as _;
 
 use crate::model::Topology;
 use crate::model::ids::*;
-use crate::output::report::cross_zone_words;
+use crate::output::report::cross_zone_setting_words;
 use crate::rules::address::Destination;
 use crate::rules::nlb::CrossZone;
 use crate::rules::outcome::FailReason;
 use crate::scenario::Scenario;
 use crate::sim::events::Traced;
 use crate::state::State;
+use crate::time::SimTime;
 use crate::time::Span;
+use crate::timeline::Timeline;
 use crate::walk::{Hop, HopKind};
 
 /// The assumptions a trace relies on, stated with every trace.
@@ -27,8 +29,8 @@ Stated assumptions (AWS does not publish these; docs/model.md):
   - DNS-5: each query's answer comes in a random order, the managed vpce names included
   - CLI-1: the source port is uniform over the even ports of 32768-60999
   - PL-3: with several NLBs behind the service, each ENI's binding is a seeded random draw
-  - HC-2, HC-4: a target is healthy when every node's checks pass; health is settled before the
-    first flow
+  - HC-2, HC-4, HC-5: a target is healthy when every node's checks pass; health is settled at the
+    start, then each node checks on its own seeded phase; EV-4: an impaired zone's nodes veto nothing
   - TIME-1: latencies are the scenario's [network] values (PrivateLink hop 100us by default)
 ";
 
@@ -38,8 +40,8 @@ pub struct TracedVariant<'s> {
     pub name: &'s str,
     /// Its topology.
     pub topology: &'s crate::model::Topology,
-    /// The state its flows ran under.
-    pub state: State,
+    /// The states of its run.
+    pub timeline: Timeline,
     /// The seed.
     pub seed: u64,
     /// The flow's hops.
@@ -56,7 +58,7 @@ pub fn explain(scenario: &Scenario, flow: u64, variants: &[TracedVariant<'_>]) -
             "flow {flow} of scenario {} (seed {}), variant \"{}\"",
             scenario.name, v.seed, v.name
         );
-        for line in trace_lines(v.topology, &v.state, &v.traced) {
+        for line in trace_lines(v.topology, &v.timeline, &v.traced) {
             let _ = writeln!(out, "  {line}");
         }
         out.push('\n');
@@ -66,23 +68,74 @@ pub fn explain(scenario: &Scenario, flow: u64, variants: &[TracedVariant<'_>]) -
 }
 
 /// One line per hop: its time since the run started, what happened, `[rules]`.
-pub fn trace_lines(t: &Topology, state: &State, traced: &Traced) -> Vec<String> {
+pub fn trace_lines(t: &Topology, timeline: &Timeline, traced: &Traced) -> Vec<String> {
     let client = t.workload.clients[traced.client];
     traced
         .hops
         .iter()
         .map(|hop| {
-            let at = Span(traced.start.after(hop.at).0).to_string();
+            let when = traced.start.after(hop.at);
+            let at = Span(when.0).to_string();
             format!(
                 "{at:>12}  {} [{}]",
-                words(t, state, traced, client, hop),
+                words(t, timeline, when, traced, client, hop),
                 hop.rules.join(", ")
             )
         })
         .collect()
 }
 
-fn words(t: &Topology, state: &State, traced: &Traced, client: InstanceId, hop: &Hop) -> String {
+/// The targets of `group` in `node`'s scope that it may not pick at `when` for their health,
+/// each with its state, since when and why (only for runs whose state changes).
+fn left_out(
+    t: &Topology,
+    timeline: &Timeline,
+    when: SimTime,
+    node: crate::model::ids::NodeId,
+    group: crate::model::ids::TargetGroupId,
+    eligible: &[TargetId],
+) -> String {
+    if timeline.is_constant() {
+        return String::new();
+    }
+    let state = timeline.state_at(when);
+    let scope = crate::rules::nlb::cross_zone_now(
+        state.admin(),
+        t.nodes[node.index()].load_balancer,
+        group,
+    );
+    let out: Vec<String> = t.target_groups[group.index()]
+        .targets
+        .iter()
+        .filter(|x| !eligible.contains(x))
+        .filter(|x| scope.on() || t.targets[x.index()].zone == t.nodes[node.index()].zone)
+        .map(|&x| {
+            let since = timeline.health_since(x, when);
+            format!(
+                "{} {} since {} ({})",
+                t.target_instance(x).name,
+                since.health.label(),
+                Span(since.at.0),
+                crate::output::changes::cause_words(t, since.cause)
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        String::new()
+    } else {
+        format!("; left out: {}", out.join("; "))
+    }
+}
+
+fn words(
+    t: &Topology,
+    timeline: &Timeline,
+    when: SimTime,
+    traced: &Traced,
+    client: InstanceId,
+    hop: &Hop,
+) -> String {
+    let state = timeline.state_at(when);
     let c = &t.instances[client.index()];
     let name_of = |target: TargetId| t.target_instance(target).name.as_str();
     match &hop.kind {
@@ -260,11 +313,12 @@ fn words(t: &Topology, state: &State, traced: &Traced, client: InstanceId, hop: 
             target_group,
             cross_zone,
         } => format!(
-            "node {} ({}): cross-zone {} for target group {} and no target registered in scope: dropped",
+            "node {} ({}): cross-zone {} for target group {} and no target registered in scope{}: dropped",
             t.nodes[node.index()].ip,
             t.zones[t.nodes[node.index()].zone.index()].az_id,
             on_off(*cross_zone),
-            t.target_groups[target_group.index()].name
+            t.target_groups[target_group.index()].name,
+            left_out(t, timeline, when, *node, *target_group, &[])
         ),
         HopKind::Picked {
             node,
@@ -278,7 +332,14 @@ fn words(t: &Topology, state: &State, traced: &Traced, client: InstanceId, hop: 
             let n = &t.nodes[node.index()];
             let names: Vec<String> = eligible
                 .iter()
-                .map(|x| format!("{} ({})", name_of(*x), state.health(*x).label()))
+                .map(|x| {
+                    let since = if timeline.is_constant() {
+                        String::new()
+                    } else {
+                        format!(" since {}", Span(timeline.health_since(*x, when).at.0))
+                    };
+                    format!("{} ({}{since})", name_of(*x), state.health(*x).label())
+                })
                 .collect();
             let target = eligible[*pick];
             let instance = t.target_instance(target);
@@ -288,18 +349,22 @@ fn words(t: &Topology, state: &State, traced: &Traced, client: InstanceId, hop: 
                 n.ip,
                 t.subnets[n.subnet.index()].az_name,
                 t.zones[n.zone.index()].az_id,
-                cross_zone_words(t, n.load_balancer, *target_group),
+                cross_zone_setting_words(t, *target_group, *cross_zone),
                 if cross_zone.on() {
                     "targets in every enabled AZ"
                 } else {
                     "targets in the node's own AZ only"
                 },
                 names.join(", "),
-                if *fail_open {
-                    " (none healthy: failing open)"
-                } else {
-                    ""
-                },
+                format!(
+                    "{}{}",
+                    if *fail_open {
+                        " (none healthy: failing open)"
+                    } else {
+                        ""
+                    },
+                    left_out(t, timeline, when, *node, *target_group, eligible)
+                ),
                 instance.name,
                 instance.ip,
                 t.zones[t.targets[target.index()].zone.index()].az_id

@@ -213,6 +213,8 @@ pub struct TimeSeries {
     pub targets: Vec<String>,
     /// `hits[bucket][target]`.
     pub hits: Vec<Vec<u64>>,
+    /// Failed flows per bucket, every reason together.
+    pub failed: Vec<u64>,
 }
 
 /// One variant's results.
@@ -655,6 +657,15 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
                 .map(|x| t.instances[x.instance.index()].name.clone())
                 .collect(),
             hits: tally.timeline.hits(),
+            failed: tally
+                .timeline
+                .rows
+                .iter()
+                .map(|row| {
+                    let c = tally.timeline.columns;
+                    FailReason::ALL.iter().map(|&r| row[c.failure(r)]).sum()
+                })
+                .collect(),
         },
         changes: (!t.events.is_empty())
             .then(|| changes::changes(t, run.timeline, tally, run.per_state)),
@@ -668,8 +679,16 @@ pub fn cross_zone_words(
     lb: crate::model::ids::LoadBalancerId,
     tg: crate::model::ids::TargetGroupId,
 ) -> String {
+    cross_zone_setting_words(t, tg, nlb::cross_zone(t, lb, tg))
+}
+
+/// `setting`, the effective cross-zone setting of `tg`, and where it comes from, in words.
+pub fn cross_zone_setting_words(
+    t: &Topology,
+    tg: crate::model::ids::TargetGroupId,
+    setting: CrossZone,
+) -> String {
     let group = &t.target_groups[tg.index()].name;
-    let setting = nlb::cross_zone(t, lb, tg);
     let on = if setting.on() { "on" } else { "off" };
     match setting {
         CrossZone::FromLoadBalancer(v) => format!(

@@ -106,6 +106,9 @@ pub struct Plan {
     pub dns: DnsPlan,
     pub workload: WorkloadPlan,
     pub variants: Vec<Vec<Override>>,
+    /// Scheduled events: (kind, which resource, gap to the previous one in thousandths of 2,000
+    /// mean arrival gaps); see [`events_text`].
+    pub events: Vec<(u8, u16, u16)>,
 }
 
 /// The hops at which a scenario may deny or lose flows. A hop without trouble is built to let
@@ -356,6 +359,10 @@ pub fn plan() -> impl Strategy<Value = Plan> {
         dns_plan(),
         workload_plan(),
         vec(vec(override_strategy(), 0..=3), 1..=2),
+        prop_oneof![
+            1 => Just(Vec::new()),
+            1 => vec((any::<u8>(), any::<u16>(), 0u16..=600), 1..=6),
+        ],
     )
         .prop_map(
             |(
@@ -368,6 +375,7 @@ pub fn plan() -> impl Strategy<Value = Plan> {
                 dns,
                 workload,
                 variants,
+                events,
             )| Plan {
                 troubles,
                 accounts,
@@ -378,6 +386,7 @@ pub fn plan() -> impl Strategy<Value = Plan> {
                 dns,
                 workload,
                 variants,
+                events,
             },
         )
 }
@@ -687,6 +696,111 @@ enum Kind {
     Stopped,
     WrongPort,
     NoServer,
+}
+
+/// The `[[events]]` of `events` (kind, which, gap): each drawn kind acts on a resource whose
+/// state allows it (a crash on a server that answers, a register on a deregistered target, ...),
+/// the `which`-th of them, or is left out (noted) when none does. Times: gaps in thousandths of
+/// 2,000 mean arrival gaps, so the events fall within runs of a few thousand flows, and some after
+/// them. Stops and starts leave alone the instances a variant stops.
+fn events_text(
+    events: &[(u8, u16, u16)],
+    targets: &[TargetSpec],
+    stoppable: &[&TargetSpec],
+    zones: &[String],
+    rate: f64,
+    notes: &mut Vec<String>,
+) -> String {
+    let mut out = String::new();
+    let mut serving: Vec<bool> = targets.iter().map(|_| true).collect();
+    let mut running: Vec<bool> = targets.iter().map(|x| x.kind != Kind::Stopped).collect();
+    let mut registered: Vec<bool> = targets.iter().map(|_| true).collect();
+    let mut impaired: Vec<bool> = zones.iter().map(|_| false).collect();
+    let mut cross_zone = false;
+    let mut at = 0.0;
+    for &(kind, which, gap) in events {
+        at += f64::from(gap) / 1000.0 * 2000.0 / rate;
+        let pick = |ok: &dyn Fn(usize) -> bool| {
+            let c: Vec<usize> = (0..targets.len()).filter(|&i| ok(i)).collect();
+            (!c.is_empty()).then(|| c[usize::from(which) % c.len()])
+        };
+        let has_server = |i: usize| matches!(targets[i].kind, Kind::Serving | Kind::WrongPort);
+        let in_group = |i: usize| targets[i].groups.0 || targets[i].groups.1;
+        let may_stop = |i: usize| stoppable.iter().any(|x| x.name == targets[i].name);
+        let line = match kind % 9 {
+            0 => pick(&|i| has_server(i) && serving[i]).map(|i| {
+                serving[i] = false;
+                format!("crash = \"{}\"", targets[i].name)
+            }),
+            1 => pick(&|i| !serving[i]).map(|i| {
+                serving[i] = true;
+                format!("recover = \"{}\"", targets[i].name)
+            }),
+            2 => pick(&|i| may_stop(i) && running[i]).map(|i| {
+                running[i] = false;
+                format!("stop_instance = \"{}\"", targets[i].name)
+            }),
+            3 => pick(&|i| may_stop(i) && !running[i]).map(|i| {
+                running[i] = true;
+                format!("start_instance = \"{}\"", targets[i].name)
+            }),
+            4 => pick(&|i| in_group(i) && registered[i]).map(|i| {
+                registered[i] = false;
+                format!("deregister = \"{}\"", targets[i].name)
+            }),
+            5 => pick(&|i| in_group(i) && !registered[i]).map(|i| {
+                registered[i] = true;
+                format!("register = \"{}\"", targets[i].name)
+            }),
+            6 => {
+                let free: Vec<usize> = (0..zones.len()).filter(|&z| !impaired[z]).collect();
+                (!free.is_empty()).then(|| {
+                    let z = free[usize::from(which) % free.len()];
+                    impaired[z] = true;
+                    format!(
+                        "impair_zone = \"{}\"{}",
+                        zones[z],
+                        if which & 0x8000 != 0 {
+                            "\ntargets_only = true"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+            }
+            7 => {
+                let down: Vec<usize> = (0..zones.len()).filter(|&z| impaired[z]).collect();
+                (!down.is_empty()).then(|| {
+                    let z = down[usize::from(which) % down.len()];
+                    impaired[z] = false;
+                    format!("restore_zone = \"{}\"", zones[z])
+                })
+            }
+            _ => {
+                cross_zone = !cross_zone;
+                Some(format!(
+                    "load_balancer_cross_zone = {{ load_balancer = \"nlb\", enabled = {cross_zone} }}"
+                ))
+            }
+        };
+        match line {
+            Some(action) => {
+                let _ = writeln!(
+                    out,
+                    "[[events]]\nat = \"{}ns\"\n{action}\n",
+                    (at * 1e9).round() as u64
+                );
+            }
+            None => notes.push(format!(
+                "event of kind {} left out: nothing it could act on",
+                kind % 9
+            )),
+        }
+    }
+    if !events.is_empty() {
+        notes.push(format!("{} events drawn", events.len()));
+    }
+    out
 }
 
 struct TargetSpec {
@@ -1547,6 +1661,24 @@ pub fn build(p: &Plan) -> GenScenario {
     if let Some((seed, flows)) = wl.run {
         let _ = writeln!(out, "[run]\nseed = {seed}\nflows = {flows}\n");
     }
+
+    // Events.
+    let stoppable: Vec<&TargetSpec> = targets
+        .iter()
+        .filter(|x| {
+            !p.variants.iter().flatten().any(|o| match o {
+                Override::StopTarget(n) => targets[usize::from(*n) % targets.len()].name == x.name,
+                _ => false,
+            })
+        })
+        .collect();
+    let zones: Vec<String> = enabled_ids
+        .iter()
+        .map(|id| format!("use1-az{id}"))
+        .collect();
+    out.push_str(&events_text(
+        &p.events, &targets, &stoppable, &zones, rate, &mut notes,
+    ));
 
     // Variants.
     let written_variants: Vec<&Vec<Override>> = p.variants.iter().collect();

@@ -49,9 +49,9 @@ pub(super) fn bar_look(variant: usize) -> BarLook {
 /// How one target's line looks: colour, dash (none, dashes, dots) and marker.
 #[derive(Clone, Copy)]
 pub(super) struct LineLook {
-    colour: RGBColor,
-    dash: Option<(u32, u32)>,
-    marker: Marker,
+    pub(super) colour: RGBColor,
+    pub(super) dash: Option<(u32, u32)>,
+    pub(super) marker: Marker,
 }
 
 #[derive(Clone, Copy)]

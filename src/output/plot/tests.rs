@@ -71,6 +71,12 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
             hits: (0..20)
                 .map(|b| hits.iter().map(|h| h / 20 + b % 3).collect())
                 .collect(),
+            failed: vec![0; 20],
+        },
+        changes: None,
+        metrics: crate::output::metrics::Metrics {
+            bucket_seconds: 0.5,
+            buckets: Vec::new(),
         },
     }
 }

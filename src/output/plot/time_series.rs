@@ -3,7 +3,9 @@
 //! (a grid of up to three columns) and target lines, on a canvas whose size depends only on the
 //! panels drawn; the targets beyond the lines drawn are one "others" line, their mean; a note
 //! names what is left out ([`super::select`]). The time axis is in the unit that suits the span:
-//! milliseconds, seconds, hours, days or years.
+//! milliseconds, seconds, hours, days or years. A variant with events also shows its failed flows
+//! (a dashed red line), a labelled vertical line at each event, and a band per target whose
+//! health changed, coloured by its state over time (EV-1 to EV-6).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -164,9 +166,21 @@ pub(super) fn draw_time_series<DB: DrawingBackend>(
         for row in &v.time_series.hits[..full_buckets(v)] {
             peak = line_values(row, &columns).into_iter().fold(peak, f64::max);
         }
+        if v.changes.is_some() {
+            for &failed in &v.time_series.failed[..full_buckets(v)] {
+                peak = peak.max(failed as f64);
+            }
+        }
     }
     let x_end = buckets as f64 * seconds;
-    let y_end = peak * 1.12;
+    // Room above the lines for the health bands.
+    let bands = variants
+        .iter()
+        .filter_map(|v| v.changes.as_ref())
+        .map(|c| c.health.len().min(MAX_BANDS))
+        .max()
+        .unwrap_or(0);
+    let y_end = peak * (1.12 + 0.07 * bands as f64);
     let (rows, columns) = panel_grid(variants.len());
     for (variant, panel) in variants
         .iter()
@@ -342,5 +356,90 @@ pub(super) fn draw_series_panel<DB: DrawingBackend>(
             draw_marker(root, *point, look)?;
         }
     }
+    let Some(changes) = &variant.changes else {
+        return Ok(());
+    };
+    let failed: Vec<(i32, i32)> = series.failed[..hits.len()]
+        .iter()
+        .enumerate()
+        .map(|(b, &n)| chart.backend_coord(&((b as f64 + 0.5) * seconds / unit_seconds, n as f64)))
+        .collect();
+    draw_styled_line(
+        root,
+        &failed,
+        LineLook {
+            colour: FAILED,
+            dash: Some((6, 4)),
+            marker: Marker::Cross,
+        },
+    )?;
+    let at = |secs: f64, y: f64| {
+        chart.backend_coord(&((secs / unit_seconds).min(x_end / unit_seconds), y))
+    };
+    let (left, top) = at(0.0, y_end);
+    let (_, bottom) = at(x_end, 0.0);
+    let label = text(12.0);
+    root.draw(&Text::new(
+        "dashed red: failed flows; bands: green healthy, red unhealthy, amber initial, purple draining, grey unused".to_string(),
+        (left + 4, top + 4),
+        label.clone(),
+    ))?;
+    // A band per target whose health changed: its state over time.
+    for (i, line) in changes.health.iter().take(MAX_BANDS).enumerate() {
+        let y0 = top + 22 + i as i32 * (BAND + 4);
+        for (k, step) in line.changes.iter().enumerate() {
+            let until = line
+                .changes
+                .get(k + 1)
+                .map_or(x_end, |next| next.at_seconds);
+            let (x0, _) = at(step.at_seconds, 0.0);
+            let (x1, _) = at(until, 0.0);
+            root.draw(&Rectangle::new(
+                [(x0, y0), (x1.max(x0 + 1), y0 + BAND)],
+                state_colour(&step.state).filled(),
+            ))?;
+        }
+        root.draw(&Text::new(
+            format!("{} health", line.target),
+            (left + 4, y0 + 1),
+            label.clone(),
+        ))?;
+    }
+    // A labelled vertical line at each event.
+    for (i, event) in changes.events.iter().enumerate() {
+        if event.at_seconds > x_end {
+            continue;
+        }
+        let (x, _) = at(event.at_seconds, 0.0);
+        for (from, to) in dash_segments(&[(x, top), (x, bottom)], 5.0, 4.0) {
+            root.draw(&PathElement::new(vec![from, to], INK.stroke_width(1)))?;
+        }
+        let y = bottom - 18 - (i % 3) as i32 * 16;
+        root.draw(&Text::new(
+            format!("{}: {}", event.key, event.label),
+            (x + 4, y),
+            label.clone(),
+        ))?;
+    }
     Ok(())
+}
+
+/// Health bands drawn per panel, at most.
+const MAX_BANDS: usize = 6;
+
+/// Height of a health band, pixels.
+const BAND: i32 = 14;
+
+/// The failed-flows line.
+const FAILED: RGBColor = RGBColor(200, 30, 30);
+
+/// The fill of a health state's band.
+fn state_colour(state: &str) -> RGBColor {
+    match state {
+        "healthy" => RGBColor(170, 220, 170),
+        "unhealthy" => RGBColor(235, 120, 110),
+        "initial" => RGBColor(250, 200, 120),
+        "draining" => RGBColor(190, 170, 220),
+        _ => RGBColor(190, 190, 190),
+    }
 }
