@@ -207,6 +207,19 @@ impl Timeline {
             .unwrap_or(Span(0))
     }
 
+    /// The first instant at or after `from` at which no node may pick `target` any more (it
+    /// left every eligible set), if that happens.
+    pub fn leaves_service(&self, target: TargetId, from: SimTime) -> Option<SimTime> {
+        self.spans[self.span_at(from)..]
+            .iter()
+            .find(|&&(_, k)| {
+                !self.states[k as usize]
+                    .all_eligible()
+                    .any(|(_, _, e)| e.targets.contains(&target))
+            })
+            .map(|&(at, _)| at.max(from))
+    }
+
     /// The health change of `target` in force at `at`.
     pub fn health_since(&self, target: TargetId, at: SimTime) -> &HealthChange {
         let h = &self.history[target.index()];

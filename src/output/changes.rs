@@ -379,29 +379,51 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                         event.label
                     );
                     let failed = failed_while_down(t, timeline, tally, x);
-                    let answer = match next(&|h| h != TargetHealth::Healthy) {
-                        Some(c) => DerivedAnswer {
-                            event: key(event),
-                            question,
-                            answer: format!(
-                                "{:.1} s: until {:.1} s, when it turned {} ({}); {failed} connections sent to it while it could not answer failed",
-                                secs(c.at) - secs(event.at),
-                                secs(c.at),
-                                c.health.state_name(),
-                                cause_words(t, c.cause)
-                            ),
-                            seconds: Some(round6(secs(c.at) - secs(event.at))),
-                            flows: Some(failed),
-                        },
-                        None => DerivedAnswer {
-                            event: key(event),
-                            question,
-                            answer: format!(
-                                "until the end of the run: its checks had not taken it out; {failed} connections sent to it failed"
-                            ),
-                            seconds: None,
-                            flows: Some(failed),
-                        },
+                    // The failure lasts until an event brings the target back, or the run ends.
+                    let back = t
+                        .events
+                        .iter()
+                        .filter(|e| e.at > event.at && targets_of(t, &e.action).contains(&x))
+                        .find(|e| matches!(e.action, Action::Recover(_) | Action::RestoreZone(_)))
+                        .map_or(end, |e| e.at.min(end));
+                    let out_at = timeline.leaves_service(x, event.at).filter(|&at| at < back);
+                    let answer = match out_at {
+                        Some(at) => {
+                            let why = timeline.health_since(x, at);
+                            DerivedAnswer {
+                                event: key(event),
+                                question,
+                                answer: format!(
+                                    "{:.1} s: until {:.1} s, when it turned {} ({}); {failed} connections sent to it while it could not answer failed",
+                                    secs(at) - secs(event.at),
+                                    secs(at),
+                                    why.health.state_name(),
+                                    cause_words(t, why.cause)
+                                ),
+                                seconds: Some(round6(secs(at) - secs(event.at))),
+                                flows: Some(failed),
+                            }
+                        }
+                        None => {
+                            let why = match next(&|h| h != TargetHealth::Healthy) {
+                                Some(c) => format!(
+                                    "its checks made it {} at {:.1} s, but a node with no healthy target in its scope fails open to it (NLB-6)",
+                                    c.health.state_name(),
+                                    secs(c.at)
+                                ),
+                                None => "its checks had not taken it out".into(),
+                            };
+                            DerivedAnswer {
+                                event: key(event),
+                                question,
+                                answer: format!(
+                                    "for the whole failure, until {:.1} s: {why}; {failed} connections sent to it while it could not answer failed",
+                                    secs(back)
+                                ),
+                                seconds: Some(round6(secs(back) - secs(event.at))),
+                                flows: Some(failed),
+                            }
+                        }
                     };
                     out.push(answer);
                 }

@@ -1,0 +1,353 @@
+//! The state over a run (docs/model.md HC-5, EV-1 to EV-6): how long a dead target keeps getting
+//! new connections and how long it takes to come back, for any check interval, thresholds and
+//! phases; what the shipped scenarios target-failure.toml and az-outage.toml answer; warnings
+//! for events after the last flow; explain's view of the state.
+
+mod common;
+
+use common::*;
+use sim::model::ids::TargetId;
+use sim::rules::health::TargetHealth;
+use sim::time::SimTime;
+use sim::timeline::Timeline;
+
+const TARGET_FAILURE: &str = include_str!("../scenarios/target-failure.toml");
+const AZ_OUTAGE: &str = include_str!("../scenarios/az-outage.toml");
+
+fn secs(x: f64) -> SimTime {
+    SimTime((x * 1e9) as u64)
+}
+
+/// web-2's health changes in `text`'s first variant under `seed`, as (seconds, health).
+fn web2_changes(text: &str, seed: u64) -> Vec<(f64, TargetHealth)> {
+    let s = load(text);
+    let t = &s.variants[0].topology;
+    let timeline = Timeline::new(t, seed, secs(1e6));
+    timeline.history[1]
+        .iter()
+        .map(|c| (c.at.0 as f64 / 1e9, c.health))
+        .collect()
+}
+
+/// The first instant at or after `from` where web-2 is `healthy` (or not).
+fn first(changes: &[(f64, TargetHealth)], from: f64, healthy: bool) -> f64 {
+    changes
+        .iter()
+        .find(|(at, h)| *at >= from && (*h == TargetHealth::Healthy) == healthy)
+        .unwrap_or_else(|| panic!("no change to healthy = {healthy} after {from} s: {changes:?}"))
+        .0
+}
+
+#[test]
+fn target_failure_is_detected_and_recovered_within_one_interval_of_threshold_times_interval() {
+    let changes = web2_changes(TARGET_FAILURE, 1);
+    let (out, back) = (first(&changes, 300.0, false), first(&changes, 900.0, true));
+    // 30 s x 3 both ways: within one interval of 90 s.
+    assert!(
+        (out - 300.0 - 90.0).abs() <= 30.0,
+        "out at {out} s: {changes:?}"
+    );
+    assert!(
+        (back - 900.0 - 90.0).abs() <= 30.0,
+        "back at {back} s: {changes:?}"
+    );
+    // The report says so, and counts the connections refused meanwhile.
+    let report = run_json("target-failure", TARGET_FAILURE, 150_000);
+    let crash = &report["variants"][0];
+    let answers = crash["changes"]["answers"].as_array().unwrap();
+    let detection = answers[0]["seconds"].as_f64().unwrap();
+    assert!((detection - (out - 300.0)).abs() < 1e-3, "{answers:?}");
+    let refused = crash["failed"]["TARGET_REFUSED"]["flows"].as_u64().unwrap();
+    assert_eq!(answers[0]["flows"].as_u64().unwrap(), refused);
+    // About a third of the flows of the detection window, at 100 flows/s.
+    let window = detection * 100.0 / 3.0;
+    assert!(
+        (refused as f64 - window).abs() < 0.1 * window,
+        "{refused} vs {window}"
+    );
+    let recovery = answers[1]["seconds"].as_f64().unwrap();
+    assert!((recovery - (back - 900.0)).abs() < 1e-3, "{answers:?}");
+    // Stopping the instance instead takes it out at once: no refused connection, no wait.
+    let stop = &report["variants"][1];
+    assert!(
+        stop["failed"].as_object().unwrap().is_empty(),
+        "{}",
+        stop["failed"]
+    );
+    assert_eq!(stop["changes"]["answers"][0]["seconds"], 0.0);
+    assert_eq!(
+        stop["changes"]["health"][0]["changes"][1]["state"],
+        "unused"
+    );
+}
+
+/// A target whose server crashes at `crash` and recovers at `recover`, with these checks: the
+/// web-2 target's view leaves after (u - 1) to u intervals (the first failing check is within one
+/// interval of the crash) and comes back after (h - 1) to h, for every seed (the nodes' phases).
+#[test]
+fn detection_and_recovery_follow_the_thresholds_for_any_interval_and_phase() {
+    let mut checked = 0;
+    for interval in [5u64, 10, 30, 60, 300] {
+        for (healthy, unhealthy) in [(2u32, 2u32), (3, 3), (5, 2), (2, 10), (10, 4)] {
+            let crash = 1000.0;
+            let recover = crash + f64::from(unhealthy + 2) * interval as f64;
+            let text = TARGET_FAILURE
+                .replace(
+                    "health_check = { protocol = \"TCP\", interval = \"30s\", healthy_threshold = 3, unhealthy_threshold = 3 }",
+                    &format!(
+                        "health_check = {{ protocol = \"TCP\", interval = \"{interval}s\", healthy_threshold = {healthy}, unhealthy_threshold = {unhealthy} }}"
+                    ),
+                )
+                .replace("at = \"300s\"", &format!("at = \"{crash}s\""))
+                .replace("at = \"900s\"", &format!("at = \"{recover}s\""));
+            for seed in 1..=12 {
+                let changes = web2_changes(&text, seed);
+                let i = interval as f64;
+                let out = first(&changes, crash, false) - crash;
+                let back = first(&changes, recover, true) - recover;
+                let (u, h) = (f64::from(unhealthy), f64::from(healthy));
+                assert!(
+                    out >= (u - 1.0) * i && out < u * i,
+                    "interval {interval}, thresholds {healthy}/{unhealthy}, seed {seed}: out after {out} s"
+                );
+                assert!(
+                    back >= (h - 1.0) * i && back < h * i,
+                    "interval {interval}, thresholds {healthy}/{unhealthy}, seed {seed}: back after {back} s"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 300);
+}
+
+/// Checks nobody answers (a zone's targets impaired) fail at the timeout: out after (u - 1)
+/// periods plus the timeout, a period being the interval or the timeout when that is longer.
+#[test]
+fn unanswered_checks_fail_at_their_timeout() {
+    for (interval, timeout) in [(30u64, 10u64), (10, 10), (5, 20)] {
+        let text = AZ_OUTAGE.replace(
+            "health_check = { protocol = \"TCP\", interval = \"30s\", healthy_threshold = 3, unhealthy_threshold = 3 }",
+            &format!(
+                "health_check = {{ protocol = \"TCP\", interval = \"{interval}s\", timeout = \"{timeout}s\", healthy_threshold = 3, unhealthy_threshold = 3 }}"
+            ),
+        );
+        let s = load(&text);
+        let t = &s.variants[6].topology; // ENI per AZ, cross-zone off, targets down
+        for seed in 1..=8 {
+            let timeline = Timeline::new(t, seed, secs(5000.0));
+            let web1 = &timeline.history[0];
+            let out = web1
+                .iter()
+                .find(|c| c.at >= secs(300.0) && c.health != TargetHealth::Healthy)
+                .expect("web-1 goes out")
+                .at
+                .0 as f64
+                / 1e9
+                - 300.0;
+            let period = interval.max(timeout) as f64;
+            let (lo, hi) = (2.0 * period + timeout as f64, 3.0 * period + timeout as f64);
+            assert!(
+                out >= lo && out < hi,
+                "interval {interval}, timeout {timeout}, seed {seed}: out after {out} s, not in [{lo}, {hi})"
+            );
+        }
+    }
+}
+
+/// Who keeps working in az-outage.toml, variant by variant: flows during the outage that failed.
+#[test]
+fn az_outage_answers_who_keeps_working() {
+    let report = run_json("az-outage", AZ_OUTAGE, 120_000);
+    let variants = report["variants"].as_array().unwrap();
+    let by_name = |name: &str| {
+        variants
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("no variant {name}"))
+    };
+    let lost =
+        |v: &serde_json::Value| v["failed"]["ZONE_IMPAIRED"]["flows"].as_u64().unwrap_or(0) as f64;
+    // 600 s of the run's 1,200 s are the outage; 100 flows/s.
+    let outage = 60_000.0;
+    let near = |x: f64, want: f64| (x - want).abs() <= 0.05 * outage;
+    // One ENI, in the failed zone: every flow of the outage is lost, cross-zone or not.
+    for name in [
+        "1 ENI, cross-zone off, zone down",
+        "1 ENI, cross-zone on, zone down",
+    ] {
+        assert!(
+            near(lost(by_name(name)), outage),
+            "{name}: {}",
+            lost(by_name(name))
+        );
+    }
+    // Only the zone's targets: with cross-zone off the ENI's node has nothing else and fails open
+    // to its unhealthy target, so all is lost; with it on, only until the checks take web-1 out
+    // (70 to 100 s of flows, a third of them picked web-1; bounds a little wider for chance).
+    assert!(near(
+        lost(by_name("1 ENI, cross-zone off, targets down")),
+        outage
+    ));
+    let on = lost(by_name("1 ENI, cross-zone on, targets down"));
+    assert!(
+        (60.0 * 100.0 / 3.0..=110.0 * 100.0 / 3.0).contains(&on),
+        "{on}"
+    );
+    // One ENI per AZ: the clients of the other zones keep working; client-1 connects to its own
+    // subnet's ENI (DNS-7) and loses its flows (a third of them), cross-zone off.
+    for name in [
+        "ENI per AZ, cross-zone off, zone down",
+        "ENI per AZ, cross-zone off, targets down",
+    ] {
+        assert!(
+            near(lost(by_name(name)), outage / 3.0),
+            "{name}: {}",
+            lost(by_name(name))
+        );
+    }
+    // With cross-zone on and a targets-only failure, client-1's ENI still works: only flows
+    // picked for web-1 before the checks act are lost.
+    let on = lost(by_name("ENI per AZ, cross-zone on, targets down"));
+    assert!(
+        (60.0 * 100.0 / 3.0..=110.0 * 100.0 / 3.0).contains(&on),
+        "{on}"
+    );
+    // Every variant says when web-1 was back: within one interval of 90 s after the zone is.
+    for v in variants {
+        let answers = v["changes"]["answers"].as_array().unwrap();
+        let back = answers
+            .iter()
+            .find(|a| a["question"].as_str().unwrap().contains("back in service"))
+            .unwrap();
+        let seconds = back["seconds"].as_f64().unwrap();
+        assert!(
+            (60.0..120.0).contains(&seconds),
+            "{}: back after {seconds} s",
+            v["name"]
+        );
+    }
+}
+
+#[test]
+fn an_event_after_the_last_flow_is_a_warning_naming_it() {
+    let text = TARGET_FAILURE.replace("flows = 150000", "flows = 20000");
+    let path = scratch("late-event.toml", &text);
+    let output = sim(&["run", path.to_str().unwrap(), "--no-plot"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("events[0] (web-2's web server crashes) at 300s comes after the last flow"),
+        "{out}"
+    );
+    assert!(
+        out.contains("events[1] (web-2's web server is back) at 900s"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_shows_the_state_each_hop_read_and_why() {
+    // Flow 33,000 starts near 330 s: web-2 has crashed and is not yet out.
+    let output = sim(&[
+        "explain",
+        "scenarios/target-failure.toml",
+        "--flow",
+        "33000",
+        "--variant",
+        "server crash",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("web-2 (healthy since 0s)"), "{out}");
+    // Flow 60,000 (near 600 s): web-2 is left out, with when and why.
+    let output = sim(&[
+        "explain",
+        "scenarios/target-failure.toml",
+        "--flow",
+        "60000",
+        "--variant",
+        "server crash",
+    ]);
+    let out = stdout(&output);
+    assert!(
+        out.contains("left out: web-2 unhealthy (Target.FailedHealthChecks: its web server has crashed, checks are refused) since 371.77"),
+        "{out}"
+    );
+    assert!(out.contains("3 failed checks in a row from node"), "{out}");
+}
+
+#[test]
+fn metrics_come_under_cloudwatch_names_in_json_and_csv() {
+    let output = sim(&[
+        "run",
+        "scenarios/target-failure.toml",
+        "--format",
+        "metrics-csv",
+        "--no-plot",
+        "--flows",
+        "100000",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = stdout(&output);
+    assert!(csv.starts_with(
+        "variant,bucket_start_seconds,bucket_seconds,metric,dimensions,value,state\n"
+    ));
+    let sum = |metric: &str, variant: &str| -> u64 {
+        csv.lines()
+            .filter(|l| l.starts_with(variant) && l.contains(&format!(",{metric},")))
+            .map(|l| l.split(',').nth(6).unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!(sum("NewFlowCount", "server crash"), 100_000);
+    let resets = sum("TCP_Target_Reset_Count", "server crash");
+    assert!(resets > 1_000, "{resets}");
+    assert_eq!(resets, sum("Target.Failed", "server crash"));
+    assert_eq!(sum("TCP_Target_Reset_Count", "instance stop"), 0);
+    // HealthyHostCount: web-2's group and AZ dips to 0 while it is out.
+    assert!(csv.lines().any(|l| l.starts_with("server crash")
+        && l.contains(",HealthyHostCount,\"TargetGroup=web,AvailabilityZone=us-east-1b\",0,")));
+    let output = sim(&[
+        "run",
+        "scenarios/target-failure.toml",
+        "--format",
+        "metrics-json",
+        "--no-plot",
+        "--flows",
+        "1000",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        json["variants"][0]["metrics"]["buckets"][0]["values"][0]["metric"],
+        "NewFlowCount"
+    );
+}
+
+#[test]
+fn a_target_that_stops_is_out_at_once_and_a_start_goes_through_initial() {
+    let s = load(TARGET_FAILURE);
+    let t = &s.variants[1].topology;
+    let timeline = Timeline::new(t, 1, secs(2000.0));
+    let web2 = TargetId(1);
+    assert_eq!(timeline.health_since(web2, secs(300.0)).at, secs(300.0));
+    assert_eq!(
+        timeline.state_at(secs(300.0)).health(web2).state_name(),
+        "unused"
+    );
+    assert_eq!(
+        timeline.state_at(secs(900.0)).health(web2),
+        TargetHealth::Initial
+    );
+    let back = timeline.history[1].last().unwrap();
+    assert_eq!(back.health, TargetHealth::Healthy);
+    assert!(
+        back.at > secs(960.0) && back.at < secs(990.0),
+        "{:?}",
+        back.at
+    );
+    // No node may pick it while it is stopped or initial.
+    assert_eq!(
+        timeline.leaves_service(web2, secs(299.0)),
+        Some(secs(300.0))
+    );
+}
