@@ -1,7 +1,9 @@
 //! End-to-end benchmarks: simulated flows per second for `scenarios/crosszone.toml`, each
 //! variant, with the bulk engine on 1 thread and on every core, and with the discrete-event loop
-//! (the reference the bulk engine is tested against); and for `scenarios/endpoint-per-az.toml`
-//! (several caching clients) on 1 thread. `cargo bench` prints flows per second.
+//! (the reference the bulk engine is tested against); for `scenarios/endpoint-per-az.toml`
+//! (several caching clients) on 1 thread; and for `benches/flapping.toml` (a target whose server
+//! crashes and recovers every 10 s) beside the same without events, on 1 thread. `cargo bench`
+//! prints flows per second.
 
 use std::hint::black_box;
 
@@ -53,6 +55,29 @@ fn crosszone(c: &mut Criterion) {
     group.finish();
 }
 
+fn flapping(c: &mut Criterion) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/flapping.toml");
+    let scenario = sim::scenario::load(std::path::Path::new(path)).expect("flapping.toml is valid");
+    // 2 x 10^7 flows at 10^5 flows/s: 200 s, 20 changes of state.
+    let flows = 20_000_000;
+    let mut group = c.benchmark_group("engine/flapping");
+    group.throughput(Throughput::Elements(flows));
+    group.sample_size(10);
+    for variant in &scenario.variants {
+        group.bench_function(format!("{}/bulk, 1 thread", variant.name), |b| {
+            b.iter(|| {
+                let options = BulkOptions {
+                    flows,
+                    seed: 1,
+                    threads: 1,
+                };
+                run(black_box(&variant.topology), &options, None).events
+            })
+        });
+    }
+    group.finish();
+}
+
 fn endpoint_per_az(c: &mut Criterion) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -79,5 +104,5 @@ fn endpoint_per_az(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, crosszone, endpoint_per_az);
+criterion_group!(benches, crosszone, endpoint_per_az, flapping);
 criterion_main!(benches);

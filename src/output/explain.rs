@@ -344,8 +344,14 @@ fn words(
             let target = eligible[*pick];
             let instance = t.target_instance(target);
             let hash = hash.map_or(String::new(), |h| format!("flow hash {h:#018x} -> "));
+            let open = if *fail_open {
+                " (none healthy: failing open)"
+            } else {
+                ""
+            };
+            let left = left_out(t, timeline, when, *node, *target_group, eligible);
             format!(
-                "node {} ({} {}): cross-zone {}, so eligible {}: [{}]{}; {hash}#{pick} = {} ({}, {})",
+                "node {} ({} {}): cross-zone {}, so eligible {}: [{}]{open}{left}; {hash}#{pick} = {} ({}, {})",
                 n.ip,
                 t.subnets[n.subnet.index()].az_name,
                 t.zones[n.zone.index()].az_id,
@@ -356,15 +362,6 @@ fn words(
                     "targets in the node's own AZ only"
                 },
                 names.join(", "),
-                format!(
-                    "{}{}",
-                    if *fail_open {
-                        " (none healthy: failing open)"
-                    } else {
-                        ""
-                    },
-                    left_out(t, timeline, when, *node, *target_group, eligible)
-                ),
                 instance.name,
                 instance.ip,
                 t.zones[t.targets[target.index()].zone.index()].az_id
