@@ -229,7 +229,7 @@ impl Timeline {
 
 /// The bound on the time checks must be computed to, for `flows` flows of `t`: ten standard
 /// deviations past the expected last arrival, plus the longest a flow can take (its connect
-/// timeout) and a second.
+/// timeout) and a second, plus the longest a connection can stay open when connections live.
 pub fn horizon(t: &Topology, flows: u64) -> SimTime {
     let arrivals = crate::time::arrivals_bound_ns(flows, t.workload.arrival_rate);
     let path = t
@@ -237,7 +237,12 @@ pub fn horizon(t: &Topology, flows: u64) -> SimTime {
         .connect_timeout
         .plus(Span::from_secs(1))
         .as_nanos() as f64;
-    SimTime((arrivals + path).min(u64::MAX as f64) as u64)
+    // Connections that live stay open up to their duration, or (exponential) under 45 times its
+    // mean: the largest value the sampler draws (CONN-1).
+    let open = t.workload.connection.map_or(0.0, |c| {
+        c.duration.as_nanos() as f64 * if c.exponential { 45.0 } else { 1.0 }
+    });
+    SimTime((arrivals + path + open).min(u64::MAX as f64) as u64)
 }
 
 /// The views of target `x`'s checks over the run: from each segment's start, the consensus of

@@ -283,6 +283,9 @@ pub struct Listener {
     pub port: u16,
     /// Target groups with weights (0-999); new connections follow the weights.
     pub forward: Vec<(TargetGroupId, u16)>,
+    /// `tcp.idle_timeout.seconds`: a connection with no packet for this long is forgotten by
+    /// the node; the client's next packet is reset (CONN-5; default 350 s).
+    pub idle_timeout: Span,
 }
 
 /// The cross-zone attribute of a target group.
@@ -329,6 +332,15 @@ pub struct TargetGroup {
     /// `deregistration_delay.timeout_seconds`: how long a deregistered target stays `draining`
     /// (HC-3; default 300 s).
     pub deregistration_delay: Span,
+    /// `deregistration_delay.connection_termination.enabled`: connections still open when the
+    /// delay ends are reset (CONN-3; default false for TCP).
+    pub deregistration_termination: bool,
+    /// `target_health_state.unhealthy.connection_termination.enabled`: connections to a target
+    /// that turns unhealthy are reset (CONN-2; default true).
+    pub unhealthy_termination: bool,
+    /// `target_health_state.unhealthy.draining_interval_seconds`: without termination, how long
+    /// connections to an unhealthy target are kept (CONN-2; default 0).
+    pub unhealthy_draining: Span,
 }
 
 /// One registration of an instance in a target group.
@@ -440,6 +452,22 @@ pub struct Workload {
     pub connect_timeout: Span,
     /// Whether each client caches DNS answers for their TTL.
     pub dns_cache: bool,
+    /// Connections that stay open after their first response (`None`: curl-like, closed at
+    /// once: CONN-1).
+    pub connection: Option<Connection>,
+}
+
+/// How long a workload's connections stay open, and the requests they carry (CONN-1).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Connection {
+    /// How long a connection stays open from its establishment (fixed), or the mean of an
+    /// exponential duration.
+    pub duration: Span,
+    /// True for exponentially distributed durations, false for the fixed one.
+    pub exponential: bool,
+    /// Keep-alive requests every this long on each connection after the first (`None`: idle
+    /// after the first response until it closes).
+    pub request_interval: Option<Span>,
 }
 
 /// One-way latencies of the simulated network.

@@ -11,6 +11,7 @@ use crate::expected::Expected;
 use crate::model::Topology;
 use crate::model::events::{Action, Event};
 use crate::model::ids::TargetId;
+use crate::rules::connection::End;
 use crate::rules::health::TargetHealth;
 use crate::rules::outcome::FailReason;
 use crate::sim::tally::Tally;
@@ -474,6 +475,9 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                 }
                 _ => {}
             }
+            if let Some(answer) = connections_answer(t, tally, event, x) {
+                out.push(answer);
+            }
         }
         if let Action::ImpairZone {
             zone,
@@ -504,6 +508,50 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
         }
     }
     out
+}
+
+/// What an event did to the connections `x` held, when connections live (CONN-2 to CONN-4):
+/// the connections that ended the way the event ends them, and when.
+fn connections_answer(
+    t: &Topology,
+    tally: &Tally,
+    event: &Event,
+    x: TargetId,
+) -> Option<DerivedAnswer> {
+    t.workload.connection.as_ref()?;
+    let end = match event.action {
+        Action::Crash(_) | Action::Stop(_) => End::ResetByTarget,
+        Action::Deregister(_) => End::ResetDeregistered,
+        Action::ImpairZone { .. } => End::Lost,
+        _ => return None,
+    };
+    let c = &tally.connections;
+    let n = c.target_ends[x.index()][end.index()];
+    let closed = c.target_ends[x.index()][End::Closed.index()];
+    let name = &t.instances[t.targets[x.index()].instance.index()].name;
+    let (first, last) = (
+        secs(SimTime(c.first[end.index()])),
+        secs(SimTime(c.last[end.index()])),
+    );
+    let when = match n {
+        0 => String::new(),
+        _ if first == last => format!(" at {first:.3} s"),
+        _ => format!(" between {first:.3} s and {last:.3} s"),
+    };
+    Some(DerivedAnswer {
+        event: key(event),
+        question: format!(
+            "After {}, what happened to the connections {name} held?",
+            event.label
+        ),
+        answer: format!(
+            "{n} ended {}{when} ({}); {closed} of its connections were closed by their clients",
+            end.code(),
+            end.rule()
+        ),
+        seconds: None,
+        flows: Some(n),
+    })
 }
 
 fn key(event: &Event) -> String {

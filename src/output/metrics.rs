@@ -10,8 +10,11 @@
 //! TargetGroup and AvailabilityZone of the targets; `initial`, `draining` and `unused` targets
 //! count in neither, as in CloudWatch. Per target: its health at the bucket's start, its answered
 //! flows and the flows picked for it that failed.
-//! Not reported: `ActiveFlowCount` (curl-like flows live a millisecond; connections that live are
-//! not modelled yet) and `TCP_Client_Reset_Count` (curl never resets).
+//! With connections that live (`[workload.connection]`, CONN-1): `ActiveFlowCount` per load
+//! balancer and AvailabilityZone, the connections open at the bucket's start (curl-like flows live
+//! a millisecond: not reported for them), and the resets of connections in flight in the two reset
+//! counts, by the time they happened.
+//! Not reported: `TCP_Client_Reset_Count` (the modelled clients never reset).
 //! Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-cloudwatch-metrics.html>
 
 use serde::Serialize;
@@ -96,6 +99,8 @@ pub fn metrics(t: &Topology, timeline: &Timeline, tally: &Tally) -> Metrics {
             .find(|(_, z)| z.index() == zone)
             .map_or_else(|| t.zones[zone].az_id.clone(), |(name, _)| name.clone())
     };
+    let live = t.workload.connection.is_some();
+    let mut active = vec![0u64; t.nodes.len()];
     let mut span = 0;
     let buckets = series
         .rows
@@ -112,6 +117,16 @@ pub fn metrics(t: &Topology, timeline: &Timeline, tally: &Tally) -> Metrics {
                     lb.name,
                     az(node.zone.index(), lb.vpc)
                 );
+                if live {
+                    values.push(Datapoint {
+                        metric: "ActiveFlowCount",
+                        dimensions: dims.clone(),
+                        value: active[n],
+                        state: None,
+                    });
+                    active[n] = (active[n] + row[columns.node_opened(n)])
+                        .saturating_sub(row[columns.node_closed(n)]);
+                }
                 for (metric, column) in [
                     ("NewFlowCount", columns.node_flows(n)),
                     ("ProcessedBytes", columns.node_bytes(n)),

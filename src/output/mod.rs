@@ -1,5 +1,6 @@
 //! What users see.
 pub mod changes;
+pub mod connections;
 pub mod explain;
 pub mod metrics;
 pub mod plot;

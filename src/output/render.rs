@@ -76,6 +76,40 @@ fn metrics_csv(report: &Report) -> String {
     out
 }
 
+/// The connections section of a variant whose connections live.
+fn connections_section(out: &mut String, name: &str, c: &crate::output::connections::Connections) {
+    let _ = writeln!(
+        out,
+        "\nConnections in variant \"{name}\" ({}): {} opened",
+        c.lifetime, c.opened
+    );
+    for e in &c.ends {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>9}  {:>6}  from {:.3} s to {:.3} s  [{}]",
+            e.code,
+            e.connections,
+            pct(e.share),
+            e.first_seconds,
+            e.last_seconds,
+            e.rule
+        );
+    }
+    for x in &c.targets {
+        let ends: Vec<String> = x
+            .ends
+            .iter()
+            .map(|(code, n)| format!("{code} {n}"))
+            .collect();
+        let _ = writeln!(out, "  {:<20} {}", x.target, ends.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "  requests: {} sent, {} failed",
+        c.requests, c.requests_failed
+    );
+}
+
 /// The "what changed" section of a variant with events.
 fn changes_section(out: &mut String, name: &str, c: &crate::output::changes::Changes) {
     let _ = writeln!(out, "\nWhat changed in variant \"{name}\":");
@@ -516,6 +550,9 @@ fn table(report: &Report) -> String {
     let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
     grid.render(&mut out, 1, 1, &names);
     for v in &report.variants {
+        if let Some(c) = &v.connections {
+            connections_section(&mut out, &v.name, c);
+        }
         if let Some(c) = &v.changes {
             changes_section(&mut out, &v.name, c);
         }

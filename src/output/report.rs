@@ -255,6 +255,9 @@ pub struct VariantReport {
     pub hashing: Hashing,
     /// Hits over time.
     pub time_series: TimeSeries,
+    /// How the connections ended (only for workloads whose connections live).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connections: Option<super::connections::Connections>,
     /// What changed during the run and what it did (only for scenarios with events).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<Changes>,
@@ -331,8 +334,59 @@ pub fn report(scenario: &Scenario, runs: &[VariantRun<'_>], flows: u64, seed: u6
             .iter()
             .map(|w| w.to_string())
             .chain(late_events(scenario, runs))
+            .chain(busy_targets(scenario, runs))
             .collect(),
     }
+}
+
+/// New connections per minute per target an endpoint service takes before port allocation
+/// errors, about (docs/model.md CONN-6).
+pub const CONNECTIONS_PER_MINUTE_PER_TARGET: f64 = 55_000.0;
+
+/// A warning per target that received new connections faster than an endpoint service lets
+/// through (CONN-6), with its peak rate: sim does not model the port allocation errors AWS would
+/// give, it says where they would be.
+fn busy_targets(scenario: &Scenario, runs: &[VariantRun<'_>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in runs {
+        let (t, series) = (run.topology, &run.tally.timeline);
+        let minutes = series.bucket.as_secs_f64() / 60.0;
+        // Only full buckets: the last one may hold every later flow.
+        let full = series
+            .rows
+            .len()
+            .saturating_sub(1)
+            .max(1)
+            .min(series.rows.len());
+        // Per target over the limit: its peak rate and the bucket it was in.
+        let mut over: Vec<(u64, usize, usize)> = Vec::new();
+        for x in 0..t.targets.len() {
+            let c = series.columns;
+            let peak = series.rows[..full]
+                .iter()
+                .enumerate()
+                .map(|(b, row)| (row[c.answered(x)] + row[c.failed_at(x)], b))
+                .max();
+            if let Some((count, bucket)) = peak {
+                if count as f64 / minutes > CONNECTIONS_PER_MINUTE_PER_TARGET {
+                    over.push((count, bucket, x));
+                }
+            }
+        }
+        let Some(&(count, bucket, x)) = over.iter().max() else {
+            continue;
+        };
+        out.push(format!(
+            "{}: variant \"{}\": {} target(s) received more new connections per minute than the about 55,000 per target an endpoint service takes (docs/model.md CONN-6), {} the most: {} per minute in the bucket from {:.3} s; AWS would fail some with port allocation errors, which sim does not model",
+            scenario.file,
+            run.name,
+            over.len(),
+            t.instances[t.targets[x].instance.index()].name,
+            crate::scenario::validate::number((count as f64 / minutes).round()),
+            bucket as f64 * series.bucket.as_secs_f64()
+        ));
+    }
+    out
 }
 
 /// A warning per event that comes after a variant's last flow (EV-6): it changes nothing the
@@ -667,6 +721,7 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
                 })
                 .collect(),
         },
+        connections: super::connections::connections(t, tally),
         changes: (!t.events.is_empty())
             .then(|| changes::changes(t, run.timeline, tally, run.per_state)),
         metrics: metrics::metrics(t, run.timeline, tally),

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod check_timeline;
 pub mod client;
+pub mod connection;
 pub mod dns;
 pub mod health;
 pub mod nlb;

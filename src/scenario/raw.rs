@@ -347,6 +347,24 @@ pub struct RawListener {
     pub target_group: Option<String>,
     /// Or forward to several with weights.
     pub forward: Option<Vec<RawForward>>,
+    /// `tcp.idle_timeout.seconds`.
+    pub tcp: Option<RawTcpAttributes>,
+}
+
+/// `tcp.*` attributes of a listener.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTcpAttributes {
+    /// `tcp.idle_timeout.*`.
+    pub idle_timeout: Option<RawSeconds>,
+}
+
+/// An attribute given in whole seconds (`*.seconds`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeconds {
+    /// Seconds.
+    pub seconds: i64,
 }
 
 /// One weighted target group of a forward action.
@@ -380,15 +398,45 @@ pub struct RawTargetGroup {
     pub health_check: Option<RawHealthCheck>,
     /// `deregistration_delay.timeout_seconds`.
     pub deregistration_delay: Option<RawDeregistrationDelay>,
+    /// `target_health_state.unhealthy.*`.
+    pub target_health_state: Option<RawTargetHealthState>,
 }
 
 /// `deregistration_delay.*` attributes of a target group.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDeregistrationDelay {
-    /// 0-3600 s (300 when the table is omitted); signed so that a negative value is reported by
-    /// validation, with the range.
-    pub timeout_seconds: i64,
+    /// 0-3600 s (300 when omitted); signed so that a negative value is reported by validation,
+    /// with the range.
+    pub timeout_seconds: Option<i64>,
+    /// `deregistration_delay.connection_termination.enabled`.
+    pub connection_termination: Option<RawEnabled>,
+}
+
+/// `*.enabled` (a boolean attribute).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnabled {
+    /// The value.
+    pub enabled: bool,
+}
+
+/// `target_health_state.*` attributes of a target group.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTargetHealthState {
+    /// `target_health_state.unhealthy.*`.
+    pub unhealthy: Option<RawUnhealthyState>,
+}
+
+/// `target_health_state.unhealthy.*`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnhealthyState {
+    /// `connection_termination.enabled` (true when omitted).
+    pub connection_termination: Option<RawEnabled>,
+    /// 0-360000 s (0 when omitted).
+    pub draining_interval_seconds: Option<i64>,
 }
 
 /// `load_balancing.*` attributes of a target group.
@@ -522,6 +570,20 @@ pub struct RawWorkload {
     pub connect_timeout: Option<Duration>,
     /// Cache DNS answers for their TTL (true when omitted).
     pub dns_cache: Option<bool>,
+    /// Connections that stay open (curl-like when omitted).
+    pub connection: Option<RawConnection>,
+}
+
+/// `[workload.connection]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnection {
+    /// How long a connection stays open (or its mean).
+    pub duration: Duration,
+    /// `fixed` (default) or `exponential`.
+    pub distribution: Option<String>,
+    /// Keep-alive requests every this long.
+    pub request_interval: Option<Duration>,
 }
 
 /// `[network]`

@@ -18,9 +18,11 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::arrivals;
+use super::connections;
 use super::tally::{Tally, bucket_of, bucket_width};
 use crate::model::Topology;
 use crate::rng::{FlowDraws, FlowStream};
+use crate::rules::connection::Fate;
 use crate::state::State;
 use crate::time::SimTime;
 use crate::timeline::{self, Timeline};
@@ -84,6 +86,8 @@ pub fn trace_flows(t: &Topology, seed: u64, flows: &[u64]) -> Vec<Traced> {
 enum Kind {
     Arrival,
     Step,
+    /// The end of an answered flow's connection, when connections live (CONN-1).
+    Close,
 }
 
 struct InFlight {
@@ -94,6 +98,8 @@ struct InFlight {
     client: usize,
     draws: Draws,
     walk: Walk,
+    /// Once answered, when connections live: how its connection ends, its node and target.
+    open: Option<(Fate, usize, usize)>,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -188,6 +194,10 @@ impl<'a> Engine<'a> {
             let slot = match kind {
                 Kind::Arrival => self.arrival(now),
                 Kind::Step => slot,
+                Kind::Close => {
+                    self.close(slot);
+                    continue;
+                }
             };
             self.step(now, slot);
             if self.done {
@@ -251,6 +261,7 @@ impl<'a> Engine<'a> {
             client,
             draws: Draws::of(draws.flow),
             walk,
+            open: None,
         };
         match self.free.pop() {
             Some(slot) => {
@@ -304,25 +315,55 @@ impl<'a> Engine<'a> {
                 self.schedule(at, slot, Kind::Step);
             }
             Next::Done(ended) => {
-                let flow = self.slots[slot as usize].take().expect("live flow");
-                self.free.push(slot);
+                let flow = self.slots[slot as usize].as_mut().expect("live flow");
+                let (index, client, start, state) =
+                    (flow.index, flow.client, flow.start, flow.state);
                 let queried = u64::from(flow.walk.lookup() == Lookup::Query);
+                let seed = self.options.seed;
+                match connections::fate_of(self.t, &self.timeline, seed, index, start, &ended) {
+                    // The connection stays in flight until it ends (CONN-1).
+                    Some(fate) => {
+                        flow.open = Some((
+                            fate,
+                            ended.node.expect("answered").index(),
+                            ended.target.expect("answered").index(),
+                        ));
+                        self.schedule(fate.at, slot, Kind::Close);
+                    }
+                    None => {
+                        self.slots[slot as usize] = None;
+                        self.free.push(slot);
+                    }
+                }
                 self.tally
-                    .add(self.t.nodes.len(), flow.client, &ended, 1, queried);
-                self.tally.add_to_state(flow.state as usize, &ended, 1);
+                    .add(self.t.nodes.len(), client, &ended, 1, queried);
+                self.tally.add_to_state(state as usize, &ended, 1);
                 let timeline = &mut self.tally.timeline;
                 let columns = timeline.columns;
-                columns.add(
-                    timeline.row(bucket_of(flow.start, timeline.bucket)),
-                    &ended,
-                    1,
-                );
+                columns.add(timeline.row(bucket_of(start, timeline.bucket)), &ended, 1);
                 if tracing {
                     self.ended += 1;
                     self.done = self.ended == self.tracing.len();
                 }
             }
         }
+    }
+
+    /// The connection of the flow in `slot` ends, as its fate said when it was answered.
+    fn close(&mut self, slot: u32) {
+        let flow = self.slots[slot as usize]
+            .take()
+            .expect("a closing connection is in flight");
+        self.free.push(slot);
+        let (fate, node, target) = flow.open.expect("only open connections close");
+        self.tally.connections.add(target, &fate);
+        let timeline = &mut self.tally.timeline;
+        let columns = timeline.columns;
+        columns.add_end(
+            timeline.row(bucket_of(fate.at, timeline.bucket)),
+            node,
+            &fate,
+        );
     }
 
     /// True when flow `index` is traced.

@@ -5,5 +5,6 @@
 
 pub mod arrivals;
 pub mod bulk;
+pub mod connections;
 pub mod events;
 pub mod tally;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::Topology;
+use crate::rules::connection::{End, Fate};
 use crate::rules::outcome::FailReason;
 use crate::time::{SimTime, Span};
 use crate::walk::{Ended, Walker};
@@ -42,7 +43,11 @@ impl Timeline {
 /// it was picked for that failed, per failure reason the failed flows, per NLB node its new
 /// flows (CloudWatch's `NewFlowCount`), per node the payload bytes it carried (`ProcessedBytes`,
 /// payload only), per node the resets a target sent back through it (`TCP_Target_Reset_Count`),
-/// and per node the resets it sent itself (`TCP_ELB_Reset_Count`: no listener).
+/// per node the resets it sent itself (`TCP_ELB_Reset_Count`: no listener, and the resets of
+/// connections in flight), per way a connection ended the connections that ended (by the time
+/// they ended), per node its answered flows (the connections it opened), and per node the
+/// connections through it that ended (by the time they ended: with the opened ones, CloudWatch's
+/// `ActiveFlowCount`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Columns {
     /// Targets of the topology.
@@ -62,7 +67,34 @@ impl Columns {
 
     /// Columns in a row.
     pub fn width(&self) -> usize {
-        2 * self.targets + FailReason::ALL.len() + 4 * self.nodes
+        2 * self.targets + FailReason::ALL.len() + 6 * self.nodes + End::ALL.len()
+    }
+
+    /// Answered flows through node `n` (connections it opened), by start.
+    pub fn node_opened(&self, n: usize) -> usize {
+        2 * self.targets + FailReason::ALL.len() + 4 * self.nodes + End::ALL.len() + n
+    }
+
+    /// Connections through node `n` that ended, by the time they ended.
+    pub fn node_closed(&self, n: usize) -> usize {
+        2 * self.targets + FailReason::ALL.len() + 5 * self.nodes + End::ALL.len() + n
+    }
+
+    /// Connections that ended as `end`, by the time they ended.
+    pub fn ended(&self, end: End) -> usize {
+        2 * self.targets + FailReason::ALL.len() + 4 * self.nodes + end.index()
+    }
+
+    /// Adds a connection through node `node` that ended as `fate` to `row` (the row of the
+    /// bucket of its end): its end, and the reset CloudWatch counts.
+    pub fn add_end(&self, row: &mut [u64], node: usize, fate: &Fate) {
+        row[self.ended(fate.end)] += 1;
+        row[self.node_closed(node)] += 1;
+        if fate.end == End::ResetByTarget {
+            row[self.target_resets(node)] += 1;
+        } else if fate.end.by_load_balancer() {
+            row[self.node_resets(node)] += 1;
+        }
     }
 
     /// Answered flows of target `x`.
@@ -103,7 +135,12 @@ impl Columns {
     /// Adds `count` flows that ended as `ended` to `row`.
     pub fn add(&self, row: &mut [u64], ended: &Ended, count: u64) {
         match (ended.outcome, ended.target) {
-            (Ok(()), Some(x)) => row[self.answered(x.index())] += count,
+            (Ok(()), Some(x)) => {
+                row[self.answered(x.index())] += count;
+                if let Some(n) = ended.node {
+                    row[self.node_opened(n.index())] += count;
+                }
+            }
             (Err(_), Some(x)) => row[self.failed_at(x.index())] += count,
             _ => {}
         }
@@ -174,6 +211,71 @@ pub struct Tally {
     /// flows picked for it that failed: what the piecewise expected distribution is compared
     /// with, and what the derived answers count.
     pub state_outcomes: Vec<Vec<u64>>,
+    /// How the connections that lived ended (a workload with `[workload.connection]`).
+    pub connections: ConnectionTally,
+}
+
+/// How the answered flows' connections ended, when they live (docs/model.md CONN-1 to CONN-5).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectionTally {
+    /// Per way of ending ([`End::index`]).
+    pub ends: [u64; End::ALL.len()],
+    /// Per target, per way of ending.
+    pub target_ends: Vec<[u64; End::ALL.len()]>,
+    /// Per way of ending, the earliest and latest end (nanoseconds; `u64::MAX` and 0 for none).
+    pub first: [u64; End::ALL.len()],
+    /// See `first`.
+    pub last: [u64; End::ALL.len()],
+    /// Requests sent, over all connections.
+    pub requests: u64,
+    /// Requests that failed (timed out or reset).
+    pub requests_failed: u64,
+}
+
+impl ConnectionTally {
+    /// Nothing counted, for `targets` targets.
+    pub fn new(targets: usize) -> ConnectionTally {
+        ConnectionTally {
+            ends: [0; End::ALL.len()],
+            target_ends: vec![[0; End::ALL.len()]; targets],
+            first: [u64::MAX; End::ALL.len()],
+            last: [0; End::ALL.len()],
+            requests: 0,
+            requests_failed: 0,
+        }
+    }
+
+    /// Adds one connection to `target` that ended as `fate`.
+    pub fn add(&mut self, target: usize, fate: &Fate) {
+        let e = fate.end.index();
+        self.ends[e] += 1;
+        self.target_ends[target][e] += 1;
+        self.first[e] = self.first[e].min(fate.at.0);
+        self.last[e] = self.last[e].max(fate.at.0);
+        self.requests += fate.requests;
+        self.requests_failed += fate.requests_failed;
+    }
+
+    /// Adds `other`'s counts.
+    pub fn merge(&mut self, other: &ConnectionTally) {
+        for e in 0..End::ALL.len() {
+            self.ends[e] += other.ends[e];
+            self.first[e] = self.first[e].min(other.first[e]);
+            self.last[e] = self.last[e].max(other.last[e]);
+        }
+        for (mine, theirs) in self.target_ends.iter_mut().zip(&other.target_ends) {
+            for e in 0..End::ALL.len() {
+                mine[e] += theirs[e];
+            }
+        }
+        self.requests += other.requests;
+        self.requests_failed += other.requests_failed;
+    }
+
+    /// Connections counted.
+    pub fn total(&self) -> u64 {
+        self.ends.iter().sum()
+    }
 }
 
 impl Tally {
@@ -205,6 +307,7 @@ impl Tally {
                 rows: Vec::new(),
             },
             state_outcomes: Vec::new(),
+            connections: ConnectionTally::new(t.targets.len()),
         }
     }
 

@@ -114,6 +114,8 @@ pub struct Walk {
     address: u32,
     /// Offset of the latest step that read the state.
     last_read: Span,
+    /// Offset of the SYN-ACK at the client, once established.
+    established: Span,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -188,6 +190,8 @@ pub struct Ended {
     /// Offset from its start of the latest step that read the [`State`] (zero when none did):
     /// a change of state after it cannot change how the flow ends (EV-6).
     pub last_read: Span,
+    /// Offset from its start of the SYN-ACK at the client (zero when it never got one).
+    pub established: Span,
 }
 
 /// The random choices on a flow's path.
@@ -349,6 +353,7 @@ impl<'a> Walker<'a> {
             client_cross_az: false,
             address: 0,
             last_read: Span(0),
+            established: Span(0),
         }
     }
 
@@ -474,6 +479,7 @@ impl<'a> Walker<'a> {
                 note(&mut trace, walk.at, &["CLI-3", "TIME-1"], || {
                     HopKind::Established
                 });
+                walk.established = walk.at;
                 let target = walk.target.expect("an established flow has a target");
                 let server = t
                     .target_instance(target)
@@ -721,6 +727,7 @@ impl<'a> Walker<'a> {
             cross_az,
             bytes,
             last_read: walk.last_read,
+            established: walk.established,
         }
     }
 }

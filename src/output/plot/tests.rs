@@ -73,6 +73,7 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
                 .collect(),
             failed: vec![0; 20],
         },
+        connections: None,
         changes: None,
         metrics: crate::output::metrics::Metrics {
             bucket_seconds: 0.5,

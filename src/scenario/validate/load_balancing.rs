@@ -52,20 +52,23 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             .map_or(CrossZoneSetting::UseLoadBalancerConfiguration, |cz| {
                 cross_zone_setting(cz.enabled)
             });
-        let deregistration_delay = match &tg.deregistration_delay {
+        let deregistration_delay = match tg
+            .deregistration_delay
+            .as_ref()
+            .and_then(|d| d.timeout_seconds)
+        {
             None => DEFAULT_DEREGISTRATION_DELAY,
-            Some(d) if (0..=3600).contains(&d.timeout_seconds) => {
-                Span::from_secs(d.timeout_seconds as u64)
-            }
+            Some(d) if (0..=3600).contains(&d) => Span::from_secs(d as u64),
             Some(d) => {
                 c.error(
                     base.key("deregistration_delay").key("timeout_seconds"),
-                    Some(d.timeout_seconds.to_string()),
+                    Some(d.to_string()),
                     "timeout_seconds must be 0 to 3600 (seconds)",
                 );
                 DEFAULT_DEREGISTRATION_DELAY
             }
         };
+        let terminations = connection_termination(c, &base, tg);
         let tg_id = TargetGroupId::from_index(b.target_groups.len());
         let mut ids = Vec::new();
         let mut first_at: HashMap<&str, usize> = HashMap::new();
@@ -108,6 +111,9 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             targets: ids,
             load_balancer: None,
             deregistration_delay,
+            deregistration_termination: terminations.0,
+            unhealthy_termination: terminations.1,
+            unhealthy_draining: terminations.2,
         });
     }
 }
@@ -446,13 +452,64 @@ fn listeners(
             );
         }
         listener_ids.push(ListenerId::from_index(b.listeners.len()));
+        let idle = listener
+            .tcp
+            .as_ref()
+            .and_then(|tcp| tcp.idle_timeout.as_ref())
+            .map_or(350, |i| i.seconds);
+        if !(60..=6000).contains(&idle) {
+            c.error(
+                lpath.key("tcp").key("idle_timeout").key("seconds"),
+                Some(idle.to_string()),
+                "tcp.idle_timeout.seconds must be 60 to 6000 (CONN-5)",
+            );
+        }
         b.listeners.push(Listener {
             load_balancer: lb_id,
             port: listener.port,
             forward,
+            idle_timeout: Span::from_secs(idle.clamp(60, 6000) as u64),
         });
     }
     listener_ids
+}
+
+/// A target group's connection termination attributes (CONN-2, CONN-3):
+/// `deregistration_delay.connection_termination.enabled` (false),
+/// `target_health_state.unhealthy.connection_termination.enabled` (true) and
+/// `target_health_state.unhealthy.draining_interval_seconds` (0-360000, 0).
+fn connection_termination(
+    c: &mut Checker<'_>,
+    base: &KeyPath,
+    tg: &crate::scenario::raw::RawTargetGroup,
+) -> (bool, bool, Span) {
+    let deregistration = tg
+        .deregistration_delay
+        .as_ref()
+        .and_then(|d| d.connection_termination.as_ref())
+        .is_some_and(|e| e.enabled);
+    let unhealthy = tg
+        .target_health_state
+        .as_ref()
+        .and_then(|s| s.unhealthy.as_ref());
+    let termination = unhealthy
+        .and_then(|u| u.connection_termination.as_ref())
+        .is_none_or(|e| e.enabled);
+    let draining = match unhealthy.and_then(|u| u.draining_interval_seconds) {
+        None => Span(0),
+        Some(s) if (0..=360_000).contains(&s) => Span::from_secs(s as u64),
+        Some(s) => {
+            c.error(
+                base.key("target_health_state")
+                    .key("unhealthy")
+                    .key("draining_interval_seconds"),
+                Some(s.to_string()),
+                "draining_interval_seconds must be 0 to 360000 (CONN-2)",
+            );
+            Span(0)
+        }
+    };
+    (deregistration, termination, draining)
 }
 
 #[cfg(test)]

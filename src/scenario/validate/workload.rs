@@ -12,6 +12,10 @@ use crate::time::Span;
 /// A server's response time when its `web_server` gives none (TIME-1).
 pub(super) const DEFAULT_RESPONSE: Span = Span::from_micros(200);
 
+/// Source ports a client has for one destination: the even half of 32768-60999 that
+/// `connect()` tries first, and the odd half after it (CLI-1): 28,232 in all.
+const SOURCE_PORTS: u32 = 28_232;
+
 /// `[workload]`, `[network]` and `[run]`, with their defaults.
 pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
     let raw = c.raw;
@@ -90,6 +94,52 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             "host must be a DNS name: labels of letters, digits, hyphens and underscores, 1-63 characters each, not starting or ending with a hyphen, 253 in all",
         );
     }
+    let connection = w.connection.as_ref().map(|conn| {
+        let path = kp!["workload", "connection"];
+        c.one_of(
+            path.key("distribution"),
+            conn.distribution.as_deref(),
+            &["fixed", "exponential"],
+            "distribution",
+        );
+        if conn.duration.0 == Span(0) {
+            c.error(
+                path.key("duration"),
+                Some(quoted("0s")),
+                "duration must be above zero (omit [workload.connection] for curl-like flows)",
+            );
+        }
+        if conn.request_interval.is_some_and(|i| i.0 == Span(0)) {
+            c.error(
+                path.key("request_interval"),
+                Some(quoted("0s")),
+                "request_interval must be above zero",
+            );
+        }
+        crate::model::Connection {
+            duration: conn.duration.0,
+            exponential: conn.distribution.as_deref() == Some("exponential"),
+            request_interval: conn.request_interval.map(|i| i.0),
+        }
+    });
+    // Source ports (CONN-6): a client has 28,232 for one destination; refuse a workload that
+    // keeps more connections open per client than that.
+    if let (Some(conn), true, false) = (&connection, rate_ok, clients.is_empty()) {
+        let per_client = arrival_rate / clients.len() as f64 * conn.duration.as_secs_f64();
+        if per_client > SOURCE_PORTS as f64 {
+            c.error(
+                kp!["workload", "connection", "duration"],
+                Some(quoted(&conn.duration.to_string())),
+                format!(
+                    "about {} connections would be open per client at once ({} flows/s over {} client(s), each open {} on average): beyond the {SOURCE_PORTS} source ports a client has for one destination (docs/model.md CONN-6); lower arrival_rate or the duration, or add clients",
+                    number(per_client.round()),
+                    number(arrival_rate),
+                    clients.len(),
+                    conn.duration
+                ),
+            );
+        }
+    }
     let workload = Workload {
         clients,
         host: w.host.trim_end_matches('.').to_ascii_lowercase(),
@@ -98,6 +148,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
         arrival_rate,
         connect_timeout,
         dns_cache: w.dns_cache.unwrap_or(true),
+        connection,
     };
 
     let n = &raw.network;

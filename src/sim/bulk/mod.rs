@@ -38,7 +38,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use super::arrivals;
-use super::tally::{Columns, Tally, bucket_of, bucket_width};
+use super::connections;
+use super::tally::{Columns, ConnectionTally, Tally, bucket_of, bucket_width};
 use crate::model::Topology;
 use crate::rng::{self, Stream, WordBlock, WordStream};
 use crate::rules::nlb::pick::{Picker, TargetPick};
@@ -234,6 +235,7 @@ impl Shared<'_> {
             let script = self.sequential_pass(window, &arrivals);
             if self.route {
                 Router::new(
+                    self.options.seed,
                     self.plans,
                     self.timeline,
                     &script,
@@ -241,7 +243,7 @@ impl Shared<'_> {
                     self.bucket,
                     &mut counts,
                 )
-                .route_window(self.options.seed);
+                .route_window();
             }
             self.done.fetch_add(len as u64, Ordering::AcqRel);
         }
@@ -314,6 +316,8 @@ struct Counts {
     /// Flows walked step by step (they started just before a change of state): client, state
     /// at its start, how it ended, whether it queried.
     walked: Vec<(u32, u32, Ended, u64)>,
+    /// How the connections that lived ended.
+    connections: ConnectionTally,
     /// Time of the latest event.
     end: u64,
     /// The time-series row of each bucket ([`Columns`]; absent buckets have none): per target
@@ -330,6 +334,7 @@ impl Counts {
         Counts {
             leaves: plans.iter().map(|p| vec![[0; 2]; p.leaves.len()]).collect(),
             walked: Vec::new(),
+            connections: ConnectionTally::new(columns.targets),
             end: 0,
             timeline: BTreeMap::new(),
             columns,
@@ -347,6 +352,7 @@ impl Counts {
             mine[1] += theirs[1];
         }
         self.walked.append(&mut other.walked);
+        self.connections.merge(&other.connections);
         self.end = self.end.max(other.end);
         for (bucket, hits) in other.timeline {
             let row = self
@@ -382,6 +388,7 @@ impl Counts {
                 tally.add_to_state(state, &leaf.ended[0], hits + misses);
             }
         }
+        tally.connections = self.connections;
         for (client, state, ended, queried) in &self.walked {
             tally.add(nodes, *client as usize, ended, 1, *queried);
             tally.add_to_state(*state as usize, ended, 1);
@@ -398,6 +405,9 @@ impl Counts {
 
 /// The routing pass of one window.
 struct Router<'a> {
+    seed: u64,
+    /// The workload's connections live (CONN-1): every answered flow's end is worked out.
+    live: bool,
     /// The plan of the current state.
     plan: &'a Plan<'a>,
     /// The current state (its plan's index in `plans`).
@@ -426,6 +436,7 @@ const NONE: u32 = u32::MAX;
 
 impl<'a> Router<'a> {
     fn new(
+        seed: u64,
         plans: &'a [Plan<'a>],
         timeline: &'a Timeline,
         script: &'a Script,
@@ -436,6 +447,8 @@ impl<'a> Router<'a> {
         let state = script.first_state as usize;
         let plan = &plans[state];
         Router {
+            seed,
+            live: plan.walker.t.workload.connection.is_some(),
             plan,
             state,
             plans,
@@ -452,7 +465,8 @@ impl<'a> Router<'a> {
         }
     }
 
-    fn route_window(mut self, seed: u64) {
+    fn route_window(mut self) {
+        let seed = self.seed;
         let len = self.arrivals.times.len();
         let first = self.arrivals.first;
         let mut words = BlockReader::new(seed, first);
@@ -572,6 +586,9 @@ impl<'a> Router<'a> {
             .or_insert_with(|| vec![0; columns.width()]);
         columns.add(row, &ended, 1);
         let queried = u64::from(lookup == Lookup::Query);
+        if self.live {
+            self.connection(position, &ended);
+        }
         self.counts
             .walked
             .push((client, self.state as u32, ended, queried));
@@ -586,6 +603,15 @@ impl<'a> Router<'a> {
     /// for the others.
     fn plain(&mut self, from: usize, to: usize, words: &mut BlockReader) {
         let plan = self.plan;
+        if self.live {
+            // Each connection's end depends on its own duration and times: flow by flow.
+            for position in from..to {
+                let client = self.arrivals.client(position);
+                let word = words.word(position);
+                self.client_flow(position, client, word);
+            }
+            return;
+        }
         if !self.arrivals.clients.is_empty() {
             if plan.cached.iter().all(|&cached| cached) {
                 self.clients_segment(from, to, words);
@@ -627,6 +653,39 @@ impl<'a> Router<'a> {
         let leaf = leaf_of(self.plan, self.route(client as usize, route), word);
         self.counts.leaves[self.state][leaf as usize][dns] += 1;
         self.note_end(position, leaf, dns);
+        if self.live {
+            let ended = self.plan.leaves[leaf as usize].ended[dns];
+            self.connection(position, &ended);
+        }
+    }
+
+    /// The connection of the answered flow at `position`, when connections live (CONN-1):
+    /// counted at once, by the time it ends.
+    fn connection(&mut self, position: usize, ended: &Ended) {
+        let start = SimTime(
+            self.script
+                .base
+                .saturating_add(self.arrivals.times[position]),
+        );
+        let flow = self.arrivals.first + position as u64;
+        let t = self.plan.walker.t;
+        let Some(fate) = connections::fate_of(t, self.timeline, self.seed, flow, start, ended)
+        else {
+            return;
+        };
+        let (node, target) = (
+            ended.node.expect("answered").index(),
+            ended.target.expect("answered").index(),
+        );
+        self.counts.connections.add(target, &fate);
+        self.counts.end = self.counts.end.max(fate.at.0);
+        let columns = self.counts.columns;
+        let row = self
+            .counts
+            .timeline
+            .entry(bucket_of(fate.at, crate::time::Span(self.bucket_width)))
+            .or_insert_with(|| vec![0; columns.width()]);
+        columns.add_end(row, node, &fate);
     }
 
     /// Flows `from..to` of several clients that all cache, none carrying a cue: every flow hits

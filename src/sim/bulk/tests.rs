@@ -296,3 +296,53 @@ fn flows_that_straddle_a_change_are_walked_and_agree() {
         }
     }
 }
+
+#[test]
+fn engines_agree_on_connections_that_live_across_changes() {
+    use crate::model::events::Action;
+    use crate::model::ids::{InstanceId, TargetId, ZoneId};
+    let text = CROSSZONE.replace(
+        "dns_cache = true",
+        "dns_cache = true\nconnection = { duration = \"60s\", distribution = \"exponential\", request_interval = \"20s\" }",
+    );
+    let s = load(&text);
+    let timelines: Vec<Vec<(f64, Action)>> = vec![
+        vec![
+            (10.0, Action::Crash(InstanceId(1))),
+            (100.0, Action::Recover(InstanceId(1))),
+        ],
+        vec![
+            (20.0, Action::Deregister(TargetId(0))),
+            (150.0, Action::Register(TargetId(0))),
+        ],
+        vec![
+            (
+                30.0,
+                Action::ImpairZone {
+                    zone: ZoneId(1),
+                    targets_only: true,
+                },
+            ),
+            (90.0, Action::RestoreZone(ZoneId(1))),
+        ],
+        vec![],
+    ];
+    for v in &s.variants {
+        for (i, events) in timelines.iter().enumerate() {
+            let t = with_events(&v.topology, events);
+            let want = event_loop(&t, 20_000, 5);
+            assert_eq!(
+                want.connections.total(),
+                want.target_hits.iter().sum::<u64>()
+            );
+            for threads in [1, 2] {
+                assert_eq!(
+                    bulk(&t, 20_000, 5, threads),
+                    want,
+                    "variant {}, timeline {i}, {threads} threads",
+                    v.name
+                );
+            }
+        }
+    }
+}

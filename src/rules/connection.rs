@@ -1,0 +1,242 @@
+//! Connections that live (docs/model.md CONN-1 to CONN-6): how long a workload's connection stays
+//! open, the keep-alive requests it carries, and what the state changes of a run do to it while it
+//! is open.
+//!
+//! Modelled: a connection opens when its first request is answered (the flow the distribution
+//! counts) and stays open until its client closes it, `duration` after its establishment (fixed,
+//! or exponential with that mean, drawn per flow keyed by (seed, `connection-duration`, flow):
+//! CONN-1); with `request_interval`, the client sends a request every that long (the first at
+//! establishment). While it is open, the first of these ends it ([`fate`]):
+//! - its target's web server crashes or its instance stops: the target resets it (CONN-4);
+//! - its target turns `unhealthy` and its node does not fail open to it: the NLB resets it, or,
+//!   with `target_health_state.unhealthy.connection_termination.enabled = false`, after
+//!   `draining_interval_seconds` unless the target is healthy again by then (CONN-2);
+//! - its target's deregistration delay ends, with `deregistration_delay.connection_termination`
+//!   enabled: the NLB resets it; without, it stays open (CONN-3);
+//! - a zone on its path (the ENI's, the node's, the target's) is impaired: it is lost, and the
+//!   client learns it at its next request, which times out, or when it closes (CONN-4);
+//! - no packet for the listener's idle timeout (350 s by default): the node forgets it and resets
+//!   the client's next packet (CONN-5).
+//! Not modelled: requests' own durations (a request and its response take no time on an open
+//! connection), retransmissions, TCP keepalives, a client that reconnects.
+//! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html>
+
+use crate::model::ids::{EniId, NodeId, TargetId};
+use crate::model::{Connection, Topology};
+use crate::rng;
+use crate::rules::health::{TargetHealth, UnusedReason};
+use crate::time::{SimTime, Span};
+use crate::timeline::Timeline;
+
+/// How an open connection ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum End {
+    /// The client closed it.
+    Closed,
+    /// Its target reset it: the web server crashed or the instance stopped (CONN-4).
+    ResetByTarget,
+    /// The NLB reset it: its target turned unhealthy (CONN-2).
+    ResetUnhealthy,
+    /// The NLB reset it: its target's deregistration delay ended, with connection termination
+    /// (CONN-3).
+    ResetDeregistered,
+    /// The NLB had forgotten it after the idle timeout and reset the client's next packet
+    /// (CONN-5).
+    IdleTimeout,
+    /// A zone on its path was impaired: the client's next request timed out (CONN-4).
+    Lost,
+}
+
+impl End {
+    /// Every way, in report order.
+    pub const ALL: [End; 6] = [
+        End::Closed,
+        End::ResetByTarget,
+        End::ResetUnhealthy,
+        End::ResetDeregistered,
+        End::IdleTimeout,
+        End::Lost,
+    ];
+
+    /// Position in [`End::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Its code in reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            End::Closed => "CLOSED",
+            End::ResetByTarget => "RESET_BY_TARGET",
+            End::ResetUnhealthy => "RESET_UNHEALTHY",
+            End::ResetDeregistered => "RESET_DEREGISTERED",
+            End::IdleTimeout => "IDLE_TIMEOUT",
+            End::Lost => "LOST",
+        }
+    }
+
+    /// The rule that gives it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            End::Closed => "CONN-1",
+            End::ResetByTarget | End::Lost => "CONN-4",
+            End::ResetUnhealthy => "CONN-2",
+            End::ResetDeregistered => "CONN-3",
+            End::IdleTimeout => "CONN-5",
+        }
+    }
+
+    /// True for the resets the NLB sends (CloudWatch's `TCP_ELB_Reset_Count`).
+    pub fn by_load_balancer(self) -> bool {
+        matches!(
+            self,
+            End::ResetUnhealthy | End::ResetDeregistered | End::IdleTimeout
+        )
+    }
+}
+
+/// One connection, open from its first answer until its client closes it.
+#[derive(Copy, Clone, Debug)]
+pub struct Open {
+    /// When the client got the SYN-ACK.
+    pub established: SimTime,
+    /// When the first response arrived.
+    pub answered: SimTime,
+    /// When the client closes it, if nothing ends it first.
+    pub close: SimTime,
+    /// Its endpoint ENI.
+    pub eni: EniId,
+    /// Its NLB node.
+    pub node: NodeId,
+    /// Its target.
+    pub target: TargetId,
+}
+
+/// How a connection ended, when, and the requests it carried.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Fate {
+    /// When the client saw the end.
+    pub at: SimTime,
+    /// How.
+    pub end: End,
+    /// Requests sent on it, the first included.
+    pub requests: u64,
+    /// Of those, the one that met the end (a request that timed out or was reset), if any.
+    pub requests_failed: u64,
+}
+
+/// How long flow `flow`'s connection stays open after its establishment under `seed` (CONN-1).
+pub fn duration(seed: u64, flow: u64, spec: &Connection) -> Span {
+    if !spec.exponential {
+        return spec.duration;
+    }
+    let key = rng::keyed(seed, "connection-duration", "");
+    crate::sim::arrivals::arrival_gap(rng::draw(key, flow), spec.duration.as_nanos() as f64)
+}
+
+/// The connection `open` with its workload's `spec`: when and how it ends, in the run whose
+/// states `timeline` gives (CONN-1 to CONN-5).
+pub fn fate(t: &Topology, timeline: &Timeline, spec: &Connection, open: &Open) -> Fate {
+    let x = &t.targets[open.target.index()];
+    let group = &t.target_groups[x.target_group.index()];
+    let instance = x.instance;
+    let node_zone = t.nodes[open.node.index()].zone;
+    let eni_zone = t.enis[open.eni.index()].zone;
+    // The client's next packet at or after `at`: its next request, or its close.
+    let next_activity = |at: SimTime| -> SimTime {
+        match spec.request_interval {
+            Some(p) if p.0 > 0 => {
+                let since = at.0.saturating_sub(open.established.0);
+                let k = since.div_ceil(p.0);
+                let r = open.established.0.saturating_add(k.saturating_mul(p.0));
+                SimTime(r.min(open.close.0))
+            }
+            _ => open.close,
+        }
+    };
+    let mut ended: Option<(SimTime, End)> = None;
+    let mut draining_until: Option<SimTime> = None;
+    let spans = &timeline.spans;
+    let mut i = timeline.span_at(open.answered);
+    while i < spans.len() && spans[i].0 <= open.close {
+        let at = spans[i].0.max(open.answered);
+        let next = spans.get(i + 1).map_or(SimTime(u64::MAX), |s| s.0);
+        let state = &timeline.states[spans[i].1 as usize];
+        let admin = state.admin();
+        if !admin.answers(instance) {
+            ended = Some((at, End::ResetByTarget));
+            break;
+        }
+        if admin.targets_down(x.zone) || admin.zone_down(node_zone) || admin.zone_down(eni_zone) {
+            ended = Some((next_activity(at), End::Lost));
+            break;
+        }
+        let health = state.health(open.target);
+        match health {
+            TargetHealth::Healthy => draining_until = None,
+            TargetHealth::Unhealthy(_)
+                if !state
+                    .eligible(open.node, x.target_group)
+                    .targets
+                    .contains(&open.target) =>
+            {
+                if group.unhealthy_termination {
+                    ended = Some((at, End::ResetUnhealthy));
+                    break;
+                }
+                draining_until.get_or_insert(at.after(group.unhealthy_draining));
+            }
+            TargetHealth::Unused(UnusedReason::NotRegistered)
+                if group.deregistration_termination =>
+            {
+                ended = Some((at, End::ResetDeregistered));
+                break;
+            }
+            _ => {}
+        }
+        if let Some(until) = draining_until {
+            if until < next && until <= open.close {
+                ended = Some((until, End::ResetUnhealthy));
+                break;
+            }
+        }
+        i += 1;
+    }
+    // The idle timeout: the longest silence is from the first answer to the next packet.
+    let lb = t.nodes[open.node.index()].load_balancer;
+    let idle = crate::rules::nlb::listener_on(t, lb, t.workload.port)
+        .map_or(Span::from_secs(350), |l| {
+            t.listeners[l.index()].idle_timeout
+        });
+    let next_packet = next_activity(SimTime(open.answered.0.saturating_add(1)));
+    if next_packet.0.saturating_sub(open.answered.0) > idle.0
+        && ended.is_none_or(|(at, _)| next_packet < at)
+    {
+        ended = Some((next_packet, End::IdleTimeout));
+    }
+    let (at, end) = ended.unwrap_or((open.close, End::Closed));
+    let (requests, requests_failed) = requests(spec, open, at, end);
+    Fate {
+        at,
+        end,
+        requests,
+        requests_failed,
+    }
+}
+
+/// Requests sent on a connection that ended at `at` as `end`, and whether one failed: one at
+/// establishment, then one every interval before the close; a reset ends the requests before
+/// it; a lost or forgotten connection fails the request that finds it so (none when the close
+/// finds it).
+fn requests(spec: &Connection, open: &Open, at: SimTime, end: End) -> (u64, u64) {
+    let Some(p) = spec.request_interval.filter(|p| p.0 > 0) else {
+        return (1, 0);
+    };
+    let sent_before = |t: SimTime| t.0.saturating_sub(open.established.0).div_ceil(p.0).max(1);
+    match end {
+        End::Lost | End::IdleTimeout if at < open.close => (sent_before(at) + 1, 1),
+        _ => (sent_before(at), 0),
+    }
+}

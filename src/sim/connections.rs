@@ -1,0 +1,48 @@
+//! What both engines do with an answered flow when the workload's connections live
+//! (docs/model.md CONN-1): its connection, open from its establishment for its drawn duration,
+//! and how it ends ([`crate::rules::connection::fate`]). One function, so that the event loop
+//! (which keeps the connection in flight until its end) and the bulk engine (which counts it at
+//! once) count the same.
+
+use crate::model::Topology;
+use crate::rules::connection::{self, Fate, Open};
+use crate::time::SimTime;
+use crate::timeline::Timeline;
+use crate::walk::Ended;
+
+/// The end of flow `flow`'s connection, which started at `start` and whose walk ended as `ended`,
+/// under `seed`: `None` when the workload's connections do not live or the flow was not
+/// answered.
+pub fn fate_of(
+    t: &Topology,
+    timeline: &Timeline,
+    seed: u64,
+    flow: u64,
+    start: SimTime,
+    ended: &Ended,
+) -> Option<Fate> {
+    let spec = t.workload.connection.as_ref()?;
+    let (Ok(()), Some(eni), Some(node), Some(target)) =
+        (ended.outcome, ended.eni, ended.node, ended.target)
+    else {
+        return None;
+    };
+    let established = start.after(ended.established);
+    let answered = start.after(ended.at);
+    let close = established
+        .after(connection::duration(seed, flow, spec))
+        .max(answered);
+    Some(connection::fate(
+        t,
+        timeline,
+        spec,
+        &Open {
+            established,
+            answered,
+            close,
+            eni,
+            node,
+            target,
+        },
+    ))
+}
