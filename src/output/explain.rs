@@ -127,6 +127,40 @@ fn left_out(
     }
 }
 
+/// Why a node failed open, if it did (NLB-6): none of its targets in scope was healthy, or
+/// too few for the group's routing failover threshold.
+fn fail_open_words(
+    t: &Topology,
+    state: &State,
+    group: TargetGroupId,
+    eligible: &[TargetId],
+    fail_open: bool,
+) -> String {
+    if !fail_open {
+        return String::new();
+    }
+    let healthy = eligible
+        .iter()
+        .filter(|x| state.health(**x) == crate::rules::health::TargetHealth::Healthy)
+        .count();
+    if healthy == 0 {
+        return " (none healthy: failing open)".into();
+    }
+    let threshold = t.target_groups[group.index()].routing_failover;
+    let mut minimum = Vec::new();
+    if let Some(count) = threshold.count {
+        minimum.push(format!("count {count}"));
+    }
+    if let Some(percentage) = threshold.percentage {
+        minimum.push(format!("percentage {percentage}"));
+    }
+    format!(
+        " ({healthy} of {} healthy, below the routing failover threshold ({}): failing open)",
+        eligible.len(),
+        minimum.join(", ")
+    )
+}
+
 fn words(
     t: &Topology,
     timeline: &Timeline,
@@ -356,15 +390,8 @@ fn words(
                     "targets in the node's own AZ only"
                 },
                 names.join(", "),
-                format!(
-                    "{}{}",
-                    if *fail_open {
-                        " (none healthy: failing open)"
-                    } else {
-                        ""
-                    },
-                    left_out(t, timeline, when, *node, *target_group, eligible)
-                ),
+                fail_open_words(t, state, *target_group, eligible, *fail_open)
+                    + &left_out(t, timeline, when, *node, *target_group, eligible),
                 instance.name,
                 instance.ip,
                 t.zones[t.targets[target.index()].zone.index()].az_id
