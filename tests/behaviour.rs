@@ -227,3 +227,61 @@ fn a_maglev_pick_spreads_evenly_and_moves_few_flows_when_a_target_leaves() {
         .unwrap();
     assert!(moved_uniform > moved + 0.05, "{moved_uniform} vs {moved}");
 }
+
+/// NLB-6: with web-2's server on the wrong port (unhealthy) and cross-zone on, a node keeps the
+/// two healthy targets by default; a routing failover count of 3, or a percentage above 2/3,
+/// makes it fail open to all three, and web-2's third of the flows is refused.
+#[test]
+fn a_routing_failover_threshold_above_the_healthy_targets_sends_to_the_unhealthy_one_too() {
+    let unhealthy = crosszone_with(
+        "web_server = { port = 80, body = \"Hello from Provider VPC on Subnet 2\" }",
+        "web_server = { port = 81, body = \"Hello from Provider VPC on Subnet 2\" }",
+    );
+    let with = |lines: &str| {
+        unhealthy.replacen(
+            "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+            &format!("targets = [\"web-1\", \"web-2\", \"web-3\"]\n{lines}"),
+            1,
+        )
+    };
+    let routing = "target_group_health.unhealthy_state_routing.minimum_healthy_targets";
+    for (name, text, refused) in [
+        ("failover-default", unhealthy.clone(), 0.0),
+        (
+            "failover-count",
+            with(&format!("{routing}.count = 3")),
+            1.0 / 3.0,
+        ),
+        (
+            "failover-percentage-70",
+            with(&format!("{routing}.percentage = 70")),
+            1.0 / 3.0,
+        ),
+        (
+            "failover-percentage-60",
+            with(&format!("{routing}.percentage = 60")),
+            0.0,
+        ),
+        // DNS failover does not act on the PrivateLink path.
+        (
+            "failover-dns",
+            with("target_group_health.dns_failover.minimum_healthy_targets.count = 3"),
+            0.0,
+        ),
+    ] {
+        let report = run_json(name, &text, 3000);
+        let on = &report["variants"][1];
+        assert_eq!(on["name"], "cross-zone on");
+        let expected = on["failed"]["TARGET_REFUSED"]["expected_share"]
+            .as_f64()
+            .unwrap_or(0.0);
+        assert!((expected - refused).abs() < 1e-6, "{name}: {expected}");
+        let flows = on["failed"]["TARGET_REFUSED"]["flows"]
+            .as_f64()
+            .unwrap_or(0.0);
+        assert!((flows / 3000.0 - refused).abs() < 0.03, "{name}: {flows}");
+        // Cross-zone off: the ENI's node (zone A) has web-1 alone, healthy, 1 of 1.
+        let off = &report["variants"][0];
+        assert!(off["failed"].get("TARGET_REFUSED").is_none(), "{name}");
+    }
+}

@@ -26,11 +26,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestError, TestRunner};
 
 use generator::GenScenario;
-use sim::model::Topology;
 use sim::model::events::Action;
 use sim::model::ids::{LoadBalancerId, NodeId, TargetGroupId, TargetId};
+use sim::model::{FailoverThreshold, Topology};
 use sim::rules::address::{self, Destination};
 use sim::rules::dns;
+use sim::rules::health::TargetHealth;
 use sim::rules::nlb;
 use sim::rules::outcome::FailReason;
 use sim::sim::bulk::{self, BulkOptions};
@@ -116,6 +117,11 @@ pub struct Coverage {
     pub clustered_fits: u64,
     /// Variants whose state changed during the run (events, health checks).
     pub with_changes: u64,
+    /// Variants with a target group whose routing failover threshold is not AWS's default.
+    pub failover_thresholds: u64,
+    /// Variants in which a node failed open with healthy targets left in scope: a routing
+    /// failover threshold above its healthy targets (NLB-6).
+    pub failover_with_healthy: u64,
 }
 
 impl Coverage {
@@ -181,6 +187,19 @@ pub fn check_scenario(
         let timeline = Timeline::new(t, seed, timeline::horizon(t, flows));
         invariants(t, &timeline, &events, flows)
             .map_err(|e| format!("variant {}: {e}", variant.name))?;
+        coverage.failover_thresholds += u64::from(
+            t.target_groups
+                .iter()
+                .any(|g| g.routing_failover != FailoverThreshold::DEFAULT),
+        );
+        coverage.failover_with_healthy += u64::from(timeline.states.iter().any(|s| {
+            s.all_eligible().any(|(_, _, e)| {
+                e.fail_open
+                    && e.targets
+                        .iter()
+                        .any(|x| s.health(*x) == TargetHealth::Healthy)
+            })
+        }));
         // With state changes a flow's outcome depends on when it starts as well as on its DNS
         // answer, so the fits (per route, per client) do not apply: the engines' agreement and
         // the invariants are what such scenarios check.
@@ -565,6 +584,8 @@ struct Summary {
     none_answered: u64,
     clustered_fits: u64,
     with_changes: u64,
+    failover_thresholds: u64,
+    failover_with_healthy: u64,
 }
 
 impl Summary {
@@ -586,6 +607,8 @@ impl Summary {
         }
         self.clustered_fits += c.clustered_fits;
         self.with_changes += c.with_changes;
+        self.failover_thresholds += c.failover_thresholds;
+        self.failover_with_healthy += c.failover_with_healthy;
     }
 }
 
@@ -601,6 +624,11 @@ impl fmt::Display for Summary {
             self.none_answered,
             self.with_changes,
             self.clustered_fits
+        )?;
+        writeln!(
+            f,
+            "  routing failover thresholds in {} variants; a node failed open with healthy targets left in {}",
+            self.failover_thresholds, self.failover_with_healthy
         )?;
         writeln!(
             f,
@@ -746,6 +774,12 @@ fn generated_scenarios_reach_every_reachable_failure_reason() {
     for (reason, why) in UNREACHABLE {
         assert_eq!(summary.scenarios[reason.index()], 0, "{reason}: {why}");
     }
+    // Routing failover thresholds (NLB-6) show up, and some make a node fail open with healthy
+    // targets left.
+    assert!(
+        summary.failover_thresholds > 0 && summary.failover_with_healthy > 0,
+        "{summary}"
+    );
 }
 
 /// The addresses the generator writes into A records as ENI addresses are the ENIs' addresses.

@@ -351,3 +351,44 @@ fn a_target_that_stops_is_out_at_once_and_a_start_goes_through_initial() {
         Some(secs(300.0))
     );
 }
+
+/// NLB-6: with a routing failover count of 3 and cross-zone on, web-2's crash takes it out of no
+/// eligible set (2 healthy of 3 is below the count: every node fails open), so the derived
+/// answer says it got new connections for the whole failure, and why; explain says why the node
+/// failed open with healthy targets left.
+#[test]
+fn a_routing_failover_threshold_keeps_a_crashed_target_in_service_and_says_why() {
+    let text = format!(
+        "{}\n[[events]]\nat = \"10s\"\ncrash = \"web-2\"\n",
+        crosszone_with(
+            "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+            "targets = [\"web-1\", \"web-2\", \"web-3\"]\ntarget_group_health.unhealthy_state_routing.minimum_healthy_targets.count = 3",
+        )
+    );
+    let report = run_json("failover-crash", &text, 20_000);
+    let on = &report["variants"][1];
+    assert_eq!(on["name"], "cross-zone on");
+    let answer = on["changes"]["answers"][0]["answer"].as_str().unwrap();
+    assert!(
+        answer.starts_with("for the whole failure")
+            && answer.contains("but a node whose healthy targets in scope fall below the group's routing failover threshold fails open to it (NLB-6)"),
+        "{answer}"
+    );
+    let path = scratch("failover-crash-explain", &text);
+    let output = sim(&[
+        "explain",
+        path.to_str().unwrap(),
+        "--flow",
+        "19000",
+        "--variant",
+        "cross-zone on",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let trace = stdout(&output);
+    assert!(
+        trace.contains(
+            "(2 of 3 healthy, below the routing failover threshold (count 3): failing open)"
+        ),
+        "{trace}"
+    );
+}

@@ -86,6 +86,15 @@
 //   health check thresholds 2-10                validate::load_balancing::tests::health_checks_stay_within_aws_ranges
 //   deregistration_delay 0-3600 s               rejects_a_deregistration_delay_beyond_an_hour,
 //                                               validate::load_balancing::tests::the_deregistration_delay_is_0_to_3600_seconds_and_300_by_default
+//   failover counts 1 or more                   rejects_a_failover_count_below_one,
+//                                               validate::load_balancing::tests::failover_counts_are_1_or_more_and_percentages_off_or_1_to_100
+//   "off" for DNS failover's count only         rejects_off_as_a_routing_failover_count,
+//                                               validate::load_balancing::tests::failover_counts_are_1_or_more_and_percentages_off_or_1_to_100,
+//                                               validate::load_balancing::tests::failover_thresholds_default_to_a_count_of_1_and_take_the_values_set
+//   failover percentages "off" or 1-100         rejects_a_failover_percentage_outside_1_to_100,
+//                                               validate::load_balancing::tests::failover_counts_are_1_or_more_and_percentages_off_or_1_to_100
+//   DNS failover's at least routing failover's  rejects_a_dns_failover_threshold_below_routing_failovers,
+//                                               validate::load_balancing::tests::dns_failover_thresholds_are_at_least_routing_failovers_where_both_are_set
 // PrivateLink
 //   a service with no load balancer             validate::privatelink::tests::enis_only_where_the_service_has_a_node_by_az_id
 //   a service listing an NLB twice              validate::privatelink::tests::enis_only_where_the_service_has_a_node_by_az_id
@@ -965,6 +974,80 @@ fn rejects_a_deregistration_delay_beyond_an_hour() {
         &text,
         "target_groups.web.deregistration_delay.timeout_seconds = 3601",
         "must be 0 to 3600 (seconds)",
+    );
+}
+
+/// The seed scenario with `lines` (dotted `target_group_health` keys) in `[target_groups.web]`.
+fn crosszone_with_health(lines: &[&str]) -> String {
+    crosszone_with(
+        "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+        &format!(
+            "targets = [\"web-1\", \"web-2\", \"web-3\"]\n{}",
+            lines.join("\n")
+        ),
+    )
+}
+
+const ROUTING: &str =
+    "target_groups.web.target_group_health.unhealthy_state_routing.minimum_healthy_targets";
+const DNS: &str = "target_groups.web.target_group_health.dns_failover.minimum_healthy_targets";
+
+/// The key as the scenario writes it inside `[target_groups.web]`.
+fn key(path: &str) -> &str {
+    path.strip_prefix("target_groups.web.").unwrap()
+}
+
+#[test]
+fn rejects_a_failover_count_below_one() {
+    let text = crosszone_with_health(&[&format!("{}.count = 0", key(ROUTING))]);
+    rejects(
+        "failover-count",
+        &text,
+        &format!("{ROUTING}.count = 0"),
+        "count must be an integer of 1 or more",
+    );
+}
+
+#[test]
+fn rejects_off_as_a_routing_failover_count() {
+    let text = crosszone_with_health(&[&format!("{}.count = \"off\"", key(ROUTING))]);
+    rejects(
+        "failover-count-off",
+        &text,
+        &format!("{ROUTING}.count = \"off\""),
+        "routing failover has no \"off\"",
+    );
+    // DNS failover's count may be off.
+    let text = crosszone_with_health(&[&format!("{}.count = \"off\"", key(DNS))]);
+    let output = sim(&[
+        "check",
+        scratch("failover-dns-off", &text).to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn rejects_a_failover_percentage_outside_1_to_100() {
+    let text = crosszone_with_health(&[&format!("{}.percentage = 101", key(DNS))]);
+    rejects(
+        "failover-percentage",
+        &text,
+        &format!("{DNS}.percentage = 101"),
+        "percentage must be \"off\" or 1 to 100",
+    );
+}
+
+#[test]
+fn rejects_a_dns_failover_threshold_below_routing_failovers() {
+    let text = crosszone_with_health(&[
+        &format!("{}.percentage = 50", key(ROUTING)),
+        &format!("{}.percentage = 40", key(DNS)),
+    ]);
+    rejects(
+        "failover-dns-below-routing",
+        &text,
+        &format!("{DNS}.percentage = 40"),
+        "DNS failover's percentage must be at least routing failover's (50)",
     );
 }
 

@@ -314,6 +314,25 @@ pub struct HealthCheck {
     pub port: u16,
 }
 
+/// The minimum of healthy targets of one unhealthy state action of a target group (routing
+/// failover or DNS failover, docs/model.md NLB-6): the action fires when the healthy targets fall
+/// below either threshold. `None` is `"off"`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct FailoverThreshold {
+    /// `minimum_healthy_targets.count`: 1 or more (never off for routing failover).
+    pub count: Option<u64>,
+    /// `minimum_healthy_targets.percentage`: 1-100, of the targets in the node's scope.
+    pub percentage: Option<u8>,
+}
+
+impl FailoverThreshold {
+    /// AWS's default for both actions: a count of 1, percentage off.
+    pub const DEFAULT: FailoverThreshold = FailoverThreshold {
+        count: Some(1),
+        percentage: None,
+    };
+}
+
 /// A target group.
 #[derive(Clone, Debug)]
 pub struct TargetGroup {
@@ -341,6 +360,12 @@ pub struct TargetGroup {
     /// `target_health_state.unhealthy.draining_interval_seconds`: without termination, how long
     /// connections to an unhealthy target are kept (CONN-2; default 0).
     pub unhealthy_draining: Span,
+    /// `target_group_health.unhealthy_state_routing.minimum_healthy_targets.*`: a node whose
+    /// healthy targets in scope fall below it fails open (NLB-6).
+    pub routing_failover: FailoverThreshold,
+    /// `target_group_health.dns_failover.minimum_healthy_targets.*`: validated and kept; it acts
+    /// on the NLB's own DNS name, which is not on the PrivateLink path (NLB-6).
+    pub dns_failover: FailoverThreshold,
 }
 
 /// One registration of an instance in a target group.

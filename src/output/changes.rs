@@ -8,9 +8,9 @@
 use serde::Serialize;
 
 use crate::expected::Expected;
-use crate::model::Topology;
 use crate::model::events::{Action, Event};
 use crate::model::ids::TargetId;
+use crate::model::{FailoverThreshold, Topology};
 use crate::rules::connection::End;
 use crate::rules::health::TargetHealth;
 use crate::rules::outcome::FailReason;
@@ -406,9 +406,16 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                             }
                         }
                         None => {
+                            let group = &t.target_groups[t.targets[x.index()].target_group.index()];
+                            let fails_open = if group.routing_failover == FailoverThreshold::DEFAULT
+                            {
+                                "a node with no healthy target in its scope fails open to it"
+                            } else {
+                                "a node whose healthy targets in scope fall below the group's routing failover threshold fails open to it"
+                            };
                             let why = match next(&|h| h != TargetHealth::Healthy) {
                                 Some(c) => format!(
-                                    "its checks made it {} at {:.1} s, but a node with no healthy target in its scope fails open to it (NLB-6)",
+                                    "its checks made it {} at {:.1} s, but {fails_open} (NLB-6)",
                                     c.health.state_name(),
                                     secs(c.at)
                                 ),

@@ -127,6 +127,40 @@ fn left_out(
     }
 }
 
+/// Why a node failed open, if it did (NLB-6): none of its targets in scope was healthy, or
+/// too few for the group's routing failover threshold.
+fn fail_open_words(
+    t: &Topology,
+    state: &State,
+    group: TargetGroupId,
+    eligible: &[TargetId],
+    fail_open: bool,
+) -> String {
+    if !fail_open {
+        return String::new();
+    }
+    let healthy = eligible
+        .iter()
+        .filter(|x| state.health(**x) == crate::rules::health::TargetHealth::Healthy)
+        .count();
+    if healthy == 0 {
+        return " (none healthy: failing open)".into();
+    }
+    let threshold = t.target_groups[group.index()].routing_failover;
+    let mut minimum = Vec::new();
+    if let Some(count) = threshold.count {
+        minimum.push(format!("count {count}"));
+    }
+    if let Some(percentage) = threshold.percentage {
+        minimum.push(format!("percentage {percentage}"));
+    }
+    format!(
+        " ({healthy} of {} healthy, below the routing failover threshold ({}): failing open)",
+        eligible.len(),
+        minimum.join(", ")
+    )
+}
+
 fn words(
     t: &Topology,
     timeline: &Timeline,
@@ -344,11 +378,7 @@ fn words(
             let target = eligible[*pick];
             let instance = t.target_instance(target);
             let hash = hash.map_or(String::new(), |h| format!("flow hash {h:#018x} -> "));
-            let open = if *fail_open {
-                " (none healthy: failing open)"
-            } else {
-                ""
-            };
+            let open = fail_open_words(t, state, *target_group, eligible, *fail_open);
             let left = left_out(t, timeline, when, *node, *target_group, eligible);
             format!(
                 "node {} ({} {}): cross-zone {}, so eligible {}: [{}]{open}{left}; {hash}#{pick} = {} ({}, {})",

@@ -57,6 +57,13 @@
 //! load_balancing.cross_zone.enabled = "use_load_balancer_configuration"   # or "true" / "false"
 //! health_check = { protocol = "TCP", interval = "30s", timeout = "10s", healthy_threshold = 3, unhealthy_threshold = 3 }
 //! deregistration_delay.timeout_seconds = 300   # 0-3600, default 300 (HC-3 / EV-3)
+//! # routing failover (NLB-6): a node whose healthy targets in scope fall below either threshold
+//! # sends to all its in-service targets, unhealthy ones included
+//! target_group_health.unhealthy_state_routing.minimum_healthy_targets.count = 1   # 1 or more, default 1
+//! target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage = "off"   # or 1-100
+//! # DNS failover: validated and kept (it acts on the NLB's own DNS name, off the PrivateLink path)
+//! target_group_health.dns_failover.minimum_healthy_targets.count = 1   # "off" or 1 or more, default 1
+//! target_group_health.dns_failover.minimum_healthy_targets.percentage = "off"   # or 1-100
 //!
 //! [endpoint_services.provider-svc]
 //! network_load_balancers = ["provider-nlb"]   # several: each ENI binds to one, drawn per seed

@@ -157,6 +157,38 @@ impl<'de> Deserialize<'de> for CrossZoneAttr {
     }
 }
 
+/// A `minimum_healthy_targets.count` or `.percentage` as written: `"off"` or an integer (its
+/// range is checked by validation, which reports the value).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ThresholdAttr {
+    /// `"off"`
+    Off,
+    /// An integer.
+    Value(i64),
+}
+
+impl<'de> Deserialize<'de> for ThresholdAttr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AttrVisitor;
+        impl Visitor<'_> for AttrVisitor {
+            type Value = ThresholdAttr;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"off\" or an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ThresholdAttr, E> {
+                Ok(ThresholdAttr::Value(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ThresholdAttr, E> {
+                match v {
+                    "off" => Ok(ThresholdAttr::Off),
+                    other => Err(E::custom(format!("`{other}` is not \"off\" or an integer"))),
+                }
+            }
+        }
+        deserializer.deserialize_any(AttrVisitor)
+    }
+}
+
 /// The whole file.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -400,6 +432,36 @@ pub struct RawTargetGroup {
     pub deregistration_delay: Option<RawDeregistrationDelay>,
     /// `target_health_state.unhealthy.*`.
     pub target_health_state: Option<RawTargetHealthState>,
+    /// `target_group_health.{unhealthy_state_routing,dns_failover}.minimum_healthy_targets.*`.
+    pub target_group_health: Option<RawTargetGroupHealth>,
+}
+
+/// `target_group_health.*` attributes of a target group: the unhealthy state actions.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTargetGroupHealth {
+    /// `target_group_health.unhealthy_state_routing.*` (routing failover).
+    pub unhealthy_state_routing: Option<RawUnhealthyStateAction>,
+    /// `target_group_health.dns_failover.*`.
+    pub dns_failover: Option<RawUnhealthyStateAction>,
+}
+
+/// `target_group_health.ACTION.*`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnhealthyStateAction {
+    /// `target_group_health.ACTION.minimum_healthy_targets.*`.
+    pub minimum_healthy_targets: RawMinimumHealthyTargets,
+}
+
+/// `target_group_health.ACTION.minimum_healthy_targets.*`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMinimumHealthyTargets {
+    /// `count`: 1 or more (1 when omitted); `"off"` for DNS failover only.
+    pub count: Option<ThresholdAttr>,
+    /// `percentage`: `"off"` (when omitted) or 1-100.
+    pub percentage: Option<ThresholdAttr>,
 }
 
 /// `deregistration_delay.*` attributes of a target group.

@@ -17,6 +17,7 @@
 //! - one listener TCP :80, to one target group or a weighted `forward` (weights 0-999, one at
 //!   least positive); cross-zone on the load balancer and the target group attribute at random;
 //!   `hash` uniform or (rarely) maglev; health checks on the traffic port or on another port;
+//!   rarely (one target group in eight) a routing failover count (1-3) or percentage (10-100);
 //! - security groups that may deny at each hop: the endpoint's (all / some / none of the client
 //!   subnets, a client group reference, or the VPC default group), the NLB's (none, or one
 //!   admitting all or some client subnets, enforced on PrivateLink traffic or not) and the
@@ -183,6 +184,9 @@ pub struct ProviderPlan {
     /// flows are then reset: NO_LISTENER), and the subnets it enables (bit i: subnet i of the
     /// first's), and whether the service lists it first.
     pub second_nlb: (u8, u8, bool),
+    /// Routing failover thresholds of tg0, tg1 and the second NLB's tg2 (NLB-6): 0 none (AWS's
+    /// default), 1-3 `minimum_healthy_targets.count`, 10-100 `.percentage`.
+    pub routing_failover: (u8, u8, u8),
 }
 
 #[derive(Clone, Debug)]
@@ -420,6 +424,22 @@ fn cross_zone_attr() -> impl Strategy<Value = u8> {
     prop_oneof![2 => Just(0u8), 3 => 1u8..=5]
 }
 
+/// A routing failover threshold, one target group in eight (see
+/// [`ProviderPlan::routing_failover`]).
+fn routing_failover() -> impl Strategy<Value = u8> {
+    prop_oneof![14 => Just(0u8), 1 => 1u8..=3, 1 => 10u8..=100]
+}
+
+/// The line that sets routing failover threshold `threshold` (none for 0).
+fn routing_failover_line(threshold: u8) -> Option<String> {
+    let key = "target_group_health.unhealthy_state_routing.minimum_healthy_targets";
+    match threshold {
+        0 => None,
+        1..=3 => Some(format!("{key}.count = {threshold}")),
+        _ => Some(format!("{key}.percentage = {threshold}")),
+    }
+}
+
 fn provider_plan() -> impl Strategy<Value = ProviderPlan> {
     (
         (
@@ -457,6 +477,7 @@ fn provider_plan() -> impl Strategy<Value = ProviderPlan> {
             any::<u8>(),
             any::<bool>(),
         ),
+        (routing_failover(), routing_failover(), routing_failover()),
     )
         .prop_map(
             |(
@@ -464,8 +485,10 @@ fn provider_plan() -> impl Strategy<Value = ProviderPlan> {
                 (two_groups, ports, alt_port, weights, forward_form),
                 (group_cross_zone, lb_cross_zone, hash, health, response_time),
                 second_nlb,
+                routing_failover,
             )| ProviderPlan {
                 second_nlb,
+                routing_failover,
                 octet,
                 third,
                 subnets,
@@ -1417,6 +1440,14 @@ pub fn build(p: &Plan) -> GenScenario {
                 cross_zone_value(attr)
             );
         }
+        let failover = if g == 0 {
+            pv.routing_failover.0
+        } else {
+            pv.routing_failover.1
+        };
+        if let Some(line) = routing_failover_line(failover) {
+            let _ = writeln!(out, "{line}");
+        }
         let health = if g == 0 { pv.health.0 } else { pv.health.1 };
         match health {
             4 => {
@@ -1469,10 +1500,14 @@ pub fn build(p: &Plan) -> GenScenario {
         );
         let _ = writeln!(
             out,
-            "[target_groups.tg2]\nport = {}\nvpc_id = \"provider\"\ntargets = {}\n",
+            "[target_groups.tg2]\nport = {}\nvpc_id = \"provider\"\ntargets = {}",
             pv.ports.0,
             quote_list(&members)
         );
+        if let Some(line) = routing_failover_line(pv.routing_failover.2) {
+            let _ = writeln!(out, "{line}");
+        }
+        out.push('\n');
         if second_first {
             service_lbs.insert(0, "nlb2");
         } else {

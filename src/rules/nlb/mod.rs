@@ -8,17 +8,21 @@
 //!   enabled zones; off: only over the targets in its own zone.
 //!   (docs/model.md NLB-3)
 //! - A node's eligible targets (NLB-4 to NLB-6): the registered, healthy targets in its scope;
-//!   when none is healthy it fails open to every registered target in scope that is not
-//!   `unused` (routing failover with the default minimum of one healthy target). `unused`
-//!   targets (stopped instances, AZs the load balancer does not enable) never get traffic.
+//!   when they fall below the target group's routing failover threshold
+//!   (`target_group_health.unhealthy_state_routing.minimum_healthy_targets.count`, default 1, or
+//!   `.percentage` of the in-service targets in scope, default off: either breached fires) it
+//!   fails open to every in-service target in scope, healthy or unhealthy ([`failover_breached`]).
+//!   `unused` targets (stopped instances, AZs the load balancer does not enable) never get
+//!   traffic.
 //! - Listeners by port; a forward to several target groups follows the weights (NLB-2).
 //! - The NLB-like flow hash and the pick (NLB-7, NLB-8: see [`hash`] and [`pick`]).
 //! - The connection from a node to a target (NLB-10, [`reach`]): the NLB's egress rules, the
 //!   target's ingress rules (the node's IP and the NLB's groups), a running instance, a server
 //!   listening. Health checks go through the same function (HC-1).
 //!
-//! Not modelled: UDP and TLS listeners, source-IP stickiness, idle timeout, routing-failover
-//! thresholds other than the default, per-target weights (NLBs have none).
+//! Not modelled: UDP and TLS listeners, source-IP stickiness, idle timeout, DNS failover (it
+//! acts on the NLB's own DNS name, not on the PrivateLink path), per-target weights (NLBs have
+//! none).
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html>
 
@@ -28,7 +32,7 @@ pub mod pick;
 use crate::model::ids::{
     InstanceId, ListenerId, LoadBalancerId, NodeId, SecurityGroupId, TargetGroupId, TargetId,
 };
-use crate::model::{CrossZoneSetting, RuleProtocol, Topology};
+use crate::model::{CrossZoneSetting, FailoverThreshold, RuleProtocol, Topology};
 use crate::rules::health::TargetHealth;
 use crate::rules::outcome::FailReason;
 use crate::rules::security::{self, Side, Verdict};
@@ -98,7 +102,9 @@ pub struct Eligible {
     pub targets: Vec<TargetId>,
     /// Whether cross-zone load balancing applied, and why.
     pub cross_zone: CrossZone,
-    /// True when no target in scope was healthy and the node failed open to all of them.
+    /// True when the node failed open: its healthy targets in scope fell below the group's
+    /// routing failover threshold (by default: none was healthy), and `targets` holds every
+    /// in-service target in scope, healthy or not (NLB-6).
     pub fail_open: bool,
     /// The load balancer's pick over `targets`.
     pub picker: Picker,
@@ -122,10 +128,9 @@ pub fn eligible(
             && (cross_zone.on() || t.targets[target.index()].zone == node_info.zone)
     };
     let group = &t.target_groups[tg.index()];
-    let healthy: Vec<TargetId> = group
-        .targets
+    let in_service: Vec<TargetId> = group.targets.iter().filter(in_scope).copied().collect();
+    let healthy: Vec<TargetId> = in_service
         .iter()
-        .filter(in_scope)
         .filter(|target| health[target.index()] == TargetHealth::Healthy)
         .copied()
         .collect();
@@ -134,13 +139,13 @@ pub fn eligible(
         let identities: Vec<u64> = targets.iter().map(|x| target_identity(t, *x)).collect();
         Picker::new(strategy, &identities)
     };
-    let (targets, fail_open) = if healthy.is_empty() {
-        let all: Vec<TargetId> = group.targets.iter().filter(in_scope).copied().collect();
-        let fail_open = !all.is_empty();
-        (all, fail_open)
-    } else {
-        (healthy, false)
-    };
+    let (targets, fail_open) =
+        if failover_breached(group.routing_failover, healthy.len(), in_service.len()) {
+            let fail_open = !in_service.is_empty();
+            (in_service, fail_open)
+        } else {
+            (healthy, false)
+        };
     let picker = picker(&targets);
     Eligible {
         shares: picker.shares(),
@@ -149,6 +154,18 @@ pub fn eligible(
         cross_zone,
         fail_open,
     }
+}
+
+/// Whether `healthy` healthy targets out of `in_service` in-service ones (healthy or unhealthy)
+/// in a node's scope breach `threshold` (NLB-6): fewer than its count, or a share below its
+/// percentage, compared exactly (`healthy / in_service < percentage / 100`, no rounding).
+/// Either breached fires; a threshold that is off never does.
+pub fn failover_breached(threshold: FailoverThreshold, healthy: usize, in_service: usize) -> bool {
+    let (healthy, in_service) = (healthy as u64, in_service as u64);
+    threshold.count.is_some_and(|count| healthy < count)
+        || threshold
+            .percentage
+            .is_some_and(|percent| healthy * 100 < u64::from(percent) * in_service)
 }
 
 /// A connection from `node` to `target` on `port` (docs/model.md NLB-10, and HC-1 for health
@@ -227,6 +244,156 @@ pub fn pick_weighted_index(forward: &[(TargetGroupId, u16)], bits: u64) -> usize
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::health::{UnhealthyReason, UnusedReason};
+
+    const HEALTHY: TargetHealth = TargetHealth::Healthy;
+    const UNHEALTHY: TargetHealth = TargetHealth::Unhealthy(UnhealthyReason::ServerDown);
+
+    /// crosszone.toml with three more targets: zone A (node 0) holds web-1, web-4 and web-5,
+    /// zone B (node 1) web-2 and web-6, zone C (node 2) web-3; targets in that registration
+    /// order (web-1, web-2, web-3, web-4, web-5, web-6), and `routing_failover` on the group.
+    fn six_targets(cross_zone_on: bool, routing_failover: FailoverThreshold) -> Topology {
+        let mut text = include_str!("../../../scenarios/crosszone.toml").replace(
+            "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+            "targets = [\"web-1\", \"web-2\", \"web-3\", \"web-4\", \"web-5\", \"web-6\"]",
+        );
+        for (name, subnet) in [
+            ("web-4", "provider-1"),
+            ("web-5", "provider-1"),
+            ("web-6", "provider-2"),
+        ] {
+            text.push_str(&format!(
+                "\n[instances.{name}]\nsubnet_id = \"{subnet}\"\nsecurity_group_ids = [\"web-sg\"]\nweb_server = {{ port = 80, body = \"{name}\" }}\n"
+            ));
+        }
+        let s = crate::scenario::parse("t.toml", "t", &text).unwrap();
+        let mut t = s.variants[usize::from(cross_zone_on)].topology.clone();
+        t.target_groups[0].routing_failover = routing_failover;
+        t
+    }
+
+    /// The eligible targets of `node` (by index) under `health` (one per target, in
+    /// registration order), and whether it failed open.
+    fn eligible_of(t: &Topology, health: &[TargetHealth], node: usize) -> (Vec<usize>, bool) {
+        let e = eligible(
+            t,
+            &Admin::initial(t),
+            health,
+            NodeId::from_index(node),
+            TargetGroupId(0),
+        );
+        assert_eq!(e.shares.len(), e.targets.len());
+        (e.targets.iter().map(|x| x.index()).collect(), e.fail_open)
+    }
+
+    fn threshold(count: Option<u64>, percentage: Option<u8>) -> FailoverThreshold {
+        FailoverThreshold { count, percentage }
+    }
+
+    #[test]
+    fn by_default_a_node_fails_open_only_with_no_healthy_target_in_scope() {
+        let t = six_targets(false, FailoverThreshold::DEFAULT);
+        // Zone A: web-1 (0), web-4 (3), web-5 (4).
+        let one_healthy = [HEALTHY, HEALTHY, HEALTHY, UNHEALTHY, UNHEALTHY, HEALTHY];
+        assert_eq!(eligible_of(&t, &one_healthy, 0), (vec![0], false));
+        let none_healthy = [UNHEALTHY, HEALTHY, HEALTHY, UNHEALTHY, UNHEALTHY, HEALTHY];
+        assert_eq!(eligible_of(&t, &none_healthy, 0), (vec![0, 3, 4], true));
+        // Failing open leaves out what is not in service.
+        let draining = [
+            UNHEALTHY,
+            HEALTHY,
+            HEALTHY,
+            TargetHealth::Draining,
+            TargetHealth::Unused(UnusedReason::InvalidState),
+            HEALTHY,
+        ];
+        assert_eq!(eligible_of(&t, &draining, 0), (vec![0], true));
+        // Nothing in service in scope: nothing to fail open to.
+        let initial = [TargetHealth::Initial; 6];
+        assert_eq!(eligible_of(&t, &initial, 0), (vec![], false));
+    }
+
+    #[test]
+    fn a_count_of_2_with_1_healthy_of_3_in_scope_fails_open_to_every_in_service_target() {
+        let t = six_targets(false, threshold(Some(2), None));
+        let one_healthy = [UNHEALTHY, HEALTHY, HEALTHY, HEALTHY, UNHEALTHY, HEALTHY];
+        // Registration order, healthy and unhealthy alike.
+        assert_eq!(eligible_of(&t, &one_healthy, 0), (vec![0, 3, 4], true));
+        let two_healthy = [HEALTHY, HEALTHY, HEALTHY, HEALTHY, UNHEALTHY, HEALTHY];
+        assert_eq!(eligible_of(&t, &two_healthy, 0), (vec![0, 3], false));
+        // Zone C has one target: a count of 2 always fails over there, to that target.
+        assert_eq!(eligible_of(&t, &two_healthy, 2), (vec![2], true));
+    }
+
+    #[test]
+    fn a_percentage_of_50_with_1_healthy_of_3_in_scope_fails_open() {
+        let t = six_targets(false, threshold(Some(1), Some(50)));
+        let one_healthy = [UNHEALTHY, HEALTHY, HEALTHY, HEALTHY, UNHEALTHY, HEALTHY];
+        assert_eq!(eligible_of(&t, &one_healthy, 0), (vec![0, 3, 4], true));
+        let two_healthy = [HEALTHY, HEALTHY, HEALTHY, HEALTHY, UNHEALTHY, HEALTHY];
+        assert_eq!(eligible_of(&t, &two_healthy, 0), (vec![0, 3], false));
+        // Zone B: 1 healthy of 2 is 50 %, not below it.
+        let half = [HEALTHY, UNHEALTHY, HEALTHY, HEALTHY, HEALTHY, HEALTHY];
+        assert_eq!(eligible_of(&t, &half, 1), (vec![5], false));
+        // The percentage is of the in-service targets: web-4 draining and web-5 stopped leave
+        // web-1 alone in service, 100 % healthy.
+        let alone = [
+            HEALTHY,
+            HEALTHY,
+            HEALTHY,
+            TargetHealth::Draining,
+            TargetHealth::Unused(UnusedReason::InvalidState),
+            HEALTHY,
+        ];
+        assert_eq!(eligible_of(&t, &alone, 0), (vec![0], false));
+    }
+
+    #[test]
+    fn with_cross_zone_off_the_thresholds_count_per_zone_and_with_it_on_over_all_zones() {
+        // AWS's example in small: 50 %, zone A at 1 healthy of 3, the others all healthy.
+        let health = [HEALTHY, HEALTHY, HEALTHY, UNHEALTHY, UNHEALTHY, HEALTHY];
+        let off = six_targets(false, threshold(Some(1), Some(50)));
+        assert_eq!(eligible_of(&off, &health, 0), (vec![0, 3, 4], true));
+        assert_eq!(eligible_of(&off, &health, 1), (vec![1, 5], false));
+        assert_eq!(eligible_of(&off, &health, 2), (vec![2], false));
+        // Cross-zone on: 4 healthy of 6 over all zones is above 50 %, for every node.
+        let on = six_targets(true, threshold(Some(1), Some(50)));
+        for node in 0..3 {
+            assert_eq!(eligible_of(&on, &health, node), (vec![0, 1, 2, 5], false));
+        }
+        // ... and below 70 %: every node fails open to all six.
+        let on = six_targets(true, threshold(Some(1), Some(70)));
+        for node in 0..3 {
+            assert_eq!(
+                eligible_of(&on, &health, node),
+                (vec![0, 1, 2, 3, 4, 5], true)
+            );
+        }
+        // A count counts over all zones too: 4 healthy is below 5.
+        let on = six_targets(true, threshold(Some(5), None));
+        assert_eq!(eligible_of(&on, &health, 1), (vec![0, 1, 2, 3, 4, 5], true));
+    }
+
+    #[test]
+    fn either_threshold_breached_fires_and_percentages_compare_exactly() {
+        // AWS's example: 50 %, 4 healthy of 10 in zone B breaches it, 14 of 20 does not.
+        let half = threshold(None, Some(50));
+        assert!(failover_breached(half, 4, 10));
+        assert!(!failover_breached(half, 14, 20));
+        assert!(!failover_breached(half, 5, 10));
+        // No rounding: 2 of 3 is 66.7 %, below 67 %, not below 66 %.
+        assert!(failover_breached(threshold(None, Some(67)), 2, 3));
+        assert!(!failover_breached(threshold(None, Some(66)), 2, 3));
+        // Either fires.
+        let both = threshold(Some(3), Some(50));
+        assert!(failover_breached(both, 2, 3));
+        assert!(failover_breached(both, 3, 8));
+        assert!(!failover_breached(both, 4, 8));
+        // The default fires only at 0; all off never fires.
+        assert!(failover_breached(FailoverThreshold::DEFAULT, 0, 3));
+        assert!(!failover_breached(FailoverThreshold::DEFAULT, 1, 3));
+        assert!(!failover_breached(threshold(None, None), 0, 3));
+    }
 
     #[test]
     fn weighted_pick_follows_the_weights() {

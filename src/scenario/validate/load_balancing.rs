@@ -8,10 +8,13 @@ use super::{Built, Checker, Step, quoted};
 use crate::kp;
 use crate::model::ids::*;
 use crate::model::{
-    CrossZoneSetting, HealthCheck, Listener, LoadBalancer, Node, PickStrategy, Target, TargetGroup,
+    CrossZoneSetting, FailoverThreshold, HealthCheck, Listener, LoadBalancer, Node, PickStrategy,
+    Target, TargetGroup,
 };
 use crate::scenario::path::KeyPath;
-use crate::scenario::raw::CrossZoneAttr;
+use crate::scenario::raw::{
+    CrossZoneAttr, RawTargetGroupHealth, RawUnhealthyStateAction, ThresholdAttr,
+};
 use crate::time::Span;
 
 /// Target groups and their registered targets.
@@ -69,6 +72,8 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             }
         };
         let terminations = connection_termination(c, &base, tg);
+        let (routing_failover, dns_failover) =
+            failover_thresholds(c, &base, tg.target_group_health.as_ref());
         let tg_id = TargetGroupId::from_index(b.target_groups.len());
         let mut ids = Vec::new();
         let mut first_at: HashMap<&str, usize> = HashMap::new();
@@ -114,7 +119,114 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             deregistration_termination: terminations.0,
             unhealthy_termination: terminations.1,
             unhealthy_draining: terminations.2,
+            routing_failover,
+            dns_failover,
         });
+    }
+}
+
+/// The routing and DNS failover thresholds of a target group (NLB-6): counts of 1 or more
+/// (`"off"` for DNS failover only), percentages `"off"` or 1-100, AWS's default (count 1,
+/// percentage off) for what is omitted; and, where the file sets both actions' counts (or both
+/// percentages), DNS failover's at least routing failover's, as AWS requires.
+fn failover_thresholds(
+    c: &mut Checker<'_>,
+    base: &KeyPath,
+    health: Option<&RawTargetGroupHealth>,
+) -> (FailoverThreshold, FailoverThreshold) {
+    let hpath = base.key("target_group_health");
+    let routing_path = hpath
+        .key("unhealthy_state_routing")
+        .key("minimum_healthy_targets");
+    let dns_path = hpath.key("dns_failover").key("minimum_healthy_targets");
+    let (routing, routing_given) = failover_threshold(
+        c,
+        &routing_path,
+        health.and_then(|h| h.unhealthy_state_routing.as_ref()),
+        false,
+    );
+    let (dns, dns_given) = failover_threshold(
+        c,
+        &dns_path,
+        health.and_then(|h| h.dns_failover.as_ref()),
+        true,
+    );
+    for (key, routing, dns) in [
+        ("count", routing_given.count, dns_given.count),
+        (
+            "percentage",
+            routing_given.percentage.map(u64::from),
+            dns_given.percentage.map(u64::from),
+        ),
+    ] {
+        if let (Some(routing), Some(dns)) = (routing, dns) {
+            if dns < routing {
+                c.error(
+                    dns_path.key(key),
+                    Some(dns.to_string()),
+                    format!(
+                        "DNS failover's {key} must be at least routing failover's ({routing}), so that DNS failover happens with or before routing failover"
+                    ),
+                );
+            }
+        }
+    }
+    (routing, dns)
+}
+
+/// One action's threshold, and the valid values the file sets for it (`None` where it sets
+/// none, or `"off"`).
+fn failover_threshold(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    action: Option<&RawUnhealthyStateAction>,
+    off_count: bool,
+) -> (FailoverThreshold, FailoverThreshold) {
+    let mut threshold = FailoverThreshold::DEFAULT;
+    let mut given = FailoverThreshold {
+        count: None,
+        percentage: None,
+    };
+    let Some(minimum) = action.map(|a| &a.minimum_healthy_targets) else {
+        return (threshold, given);
+    };
+    match minimum.count {
+        None => {}
+        Some(ThresholdAttr::Off) if off_count => threshold.count = None,
+        Some(ThresholdAttr::Value(n)) if n >= 1 => {
+            threshold.count = Some(n as u64);
+            given.count = Some(n as u64);
+        }
+        Some(other) => c.error(
+            path.key("count"),
+            Some(threshold_text(other)),
+            if off_count {
+                "count must be \"off\" or an integer of 1 or more"
+            } else {
+                "count must be an integer of 1 or more (routing failover has no \"off\")"
+            },
+        ),
+    }
+    match minimum.percentage {
+        None | Some(ThresholdAttr::Off) => {}
+        Some(ThresholdAttr::Value(p)) if (1..=100).contains(&p) => {
+            threshold.percentage = Some(p as u8);
+            given.percentage = Some(p as u8);
+        }
+        Some(other) => c.error(
+            path.key("percentage"),
+            Some(threshold_text(other)),
+            "percentage must be \"off\" or 1 to 100",
+        ),
+    }
+    (threshold, given)
+}
+
+/// A threshold as messages show it.
+fn threshold_text(value: ThresholdAttr) -> String {
+    match value {
+        ThresholdAttr::Off => quoted("off"),
+        ThresholdAttr::Value(n) => n.to_string(),
     }
 }
 
@@ -696,6 +808,148 @@ mod tests {
             "target_groups.web.deregistration_delay.seconds",
             "unknown key",
         );
+    }
+
+    /// The seed scenario with `lines` (dotted `target_group_health` keys) in `[target_groups.web]`.
+    fn with_health(lines: &[&str]) -> String {
+        edited(&[(HC, &format!("{HC}\n{}", lines.join("\n")))])
+    }
+
+    const ROUTING: &str = "target_group_health.unhealthy_state_routing.minimum_healthy_targets";
+    const DNS: &str = "target_group_health.dns_failover.minimum_healthy_targets";
+
+    #[test]
+    fn failover_thresholds_default_to_a_count_of_1_and_take_the_values_set() {
+        use crate::model::FailoverThreshold;
+        let thresholds = |text: &str| {
+            let s = crate::scenario::parse("t.toml", "t", text).unwrap();
+            let tg = &s.variants[0].topology.target_groups[0];
+            (tg.routing_failover, tg.dns_failover)
+        };
+        let defaults = (FailoverThreshold::DEFAULT, FailoverThreshold::DEFAULT);
+        assert_eq!(thresholds(CROSSZONE), defaults);
+        // Explicit "off" percentages are the defaults too.
+        let off = with_health(&[
+            &format!("{ROUTING}.percentage = \"off\""),
+            &format!("{DNS}.percentage = \"off\""),
+        ]);
+        assert_eq!(thresholds(&off), defaults);
+        let set = with_health(&[
+            &format!("{ROUTING}.count = 2"),
+            &format!("{ROUTING}.percentage = 50"),
+            &format!("{DNS}.count = \"off\""),
+            &format!("{DNS}.percentage = 100"),
+        ]);
+        assert_eq!(
+            thresholds(&set),
+            (
+                FailoverThreshold {
+                    count: Some(2),
+                    percentage: Some(50),
+                },
+                FailoverThreshold {
+                    count: None,
+                    percentage: Some(100),
+                }
+            )
+        );
+        // A count above the targets registered is AWS's to bound (a quota); sim takes it.
+        let many = with_health(&[&format!("{ROUTING}.count = 5000")]);
+        assert_eq!(thresholds(&many).0.count, Some(5000));
+        // A table per action works as well as dotted keys.
+        let table = with_health(&[
+            "target_group_health = { unhealthy_state_routing = { minimum_healthy_targets = { count = 3 } } }",
+        ]);
+        assert_eq!(thresholds(&table).0.count, Some(3));
+    }
+
+    #[test]
+    fn failover_counts_are_1_or_more_and_percentages_off_or_1_to_100() {
+        for (line, key, message) in [
+            (
+                format!("{ROUTING}.count = 0"),
+                format!("target_groups.web.{ROUTING}.count"),
+                "count must be an integer of 1 or more (routing failover has no \"off\")",
+            ),
+            (
+                format!("{ROUTING}.count = \"off\""),
+                format!("target_groups.web.{ROUTING}.count"),
+                "routing failover has no \"off\"",
+            ),
+            (
+                format!("{DNS}.count = -1"),
+                format!("target_groups.web.{DNS}.count"),
+                "count must be \"off\" or an integer of 1 or more",
+            ),
+            (
+                format!("{ROUTING}.percentage = 0"),
+                format!("target_groups.web.{ROUTING}.percentage"),
+                "percentage must be \"off\" or 1 to 100",
+            ),
+            (
+                format!("{DNS}.percentage = 101"),
+                format!("target_groups.web.{DNS}.percentage"),
+                "percentage must be \"off\" or 1 to 100",
+            ),
+            (
+                format!("{DNS}.percentage = \"half\""),
+                format!("target_groups.web.{DNS}.percentage"),
+                "`half` is not \"off\" or an integer",
+            ),
+            (
+                format!("{ROUTING}.minimum = 2"),
+                format!("target_groups.web.{ROUTING}.minimum"),
+                "unknown key",
+            ),
+        ] {
+            assert_error(&with_health(&[&line]), &key, message);
+        }
+        // The accepted edges.
+        assert_valid(&with_health(&[
+            &format!("{ROUTING}.count = 1"),
+            &format!("{ROUTING}.percentage = 1"),
+            &format!("{DNS}.percentage = 100"),
+        ]));
+    }
+
+    #[test]
+    fn dns_failover_thresholds_are_at_least_routing_failovers_where_both_are_set() {
+        assert_error(
+            &with_health(&[&format!("{ROUTING}.count = 3"), &format!("{DNS}.count = 2")]),
+            &format!("target_groups.web.{DNS}.count"),
+            "DNS failover's count must be at least routing failover's (3)",
+        );
+        assert_error(
+            &with_health(&[
+                &format!("{ROUTING}.percentage = 60"),
+                &format!("{DNS}.percentage = 50"),
+            ]),
+            &format!("target_groups.web.{DNS}.percentage"),
+            "DNS failover's percentage must be at least routing failover's (60)",
+        );
+        // Equal, larger, off, unset, or thresholds of different kinds compare nothing.
+        for lines in [
+            [format!("{ROUTING}.count = 3"), format!("{DNS}.count = 3")],
+            [
+                format!("{ROUTING}.percentage = 50"),
+                format!("{DNS}.percentage = 75"),
+            ],
+            [
+                format!("{ROUTING}.count = 3"),
+                format!("{DNS}.count = \"off\""),
+            ],
+            [
+                format!("{ROUTING}.count = 3"),
+                format!("{DNS}.percentage = 10"),
+            ],
+            [
+                format!("{ROUTING}.count = 3"),
+                format!("{ROUTING}.percentage = 20"),
+            ],
+        ] {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            assert_valid(&with_health(&lines));
+        }
     }
 
     #[test]
