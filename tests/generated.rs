@@ -119,6 +119,8 @@ pub struct Coverage {
     pub with_changes: u64,
     /// Variants with a target group whose routing failover threshold is not AWS's default.
     pub failover_thresholds: u64,
+    /// Connections that lived, per way they ended (docs/model.md CONN-1 to CONN-5).
+    pub ends: [u64; sim::rules::connection::End::ALL.len()],
     /// Variants in which a node failed open with healthy targets left in scope: a routing
     /// failover threshold above its healthy targets (NLB-6).
     pub failover_with_healthy: u64,
@@ -209,6 +211,9 @@ pub fn check_scenario(
             coverage.clustered_fits += u64::from(clustered);
         } else {
             coverage.with_changes += 1;
+        }
+        for (sum, n) in coverage.ends.iter_mut().zip(events.connections.ends) {
+            *sum += n;
         }
         coverage.add(&events);
     }
@@ -357,6 +362,18 @@ fn invariants(t: &Topology, timeline: &Timeline, tally: &Tally, flows: u64) -> R
         format!(
             "answered {answered} + failed {failed} != flows {flows} (failures {:?})",
             tally.failures
+        ),
+    )?;
+    let connections = &tally.connections;
+    ensure(
+        match t.workload.connection {
+            Some(_) => connections.total() == answered && connections.requests >= answered,
+            None => connections.total() == 0,
+        },
+        format!(
+            "connections {:?} do not match {answered} answered flows (live: {})",
+            connections.ends,
+            t.workload.connection.is_some()
         ),
     )?;
     ensure(
@@ -586,6 +603,7 @@ struct Summary {
     with_changes: u64,
     failover_thresholds: u64,
     failover_with_healthy: u64,
+    ends: [u64; sim::rules::connection::End::ALL.len()],
 }
 
 impl Summary {
@@ -607,6 +625,9 @@ impl Summary {
         }
         self.clustered_fits += c.clustered_fits;
         self.with_changes += c.with_changes;
+        for (sum, n) in self.ends.iter_mut().zip(c.ends) {
+            *sum += n;
+        }
         self.failover_thresholds += c.failover_thresholds;
         self.failover_with_healthy += c.failover_with_healthy;
     }
@@ -624,6 +645,15 @@ impl fmt::Display for Summary {
             self.none_answered,
             self.with_changes,
             self.clustered_fits
+        )?;
+        let ends: Vec<String> = sim::rules::connection::End::ALL
+            .iter()
+            .map(|e| format!("{} {}", e.code(), self.ends[e.index()]))
+            .collect();
+        writeln!(
+            f,
+            "  connections that lived, by their end: {}",
+            ends.join(", ")
         )?;
         writeln!(
             f,

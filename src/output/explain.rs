@@ -9,6 +9,7 @@ use crate::model::Topology;
 use crate::model::ids::*;
 use crate::output::report::cross_zone_setting_words;
 use crate::rules::address::Destination;
+use crate::rules::connection::End;
 use crate::rules::nlb::CrossZone;
 use crate::rules::outcome::FailReason;
 use crate::scenario::Scenario;
@@ -447,6 +448,32 @@ fn words(
                 .map_or("", |w| w.body.as_str()),
             hop.at
         ),
+        HopKind::ConnectionEnded { fate, target } => {
+            let name = &t.target_instance(*target).name;
+            let how = match fate.end {
+                End::Closed => "closed by the client".to_string(),
+                End::ResetByTarget => {
+                    format!("reset by {name}: its web server crashed or its instance stopped")
+                }
+                End::ResetUnhealthy => format!(
+                    "reset by the NLB: {name} turned unhealthy (connection termination, or the end of its unhealthy draining interval)"
+                ),
+                End::ResetDeregistered => format!(
+                    "reset by the NLB: {name}'s deregistration delay ended, with connection termination on"
+                ),
+                End::IdleTimeout => {
+                    "reset by the NLB at the client's next packet: idle longer than the listener's idle timeout"
+                        .to_string()
+                }
+                End::Lost => "lost: a zone on its path was impaired; the client's next request timed out".to_string(),
+            };
+            format!(
+                "connection {}: {how}; {} request(s) sent, {} failed",
+                fate.end.code(),
+                fate.requests,
+                fate.requests_failed
+            )
+        }
         HopKind::Failed { reason } => {
             format!("failed: {} ({})", reason.code(), reason.client_sees())
         }

@@ -88,6 +88,17 @@ impl End {
         }
     }
 
+    /// The rule that gives it, as a trace cites it.
+    pub fn rules(self) -> &'static [&'static str] {
+        match self {
+            End::Closed => &["CONN-1"],
+            End::ResetByTarget | End::Lost => &["CONN-4"],
+            End::ResetUnhealthy => &["CONN-2"],
+            End::ResetDeregistered => &["CONN-3"],
+            End::IdleTimeout => &["CONN-5"],
+        }
+    }
+
     /// True for the resets the NLB sends (CloudWatch's `TCP_ELB_Reset_Count`).
     pub fn by_load_balancer(self) -> bool {
         matches!(

@@ -8,7 +8,7 @@ use crate::model::Topology;
 use crate::rules::connection::{self, Fate, Open};
 use crate::time::SimTime;
 use crate::timeline::Timeline;
-use crate::walk::Ended;
+use crate::walk::{Ended, Hop, HopKind};
 
 /// The end of flow `flow`'s connection, which started at `start` and whose walk ended as `ended`,
 /// under `seed`: `None` when the workload's connections do not live or the flow was not
@@ -45,4 +45,16 @@ pub fn fate_of(
             target,
         },
     ))
+}
+
+/// The hop `sim explain` shows for the end of a connection of a flow that started at `start`.
+pub fn ended_hop(start: SimTime, fate: Fate, ended: &Ended) -> Hop {
+    Hop {
+        at: fate.at.since(start),
+        rules: fate.end.rules(),
+        kind: HopKind::ConnectionEnded {
+            fate,
+            target: ended.target.expect("an open connection has a target"),
+        },
+    }
 }

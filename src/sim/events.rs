@@ -315,7 +315,7 @@ impl<'a> Engine<'a> {
                 self.schedule(at, slot, Kind::Step);
             }
             Next::Done(ended) => {
-                let flow = self.slots[slot as usize].as_mut().expect("live flow");
+                let flow = self.slots[slot as usize].as_ref().expect("live flow");
                 let (index, client, start, state) =
                     (flow.index, flow.client, flow.start, flow.state);
                 let queried = u64::from(flow.walk.lookup() == Lookup::Query);
@@ -323,6 +323,16 @@ impl<'a> Engine<'a> {
                 match connections::fate_of(self.t, &self.timeline, seed, index, start, &ended) {
                     // The connection stays in flight until it ends (CONN-1).
                     Some(fate) => {
+                        if tracing {
+                            let i = self
+                                .traced
+                                .binary_search_by_key(&index, |traced| traced.index)
+                                .expect("a traced flow's trace starts at its arrival");
+                            self.traced[i]
+                                .hops
+                                .push(connections::ended_hop(start, fate, &ended));
+                        }
+                        let flow = self.slots[slot as usize].as_mut().expect("live flow");
                         flow.open = Some((
                             fate,
                             ended.node.expect("answered").index(),

@@ -171,6 +171,14 @@ pub enum HopKind {
         /// Request and response payload bytes.
         bytes: u64,
     },
+    /// The connection, open since the response, ends (connections that live: CONN-1 to
+    /// CONN-5).
+    ConnectionEnded {
+        /// How, when and the requests it carried.
+        fate: crate::rules::connection::Fate,
+        /// Its target.
+        target: TargetId,
+    },
     /// The client gives up or is reset.
     Failed {
         /// Why.

@@ -279,6 +279,11 @@ pub struct WorkloadPlan {
     pub write_port_protocol: bool,
     /// `[run]` seed and flows (the test passes its own to the engines).
     pub run: Option<(u64, u64)>,
+    /// Connections that live: (duration in thousandths of 2,000 mean arrival gaps, exponential,
+    /// request interval in thousandths of the duration, the target groups' termination bits:
+    /// deregistration termination, unhealthy termination off, draining interval 0 / 1 s / 60 s,
+    /// delay 0 / 1 s).
+    pub connection: Option<(u16, bool, Option<u16>, u8)>,
 }
 
 /// One `set` override of a variant.
@@ -680,9 +685,28 @@ fn workload_plan() -> impl Strategy<Value = WorkloadPlan> {
         0u8..3,
         any::<bool>(),
         proptest::option::of((0..=i64::MAX as u64, 1u64..=100_000)),
+        prop_oneof![
+            3 => Just(None),
+            1 => (
+                1u16..=2000,
+                any::<bool>(),
+                proptest::option::of(1u16..=2000),
+                any::<u8>()
+            )
+                .prop_map(Some),
+        ],
     )
         .prop_map(
-            |(dns_cache, rate, connect_timeout, (a, b, c, d), path, write_port_protocol, run)| {
+            |(
+                dns_cache,
+                rate,
+                connect_timeout,
+                (a, b, c, d),
+                path,
+                write_port_protocol,
+                run,
+                connection,
+            )| {
                 WorkloadPlan {
                     dns_cache,
                     rate,
@@ -691,6 +715,7 @@ fn workload_plan() -> impl Strategy<Value = WorkloadPlan> {
                     path,
                     write_port_protocol,
                     run,
+                    connection,
                 }
             },
         )
@@ -1448,6 +1473,16 @@ pub fn build(p: &Plan) -> GenScenario {
         if let Some(line) = routing_failover_line(failover) {
             let _ = writeln!(out, "{line}");
         }
+        if let Some((_, _, _, bits)) = p.workload.connection {
+            let _ = writeln!(
+                out,
+                "deregistration_delay.timeout_seconds = {}\nderegistration_delay.connection_termination.enabled = {}\ntarget_health_state.unhealthy.connection_termination.enabled = {}\ntarget_health_state.unhealthy.draining_interval_seconds = {}",
+                [0, 1][usize::from(bits >> 4 & 1)],
+                bits & 1 == 1,
+                bits >> 1 & 1 == 0,
+                [0, 1, 60, 0][usize::from(bits >> 2 & 3)]
+            );
+        }
         let health = if g == 0 { pv.health.0 } else { pv.health.1 };
         match health {
             4 => {
@@ -1676,6 +1711,23 @@ pub fn build(p: &Plan) -> GenScenario {
     }
     if let Some(cache) = wl.dns_cache {
         let _ = writeln!(out, "dns_cache = {cache}");
+    }
+    if let Some((duration, exponential, interval, _)) = wl.connection {
+        // Up to twice the expected span of 2,000 flows: at most about 4,000 open per client,
+        // within the 28,232 source ports (CONN-6).
+        let duration_ns = ((f64::from(duration) / 1000.0 * 2000.0 / rate) * 1e9).max(1.0) as u64;
+        let _ = write!(
+            out,
+            "connection = {{ duration = {}, distribution = \"{}\"",
+            ns(duration_ns),
+            if exponential { "exponential" } else { "fixed" }
+        );
+        if let Some(i) = interval {
+            let interval_ns = (duration_ns as f64 * f64::from(i) / 1000.0).max(1.0) as u64;
+            let _ = write!(out, ", request_interval = {}", ns(interval_ns));
+        }
+        let _ = writeln!(out, " }}");
+        notes.push("connections live".to_string());
     }
     out.push('\n');
     let latency_keys = [

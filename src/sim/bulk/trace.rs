@@ -132,7 +132,7 @@ fn walk(walker: &Walker<'_>, timeline: &Timeline, seed: u64, flow: u64, at: Reac
         LastLookup::Cached { query, expires } => (Lookup::Cached, query, Some(SimTime(expires))),
     };
     let mut hops = Vec::new();
-    timeline.walk(
+    let ended = timeline.walk(
         walker,
         at.start,
         client,
@@ -141,6 +141,11 @@ fn walk(walker: &Walker<'_>, timeline: &Timeline, seed: u64, flow: u64, at: Reac
         &mut Draws::of(draws.flow),
         Some(&mut hops),
     );
+    let t = walker.t;
+    if let Some(fate) = crate::sim::connections::fate_of(t, timeline, seed, flow, at.start, &ended)
+    {
+        hops.push(crate::sim::connections::ended_hop(at.start, fate, &ended));
+    }
     Traced {
         index: flow,
         start: at.start,
