@@ -392,3 +392,111 @@ fn a_routing_failover_threshold_keeps_a_crashed_target_in_service_and_says_why()
         "{trace}"
     );
 }
+
+const DRAINING: &str = include_str!("../scenarios/draining.toml");
+
+/// draining.toml: which of web-2's connections survive its deregistration at 300 s, and when
+/// the others are closed (CONN-3).
+#[test]
+fn draining_answers_which_connections_survive_and_when_the_others_close() {
+    let report = run_json("draining", DRAINING, 12_000);
+    let variant = |name: &str| {
+        report["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("no variant {name}"))
+            .clone()
+    };
+    let web2 = |v: &serde_json::Value, code: &str| -> u64 {
+        v["connections"]["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["target"] == "web-2")
+            .and_then(|x| {
+                x["ends"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|e| e[0] == code)
+                    .map(|e| e[1].as_u64().unwrap())
+            })
+            .unwrap_or(0)
+    };
+    let reset_at = |v: &serde_json::Value| -> Option<(f64, f64)> {
+        v["connections"]["ends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == "RESET_DEREGISTERED")
+            .map(|e| {
+                (
+                    e["first_seconds"].as_f64().unwrap(),
+                    e["last_seconds"].as_f64().unwrap(),
+                )
+            })
+    };
+    // Termination off (the default), whatever the delay: every connection web-2 held survives
+    // until its client closes it.
+    for name in ["delay 300 s, termination off", "delay 0 s, termination off"] {
+        let v = variant(name);
+        assert_eq!(web2(&v, "RESET_DEREGISTERED"), 0, "{name}");
+        assert!(web2(&v, "CLOSED") > 900, "{name}: {}", web2(&v, "CLOSED"));
+        assert_eq!(reset_at(&v), None, "{name}");
+    }
+    // Termination on: those still open when the delay ends are reset then, at 600 s or 300 s.
+    let late = variant("delay 300 s, termination on");
+    let early = variant("delay 0 s, termination on");
+    assert_eq!(reset_at(&late), Some((600.0, 600.0)));
+    assert_eq!(reset_at(&early), Some((300.0, 300.0)));
+    // Fewer survive the longer the delay is short: about exp(-300 / 600) of those open at 300 s
+    // are still open at 600 s.
+    let (a, b) = (
+        web2(&late, "RESET_DEREGISTERED"),
+        web2(&early, "RESET_DEREGISTERED"),
+    );
+    let ratio = a as f64 / b as f64;
+    assert!(
+        (ratio - (-0.5f64).exp()).abs() < 0.08,
+        "{a} / {b} = {ratio}"
+    );
+    // Every variant: the same connections opened (the same flows), all accounted for.
+    for v in report["variants"].as_array().unwrap() {
+        let opened = v["connections"]["opened"].as_u64().unwrap();
+        let hits: u64 = v["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["hits"].as_u64().unwrap())
+            .sum();
+        assert_eq!(opened, hits, "{}", v["name"]);
+    }
+}
+
+#[test]
+fn active_flow_count_is_the_connections_open_at_each_bucket_start() {
+    let output = sim(&[
+        "run",
+        "scenarios/draining.toml",
+        "--format",
+        "metrics-csv",
+        "--no-plot",
+        "--variant",
+        "delay 300 s, termination off",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = stdout(&output);
+    let active: Vec<u64> = csv
+        .lines()
+        .filter(|l| l.contains(",ActiveFlowCount,"))
+        // The variant's name holds a comma (quoted): read the value from the end.
+        .map(|l| l.rsplit(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert!(!active.is_empty());
+    // 10 flows/s, open 600 s on average: it climbs towards 6,000 over the run's 1,200 s.
+    let peak = *active.iter().max().unwrap();
+    assert!((3_500..=6_500).contains(&peak), "{peak}");
+    assert_eq!(active[0], 0);
+}

@@ -251,3 +251,217 @@ fn requests(spec: &Connection, open: &Open, at: SimTime, end: End) -> (u64, u64)
         _ => (sent_before(at), 0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::events::{Action, Event};
+    use crate::model::ids::{InstanceId, ZoneId};
+
+    fn secs(x: f64) -> SimTime {
+        SimTime((x * 1e9) as u64)
+    }
+
+    /// The seed with cross-zone on and these events; connections to web-2 (target 1) through
+    /// the ENI and node of use1-az1.
+    fn topology(edit: &dyn Fn(&mut Topology), events: &[(f64, Action)]) -> Topology {
+        let s = crate::scenario::parse(
+            "t.toml",
+            "t",
+            include_str!("../../scenarios/crosszone.toml"),
+        )
+        .unwrap();
+        let mut t = s.variants[1].topology.clone();
+        t.events = events
+            .iter()
+            .enumerate()
+            .map(|(index, &(at, action))| Event {
+                at: secs(at),
+                action,
+                index,
+                label: String::new(),
+            })
+            .collect();
+        edit(&mut t);
+        t
+    }
+
+    fn end_of(t: &Topology, spec: Connection, from: f64, to: f64) -> Fate {
+        let timeline = Timeline::new(t, 1, secs(10_000.0));
+        let open = Open {
+            established: secs(from),
+            answered: secs(from + 0.001),
+            close: secs(to),
+            eni: EniId(0),
+            node: NodeId(0),
+            target: TargetId(1),
+        };
+        fate(t, &timeline, &spec, &open)
+    }
+
+    const KEEP_ALIVE: Connection = Connection {
+        duration: Span::from_secs(1000),
+        exponential: false,
+        request_interval: Some(Span::from_secs(10)),
+    };
+
+    #[test]
+    fn a_connection_nothing_meets_is_closed_by_its_client() {
+        let t = topology(&|_| {}, &[]);
+        let f = end_of(&t, KEEP_ALIVE, 5.0, 105.0);
+        assert_eq!(
+            (f.end, f.at, f.requests, f.requests_failed),
+            (End::Closed, secs(105.0), 10, 0)
+        );
+    }
+
+    #[test]
+    fn a_crash_resets_at_once_and_checks_do_not_matter() {
+        let t = topology(&|_| {}, &[(50.0, Action::Crash(InstanceId(1)))]);
+        let f = end_of(&t, KEEP_ALIVE, 5.0, 500.0);
+        assert_eq!(
+            (f.end, f.at, f.requests),
+            (End::ResetByTarget, secs(50.0), 5)
+        );
+    }
+
+    #[test]
+    fn an_impaired_zone_loses_the_connection_at_the_next_request() {
+        let t = topology(
+            &|_| {},
+            &[(
+                52.0,
+                Action::ImpairZone {
+                    zone: ZoneId(1),
+                    targets_only: true,
+                },
+            )],
+        );
+        let f = end_of(&t, KEEP_ALIVE, 5.0, 500.0);
+        // Requests at 5, 15, ..., 55: the one at 55 s finds it lost.
+        assert_eq!(
+            (f.end, f.at, f.requests, f.requests_failed),
+            (End::Lost, secs(55.0), 6, 1)
+        );
+    }
+
+    #[test]
+    fn deregistration_resets_only_with_termination_when_the_delay_ends() {
+        let events = [(50.0, Action::Deregister(TargetId(1)))];
+        let t = topology(&|_| {}, &events);
+        assert_eq!(end_of(&t, KEEP_ALIVE, 5.0, 500.0).end, End::Closed);
+        let t = topology(
+            &|t| t.target_groups[0].deregistration_termination = true,
+            &events,
+        );
+        let f = end_of(&t, KEEP_ALIVE, 5.0, 500.0);
+        assert_eq!((f.end, f.at), (End::ResetDeregistered, secs(350.0)));
+        let t = topology(
+            &|t| {
+                t.target_groups[0].deregistration_termination = true;
+                t.target_groups[0].deregistration_delay = Span(0);
+            },
+            &events,
+        );
+        assert_eq!(end_of(&t, KEEP_ALIVE, 5.0, 500.0).at, secs(50.0));
+    }
+
+    #[test]
+    fn an_idle_connection_is_reset_at_its_close_after_the_idle_timeout() {
+        let t = topology(&|_| {}, &[]);
+        let idle = Connection {
+            request_interval: None,
+            ..KEEP_ALIVE
+        };
+        // 350 s by default: idle for 400 s is reset when the client closes; 300 s is not.
+        let f = end_of(&t, idle, 5.0, 405.0);
+        assert_eq!(
+            (f.end, f.at, f.requests, f.requests_failed),
+            (End::IdleTimeout, secs(405.0), 1, 0)
+        );
+        assert_eq!(end_of(&t, idle, 5.0, 305.0).end, End::Closed);
+        // Requests every 400 s: the second finds the connection forgotten, and fails.
+        let sparse = Connection {
+            request_interval: Some(Span::from_secs(400)),
+            ..KEEP_ALIVE
+        };
+        let f = end_of(&t, sparse, 5.0, 900.0);
+        assert_eq!(
+            (f.end, f.at, f.requests, f.requests_failed),
+            (End::IdleTimeout, secs(405.0), 2, 1)
+        );
+    }
+
+    /// A timeline whose target health is set by hand: web-2 healthy, then `unhealthy` from 100 s,
+    /// then healthy again from `back` (if any); `all_unhealthy`: every target too (the node
+    /// fails open).
+    fn by_hand(t: &Topology, back: Option<f64>, all_unhealthy: bool) -> Timeline {
+        use crate::rules::health::UnhealthyReason;
+        use crate::state::{Admin, State, bindings};
+        let state = |sick: &[usize]| {
+            let health = (0..t.targets.len())
+                .map(|i| {
+                    if sick.contains(&i) {
+                        TargetHealth::Unhealthy(UnhealthyReason::Recovering)
+                    } else {
+                        TargetHealth::Healthy
+                    }
+                })
+                .collect();
+            State::new(t, bindings(t, 1), Admin::initial(t), health)
+        };
+        let sick: &[usize] = if all_unhealthy { &[0, 1, 2] } else { &[1] };
+        let mut spans = vec![(SimTime::ZERO, 0), (secs(100.0), 1)];
+        if let Some(back) = back {
+            spans.push((secs(back), 0));
+        }
+        Timeline {
+            states: vec![state(&[]), state(sick)],
+            spans,
+            history: vec![Vec::new(); t.targets.len()],
+        }
+    }
+
+    #[test]
+    fn an_unhealthy_target_s_connections_are_reset_drained_or_kept_failing_open() {
+        let open = Open {
+            established: secs(5.0),
+            answered: secs(5.001),
+            close: secs(500.0),
+            eni: EniId(0),
+            node: NodeId(0),
+            target: TargetId(1),
+        };
+        let end = |t: &Topology, timeline: &Timeline| {
+            let f = fate(t, timeline, &KEEP_ALIVE, &open);
+            (f.end, f.at)
+        };
+        // Termination on (the default): reset when it turns unhealthy.
+        let t = topology(&|_| {}, &[]);
+        assert_eq!(
+            end(&t, &by_hand(&t, None, false)),
+            (End::ResetUnhealthy, secs(100.0))
+        );
+        // Every target unhealthy: the node fails open to them, nothing is reset (NLB-6).
+        assert_eq!(
+            end(&t, &by_hand(&t, None, true)),
+            (End::Closed, secs(500.0))
+        );
+        // Termination off, 30 s of draining: reset at its end, unless healthy again by then.
+        let t = topology(
+            &|t| {
+                t.target_groups[0].unhealthy_termination = false;
+                t.target_groups[0].unhealthy_draining = Span::from_secs(30);
+            },
+            &[],
+        );
+        assert_eq!(
+            end(&t, &by_hand(&t, None, false)),
+            (End::ResetUnhealthy, secs(130.0))
+        );
+        assert_eq!(
+            end(&t, &by_hand(&t, Some(120.0), false)),
+            (End::Closed, secs(500.0))
+        );
+    }
+}
