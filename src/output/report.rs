@@ -19,6 +19,7 @@ use super::metrics::{self, Metrics};
 use crate::expected::Expected;
 use crate::model::Topology;
 use crate::model::ids::TargetId;
+use crate::rules::connection::End;
 use crate::rules::nlb::{self, CrossZone};
 use crate::rules::outcome::FailReason;
 use crate::scenario::Scenario;
@@ -213,8 +214,12 @@ pub struct TimeSeries {
     pub targets: Vec<String>,
     /// `hits[bucket][target]`.
     pub hits: Vec<Vec<u64>>,
-    /// Failed flows per bucket, every reason together.
+    /// Failed flows per bucket, every reason together, and, when connections live, the
+    /// connections that a reset or a loss ended in the bucket.
     pub failed: Vec<u64>,
+    /// When connections live (CONN-1): per bucket, per target, the connections open at the
+    /// bucket's end (`null` otherwise).
+    pub open: Option<Vec<Vec<u64>>>,
 }
 
 /// One variant's results.
@@ -717,9 +722,19 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
                 .iter()
                 .map(|row| {
                     let c = tally.timeline.columns;
-                    FailReason::ALL.iter().map(|&r| row[c.failure(r)]).sum()
+                    let flows: u64 = FailReason::ALL.iter().map(|&r| row[c.failure(r)]).sum();
+                    let broken: u64 = End::ALL
+                        .iter()
+                        .filter(|&&e| e != End::Closed)
+                        .map(|&e| row[c.ended(e)])
+                        .sum();
+                    flows + broken
                 })
                 .collect(),
+            open: t
+                .workload
+                .connection
+                .map(|_| open_connections(&tally.timeline)),
         },
         connections: super::connections::connections(t, tally),
         changes: (!t.events.is_empty())
@@ -855,4 +870,29 @@ pub fn hashing(t: &Topology, state: &State) -> Hashing {
         repicked_share: repicked,
         optimum_share: optimum,
     }
+}
+
+impl TimeSeries {
+    /// What the time series draws per target: the connections open at each bucket's end when
+    /// connections live, the answered flows of each bucket otherwise.
+    pub fn lines(&self) -> &[Vec<u64>] {
+        self.open.as_deref().unwrap_or(&self.hits)
+    }
+}
+
+/// Per bucket, per target, the connections open at the bucket's end: every one opened up to it
+/// (by start) less every one ended up to it (by end).
+fn open_connections(series: &crate::sim::tally::Timeline) -> Vec<Vec<u64>> {
+    let c = series.columns;
+    let mut open = vec![0u64; c.targets];
+    series
+        .rows
+        .iter()
+        .map(|row| {
+            for (x, n) in open.iter_mut().enumerate() {
+                *n = (*n + row[c.answered(x)]).saturating_sub(row[c.target_closed(x)]);
+            }
+            open.clone()
+        })
+        .collect()
 }

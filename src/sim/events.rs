@@ -372,6 +372,7 @@ impl<'a> Engine<'a> {
         columns.add_end(
             timeline.row(bucket_of(fate.at, timeline.bucket)),
             node,
+            target,
             &fate,
         );
     }

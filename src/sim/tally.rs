@@ -47,7 +47,7 @@ impl Timeline {
 /// connections in flight), per way a connection ended the connections that ended (by the time
 /// they ended), per node its answered flows (the connections it opened), and per node the
 /// connections through it that ended (by the time they ended: with the opened ones, CloudWatch's
-/// `ActiveFlowCount`).
+/// `ActiveFlowCount`), then per target the connections to it that ended (by the time they ended).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Columns {
     /// Targets of the topology.
@@ -67,7 +67,12 @@ impl Columns {
 
     /// Columns in a row.
     pub fn width(&self) -> usize {
-        2 * self.targets + FailReason::ALL.len() + 6 * self.nodes + End::ALL.len()
+        3 * self.targets + FailReason::ALL.len() + 6 * self.nodes + End::ALL.len()
+    }
+
+    /// Connections to target `x` that ended, by the time they ended.
+    pub fn target_closed(&self, x: usize) -> usize {
+        2 * self.targets + FailReason::ALL.len() + 6 * self.nodes + End::ALL.len() + x
     }
 
     /// Answered flows through node `n` (connections it opened), by start.
@@ -85,10 +90,11 @@ impl Columns {
         2 * self.targets + FailReason::ALL.len() + 4 * self.nodes + end.index()
     }
 
-    /// Adds a connection through node `node` that ended as `fate` to `row` (the row of the
-    /// bucket of its end): its end, and the reset CloudWatch counts.
-    pub fn add_end(&self, row: &mut [u64], node: usize, fate: &Fate) {
+    /// Adds a connection through node `node` to target `target` that ended as `fate` to `row`
+    /// (the row of the bucket of its end): its end, and the reset CloudWatch counts.
+    pub fn add_end(&self, row: &mut [u64], node: usize, target: usize, fate: &Fate) {
         row[self.ended(fate.end)] += 1;
+        row[self.target_closed(target)] += 1;
         row[self.node_closed(node)] += 1;
         if fate.end == End::ResetByTarget {
             row[self.target_resets(node)] += 1;

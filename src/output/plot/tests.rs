@@ -72,6 +72,7 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
                 .map(|b| hits.iter().map(|h| h / 20 + b % 3).collect())
                 .collect(),
             failed: vec![0; 20],
+            open: None,
         },
         connections: None,
         changes: None,

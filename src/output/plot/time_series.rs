@@ -19,8 +19,18 @@ use crate::sim::tally::{DAY_NS, YEAR_NS};
 
 /// The time series' title.
 pub fn time_series_title(report: &Report) -> String {
+    let live = report
+        .variants
+        .iter()
+        .filter(|v| v.time_series.open.is_some())
+        .count();
+    let what = match live {
+        0 => "hits",
+        n if n == report.variants.len() => "open connections",
+        _ => "hits (open connections where they live)",
+    };
     format!(
-        "{}: hits per target over simulated time ({} flows per variant, seed {})",
+        "{}: {what} per target over simulated time ({} flows per variant, seed {})",
         report.scenario, report.flows, report.seed
     )
 }
@@ -48,7 +58,7 @@ pub(super) fn bucket_seconds(report: &Report) -> f64 {
 /// drop in traffic), unless it is the only one.
 pub(super) fn full_buckets(variant: &VariantReport) -> usize {
     let series = &variant.time_series;
-    let count = series.hits.len();
+    let count = series.lines().len();
     let last_start = count.saturating_sub(1) as f64 * series.bucket_seconds;
     let partial = variant.simulated_seconds - last_start < series.bucket_seconds * 0.999;
     if count > 1 && partial {
@@ -163,7 +173,7 @@ pub(super) fn draw_time_series<DB: DrawingBackend>(
     let mut peak: f64 = 1.0;
     for v in &variants {
         let columns = columns(v, &lines);
-        for row in &v.time_series.hits[..full_buckets(v)] {
+        for row in &v.time_series.lines()[..full_buckets(v)] {
             peak = line_values(row, &columns).into_iter().fold(peak, f64::max);
         }
         if v.changes.is_some() {
@@ -312,14 +322,22 @@ pub(super) fn draw_series_panel<DB: DrawingBackend>(
         .x_label_area_size(50)
         .y_label_area_size(90)
         .build_cartesian_2d(0f64..x_end / unit_seconds, 0f64..y_end)?;
-    let y_desc = format!("flows per {} bucket", bucket_words(seconds));
-    let x_desc = if full_buckets(variant) < series.hits.len() {
-        format!(
-            "simulated time ({unit}), by flow start; the run's last, partial bucket is not drawn"
-        )
+    let y_desc = if series.open.is_some() {
+        "connections open at each bucket's end".to_string()
     } else {
-        format!("simulated time ({unit}), by flow start")
+        format!("flows per {} bucket", bucket_words(seconds))
     };
+    let by = if series.open.is_some() {
+        "at each bucket's end"
+    } else {
+        "by flow start"
+    };
+    let x_desc = if full_buckets(variant) < series.lines().len() {
+        format!("simulated time ({unit}), {by}; the run's last, partial bucket is not drawn")
+    } else {
+        format!("simulated time ({unit}), {by}")
+    };
+
     chart
         .configure_mesh()
         .bold_line_style(GRID)
@@ -334,7 +352,7 @@ pub(super) fn draw_series_panel<DB: DrawingBackend>(
         .axis_desc_style(text(16.0))
         .label_style(text(14.0))
         .draw()?;
-    let hits = &series.hits[..full_buckets(variant)];
+    let hits = &series.lines()[..full_buckets(variant)];
     let every = (hits.len() / 12).max(1);
     let names = lines.legend();
     for (k, cols) in columns(variant, lines).iter().enumerate() {
@@ -380,7 +398,10 @@ pub(super) fn draw_series_panel<DB: DrawingBackend>(
     let (_, bottom) = at(x_end, 0.0);
     let label = text(12.0);
     root.draw(&Text::new(
-        "dashed red: failed flows; bands: green healthy, red unhealthy, amber initial, purple draining, grey unused".to_string(),
+        format!(
+            "dashed red: failed flows{}; bands: green healthy, red unhealthy, amber initial, purple draining, grey unused",
+            if series.open.is_some() { " and connections reset or lost" } else { "" }
+        ),
         (left + 4, top + 4),
         label.clone(),
     ))?;

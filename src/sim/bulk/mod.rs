@@ -685,7 +685,7 @@ impl<'a> Router<'a> {
             .timeline
             .entry(bucket_of(fate.at, crate::time::Span(self.bucket_width)))
             .or_insert_with(|| vec![0; columns.width()]);
-        columns.add_end(row, node, &fate);
+        columns.add_end(row, node, target, &fate);
     }
 
     /// Flows `from..to` of several clients that all cache, none carrying a cue: every flow hits
