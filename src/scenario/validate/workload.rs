@@ -96,29 +96,37 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
     }
     let connection = w.connection.as_ref().map(|conn| {
         let path = kp!["workload", "connection"];
-        c.one_of(
-            path.key("distribution"),
-            conn.distribution.as_deref(),
-            &["fixed", "exponential"],
-            "distribution",
-        );
+        // Spelt exactly, as `hash` is: a case-insensitive match would accept "Exponential" and
+        // leave the model to read it as fixed.
+        let exponential = match conn.distribution.as_deref() {
+            None | Some("fixed") => false,
+            Some("exponential") => true,
+            Some(other) => {
+                c.error(
+                    path.key("distribution"),
+                    Some(quoted(other)),
+                    "distribution must be \"fixed\" or \"exponential\" (CONN-1)",
+                );
+                false
+            }
+        };
         if conn.duration.0 == Span(0) {
             c.error(
                 path.key("duration"),
                 Some(quoted("0s")),
-                "duration must be above zero (omit [workload.connection] for curl-like flows)",
+                "duration must be above zero (CONN-1); omit [workload.connection] for curl-like flows, closed after their first response",
             );
         }
         if conn.request_interval.is_some_and(|i| i.0 == Span(0)) {
             c.error(
                 path.key("request_interval"),
                 Some(quoted("0s")),
-                "request_interval must be above zero",
+                "request_interval must be above zero (CONN-1); omit it for connections idle after their first response",
             );
         }
         crate::model::Connection {
             duration: conn.duration.0,
-            exponential: conn.distribution.as_deref() == Some("exponential"),
+            exponential,
             request_interval: conn.request_interval.map(|i| i.0),
         }
     });
@@ -131,11 +139,13 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
                 kp!["workload", "connection", "duration"],
                 Some(quoted(&conn.duration.to_string())),
                 format!(
-                    "about {} connections would be open per client at once ({} flows/s over {} client(s), each open {} on average): beyond the {SOURCE_PORTS} source ports a client has for one destination (docs/model.md CONN-6); lower arrival_rate or the duration, or add clients",
+                    "about {} connections would be open at once per client ({} flows/s over {} client{}, each open {}{}): more than the {SOURCE_PORTS} source ports a client has for one destination (CONN-6); lower arrival_rate or duration, or add clients",
                     number(per_client.round()),
                     number(arrival_rate),
                     clients.len(),
-                    conn.duration
+                    if clients.len() == 1 { "" } else { "s" },
+                    conn.duration,
+                    if conn.exponential { " on average" } else { "" },
                 ),
             );
         }
