@@ -134,6 +134,21 @@
 //   run.flows at least 1                        validate::workload::tests::the_workload_names_distinct_clients_a_host_and_sane_rates
 //   a run that outlasts the clock               rejects_a_run_that_would_outlast_the_clock,
 //                                               determinism::rejects_a_run_longer_than_the_clock
+// Connections (CONN-1 to CONN-6)
+//   [workload.connection]: values, defaults     validate::workload::tests::connections_take_a_duration_a_distribution_and_a_request_interval
+//   connection.duration above 0                 rejects_a_connection_duration_of_zero,
+//                                               validate::workload::tests::connections_need_a_duration_and_interval_above_zero_and_a_known_distribution
+//   connection.request_interval above 0         rejects_a_request_interval_of_zero,
+//                                               validate::workload::tests::connections_need_a_duration_and_interval_above_zero_and_a_known_distribution
+//   distribution fixed / exponential            rejects_an_unknown_connection_distribution,
+//                                               validate::workload::tests::connections_need_a_duration_and_interval_above_zero_and_a_known_distribution
+//   more open per client than 28,232 ports      rejects_more_open_connections_per_client_than_it_has_source_ports,
+//                                               validate::workload::tests::a_client_keeps_at_most_28232_connections_open_for_one_destination
+//   tcp.idle_timeout.seconds 60-6000, 350       rejects_an_idle_timeout_outside_60_to_6000_seconds,
+//                                               validate::load_balancing::tests::the_listener_idle_timeout_is_60_to_6000_seconds_and_350_by_default
+//   termination attributes: values, defaults    validate::load_balancing::tests::connection_termination_attributes_default_to_aws_and_take_the_values_set
+//   draining_interval_seconds 0-360000          rejects_a_draining_interval_outside_0_to_360000_seconds,
+//                                               validate::load_balancing::tests::the_unhealthy_draining_interval_is_0_to_360000_seconds
 // Events (EV-1 to EV-5)
 //   an event with no action, or two             rejects_an_event_with_no_action_or_two,
 //                                               validate::events::tests::an_event_has_exactly_one_action_and_only_its_own_options
@@ -1049,6 +1064,133 @@ fn rejects_a_dns_failover_threshold_below_routing_failovers() {
         &format!("{DNS}.percentage = 40"),
         "DNS failover's percentage must be at least routing failover's (50)",
     );
+}
+
+// ---- Connections (CONN-1 to CONN-6) ----------------------------------------------------------
+
+/// The seed scenario with `[workload.connection]` holding `lines`.
+fn crosszone_with_connection(lines: &str) -> String {
+    crosszone_with(
+        "dns_cache = true\n",
+        &format!("dns_cache = true\n\n[workload.connection]\n{lines}\n"),
+    )
+}
+
+/// The 1-based line of `text` that starts with `start`.
+fn line_of(text: &str, start: &str) -> usize {
+    text.lines().position(|l| l.starts_with(start)).unwrap() + 1
+}
+
+#[test]
+fn rejects_a_connection_duration_of_zero() {
+    let text = crosszone_with_connection("duration = \"0s\"");
+    let err = rejects(
+        "connection-duration",
+        &text,
+        "workload.connection.duration = \"0s\"",
+        "duration must be above zero (CONN-1); omit [workload.connection] for curl-like flows",
+    );
+    let line = line_of(&text, "duration = ");
+    assert!(
+        err.contains(&format!("connection-duration.toml:{line}:")),
+        "{err}"
+    );
+}
+
+#[test]
+fn rejects_a_request_interval_of_zero() {
+    let text = crosszone_with_connection("duration = \"60s\"\nrequest_interval = \"0s\"");
+    let err = rejects(
+        "request-interval",
+        &text,
+        "workload.connection.request_interval = \"0s\"",
+        "request_interval must be above zero (CONN-1)",
+    );
+    let line = line_of(&text, "request_interval = ");
+    assert!(
+        err.contains(&format!("request-interval.toml:{line}:")),
+        "{err}"
+    );
+}
+
+#[test]
+fn rejects_an_unknown_connection_distribution() {
+    let text = crosszone_with_connection("duration = \"60s\"\ndistribution = \"pareto\"");
+    rejects(
+        "connection-distribution",
+        &text,
+        "workload.connection.distribution = \"pareto\"",
+        "distribution must be \"fixed\" or \"exponential\" (CONN-1)",
+    );
+}
+
+#[test]
+fn rejects_more_open_connections_per_client_than_it_has_source_ports() {
+    // 1000 flows/s, each open 60 s, on one client: about 60,000 open at once, beyond 28,232.
+    let text = crosszone_with_connection("duration = \"60s\"").replacen(
+        "arrival_rate = 100",
+        "arrival_rate = 1000",
+        1,
+    );
+    rejects(
+        "source-ports",
+        &text,
+        "workload.connection.duration = \"60s\"",
+        "about 60000 connections would be open at once per client (1000 flows/s over 1 client, each open 60s): more than the 28232 source ports a client has for one destination (CONN-6)",
+    );
+    // The same over three clients is 20,000 each.
+    let text = text
+        .replacen(
+            "clients = [\"consumer-client\"]",
+            "clients = [\"consumer-client\", \"client-2\", \"client-3\"]",
+            1,
+        )
+        .replacen(
+            "[instances.consumer-client]\n",
+            "[instances.client-2]\nsubnet_id = \"consumer-2\"\n\n[instances.client-3]\nsubnet_id = \"consumer-3\"\n\n[instances.consumer-client]\n",
+            1,
+        );
+    let output = sim(&["check", scratch("source-ports-3", &text).to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn rejects_an_idle_timeout_outside_60_to_6000_seconds() {
+    for seconds in [59, 6001] {
+        let text = crosszone_with(
+            "target_group = \"web\" }]",
+            &format!("target_group = \"web\", tcp.idle_timeout.seconds = {seconds} }}]"),
+        );
+        rejects(
+            &format!("idle-timeout-{seconds}"),
+            &text,
+            &format!(
+                "load_balancers.provider-nlb.listeners[0].tcp.idle_timeout.seconds = {seconds}"
+            ),
+            "tcp.idle_timeout.seconds must be 60 to 6000 (CONN-5)",
+        );
+    }
+}
+
+#[test]
+fn rejects_a_draining_interval_outside_0_to_360000_seconds() {
+    for (name, seconds) in [
+        ("draining-negative", "-1"),
+        ("draining-100-hours", "360001"),
+    ] {
+        let text = crosszone_with_health(&[
+            "target_health_state.unhealthy.connection_termination.enabled = false",
+            &format!("target_health_state.unhealthy.draining_interval_seconds = {seconds}"),
+        ]);
+        rejects(
+            name,
+            &text,
+            &format!(
+                "target_groups.web.target_health_state.unhealthy.draining_interval_seconds = {seconds}"
+            ),
+            "draining_interval_seconds must be 0 to 360000 (CONN-2)",
+        );
+    }
 }
 
 // ---- Scheduled events (EV-1 to EV-5) ----------------------------------------------------------

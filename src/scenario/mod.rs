@@ -46,8 +46,10 @@
 //! security_groups = []                                   # optional
 //! enforce_security_group_inbound_rules_on_private_link_traffic = "on"
 //! hash = "uniform"                                       # the NLB-like pick function
-//! listeners = [{ port = 80, protocol = "TCP", target_group = "web" }]
+//! listeners = [{ port = 80, protocol = "TCP", target_group = "web", tcp.idle_timeout.seconds = 350 }]
 //! # or: forward = [{ target_group = "blue", weight = 3 }, { target_group = "green", weight = 1 }]
+//! # tcp.idle_timeout.seconds: 60-6000, default 350; a connection with no packet for this long is
+//! # forgotten by the node, which resets the client's next packet (CONN-5)
 //!
 //! [target_groups.web]
 //! protocol = "TCP"
@@ -57,6 +59,12 @@
 //! load_balancing.cross_zone.enabled = "use_load_balancer_configuration"   # or "true" / "false"
 //! health_check = { protocol = "TCP", interval = "30s", timeout = "10s", healthy_threshold = 3, unhealthy_threshold = 3 }
 //! deregistration_delay.timeout_seconds = 300   # 0-3600, default 300 (HC-3 / EV-3)
+//! # connections still open when the deregistration delay ends: reset, or left open (CONN-3)
+//! deregistration_delay.connection_termination.enabled = false   # default false
+//! # connections to a target that turns unhealthy: reset at once, or, without termination, after
+//! # the draining interval unless the target is healthy again by then (CONN-2)
+//! target_health_state.unhealthy.connection_termination.enabled = true   # default true
+//! target_health_state.unhealthy.draining_interval_seconds = 0           # 0-360000, default 0
 //! # routing failover (NLB-6): a node whose healthy targets in scope fall below either threshold
 //! # sends to all its in-service targets, unhealthy ones included
 //! target_group_health.unhealthy_state_routing.minimum_healthy_targets.count = 1   # 1 or more, default 1
@@ -96,6 +104,14 @@
 //! arrival_rate = 100                      # new flows per second (Poisson)
 //! connect_timeout = "10s"
 //! dns_cache = true                        # cache answers for their TTL
+//!
+//! # optional: connections that stay open (CONN-1); omitted, flows are curl-like (closed at once)
+//! # [workload.connection]
+//! # duration = "60s"                      # open this long after establishment (above 0)
+//! # distribution = "fixed"                # or "exponential" (duration is then the mean)
+//! # request_interval = "30s"              # optional: a keep-alive request this often
+//! # about arrival_rate / clients x duration connections are then open per client at once: at
+//! # most 28,232, the source ports a client has for one destination (CONN-6)
 //!
 //! [network]                               # one-way latencies (all optional)
 //! same_az_latency = "50us"

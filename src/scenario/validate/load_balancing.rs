@@ -810,6 +810,126 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_listener_idle_timeout_is_60_to_6000_seconds_and_350_by_default() {
+        let idle = |text: &str| {
+            let s = crate::scenario::parse("t.toml", "t", text).unwrap();
+            s.variants[0].topology.listeners[0].idle_timeout
+        };
+        let with_idle = |seconds: &str| {
+            edited(&[(
+                LISTENERS,
+                &LISTENERS.replace(
+                    " }]",
+                    &format!(", tcp.idle_timeout.seconds = {seconds} }}]"),
+                ),
+            )])
+        };
+        assert_eq!(idle(CROSSZONE), Span::from_secs(350));
+        for seconds in [60, 600, 6000] {
+            assert_eq!(
+                idle(&with_idle(&seconds.to_string())),
+                Span::from_secs(seconds)
+            );
+        }
+        // The nested inline form is the same key.
+        assert_eq!(
+            idle(&edited(&[(
+                LISTENERS,
+                &LISTENERS.replace(" }]", ", tcp = { idle_timeout = { seconds = 120 } } }]"),
+            )])),
+            Span::from_secs(120)
+        );
+        for seconds in ["59", "6001", "0", "-1"] {
+            assert_error(
+                &with_idle(seconds),
+                "load_balancers.provider-nlb.listeners[0].tcp.idle_timeout.seconds",
+                "tcp.idle_timeout.seconds must be 60 to 6000 (CONN-5)",
+            );
+        }
+        assert_error(
+            &edited(&[(
+                LISTENERS,
+                &LISTENERS.replace(" }]", ", tcp.idle_timeout.minutes = 5 }]"),
+            )]),
+            "load_balancers.provider-nlb.listeners[0].tcp.idle_timeout.minutes",
+            "unknown key",
+        );
+    }
+
+    #[test]
+    fn connection_termination_attributes_default_to_aws_and_take_the_values_set() {
+        let attrs = |text: &str| {
+            let s = crate::scenario::parse("t.toml", "t", text).unwrap();
+            let tg = &s.variants[0].topology.target_groups[0];
+            (
+                tg.deregistration_delay,
+                tg.deregistration_termination,
+                tg.unhealthy_termination,
+                tg.unhealthy_draining,
+            )
+        };
+        // AWS's defaults: no termination after deregistration, termination of an unhealthy
+        // target's connections, no draining interval.
+        let defaults = (Span::from_secs(300), false, true, Span(0));
+        assert_eq!(attrs(CROSSZONE), defaults);
+        // Written as the defaults are the defaults.
+        assert_eq!(
+            attrs(&with_health(&[
+                "deregistration_delay.connection_termination.enabled = false",
+                "target_health_state.unhealthy.connection_termination.enabled = true",
+                "target_health_state.unhealthy.draining_interval_seconds = 0",
+            ])),
+            defaults
+        );
+        // deregistration_delay.connection_termination without timeout_seconds keeps its 300 s.
+        assert_eq!(
+            attrs(&with_health(&[
+                "deregistration_delay.connection_termination.enabled = true"
+            ])),
+            (Span::from_secs(300), true, true, Span(0))
+        );
+        assert_eq!(
+            attrs(&with_health(&[
+                "deregistration_delay = { timeout_seconds = 0, connection_termination = { enabled = true } }",
+                "target_health_state.unhealthy.connection_termination.enabled = false",
+                "target_health_state.unhealthy.draining_interval_seconds = 120",
+            ])),
+            (Span(0), true, false, Span::from_secs(120))
+        );
+        // The range's edges.
+        for seconds in [0, 360_000] {
+            let text = with_health(&[
+                "target_health_state.unhealthy.connection_termination.enabled = false",
+                &format!("target_health_state.unhealthy.draining_interval_seconds = {seconds}"),
+            ]);
+            assert_eq!(attrs(&text).3, Span::from_secs(seconds));
+        }
+    }
+
+    #[test]
+    fn the_unhealthy_draining_interval_is_0_to_360000_seconds() {
+        for seconds in ["-1", "360001"] {
+            assert_error(
+                &with_health(&[&format!(
+                    "target_health_state.unhealthy.draining_interval_seconds = {seconds}"
+                )]),
+                "target_groups.web.target_health_state.unhealthy.draining_interval_seconds",
+                "draining_interval_seconds must be 0 to 360000 (CONN-2)",
+            );
+        }
+        assert_error(
+            &with_health(&["target_health_state.unhealthy.connection_termination = true"]),
+            "target_groups.web.target_health_state.unhealthy.connection_termination",
+            "invalid type",
+        );
+        assert_error(
+            &with_health(&["target_health_state.healthy.connection_termination.enabled = true"]),
+            "target_groups.web.target_health_state.healthy",
+            "unknown key",
+        );
+    }
+
     /// The seed scenario with `lines` (dotted `target_group_health` keys) in `[target_groups.web]`.
     fn with_health(lines: &[&str]) -> String {
         edited(&[(HC, &format!("{HC}\n{}", lines.join("\n")))])

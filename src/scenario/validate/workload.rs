@@ -96,29 +96,37 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
     }
     let connection = w.connection.as_ref().map(|conn| {
         let path = kp!["workload", "connection"];
-        c.one_of(
-            path.key("distribution"),
-            conn.distribution.as_deref(),
-            &["fixed", "exponential"],
-            "distribution",
-        );
+        // Spelt exactly, as `hash` is: a case-insensitive match would accept "Exponential" and
+        // leave the model to read it as fixed.
+        let exponential = match conn.distribution.as_deref() {
+            None | Some("fixed") => false,
+            Some("exponential") => true,
+            Some(other) => {
+                c.error(
+                    path.key("distribution"),
+                    Some(quoted(other)),
+                    "distribution must be \"fixed\" or \"exponential\" (CONN-1)",
+                );
+                false
+            }
+        };
         if conn.duration.0 == Span(0) {
             c.error(
                 path.key("duration"),
                 Some(quoted("0s")),
-                "duration must be above zero (omit [workload.connection] for curl-like flows)",
+                "duration must be above zero (CONN-1); omit [workload.connection] for curl-like flows, closed after their first response",
             );
         }
         if conn.request_interval.is_some_and(|i| i.0 == Span(0)) {
             c.error(
                 path.key("request_interval"),
                 Some(quoted("0s")),
-                "request_interval must be above zero",
+                "request_interval must be above zero (CONN-1); omit it for connections idle after their first response",
             );
         }
         crate::model::Connection {
             duration: conn.duration.0,
-            exponential: conn.distribution.as_deref() == Some("exponential"),
+            exponential,
             request_interval: conn.request_interval.map(|i| i.0),
         }
     });
@@ -131,11 +139,13 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
                 kp!["workload", "connection", "duration"],
                 Some(quoted(&conn.duration.to_string())),
                 format!(
-                    "about {} connections would be open per client at once ({} flows/s over {} client(s), each open {} on average): beyond the {SOURCE_PORTS} source ports a client has for one destination (docs/model.md CONN-6); lower arrival_rate or the duration, or add clients",
+                    "about {} connections would be open at once per client ({} flows/s over {} client{}, each open {}{}): more than the {SOURCE_PORTS} source ports a client has for one destination (CONN-6); lower arrival_rate or duration, or add clients",
                     number(per_client.round()),
                     number(arrival_rate),
                     clients.len(),
-                    conn.duration
+                    if clients.len() == 1 { "" } else { "s" },
+                    conn.duration,
+                    if conn.exponential { " on average" } else { "" },
                 ),
             );
         }
@@ -338,6 +348,160 @@ mod tests {
             "run.flows",
             "sim's clock holds 584 years",
         );
+    }
+
+    /// The seed scenario with `[workload.connection]` holding `lines`.
+    fn with_connection(lines: &str) -> String {
+        edited(&[(
+            "dns_cache = true\n",
+            &format!("dns_cache = true\n\n[workload.connection]\n{lines}\n"),
+        )])
+    }
+
+    /// The workload's connection settings once `text` validates.
+    fn connection(text: &str) -> Option<crate::model::Connection> {
+        let s = crate::scenario::parse("t.toml", "t", text).unwrap_or_else(|e| panic!("{e:#?}"));
+        s.variants[0].topology.workload.connection
+    }
+
+    #[test]
+    fn connections_take_a_duration_a_distribution_and_a_request_interval() {
+        use crate::model::Connection;
+        use crate::time::Span;
+        // Omitted: curl-like flows.
+        assert_eq!(connection(CROSSZONE), None);
+        // Only the duration: fixed, no keep-alive requests. (The seed's 100 flows/s keep up to
+        // 28,232 open on its one client: durations up to 282 s.)
+        assert_eq!(
+            connection(&with_connection("duration = \"240s\"")),
+            Some(Connection {
+                duration: Span::from_secs(240),
+                exponential: false,
+                request_interval: None,
+            })
+        );
+        assert_eq!(
+            connection(&with_connection(
+                "duration = 90\ndistribution = \"fixed\"\nrequest_interval = \"1.5s\""
+            )),
+            Some(Connection {
+                duration: Span::from_secs(90),
+                exponential: false,
+                request_interval: Some(Span::from_millis(1500)),
+            })
+        );
+        assert_eq!(
+            connection(&with_connection(
+                "duration = \"4m\"\ndistribution = \"exponential\"\nrequest_interval = \"60s\""
+            )),
+            Some(Connection {
+                duration: Span::from_secs(240),
+                exponential: true,
+                request_interval: Some(Span::from_secs(60)),
+            })
+        );
+        // An inline table in [workload] works as well.
+        assert_eq!(
+            connection(&edited(&[(
+                "dns_cache = true\n",
+                "dns_cache = true\nconnection = { duration = \"1s\", distribution = \"exponential\" }\n",
+            )]))
+            .map(|c| (c.duration, c.exponential)),
+            Some((Span::from_secs(1), true))
+        );
+    }
+
+    #[test]
+    fn connections_need_a_duration_and_interval_above_zero_and_a_known_distribution() {
+        assert_error(
+            &with_connection("duration = \"0s\""),
+            "workload.connection.duration",
+            "duration must be above zero (CONN-1); omit [workload.connection] for curl-like flows",
+        );
+        assert_error(
+            &with_connection("duration = 0\ndistribution = \"exponential\""),
+            "workload.connection.duration",
+            "duration must be above zero (CONN-1)",
+        );
+        assert_error(
+            &with_connection("duration = \"60s\"\nrequest_interval = \"0ms\""),
+            "workload.connection.request_interval",
+            "request_interval must be above zero (CONN-1); omit it for connections idle after their first response",
+        );
+        for distribution in ["pareto", "Exponential", ""] {
+            assert_error(
+                &with_connection(&format!(
+                    "duration = \"60s\"\ndistribution = \"{distribution}\""
+                )),
+                "workload.connection.distribution",
+                "distribution must be \"fixed\" or \"exponential\" (CONN-1)",
+            );
+        }
+        assert_error(
+            &with_connection("request_interval = \"60s\""),
+            "workload.connection",
+            "missing key `duration`",
+        );
+        assert_error(
+            &with_connection("duration = \"60s\"\nmean = \"60s\""),
+            "workload.connection.mean",
+            "unknown key",
+        );
+    }
+
+    /// The seed scenario at `rate` flows/s with connections open `duration` (TOML), over its one
+    /// client or, with `three`, over three clients (one per consumer subnet).
+    fn with_open_connections(rate: &str, duration: &str, three: bool) -> String {
+        let rate = format!("arrival_rate = {rate}");
+        let connection =
+            format!("dns_cache = true\n\n[workload.connection]\nduration = {duration}\n");
+        let mut edits = vec![
+            ("arrival_rate = 100", rate.as_str()),
+            ("dns_cache = true\n", connection.as_str()),
+        ];
+        if three {
+            edits.push((
+                "clients = [\"consumer-client\"]",
+                "clients = [\"consumer-client\", \"client-2\", \"client-3\"]",
+            ));
+            edits.push((
+                "[instances.consumer-client]\n",
+                "[instances.client-2]\nsubnet_id = \"consumer-2\"\n\n[instances.client-3]\nsubnet_id = \"consumer-3\"\n\n[instances.consumer-client]\n",
+            ));
+        }
+        edited(&edits)
+    }
+
+    #[test]
+    fn a_client_keeps_at_most_28232_connections_open_for_one_destination() {
+        // 1000 flows/s, each open 60 s, on one client: about 60,000 open at once.
+        assert_error(
+            &with_open_connections("1000", "\"60s\"", false),
+            "workload.connection.duration",
+            "about 60000 connections would be open at once per client (1000 flows/s over 1 client, each open 60s): more than the 28232 source ports a client has for one destination (CONN-6); lower arrival_rate or duration, or add clients",
+        );
+        // The mean of an exponential duration counts the same.
+        assert_error(
+            &with_open_connections("1000", "\"60s\"\ndistribution = \"exponential\"", false),
+            "workload.connection.duration",
+            "(1000 flows/s over 1 client, each open 60s on average)",
+        );
+        // Over three clients: 20,000 each.
+        assert_valid(&with_open_connections("1000", "\"60s\"", true));
+        assert_error(
+            &with_open_connections("1500", "\"60s\"", true),
+            "workload.connection.duration",
+            "about 30000 connections would be open at once per client (1500 flows/s over 3 clients, each open 60s)",
+        );
+        // The edge: 28,232 open at once is the limit, one more is refused.
+        assert_valid(&with_open_connections("28232", "\"1s\"", false));
+        assert_error(
+            &with_open_connections("28233", "\"1s\"", false),
+            "workload.connection.duration",
+            "about 28233 connections would be open at once per client",
+        );
+        // Curl-like flows hold no port open: any rate goes.
+        assert_valid(&edited(&[("arrival_rate = 100", "arrival_rate = 1000000")]));
     }
 
     #[test]
