@@ -139,12 +139,17 @@ pub struct Fate {
     pub requests_failed: u64,
 }
 
-/// How long flow `flow`'s connection stays open after its establishment under `seed` (CONN-1).
-pub fn duration(seed: u64, flow: u64, spec: &Connection) -> Span {
+/// The key of the connections' durations under `seed`: (seed, `connection-duration`).
+pub fn duration_key(seed: u64) -> u64 {
+    rng::keyed(seed, "connection-duration", "")
+}
+
+/// How long flow `flow`'s connection stays open after its establishment, its durations keyed
+/// `key` ([`duration_key`]) (CONN-1).
+pub fn duration(key: u64, flow: u64, spec: &Connection) -> Span {
     if !spec.exponential {
         return spec.duration;
     }
-    let key = rng::keyed(seed, "connection-duration", "");
     crate::sim::arrivals::arrival_gap(rng::draw(key, flow), spec.duration.as_nanos() as f64)
 }
 

@@ -11,12 +11,12 @@ use crate::timeline::Timeline;
 use crate::walk::{Ended, Hop, HopKind};
 
 /// The end of flow `flow`'s connection, which started at `start` and whose walk ended as `ended`,
-/// under `seed`: `None` when the workload's connections do not live or the flow was not
-/// answered.
+/// its duration keyed `key` ([`connection::duration_key`] of the seed): `None` when the
+/// workload's connections do not live or the flow was not answered.
 pub fn fate_of(
     t: &Topology,
     timeline: &Timeline,
-    seed: u64,
+    key: u64,
     flow: u64,
     start: SimTime,
     ended: &Ended,
@@ -30,7 +30,7 @@ pub fn fate_of(
     let established = start.after(ended.established);
     let answered = start.after(ended.at);
     let close = established
-        .after(connection::duration(seed, flow, spec))
+        .after(connection::duration(key, flow, spec))
         .max(answered);
     Some(connection::fate(
         t,

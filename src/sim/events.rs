@@ -319,8 +319,8 @@ impl<'a> Engine<'a> {
                 let (index, client, start, state) =
                     (flow.index, flow.client, flow.start, flow.state);
                 let queried = u64::from(flow.walk.lookup() == Lookup::Query);
-                let seed = self.options.seed;
-                match connections::fate_of(self.t, &self.timeline, seed, index, start, &ended) {
+                let key = crate::rules::connection::duration_key(self.options.seed);
+                match connections::fate_of(self.t, &self.timeline, key, index, start, &ended) {
                     // The connection stays in flight until it ends (CONN-1).
                     Some(fate) => {
                         if tracing {

@@ -33,7 +33,6 @@ pub mod plan;
 pub mod script;
 pub mod trace;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
@@ -324,7 +323,7 @@ struct Counts {
     /// and node, not per leaf, so that its size is buckets x targets however many branches lead
     /// to a target (10,000 targets behind 36 routes are 360,000 leaves: 345 MB per thread per
     /// leaf).
-    timeline: BTreeMap<u64, Vec<u64>>,
+    timeline: Vec<Vec<u64>>,
     /// The layout of a row.
     columns: Columns,
 }
@@ -336,7 +335,7 @@ impl Counts {
             walked: Vec::new(),
             connections: ConnectionTally::new(columns.targets),
             end: 0,
-            timeline: BTreeMap::new(),
+            timeline: Vec::new(),
             columns,
         }
     }
@@ -354,16 +353,29 @@ impl Counts {
         self.walked.append(&mut other.walked);
         self.connections.merge(&other.connections);
         self.end = self.end.max(other.end);
-        for (bucket, hits) in other.timeline {
-            let row = self
-                .timeline
-                .entry(bucket)
-                .or_insert_with(|| vec![0; hits.len()]);
+        for (bucket, hits) in other.timeline.into_iter().enumerate() {
+            if hits.is_empty() {
+                continue;
+            }
+            let row = self.row(bucket as u64);
             for (mine, theirs) in row.iter_mut().zip(&hits) {
                 *mine += theirs;
             }
         }
         self
+    }
+
+    /// The time-series row of `bucket`, created (zero) when absent.
+    #[inline]
+    fn row(&mut self, bucket: u64) -> &mut [u64] {
+        let b = bucket as usize;
+        if self.timeline.len() <= b {
+            self.timeline.resize_with(b + 1, Vec::new);
+        }
+        if self.timeline[b].is_empty() {
+            self.timeline[b] = vec![0; self.columns.width()];
+        }
+        &mut self.timeline[b]
     }
 
     /// The event loop's tally, from the counts per leaf and each client's cluster squares.
@@ -396,8 +408,10 @@ impl Counts {
         for (client, &square) in tally.clients.iter_mut().zip(squares) {
             client.cluster_squares = square;
         }
-        for (bucket, row) in self.timeline {
-            tally.timeline.row(bucket).copy_from_slice(&row);
+        for (bucket, row) in self.timeline.iter().enumerate() {
+            if !row.is_empty() {
+                tally.timeline.row(bucket as u64).copy_from_slice(row);
+            }
         }
         tally
     }
@@ -406,6 +420,8 @@ impl Counts {
 /// The routing pass of one window.
 struct Router<'a> {
     seed: u64,
+    /// The key of the connections' durations (CONN-1).
+    duration_key: u64,
     /// The workload's connections live (CONN-1): every answered flow's end is worked out.
     live: bool,
     /// The plan of the current state.
@@ -448,6 +464,7 @@ impl<'a> Router<'a> {
         let plan = &plans[state];
         Router {
             seed,
+            duration_key: crate::rules::connection::duration_key(seed),
             live: plan.walker.t.workload.connection.is_some(),
             plan,
             state,
@@ -579,12 +596,7 @@ impl<'a> Router<'a> {
         );
         self.counts.end = self.counts.end.max(start.0.saturating_add(ended.at.0));
         let columns = self.counts.columns;
-        let row = self
-            .counts
-            .timeline
-            .entry(self.bucket)
-            .or_insert_with(|| vec![0; columns.width()]);
-        columns.add(row, &ended, 1);
+        columns.add(self.counts.row(self.bucket), &ended, 1);
         let queried = u64::from(lookup == Lookup::Query);
         if self.live {
             self.connection(position, &ended);
@@ -669,7 +681,8 @@ impl<'a> Router<'a> {
         );
         let flow = self.arrivals.first + position as u64;
         let t = self.plan.walker.t;
-        let Some(fate) = connections::fate_of(t, self.timeline, self.seed, flow, start, ended)
+        let Some(fate) =
+            connections::fate_of(t, self.timeline, self.duration_key, flow, start, ended)
         else {
             return;
         };
@@ -680,12 +693,8 @@ impl<'a> Router<'a> {
         self.counts.connections.add(target, &fate);
         self.counts.end = self.counts.end.max(fate.at.0);
         let columns = self.counts.columns;
-        let row = self
-            .counts
-            .timeline
-            .entry(bucket_of(fate.at, crate::time::Span(self.bucket_width)))
-            .or_insert_with(|| vec![0; columns.width()]);
-        columns.add_end(row, node, target, &fate);
+        let bucket = bucket_of(fate.at, crate::time::Span(self.bucket_width));
+        columns.add_end(self.counts.row(bucket), node, target, &fate);
     }
 
     /// Flows `from..to` of several clients that all cache, none carrying a cue: every flow hits
@@ -846,11 +855,7 @@ impl<'a> Router<'a> {
             return;
         }
         let columns = self.counts.columns;
-        let row = self
-            .counts
-            .timeline
-            .entry(self.bucket)
-            .or_insert_with(|| vec![0; columns.width()]);
+        let row = self.counts.row(self.bucket);
         for ((leaf, after), before) in self.plan.leaves.iter().zip(&now).zip(&self.at_bucket_start)
         {
             if after != before {

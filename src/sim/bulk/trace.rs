@@ -142,8 +142,8 @@ fn walk(walker: &Walker<'_>, timeline: &Timeline, seed: u64, flow: u64, at: Reac
         Some(&mut hops),
     );
     let t = walker.t;
-    if let Some(fate) = crate::sim::connections::fate_of(t, timeline, seed, flow, at.start, &ended)
-    {
+    let key = crate::rules::connection::duration_key(seed);
+    if let Some(fate) = crate::sim::connections::fate_of(t, timeline, key, flow, at.start, &ended) {
         hops.push(crate::sim::connections::ended_hop(at.start, fate, &ended));
     }
     Traced {
