@@ -68,6 +68,8 @@ pub enum Cause {
     },
     /// The deregistration delay ran out (EV-3).
     DrainingEnded,
+    /// The unhealthy draining interval ran out (CONN-2).
+    UnhealthyDrainingEnded,
 }
 
 impl Timeline {
@@ -374,6 +376,23 @@ fn target_views(
         }
         i = end;
     }
+    // Without connection termination, an unhealthy target is `unhealthy.draining` for the
+    // group's draining interval first (CONN-2).
+    if !group.unhealthy_termination && group.unhealthy_draining.0 > 0 {
+        let mut drained = Vec::with_capacity(out.len());
+        for (k, &(at, view, cause)) in out.iter().enumerate() {
+            if view != View::Unhealthy || at == SimTime::ZERO {
+                drained.push((at, view, cause));
+                continue;
+            }
+            drained.push((at, View::UnhealthyDraining, cause));
+            let end = at.after(group.unhealthy_draining);
+            if out.get(k + 1).is_none_or(|next| next.0 > end) {
+                drained.push((end, View::Unhealthy, Cause::UnhealthyDrainingEnded));
+            }
+        }
+        out = drained;
+    }
     // Entries at one instant: the last one holds.
     out.dedup_by(|later, earlier| {
         if later.0 == earlier.0 {
@@ -425,7 +444,7 @@ fn cause_of(
     now: SimTime,
 ) -> Cause {
     if let Some(v) = views.iter().find(|v| v.0 == now && v.0 != SimTime::ZERO) {
-        if let Cause::Checks { .. } = v.2 {
+        if let Cause::Checks { .. } | Cause::UnhealthyDrainingEnded = v.2 {
             return v.2;
         }
     }

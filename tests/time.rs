@@ -500,3 +500,30 @@ fn active_flow_count_is_the_connections_open_at_each_bucket_start() {
     assert!((3_500..=6_500).contains(&peak), "{peak}");
     assert_eq!(active[0], 0);
 }
+
+/// Without connection termination, an unhealthy target is `unhealthy.draining` for the draining
+/// interval, then `unhealthy` (CONN-2).
+#[test]
+fn without_termination_an_unhealthy_target_drains_first() {
+    let text = TARGET_FAILURE.replace(
+        "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+        "targets = [\"web-1\", \"web-2\", \"web-3\"]\ntarget_health_state.unhealthy.connection_termination.enabled = false\ntarget_health_state.unhealthy.draining_interval_seconds = 60",
+    );
+    let changes = web2_changes(&text, 1);
+    let states: Vec<&str> = changes.iter().map(|(_, h)| h.state_name()).collect();
+    assert_eq!(
+        states,
+        [
+            "healthy",
+            "unhealthy.draining",
+            "unhealthy",
+            "unhealthy",
+            "healthy"
+        ],
+        "{changes:?}"
+    );
+    assert!(
+        (changes[2].0 - changes[1].0 - 60.0).abs() < 1e-6,
+        "{changes:?}"
+    );
+}

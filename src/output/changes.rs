@@ -213,6 +213,7 @@ pub fn cause_words(t: &Topology, cause: Cause) -> String {
             )
         }
         Cause::DrainingEnded => "its deregistration delay ran out (EV-3)".into(),
+        Cause::UnhealthyDrainingEnded => "its unhealthy draining interval ran out (CONN-2)".into(),
     }
 }
 

@@ -84,7 +84,7 @@ pub fn metrics(t: &Topology, timeline: &Timeline, tally: &Tally) -> Metrics {
                     .expect("every target's group and zone is listed");
                 match s.all_health()[i] {
                     TargetHealth::Healthy => c[g].0 += 1,
-                    TargetHealth::Unhealthy(_) => c[g].1 += 1,
+                    TargetHealth::Unhealthy(_) | TargetHealth::UnhealthyDraining(_) => c[g].1 += 1,
                     _ => {}
                 }
             }

@@ -193,7 +193,7 @@ pub fn fate(t: &Topology, timeline: &Timeline, spec: &Connection, open: &Open) -
         let health = state.health(open.target);
         match health {
             TargetHealth::Healthy => draining_until = None,
-            TargetHealth::Unhealthy(_)
+            TargetHealth::Unhealthy(_) | TargetHealth::UnhealthyDraining(_)
                 if !state
                     .eligible(open.node, x.target_group)
                     .targets

@@ -38,6 +38,9 @@ pub enum TargetHealth {
     Healthy,
     /// Failing them.
     Unhealthy(UnhealthyReason),
+    /// Failing them, its connections kept for the group's unhealthy draining interval
+    /// (`target_health_state.unhealthy.connection_termination.enabled = false`: CONN-2).
+    UnhealthyDraining(UnhealthyReason),
     /// Deregistered, within the group's deregistration delay: no new connection (EV-3).
     Draining,
     /// Not in use: never routed to, not even failing open.
@@ -78,7 +81,18 @@ impl TargetHealth {
     /// True for the states a node may route to when it fails open: healthy or unhealthy, not
     /// `initial`, `draining` or `unused` (NLB-6).
     pub fn in_service(self) -> bool {
-        matches!(self, TargetHealth::Healthy | TargetHealth::Unhealthy(_))
+        matches!(
+            self,
+            TargetHealth::Healthy | TargetHealth::Unhealthy(_) | TargetHealth::UnhealthyDraining(_)
+        )
+    }
+
+    /// True for `unhealthy` and `unhealthy.draining`.
+    pub fn is_unhealthy(self) -> bool {
+        matches!(
+            self,
+            TargetHealth::Unhealthy(_) | TargetHealth::UnhealthyDraining(_)
+        )
     }
 
     /// The state's name in `DescribeTargetHealth`, without its reason.
@@ -87,6 +101,7 @@ impl TargetHealth {
             TargetHealth::Initial => "initial",
             TargetHealth::Healthy => "healthy",
             TargetHealth::Unhealthy(_) => "unhealthy",
+            TargetHealth::UnhealthyDraining(_) => "unhealthy.draining",
             TargetHealth::Draining => "draining",
             TargetHealth::Unused(_) => "unused",
         }
@@ -95,6 +110,13 @@ impl TargetHealth {
     /// The state as AWS's `DescribeTargetHealth` names it, with its reason code.
     pub fn label(self) -> String {
         match self {
+            TargetHealth::UnhealthyDraining(reason) => {
+                let unhealthy = TargetHealth::Unhealthy(reason).label();
+                format!(
+                    "unhealthy.draining{}",
+                    unhealthy.strip_prefix("unhealthy").unwrap_or(&unhealthy)
+                )
+            }
             TargetHealth::Initial => "initial (Elb.RegistrationInProgress)".into(),
             TargetHealth::Draining => "draining (Target.DeregistrationInProgress)".into(),
             TargetHealth::Healthy => "healthy".into(),
@@ -139,6 +161,8 @@ pub enum View {
     Healthy,
     /// Some node's view is unhealthy.
     Unhealthy,
+    /// Unhealthy, within the group's unhealthy draining interval (CONN-2).
+    UnhealthyDraining,
 }
 
 /// The health of every target at the start of a run (HC-4): each target's view is what its
@@ -235,11 +259,16 @@ pub fn health(
     match view {
         View::Initial => TargetHealth::Initial,
         View::Healthy => TargetHealth::Healthy,
-        View::Unhealthy => TargetHealth::Unhealthy(
-            nodes
+        View::Unhealthy | View::UnhealthyDraining => {
+            let reason = nodes
                 .iter()
                 .find_map(|&n| check(t, admin, n, target).err())
-                .unwrap_or(UnhealthyReason::Recovering),
-        ),
+                .unwrap_or(UnhealthyReason::Recovering);
+            if view == View::Unhealthy {
+                TargetHealth::Unhealthy(reason)
+            } else {
+                TargetHealth::UnhealthyDraining(reason)
+            }
+        }
     }
 }
