@@ -25,9 +25,17 @@
 //! [`trace`] reaches one flow the same way, with the arrival and sequential passes only, and
 //! walks that flow alone: what `sim explain` shows, without replaying the flows before it.
 //!
-//! Not covered: state changes during a run (none are modelled yet; they would cut the run into
-//! spans, each with its own plan).
-//! Memory: a few buffers per thread, whatever the flow count.
+//! State changes (docs/model.md EV-6): the run's [`crate::timeline::Timeline`] gives the spans of
+//! constant state before any flow runs; there is one plan per distinct state, the sequential pass
+//! cues the first flow of each span ([`script::Cue::State`]) and every flow that starts less than
+//! the longest path-to-last-read before a change ([`script::Cue::Walk`]), which the routing pass
+//! walks step by step through the timeline instead of counting it by its leaf.
+//!
+//! Connections that live (CONN-1): every answered flow's connection end is worked out as it is
+//! routed ([`crate::sim::connections`]), so those runs route flow by flow, without the counting
+//! shortcuts.
+//! Memory: a few buffers per thread, whatever the flow count; the flows walked across changes of
+//! state are kept until the end (a few per change).
 
 pub mod plan;
 pub mod script;
