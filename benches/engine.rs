@@ -55,12 +55,12 @@ fn crosszone(c: &mut Criterion) {
     group.finish();
 }
 
-fn flapping(c: &mut Criterion) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/flapping.toml");
-    let scenario = sim::scenario::load(std::path::Path::new(path)).expect("flapping.toml is valid");
-    // 2 x 10^7 flows at 10^5 flows/s: 200 s, 20 changes of state.
-    let flows = 20_000_000;
-    let mut group = c.benchmark_group("engine/flapping");
+/// Every variant of the scenario at `file` (from the crate's root), `flows` flows each, on the
+/// bulk engine on 1 thread, in group `engine/NAME`.
+fn one_thread_group(c: &mut Criterion, name: &str, file: &str, flows: u64) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let scenario = sim::scenario::load(&path).expect("the bench scenarios are valid");
+    let mut group = c.benchmark_group(format!("engine/{name}"));
     group.throughput(Throughput::Elements(flows));
     group.sample_size(10);
     for variant in &scenario.variants {
@@ -78,30 +78,18 @@ fn flapping(c: &mut Criterion) {
     group.finish();
 }
 
+fn flapping(c: &mut Criterion) {
+    // 2 x 10^7 flows at 10^5 flows/s: 200 s, 20 changes of state.
+    one_thread_group(c, "flapping", "benches/flapping.toml", 20_000_000);
+}
+
 fn endpoint_per_az(c: &mut Criterion) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/endpoint-per-az.toml"
+    one_thread_group(
+        c,
+        "endpoint-per-az",
+        "scenarios/endpoint-per-az.toml",
+        20_000_000,
     );
-    let scenario =
-        sim::scenario::load(std::path::Path::new(path)).expect("endpoint-per-az.toml is valid");
-    let flows = 20_000_000;
-    let mut group = c.benchmark_group("engine/endpoint-per-az");
-    group.throughput(Throughput::Elements(flows));
-    group.sample_size(10);
-    for variant in &scenario.variants {
-        group.bench_function(format!("{}/bulk, 1 thread", variant.name), |b| {
-            b.iter(|| {
-                let options = BulkOptions {
-                    flows,
-                    seed: 1,
-                    threads: 1,
-                };
-                run(black_box(&variant.topology), &options, None).events
-            })
-        });
-    }
-    group.finish();
 }
 
 criterion_group!(benches, crosszone, endpoint_per_az, flapping);

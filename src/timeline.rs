@@ -26,7 +26,7 @@ use crate::rules::check_timeline::{self, CheckSettings, Flip, Stretch};
 use crate::rules::health::{self, TargetHealth, View};
 use crate::state::{self, Admin, State};
 use crate::time::{SimTime, Span};
-use crate::walk::{AnswerRef, Decide, Ended, Lookup, Next, Trace, Walker};
+use crate::walk::{AnswerRef, Decide, Ended, Lookup, Trace, Walker};
 
 /// The states of one run and the spans they hold over.
 #[derive(Clone, Debug)]
@@ -186,15 +186,10 @@ impl Timeline {
         lookup: Lookup,
         answer: AnswerRef,
         decide: &mut impl Decide,
-        mut trace: Trace<'_>,
+        trace: Trace<'_>,
     ) -> Ended {
-        let mut walk = walker.start(client, lookup, answer);
-        loop {
-            let state = self.state_at(start.after(walk.at()));
-            if let Next::Done(ended) = walker.step(state, &mut walk, decide, trace.as_deref_mut()) {
-                return ended;
-            }
-        }
+        let state_at = |offset: Span| self.state_at(start.after(offset));
+        walker.walk(state_at, client, lookup, answer, decide, trace)
     }
 
     /// The longest a flow of `walker`'s workload can take from its start to its last read of

@@ -114,7 +114,7 @@ pub fn branches(
             forks: Vec::new(),
             probability: 1.0,
         };
-        let ended = walker.walk(state, client, lookup, answer, &mut script, None);
+        let ended = walker.walk(|_| state, client, lookup, answer, &mut script, None);
         let forks = script.forks;
         let probability = script.probability;
         let taken: Vec<usize> = (0..forks.len())

@@ -357,10 +357,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Walks a flow from its start to its end under `state`.
-    pub fn walk(
+    /// Walks a flow from its start to its end, each step under the state `state_at` gives for
+    /// the step's offset from the flow's start (one state for every step between changes of
+    /// state: [`crate::timeline::Timeline::walk`] gives the state of each step's time).
+    #[allow(clippy::too_many_arguments)]
+    pub fn walk<'s>(
         &self,
-        state: &State,
+        state_at: impl Fn(Span) -> &'s State,
         client: usize,
         lookup: Lookup,
         answer: AnswerRef,
@@ -369,6 +372,7 @@ impl<'a> Walker<'a> {
     ) -> Ended {
         let mut walk = self.start(client, lookup, answer);
         loop {
+            let state = state_at(walk.at);
             if let Next::Done(ended) = self.step(state, &mut walk, decide, trace.as_deref_mut()) {
                 return ended;
             }
