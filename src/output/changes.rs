@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::expected::Expected;
 use crate::model::events::{Action, Event};
 use crate::model::ids::TargetId;
-use crate::model::{FailoverThreshold, Topology};
+use crate::model::{FailoverThreshold, SgRule, Topology};
 use crate::rules::connection::End;
 use crate::rules::health::TargetHealth;
 use crate::rules::outcome::FailReason;
@@ -321,6 +321,19 @@ pub fn describe(t: &Topology, state: &State) -> String {
             parts.push(format!("{}'s cross-zone setting changed", group.name));
         }
     }
+    for (group, direction, rule, on) in admin.rules.differences(&initial.rules) {
+        parts.push(format!(
+            "{} {} {}",
+            t.security_groups[group.index()].name,
+            SgRule::position(direction, rule),
+            if on { "authorized" } else { "revoked" }
+        ));
+    }
+    for (l, listener) in t.listeners.iter().enumerate() {
+        if admin.forward[l] != listener.forward {
+            parts.push(weights_words(t, l, &admin.forward[l]));
+        }
+    }
     let start = crate::rules::health::settle(t, &initial);
     for (i, &h) in state.all_health().iter().enumerate() {
         if h != start[i] {
@@ -339,6 +352,34 @@ pub fn describe(t: &Topology, state: &State) -> String {
     }
 }
 
+/// `weights 1/3 on nlb:80`: the weights of listener `l`'s forward, in its order.
+fn weights_words(
+    t: &Topology,
+    l: usize,
+    forward: &[(crate::model::ids::TargetGroupId, u16)],
+) -> String {
+    let listener = &t.listeners[l];
+    let weights: Vec<String> = forward.iter().map(|(_, w)| w.to_string()).collect();
+    format!(
+        "weights {} on {}:{}",
+        weights.join("/"),
+        t.load_balancers[listener.load_balancer.index()].name,
+        listener.port
+    )
+}
+
+/// True when the security groups `admin` has in force drop new connections from some node of
+/// `x`'s load balancer to `x` on its group's port (NLB-10, EV-7).
+fn sg_denies(t: &Topology, admin: &Admin, x: TargetId) -> bool {
+    let port = t.target_groups[t.targets[x.index()].target_group.index()].port;
+    crate::rules::health::checking_nodes(t, x).any(|n| {
+        matches!(
+            crate::rules::nlb::reach(t, admin, n, x, port),
+            Err(FailReason::TargetSgDeny | FailReason::NlbSgEgressDeny)
+        )
+    })
+}
+
 /// The targets an event acts on directly.
 fn targets_of(t: &Topology, action: &Action) -> Vec<TargetId> {
     let all = (0..t.targets.len()).map(TargetId::from_index);
@@ -350,7 +391,13 @@ fn targets_of(t: &Topology, action: &Action) -> Vec<TargetId> {
         Action::ImpairZone { zone, .. } | Action::RestoreZone(zone) => {
             all.filter(|x| t.targets[x.index()].zone == zone).collect()
         }
-        Action::LoadBalancerCrossZone { .. } | Action::TargetGroupCrossZone { .. } => Vec::new(),
+        Action::Revoke { group, .. } | Action::Authorize { group, .. } => {
+            all.filter(|&x| t.group_guards_target(group, x)).collect()
+        }
+        // Cross-zone settings and weights move shares between targets; they act on none.
+        Action::LoadBalancerCrossZone { .. }
+        | Action::TargetGroupCrossZone { .. }
+        | Action::ListenerWeights { .. } => Vec::new(),
     }
 }
 
@@ -373,8 +420,17 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                     .iter()
                     .find(|c| c.at >= event.at && c.at <= end && want(c.health))
             };
+            // A revoke that leaves the target unreachable is a failure like a crash; one that
+            // another rule covers changes nothing for it (EV-7).
+            let cut_off = || {
+                matches!(event.action, Action::Revoke { .. })
+                    && sg_denies(t, timeline.state_at(event.at).admin(), x)
+            };
             match event.action {
-                Action::Crash(_) | Action::ImpairZone { .. } if in_service_before => {
+                Action::Crash(_) | Action::ImpairZone { .. } | Action::Revoke { .. }
+                    if in_service_before
+                        && (!matches!(event.action, Action::Revoke { .. }) || cut_off()) =>
+                {
                     let question = format!(
                         "After {}, how long did {name} still get new connections?",
                         event.label
@@ -385,7 +441,14 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                         .events
                         .iter()
                         .filter(|e| e.at > event.at && targets_of(t, &e.action).contains(&x))
-                        .find(|e| matches!(e.action, Action::Recover(_) | Action::RestoreZone(_)))
+                        .find(|e| {
+                            matches!(
+                                e.action,
+                                Action::Recover(_)
+                                    | Action::RestoreZone(_)
+                                    | Action::Authorize { .. }
+                            )
+                        })
                         .map_or(end, |e| e.at.min(end));
                     let out_at = timeline.leaves_service(x, event.at).filter(|&at| at < back);
                     let answer = match out_at {
@@ -438,7 +501,11 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                 Action::Recover(_)
                 | Action::Start(_)
                 | Action::Register(_)
-                | Action::RestoreZone(_) => {
+                | Action::RestoreZone(_)
+                | Action::Authorize { .. }
+                    if !matches!(event.action, Action::Authorize { .. })
+                        || before.health != TargetHealth::Healthy =>
+                {
                     let question =
                         format!("After {}, when was {name} back in service?", event.label);
                     out.push(match next(&|h| h == TargetHealth::Healthy) {
@@ -565,8 +632,9 @@ fn key(event: &Event) -> String {
     format!("events[{}]", event.index)
 }
 
-/// Flows picked for `x` that failed in states where it could not answer (its server down or its
-/// zone impaired) and was still in service.
+/// Flows picked for `x` that failed in states where it could not answer (its server down, its
+/// zone impaired, or the security groups dropping the nodes' connections to it) and was still in
+/// service.
 fn failed_while_down(t: &Topology, timeline: &Timeline, tally: &Tally, x: TargetId) -> u64 {
     let target = &t.targets[x.index()];
     let column = t.targets.len() + FailReason::ALL.len() + x.index();
@@ -574,7 +642,11 @@ fn failed_while_down(t: &Topology, timeline: &Timeline, tally: &Tally, x: Target
         .states
         .iter()
         .enumerate()
-        .filter(|(_, s)| !s.admin().answers(target.instance) || s.admin().targets_down(target.zone))
+        .filter(|(_, s)| {
+            !s.admin().answers(target.instance)
+                || s.admin().targets_down(target.zone)
+                || sg_denies(t, s.admin(), x)
+        })
         .map(|(k, _)| tally.state_outcomes[k][column])
         .sum()
 }
