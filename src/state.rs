@@ -349,4 +349,141 @@ mod tests {
             [TargetId(1)]
         );
     }
+
+    #[test]
+    fn a_revoked_ingress_rule_drops_checks_and_traffic_alike_and_an_authorize_restores_them() {
+        use crate::model::Direction;
+        use crate::model::ids::SecurityGroupId;
+        use crate::rules::check_timeline::Answer;
+        use crate::rules::health::UnhealthyReason;
+        use crate::rules::outcome::FailReason;
+        let t = crosszone(true);
+        let web_sg = SecurityGroupId(0);
+        assert_eq!(t.security_groups[web_sg.index()].name, "web-sg");
+        let revoke = Action::Revoke {
+            group: web_sg,
+            direction: Direction::Ingress,
+            rule: 0,
+        };
+        let (node, web1) = (NodeId(0), TargetId(0));
+        let revoked = after(&t, &[revoke]);
+        assert!(!revoked.admin().rules.active(web_sg, Direction::Ingress, 0));
+        // One evaluation (HC-1): traffic is dropped, checks are dropped and fail at their
+        // timeout, and the target settles unhealthy with the reason the checks give.
+        assert_eq!(
+            nlb::reach(&t, revoked.admin(), node, web1, 80),
+            Err(FailReason::TargetSgDeny)
+        );
+        assert_eq!(
+            health::check(&t, revoked.admin(), node, web1),
+            Err(UnhealthyReason::ChecksDropped(FailReason::TargetSgDeny))
+        );
+        assert_eq!(
+            health::answer(&t, revoked.admin(), node, web1),
+            Answer::Silent
+        );
+        assert_eq!(
+            revoked.health(web1),
+            TargetHealth::Unhealthy(UnhealthyReason::ChecksDropped(FailReason::TargetSgDeny))
+        );
+        // The other groups' rules and the endpoint's path are untouched.
+        assert!(
+            revoked
+                .admin()
+                .rules
+                .active(SecurityGroupId(1), Direction::Ingress, 0)
+        );
+        // Authorized again, the same state as the scenario's.
+        let back = after(
+            &t,
+            &[
+                revoke,
+                Action::Authorize {
+                    group: web_sg,
+                    direction: Direction::Ingress,
+                    rule: 0,
+                },
+            ],
+        );
+        assert_eq!(back.admin(), &Admin::initial(&t));
+        assert!(nlb::reach(&t, back.admin(), node, web1, 80).is_ok());
+        // The NLB has no group: revoking the targets' only egress rule changes nothing on the
+        // way in (targets open nothing: SG-3).
+        let egress = after(
+            &t,
+            &[Action::Revoke {
+                group: web_sg,
+                direction: Direction::Egress,
+                rule: 0,
+            }],
+        );
+        assert!(nlb::reach(&t, egress.admin(), node, web1, 80).is_ok());
+        assert_eq!(egress.health(web1), TargetHealth::Healthy);
+    }
+
+    #[test]
+    fn a_rule_written_inactive_is_out_of_its_group_until_authorized() {
+        use crate::model::Direction;
+        use crate::model::ids::SecurityGroupId;
+        let text = include_str!("../scenarios/crosszone.toml").replacen(
+            "cidr_blocks = [\"10.11.0.0/24\"] }]",
+            "cidr_blocks = [\"10.11.0.0/24\"], active = false }]",
+            1,
+        );
+        let s = crate::scenario::parse("t.toml", "t", &text).unwrap();
+        let t = s.variants[1].topology.clone();
+        let state = State::initial(&t, 1);
+        assert!(!t.security_groups[0].ingress[0].active);
+        assert!(
+            !state
+                .admin()
+                .rules
+                .active(SecurityGroupId(0), Direction::Ingress, 0)
+        );
+        // HC-4: settled under the scenario as written, every target is unhealthy.
+        assert!(
+            state
+                .all_health()
+                .iter()
+                .all(|h| matches!(h, TargetHealth::Unhealthy(_)))
+        );
+        let authorized = after(
+            &t,
+            &[Action::Authorize {
+                group: SecurityGroupId(0),
+                direction: Direction::Ingress,
+                rule: 0,
+            }],
+        );
+        assert!(
+            authorized
+                .all_health()
+                .iter()
+                .all(|&h| h == TargetHealth::Healthy)
+        );
+    }
+
+    #[test]
+    fn a_weights_change_sets_the_forward_in_force_and_only_its_weights() {
+        use crate::model::ids::ListenerId;
+        let mut t = crosszone(true);
+        // A second group on the listener, as a weighted forward.
+        t.listeners[0].forward = vec![(TargetGroupId(0), 1), (TargetGroupId(0), 2)];
+        t.listener_weight_sets = vec![vec![0, 5]];
+        let state = after(
+            &t,
+            &[Action::ListenerWeights {
+                listener: ListenerId(0),
+                weight_set: 0,
+            }],
+        );
+        assert_eq!(
+            state.admin().forward[0],
+            [(TargetGroupId(0), 0), (TargetGroupId(0), 5)]
+        );
+        // The topology keeps the scenario's weights; the initial admin has them.
+        assert_eq!(t.listeners[0].forward[1].1, 2);
+        assert_eq!(Admin::initial(&t).forward[0], t.listeners[0].forward);
+        assert_ne!(state.admin(), &Admin::initial(&t));
+    }
 }
