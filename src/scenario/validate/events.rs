@@ -306,6 +306,7 @@ fn rule_change(
         path.key("security_group"),
         &x.security_group,
     );
+    let article = if key == "authorize" { "an" } else { "a" };
     let (direction, rule) = match (x.ingress, x.egress) {
         (Some(r), None) => (Direction::Ingress, r),
         (None, Some(r)) => (Direction::Egress, r),
@@ -315,11 +316,11 @@ fn rule_change(
                 None,
                 if both.is_some() {
                     format!(
-                        "a {key} names one rule: `ingress = N` or `egress = N`, not both (write one event per rule)"
+                        "{article} {key} names one rule: `ingress = N` or `egress = N`, not both (write one event per rule)"
                     )
                 } else {
                     format!(
-                        "a {key} names its rule by its position in the group's list: `ingress = N` or `egress = N`"
+                        "{article} {key} names its rule by its position in the group's list: `ingress = N` or `egress = N`"
                     )
                 },
             );
@@ -1206,6 +1207,212 @@ mod tests {
         );
     }
 
+    /// The seed with its listener forwarding to `web` and to `green` (web-3, target 3), weights
+    /// 1 and 2.
+    fn weighted() -> String {
+        edited(&[
+            (
+                "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]",
+                "listeners = [{ port = 80, protocol = \"TCP\", forward = [{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 2 }] }]",
+            ),
+            (
+                "[endpoint_services.provider-svc]",
+                "[target_groups.green]\nport = 80\nvpc_id = \"provider\"\ntargets = [\"web-3\"]\n\n[endpoint_services.provider-svc]",
+            ),
+        ])
+    }
+
+    #[test]
+    fn rule_changes_and_weights_resolve_to_actions_with_their_labels() {
+        use crate::model::Direction;
+        let text = format!(
+            "{}\n{}{}{}{}",
+            weighted(),
+            event(
+                "300s",
+                "revoke = { security_group = \"web-sg\", ingress = 0 }"
+            ),
+            event(
+                "600s",
+                "listener_weights = { load_balancer = \"provider-nlb\", port = 80, forward = [{ target_group = \"green\", weight = 3 }, { target_group = \"web\" }] }"
+            ),
+            event(
+                "700s",
+                "authorize = { security_group = \"web-sg\", ingress = 0 }\ndescription = \"the rule is back\""
+            ),
+            event(
+                "800s",
+                "listener_weights = { load_balancer = \"provider-nlb\", port = 80, forward = [{ target_group = \"web\", weight = 0 }, { target_group = \"green\", weight = 999 }] }"
+            ),
+        );
+        let s = crate::scenario::parse("t.toml", "t", &text).unwrap();
+        let t = &s.variants[0].topology;
+        let seen: Vec<(Action, &str)> = t
+            .events
+            .iter()
+            .map(|e| (e.action, e.label.as_str()))
+            .collect();
+        let rule = (SecurityGroupId(0), Direction::Ingress, 0);
+        assert_eq!(
+            seen,
+            [
+                (
+                    Action::Revoke {
+                        group: rule.0,
+                        direction: rule.1,
+                        rule: rule.2
+                    },
+                    "revoke web-sg ingress[0]"
+                ),
+                (
+                    Action::ListenerWeights {
+                        listener: ListenerId(0),
+                        weight_set: 0
+                    },
+                    "weights 1/3 on provider-nlb:80"
+                ),
+                (
+                    Action::Authorize {
+                        group: rule.0,
+                        direction: rule.1,
+                        rule: rule.2
+                    },
+                    "the rule is back"
+                ),
+                (
+                    Action::ListenerWeights {
+                        listener: ListenerId(0),
+                        weight_set: 1
+                    },
+                    "weights 0/999 on provider-nlb:80"
+                ),
+            ]
+        );
+        // In the listener's order (web, green), whatever the event's order; a weight left out
+        // is 1, as in a listener's forward.
+        assert_eq!(t.listener_weight_sets, [vec![1, 3], vec![0, 999]]);
+        // The scenario's own weights stay on the listener.
+        assert_eq!(
+            t.listeners[0].forward,
+            [(TargetGroupId(0), 1), (TargetGroupId(1), 2)]
+        );
+        // A rule written with `active = false` is in the model as such.
+        let inactive = edited(&[(
+            "cidr_blocks = [\"10.11.0.0/24\"] }]",
+            "cidr_blocks = [\"10.11.0.0/24\"], active = false }]",
+        )]);
+        let s = crate::scenario::parse("t.toml", "t", &inactive).unwrap();
+        let web_sg = &s.variants[0].topology.security_groups[0];
+        assert!(!web_sg.ingress[0].active && web_sg.egress[0].active);
+    }
+
+    #[test]
+    fn rule_changes_and_weights_name_what_exists() {
+        assert_error(
+            &with_events(&event("1s", "revoke = { security_group = \"web-sg\" }")),
+            "events[0].revoke",
+            "a revoke names its rule by its position in the group's list",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "authorize = { security_group = \"web-sg\", ingress = 0, egress = 0 }",
+            )),
+            "events[0].authorize",
+            "an authorize names one rule: `ingress = N` or `egress = N`, not both",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "revoke = { security_group = \"default\", ingress = 0 }",
+            )),
+            "events[0].revoke.security_group",
+            "no security group of that name (defined: web-sg, endpoint-sg)",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "revoke = { security_group = \"endpoint-sg\", ingress = 3 }",
+            )),
+            "events[0].revoke.ingress",
+            "security group endpoint-sg has one ingress rule, ingress[0]: there is no rule ingress[3] to revoke (EV-7)",
+        );
+        let no_egress = edited(&[(
+            "description = \"HTTP from inside the provider VPC (the NLB nodes' addresses)\"",
+            "egress = []",
+        )]);
+        assert_error(
+            &format!(
+                "{no_egress}\n{}",
+                event("1s", "revoke = { security_group = \"web-sg\", egress = 0 }")
+            ),
+            "events[0].revoke.egress",
+            "security group web-sg has no egress rule: there is no rule egress[0] to revoke",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "revoke = { security_group = \"web-sg\", ingress = 0, x = 1 }",
+            )),
+            "events[0].revoke.x",
+            "unknown key",
+        );
+        let weights = |port: u16, forward: &str| {
+            event(
+                "1s",
+                &format!(
+                    "listener_weights = {{ load_balancer = \"provider-nlb\", port = {port}, forward = [{forward}] }}"
+                ),
+            )
+        };
+        assert_error(
+            &with_events(&weights(443, "{ target_group = \"web\", weight = 1 }")),
+            "events[0].listener_weights.port",
+            "load balancer provider-nlb has one listener, on port 80: no listener on port 443",
+        );
+        let base = weighted();
+        let with = |forward: &str| format!("{base}\n{}", weights(80, forward));
+        assert_error(
+            &with("{ target_group = \"web\", weight = 1 }"),
+            "events[0].listener_weights.forward",
+            "no weight for green, which listener provider-nlb:80 forwards to",
+        );
+        assert_error(
+            &with(
+                "{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }, { target_group = \"green\", weight = 1 }",
+            ),
+            "events[0].listener_weights.forward[2].target_group",
+            "this list already gives the target group a weight",
+        );
+        let api = format!(
+            "{}\n{}",
+            base.replacen("[endpoint_services.provider-svc]", API, 1),
+            weights(
+                80,
+                "{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }, { target_group = \"api\", weight = 1 }"
+            )
+        );
+        assert_error(
+            &api,
+            "events[0].listener_weights.forward[2].target_group",
+            "listener provider-nlb:80 forwards to web and green, not to api: an event changes the weights of a forward, it cannot add a target group (EV-8)",
+        );
+        assert_error(
+            &with(
+                "{ target_group = \"web\", weight = 0 }, { target_group = \"green\", weight = 0 }",
+            ),
+            "events[0].listener_weights.forward",
+            "at least one target group needs a weight above 0",
+        );
+        assert_error(
+            &with(
+                "{ target_group = \"web\", weight = 1000 }, { target_group = \"green\", weight = 0 }",
+            ),
+            "events[0].listener_weights.forward[0].weight",
+            "weight must be 0 to 999",
+        );
+    }
+
     #[test]
     fn an_az_name_is_answered_with_the_az_id_of_each_account() {
         let text = edited(&[
@@ -1303,6 +1510,46 @@ mod tests {
                 ],
                 "events[2].restore_zone",
                 "use1-az4 is not impaired at 30s (events[1] restored it at 20s)",
+            ),
+            (
+                vec![event(
+                    "10s",
+                    "authorize = { security_group = \"endpoint-sg\", egress = 0 }",
+                )],
+                "events[0].authorize.egress",
+                "endpoint-sg egress[0] is already in its group at 10s (rules are in their group from the start unless written with `active = false`)",
+            ),
+            (
+                vec![
+                    event(
+                        "10s",
+                        "revoke = { security_group = \"web-sg\", ingress = 0 }",
+                    ),
+                    event(
+                        "10s",
+                        "revoke = { security_group = \"web-sg\", ingress = 0 }",
+                    ),
+                ],
+                "events[1].revoke.ingress",
+                "web-sg ingress[0] is not in its group at 10s (events[0] revoked it at 10s)",
+            ),
+            (
+                vec![
+                    event(
+                        "10s",
+                        "revoke = { security_group = \"web-sg\", egress = 0 }",
+                    ),
+                    event(
+                        "20s",
+                        "authorize = { security_group = \"web-sg\", egress = 0 }",
+                    ),
+                    event(
+                        "30s",
+                        "authorize = { security_group = \"web-sg\", egress = 0 }",
+                    ),
+                ],
+                "events[2].authorize.egress",
+                "web-sg egress[0] is already in its group at 30s (events[1] authorized it at 20s)",
             ),
         ] {
             assert_error(&with_events(&events.concat()), key, message);
