@@ -1,5 +1,5 @@
 //! Scheduled events: what a scenario says happens to its system at a given time of the run
-//! (docs/model.md EV-1 to EV-6). Validated: every name resolves, and no event contradicts the
+//! (docs/model.md EV-1 to EV-8). Validated: every name resolves, and no event contradicts the
 //! state the events before it leave (a crash of a server already down, a register of a target
 //! already registered, ...). [`crate::timeline`] turns them, with the health checks they cause,
 //! into the states a run goes through.

@@ -1,4 +1,4 @@
-//! What changed during a run and what it did (docs/model.md EV-1 to EV-6, STAT-3): the scheduled
+//! What changed during a run and what it did (docs/model.md EV-1 to EV-8, STAT-3): the scheduled
 //! events, each target's health over time with what caused each change, the flows of each
 //! distinct state against that state's own expected shares, and the answers people ask of a
 //! failure (how long a dead target still got new connections, how many of them failed, how long
