@@ -420,16 +420,21 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                     .iter()
                     .find(|c| c.at >= event.at && c.at <= end && want(c.health))
             };
-            // A revoke that leaves the target unreachable is a failure like a crash; one that
-            // another rule covers changes nothing for it (EV-7).
-            let cut_off = || {
-                matches!(event.action, Action::Revoke { .. })
-                    && sg_denies(t, timeline.state_at(event.at).admin(), x)
+            // A revoke that cuts the target off from the nodes is a failure like a crash, an
+            // authorize that lets them in again a recovery; a rule change another rule covers
+            // changes nothing for it (EV-7).
+            let denied = |at: SimTime| sg_denies(t, timeline.state_at(at).admin(), x);
+            let sg_turns = |to_denied: bool| {
+                denied(event.at) == to_denied
+                    && denied(SimTime(event.at.0.saturating_sub(1))) != to_denied
             };
+            let (revoke, authorize) = (
+                matches!(event.action, Action::Revoke { .. }),
+                matches!(event.action, Action::Authorize { .. }),
+            );
             match event.action {
                 Action::Crash(_) | Action::ImpairZone { .. } | Action::Revoke { .. }
-                    if in_service_before
-                        && (!matches!(event.action, Action::Revoke { .. }) || cut_off()) =>
+                    if in_service_before && (!revoke || sg_turns(true)) =>
                 {
                     let question = format!(
                         "After {}, how long did {name} still get new connections?",
@@ -503,8 +508,7 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                 | Action::Register(_)
                 | Action::RestoreZone(_)
                 | Action::Authorize { .. }
-                    if !matches!(event.action, Action::Authorize { .. })
-                        || before.health != TargetHealth::Healthy =>
+                    if !authorize || sg_turns(false) =>
                 {
                     let question =
                         format!("After {}, when was {name} back in service?", event.label);

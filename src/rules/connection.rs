@@ -17,6 +17,7 @@
 //!   client learns it at its next request, which times out, or when it closes (CONN-4);
 //! - no packet for the listener's idle timeout (350 s by default): the node forgets it and resets
 //!   the client's next packet (CONN-5).
+//!
 //! Not modelled: requests' own durations (a request and its response take no time on an open
 //! connection), retransmissions, TCP keepalives, a client that reconnects.
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html>,
