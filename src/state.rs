@@ -1,6 +1,6 @@
 //! What changes during a run, apart from the flows: the [`Admin`] state the scenario's events set
 //! (instances running, servers answering, targets registered, zones impaired, cross-zone
-//! settings), each target's health as its checks leave it, which NLB node each endpoint ENI is
+//! settings, the security-group rules in force, the listeners' weights), each target's health as its checks leave it, which NLB node each endpoint ENI is
 //! bound to, and what follows from them: each node's eligible targets per target group. A
 //! [`State`] is one span of constant state; [`crate::timeline`] gives the states a run goes
 //! through and when. The engines read states, never write them. [`crate::model::Topology`] is what
@@ -11,8 +11,10 @@
 //! same ones.
 
 use crate::model::events::Action;
-use crate::model::ids::{EniId, InstanceId, NodeId, TargetGroupId, TargetId, ZoneId};
-use crate::model::{CrossZoneSetting, Topology};
+use crate::model::ids::{
+    EniId, InstanceId, NodeId, SecurityGroupId, TargetGroupId, TargetId, ZoneId,
+};
+use crate::model::{CrossZoneSetting, Direction, SecurityGroup, Topology};
 use crate::rules::health::{self, TargetHealth};
 use crate::rules::nlb::{self, Eligible};
 use crate::rules::privatelink;
@@ -42,6 +44,65 @@ pub struct Admin {
     pub lb_cross_zone: Vec<bool>,
     /// Per target group: `load_balancing.cross_zone.enabled`.
     pub tg_cross_zone: Vec<CrossZoneSetting>,
+    /// Which security-group rules are in their groups (EV-7).
+    pub rules: RuleActivity,
+    /// Per listener: its forward, (target group, weight), with the weights in force (EV-8); the
+    /// groups are the scenario's, in its order.
+    pub forward: Vec<Vec<(TargetGroupId, u16)>>,
+}
+
+/// Which rules of each security group are in the group: as the scenario writes them (`active`),
+/// then as `revoke` and `authorize` events leave them (EV-7). Only active rules match a new
+/// connection ([`crate::rules::security`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RuleActivity {
+    /// Per group, per direction ([`Direction::index`]), per rule.
+    active: Vec<[Vec<bool>; 2]>,
+}
+
+impl RuleActivity {
+    /// The rules of `groups` as written.
+    pub fn initial(groups: &[SecurityGroup]) -> RuleActivity {
+        let of = |rules: &[crate::model::SgRule]| rules.iter().map(|r| r.active).collect();
+        RuleActivity {
+            active: groups
+                .iter()
+                .map(|g| [of(&g.ingress), of(&g.egress)])
+                .collect(),
+        }
+    }
+
+    /// True when rule `rule` of `group`'s `direction` list is in the group.
+    #[inline]
+    pub fn active(&self, group: SecurityGroupId, direction: Direction, rule: usize) -> bool {
+        self.active[group.index()][direction.index()][rule]
+    }
+
+    /// Puts the rule in its group (`true`) or takes it out.
+    pub fn set(&mut self, group: SecurityGroupId, direction: Direction, rule: usize, on: bool) {
+        self.active[group.index()][direction.index()][rule] = on;
+    }
+
+    /// Every rule whose activity differs from `other`'s: (group, direction, rule, active here).
+    pub fn differences<'a>(
+        &'a self,
+        other: &'a RuleActivity,
+    ) -> impl Iterator<Item = (SecurityGroupId, Direction, usize, bool)> + 'a {
+        self.active
+            .iter()
+            .zip(&other.active)
+            .enumerate()
+            .flat_map(|(g, (mine, theirs))| {
+                Direction::ALL.into_iter().flat_map(move |d| {
+                    mine[d.index()]
+                        .iter()
+                        .zip(&theirs[d.index()])
+                        .enumerate()
+                        .filter(|(_, (a, b))| a != b)
+                        .map(move |(r, (&a, _))| (SecurityGroupId::from_index(g), d, r, a))
+                })
+            })
+    }
 }
 
 impl Admin {
@@ -54,11 +115,13 @@ impl Admin {
             impaired: vec![None; t.zones.len()],
             lb_cross_zone: t.load_balancers.iter().map(|lb| lb.cross_zone).collect(),
             tg_cross_zone: t.target_groups.iter().map(|g| g.cross_zone).collect(),
+            rules: RuleActivity::initial(&t.security_groups),
+            forward: t.listeners.iter().map(|l| l.forward.clone()).collect(),
         }
     }
 
-    /// Applies one event's action.
-    pub fn apply(&mut self, action: &Action) {
+    /// Applies one event's action (of `t`'s events: a weights change reads its weights there).
+    pub fn apply(&mut self, t: &Topology, action: &Action) {
         match *action {
             Action::Crash(i) => self.serving[i.index()] = false,
             Action::Recover(i) => self.serving[i.index()] = true,
@@ -82,6 +145,27 @@ impl Admin {
                 target_group,
                 setting,
             } => self.tg_cross_zone[target_group.index()] = setting,
+            Action::Revoke {
+                group,
+                direction,
+                rule,
+            } => self.rules.set(group, direction, rule, false),
+            Action::Authorize {
+                group,
+                direction,
+                rule,
+            } => self.rules.set(group, direction, rule, true),
+            Action::ListenerWeights {
+                listener,
+                weight_set,
+            } => {
+                let weights = &t.listener_weight_sets[weight_set];
+                let forward = &mut self.forward[listener.index()];
+                debug_assert_eq!(forward.len(), weights.len(), "validated (EV-8)");
+                for ((_, w), &new) in forward.iter_mut().zip(weights) {
+                    *w = new;
+                }
+            }
         }
     }
 
@@ -212,7 +296,7 @@ mod tests {
     fn after(t: &Topology, actions: &[Action]) -> State {
         let mut admin = Admin::initial(t);
         for a in actions {
-            admin.apply(a);
+            admin.apply(t, a);
         }
         let health = health::settle(t, &admin);
         State::new(t, bindings(t, 1), admin, health)
@@ -264,5 +348,142 @@ mod tests {
             state.eligible(NodeId(1), TargetGroupId(0)).targets,
             [TargetId(1)]
         );
+    }
+
+    #[test]
+    fn a_revoked_ingress_rule_drops_checks_and_traffic_alike_and_an_authorize_restores_them() {
+        use crate::model::Direction;
+        use crate::model::ids::SecurityGroupId;
+        use crate::rules::check_timeline::Answer;
+        use crate::rules::health::UnhealthyReason;
+        use crate::rules::outcome::FailReason;
+        let t = crosszone(true);
+        let web_sg = SecurityGroupId(0);
+        assert_eq!(t.security_groups[web_sg.index()].name, "web-sg");
+        let revoke = Action::Revoke {
+            group: web_sg,
+            direction: Direction::Ingress,
+            rule: 0,
+        };
+        let (node, web1) = (NodeId(0), TargetId(0));
+        let revoked = after(&t, &[revoke]);
+        assert!(!revoked.admin().rules.active(web_sg, Direction::Ingress, 0));
+        // One evaluation (HC-1): traffic is dropped, checks are dropped and fail at their
+        // timeout, and the target settles unhealthy with the reason the checks give.
+        assert_eq!(
+            nlb::reach(&t, revoked.admin(), node, web1, 80),
+            Err(FailReason::TargetSgDeny)
+        );
+        assert_eq!(
+            health::check(&t, revoked.admin(), node, web1),
+            Err(UnhealthyReason::ChecksDropped(FailReason::TargetSgDeny))
+        );
+        assert_eq!(
+            health::answer(&t, revoked.admin(), node, web1),
+            Answer::Silent
+        );
+        assert_eq!(
+            revoked.health(web1),
+            TargetHealth::Unhealthy(UnhealthyReason::ChecksDropped(FailReason::TargetSgDeny))
+        );
+        // The other groups' rules and the endpoint's path are untouched.
+        assert!(
+            revoked
+                .admin()
+                .rules
+                .active(SecurityGroupId(1), Direction::Ingress, 0)
+        );
+        // Authorized again, the same state as the scenario's.
+        let back = after(
+            &t,
+            &[
+                revoke,
+                Action::Authorize {
+                    group: web_sg,
+                    direction: Direction::Ingress,
+                    rule: 0,
+                },
+            ],
+        );
+        assert_eq!(back.admin(), &Admin::initial(&t));
+        assert!(nlb::reach(&t, back.admin(), node, web1, 80).is_ok());
+        // The NLB has no group: revoking the targets' only egress rule changes nothing on the
+        // way in (targets open nothing: SG-3).
+        let egress = after(
+            &t,
+            &[Action::Revoke {
+                group: web_sg,
+                direction: Direction::Egress,
+                rule: 0,
+            }],
+        );
+        assert!(nlb::reach(&t, egress.admin(), node, web1, 80).is_ok());
+        assert_eq!(egress.health(web1), TargetHealth::Healthy);
+    }
+
+    #[test]
+    fn a_rule_written_inactive_is_out_of_its_group_until_authorized() {
+        use crate::model::Direction;
+        use crate::model::ids::SecurityGroupId;
+        let text = include_str!("../scenarios/crosszone.toml").replacen(
+            "cidr_blocks = [\"10.11.0.0/24\"] }]",
+            "cidr_blocks = [\"10.11.0.0/24\"], active = false }]",
+            1,
+        );
+        let s = crate::scenario::parse("t.toml", "t", &text).unwrap();
+        let t = s.variants[1].topology.clone();
+        let state = State::initial(&t, 1);
+        assert!(!t.security_groups[0].ingress[0].active);
+        assert!(
+            !state
+                .admin()
+                .rules
+                .active(SecurityGroupId(0), Direction::Ingress, 0)
+        );
+        // HC-4: settled under the scenario as written, every target is unhealthy.
+        assert!(
+            state
+                .all_health()
+                .iter()
+                .all(|h| matches!(h, TargetHealth::Unhealthy(_)))
+        );
+        let authorized = after(
+            &t,
+            &[Action::Authorize {
+                group: SecurityGroupId(0),
+                direction: Direction::Ingress,
+                rule: 0,
+            }],
+        );
+        assert!(
+            authorized
+                .all_health()
+                .iter()
+                .all(|&h| h == TargetHealth::Healthy)
+        );
+    }
+
+    #[test]
+    fn a_weights_change_sets_the_forward_in_force_and_only_its_weights() {
+        use crate::model::ids::ListenerId;
+        let mut t = crosszone(true);
+        // A second group on the listener, as a weighted forward.
+        t.listeners[0].forward = vec![(TargetGroupId(0), 1), (TargetGroupId(0), 2)];
+        t.listener_weight_sets = vec![vec![0, 5]];
+        let state = after(
+            &t,
+            &[Action::ListenerWeights {
+                listener: ListenerId(0),
+                weight_set: 0,
+            }],
+        );
+        assert_eq!(
+            state.admin().forward[0],
+            [(TargetGroupId(0), 0), (TargetGroupId(0), 5)]
+        );
+        // The topology keeps the scenario's weights; the initial admin has them.
+        assert_eq!(t.listeners[0].forward[1].1, 2);
+        assert_eq!(Admin::initial(&t).forward[0], t.listeners[0].forward);
+        assert_ne!(state.admin(), &Admin::initial(&t));
     }
 }

@@ -82,11 +82,11 @@ impl Timeline {
         for (i, event) in t.events.iter().enumerate() {
             let last = admins.last_mut().expect("the initial entry");
             if last.0 == event.at {
-                last.1.apply(&event.action);
+                last.1.apply(t, &event.action);
                 last.2.push(i);
             } else {
                 let mut admin = last.1.clone();
-                admin.apply(&event.action);
+                admin.apply(t, &event.action);
                 admins.push((event.at, admin, vec![i]));
             }
         }
@@ -459,7 +459,8 @@ fn cause_of(
 }
 
 /// True when `action` acts on `target`: its instance, itself, its zone, its group's or load
-/// balancer's cross-zone setting.
+/// balancer's cross-zone setting, a rule of a security group on the way to it (its instance's
+/// or its load balancer's: EV-7), the weights of a listener forwarding to its group (EV-8).
 fn concerns(t: &Topology, action: &crate::model::events::Action, target: TargetId) -> bool {
     use crate::model::events::Action;
     let x = &t.targets[target.index()];
@@ -473,5 +474,9 @@ fn concerns(t: &Topology, action: &crate::model::events::Action, target: TargetI
             t.target_groups[x.target_group.index()].load_balancer == Some(load_balancer)
         }
         Action::TargetGroupCrossZone { target_group, .. } => target_group == x.target_group,
+        Action::Revoke { group, .. } | Action::Authorize { group, .. } => {
+            t.group_guards_target(group, target)
+        }
+        Action::ListenerWeights { listener, .. } => t.listener_reaches_target(listener, target),
     }
 }

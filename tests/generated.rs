@@ -124,6 +124,10 @@ pub struct Coverage {
     /// Variants in which a node failed open with healthy targets left in scope: a routing
     /// failover threshold above its healthy targets (NLB-6).
     pub failover_with_healthy: u64,
+    /// Variants with an event that revokes or authorizes a security-group rule (EV-7).
+    pub rule_changes: u64,
+    /// Variants with an event that changes a listener's weights (EV-8).
+    pub weight_changes: u64,
 }
 
 impl Coverage {
@@ -194,6 +198,10 @@ pub fn check_scenario(
                 .iter()
                 .any(|g| g.routing_failover != FailoverThreshold::DEFAULT),
         );
+        let has = |f: fn(&Action) -> bool| u64::from(t.events.iter().any(|e| f(&e.action)));
+        coverage.rule_changes +=
+            has(|a| matches!(a, Action::Revoke { .. } | Action::Authorize { .. }));
+        coverage.weight_changes += has(|a| matches!(a, Action::ListenerWeights { .. }));
         coverage.failover_with_healthy += u64::from(timeline.states.iter().any(|s| {
             s.all_eligible().any(|(_, _, e)| {
                 e.fail_open
@@ -450,13 +458,20 @@ fn invariants(t: &Topology, timeline: &Timeline, tally: &Tally, flows: u64) -> R
         if hits == 0 {
             continue;
         }
-        let Some((lb, weight)) = owner(t, target.target_group) else {
+        let Some((lb, _)) = owner(t, target.target_group) else {
             return Err(format!(
                 "target {name} of {group}, which no listener forwards to, got {hits} hits"
             ));
         };
+        // The weights in force: the scenario's, or an event's (EV-8).
         ensure(
-            weight > 0,
+            some_state(&|s| {
+                s.admin()
+                    .forward
+                    .iter()
+                    .flatten()
+                    .any(|&(g, w)| g == target.target_group && w > 0)
+            }),
             format!("target {name} of {group}, forwarded with weight 0, got {hits} hits"),
         )?;
         let lb_info = &t.load_balancers[lb.index()];
@@ -543,14 +558,16 @@ fn invariants(t: &Topology, timeline: &Timeline, tally: &Tally, flows: u64) -> R
     ensure(
         failures(FailReason::ClientSgDeny) == 0
             || t.workload.clients.iter().any(|c| {
-                t.instances[c.index()].security_groups.iter().any(|g| {
+                t.instances[c.index()].security_groups.iter().any(|&g| {
                     !t.security_groups[g.index()]
                         .egress
                         .iter()
                         .any(|r| r.protocol == sim::model::RuleProtocol::All)
+                        || has_event(&|a| matches!(*a, Action::Revoke { group, .. } if group == g))
                 })
             }),
-        "CLIENT_SG_DENY though every client's groups allow all egress".into(),
+        "CLIENT_SG_DENY though every client's groups allow all egress and no event revokes it"
+            .into(),
     )?;
     ensure(
         failures(FailReason::NlbSgEgressDeny) == 0
@@ -604,6 +621,8 @@ struct Summary {
     failover_thresholds: u64,
     failover_with_healthy: u64,
     ends: [u64; sim::rules::connection::End::ALL.len()],
+    rule_changes: u64,
+    weight_changes: u64,
 }
 
 impl Summary {
@@ -630,6 +649,8 @@ impl Summary {
         }
         self.failover_thresholds += c.failover_thresholds;
         self.failover_with_healthy += c.failover_with_healthy;
+        self.rule_changes += c.rule_changes;
+        self.weight_changes += c.weight_changes;
     }
 }
 
@@ -659,6 +680,11 @@ impl fmt::Display for Summary {
             f,
             "  routing failover thresholds in {} variants; a node failed open with healthy targets left in {}",
             self.failover_thresholds, self.failover_with_healthy
+        )?;
+        writeln!(
+            f,
+            "  security-group rules revoked or authorized by events in {} variants; listener weights changed in {}",
+            self.rule_changes, self.weight_changes
         )?;
         writeln!(
             f,
@@ -808,6 +834,11 @@ fn generated_scenarios_reach_every_reachable_failure_reason() {
     // targets left.
     assert!(
         summary.failover_thresholds > 0 && summary.failover_with_healthy > 0,
+        "{summary}"
+    );
+    // Rule changes and weights changes (EV-7, EV-8) are among the events.
+    assert!(
+        summary.rule_changes > 0 && summary.weight_changes > 0,
         "{summary}"
     );
 }

@@ -1,7 +1,8 @@
 //! The state over a run (docs/model.md HC-5, EV-1 to EV-6): how long a dead target keeps getting
 //! new connections and how long it takes to come back, for any check interval, thresholds and
 //! phases; what the shipped scenarios target-failure.toml and az-outage.toml answer; warnings
-//! for events after the last flow; explain's view of the state.
+//! for events after the last flow; explain's view of the state; a revoked security-group rule
+//! (EV-7) and a weights change (EV-8) as flows and checks meet them.
 
 mod common;
 
@@ -526,4 +527,204 @@ fn without_termination_an_unhealthy_target_drains_first() {
         (changes[2].0 - changes[1].0 - 60.0).abs() < 1e-6,
         "{changes:?}"
     );
+}
+
+/// The seed scenario with web-2 in a group of its own, `web2-sg` (the same rule as `web-sg`), and
+/// `events` at its end.
+fn web2_in_its_own_group(events: &str) -> String {
+    let text = CROSSZONE
+        .replacen(
+            "[instances.web-1]",
+            "[security_groups.web2-sg]\nvpc_id = \"provider\"\ningress = [{ protocol = \"tcp\", from_port = 80, to_port = 80, cidr_blocks = [\"10.11.0.0/24\"] }]\n\n[instances.web-1]",
+            1,
+        )
+        .replacen(
+            "subnet_id = \"provider-2\"\nsecurity_group_ids = [\"web-sg\"]",
+            "subnet_id = \"provider-2\"\nsecurity_group_ids = [\"web2-sg\"]",
+            1,
+        );
+    assert!(text.contains("security_group_ids = [\"web2-sg\"]"));
+    format!("{text}\n{events}")
+}
+
+/// The branches of the seed's one client from its cache (one address: its only ENI) under the
+/// state holding at `at`: (target, how it ends, probability).
+fn branches_at(
+    t: &sim::model::Topology,
+    timeline: &Timeline,
+    at: f64,
+) -> Vec<(
+    Option<TargetId>,
+    Result<(), sim::rules::outcome::FailReason>,
+    f64,
+)> {
+    use sim::walk::{AnswerRef, Lookup, Walker, enumerate::branches};
+    let walker = Walker::new(t, 1);
+    branches(
+        &walker,
+        timeline.state_at(secs(at)),
+        0,
+        Lookup::Cached,
+        AnswerRef::Address(0),
+    )
+    .into_iter()
+    .map(|b| (b.ended.target, b.ended.outcome, b.probability))
+    .collect()
+}
+
+/// EV-7, HC-1: web-2's only ingress rule revoked at 300 s. New connections to it are dropped
+/// from that instant (TARGET_SG_DENY), but it stays in service until `unhealthy_threshold`
+/// checks, dropped by the same evaluation, have failed at their timeout: out between 2 x 30 + 10
+/// and 3 x 30 + 10 s later. The report's answer measures that and counts the failures; the
+/// connections web-2 already held are not touched by the revoke (stateful groups, SG-1): they
+/// end when the target turns unhealthy (CONN-2), not at 300 s.
+#[test]
+fn a_revoked_ingress_rule_fails_new_flows_at_once_and_the_target_after_the_thresholds() {
+    use sim::rules::health::UnhealthyReason;
+    use sim::rules::outcome::FailReason;
+    let text = web2_in_its_own_group(
+        "[[events]]\nat = \"300s\"\nrevoke = { security_group = \"web2-sg\", ingress = 0 }\n",
+    );
+    let s = load(&text);
+    let t = variant(&s, "cross-zone on");
+    assert_eq!(t.events[0].label, "revoke web2-sg ingress[0]");
+    let web2 = TargetId(1);
+    for seed in 1..=6 {
+        let timeline = Timeline::new(t, seed, secs(2000.0));
+        let out = timeline.history[1]
+            .iter()
+            .find(|c| c.health != TargetHealth::Healthy)
+            .expect("web-2 goes out");
+        assert_eq!(
+            out.health,
+            TargetHealth::Unhealthy(UnhealthyReason::ChecksDropped(FailReason::TargetSgDeny))
+        );
+        let after = out.at.0 as f64 / 1e9 - 300.0;
+        assert!(
+            (70.0..100.0).contains(&after),
+            "seed {seed}: out {after} s after the revoke"
+        );
+        // Other targets are untouched.
+        assert_eq!(timeline.history[0].len(), 1);
+        assert_eq!(timeline.history[2].len(), 1);
+    }
+    let timeline = Timeline::new(t, 1, secs(2000.0));
+    let out = timeline.history[1]
+        .iter()
+        .find(|c| c.health != TargetHealth::Healthy)
+        .unwrap()
+        .at;
+    let out_s = out.0 as f64 / 1e9;
+    // The walk: a flow picked for web-2 is answered just before 300 s, dropped from 300 s, and
+    // none is picked for it once the checks have taken it out.
+    let to_web2 = |at: f64| {
+        branches_at(t, &timeline, at)
+            .into_iter()
+            .filter(|b| b.0 == Some(web2))
+            .map(|b| (b.1, b.2))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(to_web2(299.999_999), [(Ok(()), 1.0 / 3.0)]);
+    assert_eq!(to_web2(300.0), [(Err(FailReason::TargetSgDeny), 1.0 / 3.0)]);
+    assert_eq!(to_web2(out_s), []);
+    // The report: how long web-2 still got new connections, and how many failed.
+    let report = run_json("revoke-web2", &text, 60_000);
+    let on = &report["variants"][1];
+    assert_eq!(on["name"], "cross-zone on");
+    let answer = &on["changes"]["answers"][0];
+    assert_eq!(
+        answer["question"],
+        "After revoke web2-sg ingress[0], how long did web-2 still get new connections?"
+    );
+    assert!((answer["seconds"].as_f64().unwrap() - (out_s - 300.0)).abs() < 1e-3);
+    let denied = on["failed"]["TARGET_SG_DENY"]["flows"].as_u64().unwrap();
+    assert_eq!(answer["flows"].as_u64().unwrap(), denied);
+    let window = (out_s - 300.0) * 100.0 / 3.0;
+    assert!(
+        (denied as f64 - window).abs() < 0.15 * window,
+        "{denied} vs {window}"
+    );
+    let states = on["changes"]["states"].as_array().unwrap();
+    assert_eq!(states[0]["state"], "as the scenario starts");
+    assert!(
+        states[0]["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["name"] != "TARGET_SG_DENY")
+    );
+    assert_eq!(states[1]["state"], "web2-sg ingress[0] revoked");
+    // Connections that live: those web-2 holds at 300 s carry on until it turns unhealthy.
+    let living = text.replacen(
+        "dns_cache = true",
+        "dns_cache = true\nconnection = { duration = \"200s\", request_interval = \"20s\" }",
+        1,
+    );
+    let s = load(&living);
+    let t = variant(&s, "cross-zone on");
+    let tally = simulate(t, 40_000, 1);
+    let reset = sim::rules::connection::End::ResetUnhealthy.index();
+    assert_eq!(tally.connections.first[reset], out.0);
+    assert!(tally.connections.target_ends[1][reset] > 0);
+    assert_eq!(tally.connections.target_ends[0][reset], 0);
+}
+
+/// EV-8: a weighted forward of 1/1 between `web` (web-1, web-2) and `green` (web-3) becomes 1/3
+/// at 600 s: the state changes at that instant, and web-3's share goes from 1/2 to 3/4.
+#[test]
+fn a_weights_change_moves_the_shares_at_its_instant() {
+    let text = CROSSZONE
+        .replacen(
+            "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]",
+            "listeners = [{ port = 80, protocol = \"TCP\", forward = [{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }] }]",
+            1,
+        )
+        .replacen(
+            "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+            "targets = [\"web-1\", \"web-2\"]",
+            1,
+        )
+        .replacen(
+            "[endpoint_services.provider-svc]",
+            "[target_groups.green]\nprotocol = \"TCP\"\nport = 80\nvpc_id = \"provider\"\ntargets = [\"web-3\"]\n\n[endpoint_services.provider-svc]",
+            1,
+        );
+    let text = format!(
+        "{text}\n[[events]]\nat = \"600s\"\nlistener_weights = {{ load_balancer = \"provider-nlb\", port = 80, forward = [{{ target_group = \"green\", weight = 3 }}, {{ target_group = \"web\", weight = 1 }}] }}\n"
+    );
+    let s = load(&text);
+    let t = variant(&s, "cross-zone on");
+    assert_eq!(t.events[0].label, "weights 1/3 on provider-nlb:80");
+    let timeline = Timeline::new(t, 1, secs(2000.0));
+    assert_eq!(timeline.spans.len(), 2);
+    assert_eq!(timeline.spans[1].0, secs(600.0));
+    let web3 = |at: f64| -> f64 {
+        branches_at(t, &timeline, at)
+            .into_iter()
+            .filter(|b| b.0 == Some(TargetId(2)))
+            .map(|b| b.2)
+            .sum()
+    };
+    assert_eq!(web3(599.999_999), 0.5);
+    assert_eq!(web3(600.0), 0.75);
+    // The topology keeps the scenario's weights; the state holds the new ones.
+    assert_eq!(t.listeners[0].forward[1].1, 1);
+    assert_eq!(timeline.state_at(secs(600.0)).admin().forward[0][1].1, 3);
+    let report = run_json("weights-change", &text, 120_000);
+    let states = report["variants"][1]["changes"]["states"]
+        .as_array()
+        .unwrap();
+    assert_eq!(states.len(), 2);
+    assert_eq!(states[1]["state"], "weights 1/3 on provider-nlb:80");
+    for (state, want) in [(&states[0], 0.5), (&states[1], 0.75)] {
+        let web3 = state["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "web-3")
+            .unwrap();
+        assert_eq!(web3["expected_share"].as_f64().unwrap(), want);
+        let share = web3["share"].as_f64().unwrap();
+        assert!((share - want).abs() < 0.01, "{share} vs {want}");
+    }
 }

@@ -47,6 +47,7 @@
 //   from_port above to_port                     validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer
 //   a rule with no peer                         validate::security::tests::rules_need_a_valid_protocol_port_range_and_peer
 //   a group of another VPC on an interface      validate::security::tests::interfaces_carry_groups_of_their_own_vpc_and_an_empty_list_means_the_default
+//   a rule's active: a bool                     rejects_an_active_that_is_not_a_bool
 // Instances
 //   a private_ip that is not IPv4               validate::instances::tests::explicit_addresses_are_in_their_subnet_not_reserved_and_unique
 //   a private_ip outside its subnet             rejects_an_ip_outside_its_subnet,
@@ -149,7 +150,7 @@
 //   termination attributes: values, defaults    validate::load_balancing::tests::connection_termination_attributes_default_to_aws_and_take_the_values_set
 //   draining_interval_seconds 0-360000          rejects_a_draining_interval_outside_0_to_360000_seconds,
 //                                               validate::load_balancing::tests::the_unhealthy_draining_interval_is_0_to_360000_seconds
-// Events (EV-1 to EV-5)
+// Events (EV-1 to EV-8)
 //   an event with no action, or two             rejects_an_event_with_no_action_or_two,
 //                                               validate::events::tests::an_event_has_exactly_one_action_and_only_its_own_options
 //   target_group / targets_only elsewhere       rejects_target_group_or_targets_only_with_another_action,
@@ -159,6 +160,15 @@
 //                                               validate::events::tests::an_event_is_at_less_than_100_years
 //   instances, groups, LBs that exist           rejects_an_event_naming_a_missing_resource,
 //                                               validate::events::tests::names_resolve_and_only_web_servers_crash
+//   revoke / authorize: one of ingress, egress  rejects_a_rule_change_that_does_not_name_one_list,
+//                                               validate::events::tests::rule_changes_and_weights_name_what_exists
+//   revoke / authorize: a rule the group has    rejects_a_rule_change_of_a_rule_the_group_does_not_have,
+//                                               validate::events::tests::rule_changes_and_weights_name_what_exists
+//   listener_weights: a listener on the port    rejects_weights_for_a_port_without_a_listener,
+//                                               validate::events::tests::rule_changes_and_weights_name_what_exists
+//   listener_weights: its groups, each once     rejects_weights_that_add_or_leave_out_a_target_group,
+//                                               validate::events::tests::rule_changes_and_weights_name_what_exists
+//   listener_weights: 0-999, one above 0        rejects_weights_above_999_or_all_zero
 //   zones by AZ ID, not AZ name                 rejects_an_event_naming_a_missing_resource,
 //                                               rejects_an_az_name_where_an_event_needs_an_az_id,
 //                                               validate::events::tests::an_az_name_is_answered_with_the_az_id_of_each_account
@@ -166,6 +176,8 @@
 //                                               validate::events::tests::names_resolve_and_only_web_servers_crash
 //   (de)register: a target of the scenario      rejects_a_deregister_of_a_target_the_scenario_does_not_have,
 //                                               validate::events::tests::names_resolve_and_only_web_servers_crash
+//   a revoke of a rule out of its group, an     rejects_a_revoke_of_a_rule_out_of_its_group_or_an_authorize_of_one_in_it,
+//   authorize of one in it (active = false)     validate::events::tests::no_event_contradicts_the_state_the_events_before_it_leave
 //   an event contradicting earlier ones         rejects_an_event_that_contradicts_the_ones_before_it,
 //                                               validate::events::tests::no_event_contradicts_the_state_the_events_before_it_leave,
 //                                               validate::events::tests::deregister_and_register_apply_to_every_group_listing_the_instance_or_to_one
@@ -173,6 +185,7 @@
 //                                               validate::events::tests::a_variant_replaces_the_events_and_its_mistakes_are_located_where_it_sets_them
 //   accepted: sorted, expanded, labelled        accepts_events_of_every_kind,
 //                                               validate::events::tests::events_are_sorted_by_time_in_file_order_with_their_labels,
+//                                               validate::events::tests::rule_changes_and_weights_resolve_to_actions_with_their_labels,
 //                                               validate::events::tests::deregister_and_register_apply_to_every_group_listing_the_instance_or_to_one
 // Paths
 //   a name resolving to an NLB node             repros::a_client_straight_to_an_nlb_node_is_refused_not_answered_wrongly,
@@ -1246,6 +1259,22 @@ load_balancer_cross_zone = { load_balancer = "provider-nlb", enabled = true }
 [[events]]
 at = "1h"
 target_group_cross_zone = { target_group = "web", enabled = "use_load_balancer_configuration" }
+
+[[events]]
+at = "2h"
+revoke = { security_group = "web-sg", ingress = 0 }
+
+[[events]]
+at = "3h"
+authorize = { security_group = "web-sg", ingress = 0 }
+
+[[events]]
+at = "4h"
+revoke = { security_group = "endpoint-sg", egress = 0 }
+
+[[events]]
+at = "5h"
+listener_weights = { load_balancer = "provider-nlb", port = 80, forward = [{ target_group = "web", weight = 7 }] }
 "#,
     );
     let path = scratch("events-of-every-kind", &text);
@@ -1271,6 +1300,10 @@ target_group_cross_zone = { target_group = "web", enabled = "use_load_balancer_c
             "impair use1-az2 (targets only)",
             "restore use1-az2",
             "cross-zone use_load_balancer_configuration for web",
+            "revoke web-sg ingress[0]",
+            "authorize web-sg ingress[0]",
+            "revoke endpoint-sg egress[0]",
+            "weights 7 on provider-nlb:80",
         ]
     );
 }
@@ -1349,6 +1382,24 @@ fn rejects_an_event_naming_a_missing_resource() {
             "no load balancer of that name (defined: provider-nlb)",
         ),
         (
+            "event-security-group",
+            "revoke = { security_group = \"db-sg\", ingress = 0 }",
+            "events[0].revoke.security_group = \"db-sg\"",
+            "no security group of that name (defined: web-sg, endpoint-sg)",
+        ),
+        (
+            "event-weights-load-balancer",
+            "listener_weights = { load_balancer = \"nlb\", port = 80, forward = [{ target_group = \"web\", weight = 1 }] }",
+            "events[0].listener_weights.load_balancer = \"nlb\"",
+            "no load balancer of that name (defined: provider-nlb)",
+        ),
+        (
+            "event-weights-target-group",
+            "listener_weights = { load_balancer = \"provider-nlb\", port = 80, forward = [{ target_group = \"blue\", weight = 1 }] }",
+            "events[0].listener_weights.forward[0].target_group = \"blue\"",
+            "no target group of that name (defined: web)",
+        ),
+        (
             "event-zone",
             "impair_zone = \"use1-az3\"",
             "events[0].impair_zone = \"use1-az3\"",
@@ -1420,6 +1471,174 @@ fn rejects_an_event_that_contradicts_the_ones_before_it() {
         &text,
         "events[0].restore_zone = \"use1-az4\"",
         "use1-az4 is not impaired at 1s (no event impaired it before)",
+    );
+}
+
+#[test]
+fn rejects_a_rule_change_that_does_not_name_one_list() {
+    let text =
+        crosszone_with_events("[[events]]\nat = \"1s\"\nrevoke = { security_group = \"web-sg\" }");
+    rejects(
+        "rule-change-no-list",
+        &text,
+        "events[0].revoke",
+        "a revoke names its rule by its position in the group's list: `ingress = N` or `egress = N`",
+    );
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"1s\"\nauthorize = { security_group = \"web-sg\", ingress = 0, egress = 0 }",
+    );
+    rejects(
+        "rule-change-two-lists",
+        &text,
+        "events[0].authorize",
+        "an authorize names one rule: `ingress = N` or `egress = N`, not both",
+    );
+}
+
+#[test]
+fn rejects_a_rule_change_of_a_rule_the_group_does_not_have() {
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"1s\"\nrevoke = { security_group = \"web-sg\", ingress = 1 }",
+    );
+    rejects(
+        "rule-change-no-rule",
+        &text,
+        "events[0].revoke.ingress = 1",
+        "security group web-sg has one ingress rule, ingress[0]: there is no rule ingress[1] to revoke (EV-7)",
+    );
+    // A group written without `egress` has AWS's allow-all rule, and that one only.
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"1s\"\nrevoke = { security_group = \"web-sg\", egress = 1 }",
+    );
+    rejects(
+        "rule-change-no-egress-rule",
+        &text,
+        "events[0].revoke.egress = 1",
+        "has one egress rule, egress[0] (written without `egress`, it has AWS's allow-all rule)",
+    );
+}
+
+#[test]
+fn rejects_a_revoke_of_a_rule_out_of_its_group_or_an_authorize_of_one_in_it() {
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"1s\"\nauthorize = { security_group = \"web-sg\", ingress = 0 }",
+    );
+    rejects(
+        "rule-change-authorize-active",
+        &text,
+        "events[0].authorize.ingress = 0",
+        "web-sg ingress[0] is already in its group at 1s (rules are in their group from the start unless written with `active = false`)",
+    );
+    // In time order: events[1] revokes first, and events[2] finds the rule out already.
+    let text = crosszone_with_events(
+        "[[events]]\nat = \"10m\"\nauthorize = { security_group = \"web-sg\", ingress = 0 }\n\n[[events]]\nat = \"300s\"\nrevoke = { security_group = \"web-sg\", ingress = 0 }\n\n[[events]]\nat = \"400s\"\nrevoke = { security_group = \"web-sg\", ingress = 0 }",
+    );
+    rejects(
+        "rule-change-revoke-twice",
+        &text,
+        "events[2].revoke.ingress = 0",
+        "web-sg ingress[0] is not in its group at 400s (events[1] revoked it at 300s)",
+    );
+    // A rule written inactive is out from the start.
+    let inactive = crosszone_with(
+        "cidr_blocks = [\"10.11.0.0/24\"] }]",
+        "cidr_blocks = [\"10.11.0.0/24\"], active = false }]",
+    );
+    let text = format!(
+        "{inactive}\n[[events]]\nat = \"1s\"\nrevoke = {{ security_group = \"web-sg\", ingress = 0 }}\n"
+    );
+    rejects(
+        "rule-change-revoke-inactive",
+        &text,
+        "events[0].revoke.ingress = 0",
+        "web-sg ingress[0] is not in its group at 1s (it is written with `active = false`: only an authorize puts it in)",
+    );
+    // Authorized, it is in from then on.
+    let text = format!(
+        "{inactive}\n[[events]]\nat = \"1s\"\nauthorize = {{ security_group = \"web-sg\", ingress = 0 }}\n"
+    );
+    let path = scratch("rule-change-authorize-inactive", &text);
+    let output = sim(&["check", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn rejects_an_active_that_is_not_a_bool() {
+    let text = crosszone_with(
+        "cidr_blocks = [\"10.11.0.0/24\"] }]",
+        "cidr_blocks = [\"10.11.0.0/24\"], active = \"no\" }]",
+    );
+    rejects(
+        "rule-active-not-bool",
+        &text,
+        "security_groups.web-sg.ingress[0].active",
+        "invalid type: string \"no\", expected a boolean",
+    );
+}
+
+/// The seed scenario with `listener_weights` of `forward` (TOML entries) at 1 s.
+fn crosszone_with_weights(port: u16, forward: &str) -> String {
+    crosszone_with_events(&format!(
+        "[[events]]\nat = \"1s\"\nlistener_weights = {{ load_balancer = \"provider-nlb\", port = {port}, forward = [{forward}] }}"
+    ))
+}
+
+#[test]
+fn rejects_weights_for_a_port_without_a_listener() {
+    rejects(
+        "weights-no-listener",
+        &crosszone_with_weights(8080, "{ target_group = \"web\", weight = 1 }"),
+        "events[0].listener_weights.port = 8080",
+        "load balancer provider-nlb has one listener, on port 80: no listener on port 8080 to give weights (EV-8)",
+    );
+}
+
+#[test]
+fn rejects_weights_that_add_or_leave_out_a_target_group() {
+    // A second group, `api`, that the listener does not forward to.
+    let api = "[target_groups.api]\nport = 8080\nvpc_id = \"provider\"\ntargets = [\"web-1\"]\n\n[endpoint_services.provider-svc]";
+    let text = crosszone_with_weights(
+        80,
+        "{ target_group = \"web\", weight = 1 }, { target_group = \"api\", weight = 1 }",
+    )
+    .replacen("[endpoint_services.provider-svc]", api, 1);
+    rejects(
+        "weights-add-group",
+        &text,
+        "events[0].listener_weights.forward[1].target_group = \"api\"",
+        "listener provider-nlb:80 forwards to web, not to api: an event changes the weights of a forward, it cannot add a target group (EV-8)",
+    );
+    let text = crosszone_with_weights(
+        80,
+        "{ target_group = \"web\", weight = 1 }, { target_group = \"web\", weight = 2 }",
+    );
+    rejects(
+        "weights-group-twice",
+        &text,
+        "events[0].listener_weights.forward[1].target_group = \"web\"",
+        "this list already gives the target group a weight",
+    );
+    rejects(
+        "weights-leave-out-group",
+        &crosszone_with_weights(80, ""),
+        "events[0].listener_weights.forward",
+        "no weight for web, which listener provider-nlb:80 forwards to: give each of its target groups a weight (0 sends it nothing; EV-8)",
+    );
+}
+
+#[test]
+fn rejects_weights_above_999_or_all_zero() {
+    rejects(
+        "weights-above-999",
+        &crosszone_with_weights(80, "{ target_group = \"web\", weight = 1000 }"),
+        "events[0].listener_weights.forward[0].weight = 1000",
+        "weight must be 0 to 999",
+    );
+    rejects(
+        "weights-all-zero",
+        &crosszone_with_weights(80, "{ target_group = \"web\", weight = 0 }"),
+        "events[0].listener_weights.forward",
+        "at least one target group needs a weight above 0",
     );
 }
 

@@ -1,14 +1,17 @@
 //! Scheduled events: what a scenario says happens to its system at a given time of the run
-//! (docs/model.md EV-1 to EV-6). Validated: every name resolves, and no event contradicts the
+//! (docs/model.md EV-1 to EV-8). Validated: every name resolves, and no event contradicts the
 //! state the events before it leave (a crash of a server already down, a register of a target
 //! already registered, ...). [`crate::timeline`] turns them, with the health checks they cause,
 //! into the states a run goes through.
 //!
-//! Not modelled yet: security-group rule changes, endpoint subnets added or removed, listener
-//! weights and zonal shift as events (the time issue lists them; the open items say which).
+//! Security-group rules revoked and authorized (EV-7) and listener weights changed (EV-8) are
+//! events too. Not modelled yet: endpoint subnets added or removed and zonal shift as events
+//! (the time issue lists them; the open items say which).
 
-use crate::model::CrossZoneSetting;
-use crate::model::ids::{InstanceId, LoadBalancerId, TargetGroupId, TargetId, ZoneId};
+use crate::model::ids::{
+    InstanceId, ListenerId, LoadBalancerId, SecurityGroupId, TargetGroupId, TargetId, ZoneId,
+};
+use crate::model::{CrossZoneSetting, Direction};
 use crate::time::SimTime;
 
 /// One scheduled event.
@@ -65,5 +68,35 @@ pub enum Action {
         target_group: TargetGroupId,
         /// The new value.
         setting: CrossZoneSetting,
+    },
+    /// A rule of a security group is revoked: from the instant of the event, new connections
+    /// (and health checks) no longer match it; established connections are not affected
+    /// (stateful groups, EV-7).
+    Revoke {
+        /// The group.
+        group: SecurityGroupId,
+        /// Its ingress or egress list.
+        direction: Direction,
+        /// The rule's position in that list, as the scenario writes it.
+        rule: usize,
+    },
+    /// A rule of a security group (revoked before, or written with `active = false`) is
+    /// authorized: new connections may match it from the instant of the event (EV-7).
+    Authorize {
+        /// The group.
+        group: SecurityGroupId,
+        /// Its ingress or egress list.
+        direction: Direction,
+        /// The rule's position in that list.
+        rule: usize,
+    },
+    /// A listener's forward gets new weights: new connections follow them from the instant of
+    /// the event (EV-8). Its target groups stay those the scenario gives it.
+    ListenerWeights {
+        /// The listener.
+        listener: ListenerId,
+        /// The weights, an index in [`crate::model::Topology::listener_weight_sets`] (in the
+        /// order of the listener's `forward`).
+        weight_set: usize,
     },
 }

@@ -67,6 +67,10 @@ pub struct Topology {
     pub run: Run,
     /// Scheduled events, in time order (file order among events at the same instant).
     pub events: Vec<events::Event>,
+    /// The weights each `listener_weights` event gives its listener, in the order of the
+    /// listener's `forward` ([`events::Action::ListenerWeights`] keeps an index here, so that
+    /// actions stay `Copy`).
+    pub listener_weight_sets: Vec<Vec<u16>>,
 }
 
 /// An AWS account and its own mapping of AZ names to physical zones.
@@ -144,6 +148,33 @@ pub enum Peer {
     Group(SecurityGroupId),
 }
 
+/// Which rule list of a security group: inbound or outbound.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Inbound rules (`ingress`): the peer is the source.
+    Ingress,
+    /// Outbound rules (`egress`): the peer is the destination.
+    Egress,
+}
+
+impl Direction {
+    /// Both, in the order [`Direction::index`] gives.
+    pub const ALL: [Direction; 2] = [Direction::Ingress, Direction::Egress];
+
+    /// The scenario key of the list (`ingress`, `egress`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+
+    /// Position in [`Direction::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// One ingress or egress rule.
 #[derive(Clone, Debug)]
 pub struct SgRule {
@@ -155,6 +186,10 @@ pub struct SgRule {
     pub to_port: u16,
     /// The peers it admits (ingress) or allows (egress).
     pub peers: Vec<Peer>,
+    /// In its group when the run starts (`active = false` in the scenario: the rule exists but
+    /// only an `authorize` event puts it in, EV-7). The run's current set of rules lives in
+    /// [`crate::state::Admin`].
+    pub active: bool,
 }
 
 impl SgRule {
@@ -165,7 +200,13 @@ impl SgRule {
             from_port: 0,
             to_port: u16::MAX,
             peers: vec![Peer::Cidr(Cidr::ANY)],
+            active: true,
         }
+    }
+
+    /// The rule's list and position as a scenario writes them: `ingress[0]`.
+    pub fn position(direction: Direction, rule: usize) -> String {
+        format!("{}[{rule}]", direction.key())
     }
 }
 
@@ -281,7 +322,9 @@ pub struct Listener {
     pub load_balancer: LoadBalancerId,
     /// Listening port.
     pub port: u16,
-    /// Target groups with weights (0-999); new connections follow the weights.
+    /// Target groups with weights (0-999); new connections follow the weights. These are the
+    /// weights as the scenario writes them: `listener_weights` events change them during a run
+    /// (EV-8), and the walk reads the weights in force from [`crate::state::Admin::forward`].
     pub forward: Vec<(TargetGroupId, u16)>,
     /// `tcp.idle_timeout.seconds`: a connection with no packet for this long is forgotten by
     /// the node; the client's next packet is reset (CONN-5; default 350 s).
@@ -538,6 +581,31 @@ impl Topology {
     /// The physical zone of an instance.
     pub fn instance_zone(&self, instance: InstanceId) -> ZoneId {
         self.instance_subnet(instance).zone
+    }
+
+    /// True when `group`'s rules are on the way of new connections to `target`: its instance
+    /// carries the group (ingress), or its group's load balancer does (egress to the targets).
+    pub fn group_guards_target(&self, group: SecurityGroupId, target: TargetId) -> bool {
+        let x = &self.targets[target.index()];
+        self.instances[x.instance.index()]
+            .security_groups
+            .contains(&group)
+            || self.target_groups[x.target_group.index()]
+                .load_balancer
+                .is_some_and(|lb| {
+                    self.load_balancers[lb.index()]
+                        .security_groups
+                        .contains(&group)
+                })
+    }
+
+    /// True when `listener` forwards to `target`'s group.
+    pub fn listener_reaches_target(&self, listener: ListenerId, target: TargetId) -> bool {
+        let group = self.targets[target.index()].target_group;
+        self.listeners[listener.index()]
+            .forward
+            .iter()
+            .any(|(g, _)| *g == group)
     }
 
     /// The AZ name the owner of `subnet`'s VPC uses for its zone, and the zone's AZ ID.

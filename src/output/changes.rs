@@ -1,4 +1,4 @@
-//! What changed during a run and what it did (docs/model.md EV-1 to EV-6, STAT-3): the scheduled
+//! What changed during a run and what it did (docs/model.md EV-1 to EV-8, STAT-3): the scheduled
 //! events, each target's health over time with what caused each change, the flows of each
 //! distinct state against that state's own expected shares, and the answers people ask of a
 //! failure (how long a dead target still got new connections, how many of them failed, how long
@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::expected::Expected;
 use crate::model::events::{Action, Event};
 use crate::model::ids::TargetId;
-use crate::model::{FailoverThreshold, Topology};
+use crate::model::{FailoverThreshold, SgRule, Topology};
 use crate::rules::connection::End;
 use crate::rules::health::TargetHealth;
 use crate::rules::outcome::FailReason;
@@ -322,6 +322,19 @@ pub fn describe(t: &Topology, state: &State) -> String {
             parts.push(format!("{}'s cross-zone setting changed", group.name));
         }
     }
+    for (group, direction, rule, on) in admin.rules.differences(&initial.rules) {
+        parts.push(format!(
+            "{} {} {}",
+            t.security_groups[group.index()].name,
+            SgRule::position(direction, rule),
+            if on { "authorized" } else { "revoked" }
+        ));
+    }
+    for (l, listener) in t.listeners.iter().enumerate() {
+        if admin.forward[l] != listener.forward {
+            parts.push(weights_words(t, l, &admin.forward[l]));
+        }
+    }
     let start = crate::rules::health::settle(t, &initial);
     for (i, &h) in state.all_health().iter().enumerate() {
         if h != start[i] {
@@ -340,6 +353,34 @@ pub fn describe(t: &Topology, state: &State) -> String {
     }
 }
 
+/// `weights 1/3 on nlb:80`: the weights of listener `l`'s forward, in its order.
+fn weights_words(
+    t: &Topology,
+    l: usize,
+    forward: &[(crate::model::ids::TargetGroupId, u16)],
+) -> String {
+    let listener = &t.listeners[l];
+    let weights: Vec<String> = forward.iter().map(|(_, w)| w.to_string()).collect();
+    format!(
+        "weights {} on {}:{}",
+        weights.join("/"),
+        t.load_balancers[listener.load_balancer.index()].name,
+        listener.port
+    )
+}
+
+/// True when the security groups `admin` has in force drop new connections from some node of
+/// `x`'s load balancer to `x` on its group's port (NLB-10, EV-7).
+fn sg_denies(t: &Topology, admin: &Admin, x: TargetId) -> bool {
+    let port = t.target_groups[t.targets[x.index()].target_group.index()].port;
+    crate::rules::health::checking_nodes(t, x).any(|n| {
+        matches!(
+            crate::rules::nlb::reach(t, admin, n, x, port),
+            Err(FailReason::TargetSgDeny | FailReason::NlbSgEgressDeny)
+        )
+    })
+}
+
 /// The targets an event acts on directly.
 fn targets_of(t: &Topology, action: &Action) -> Vec<TargetId> {
     let all = (0..t.targets.len()).map(TargetId::from_index);
@@ -351,7 +392,13 @@ fn targets_of(t: &Topology, action: &Action) -> Vec<TargetId> {
         Action::ImpairZone { zone, .. } | Action::RestoreZone(zone) => {
             all.filter(|x| t.targets[x.index()].zone == zone).collect()
         }
-        Action::LoadBalancerCrossZone { .. } | Action::TargetGroupCrossZone { .. } => Vec::new(),
+        Action::Revoke { group, .. } | Action::Authorize { group, .. } => {
+            all.filter(|&x| t.group_guards_target(group, x)).collect()
+        }
+        // Cross-zone settings and weights move shares between targets; they act on none.
+        Action::LoadBalancerCrossZone { .. }
+        | Action::TargetGroupCrossZone { .. }
+        | Action::ListenerWeights { .. } => Vec::new(),
     }
 }
 
@@ -374,8 +421,22 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                     .iter()
                     .find(|c| c.at >= event.at && c.at <= end && want(c.health))
             };
+            // A revoke that cuts the target off from the nodes is a failure like a crash, an
+            // authorize that lets them in again a recovery; a rule change another rule covers
+            // changes nothing for it (EV-7).
+            let denied = |at: SimTime| sg_denies(t, timeline.state_at(at).admin(), x);
+            let sg_turns = |to_denied: bool| {
+                denied(event.at) == to_denied
+                    && denied(SimTime(event.at.0.saturating_sub(1))) != to_denied
+            };
+            let (revoke, authorize) = (
+                matches!(event.action, Action::Revoke { .. }),
+                matches!(event.action, Action::Authorize { .. }),
+            );
             match event.action {
-                Action::Crash(_) | Action::ImpairZone { .. } if in_service_before => {
+                Action::Crash(_) | Action::ImpairZone { .. } | Action::Revoke { .. }
+                    if in_service_before && (!revoke || sg_turns(true)) =>
+                {
                     let question = format!(
                         "After {}, how long did {name} still get new connections?",
                         event.label
@@ -386,7 +447,14 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                         .events
                         .iter()
                         .filter(|e| e.at > event.at && targets_of(t, &e.action).contains(&x))
-                        .find(|e| matches!(e.action, Action::Recover(_) | Action::RestoreZone(_)))
+                        .find(|e| {
+                            matches!(
+                                e.action,
+                                Action::Recover(_)
+                                    | Action::RestoreZone(_)
+                                    | Action::Authorize { .. }
+                            )
+                        })
                         .map_or(end, |e| e.at.min(end));
                     let out_at = timeline.leaves_service(x, event.at).filter(|&at| at < back);
                     let answer = match out_at {
@@ -439,7 +507,10 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                 Action::Recover(_)
                 | Action::Start(_)
                 | Action::Register(_)
-                | Action::RestoreZone(_) => {
+                | Action::RestoreZone(_)
+                | Action::Authorize { .. }
+                    if !authorize || sg_turns(false) =>
+                {
                     let question =
                         format!("After {}, when was {name} back in service?", event.label);
                     out.push(match next(&|h| h == TargetHealth::Healthy) {
@@ -566,8 +637,9 @@ fn key(event: &Event) -> String {
     format!("events[{}]", event.index)
 }
 
-/// Flows picked for `x` that failed in states where it could not answer (its server down or its
-/// zone impaired) and was still in service.
+/// Flows picked for `x` that failed in states where it could not answer (its server down, its
+/// zone impaired, or the security groups dropping the nodes' connections to it) and was still in
+/// service.
 fn failed_while_down(t: &Topology, timeline: &Timeline, tally: &Tally, x: TargetId) -> u64 {
     let target = &t.targets[x.index()];
     let column = t.targets.len() + FailReason::ALL.len() + x.index();
@@ -575,7 +647,11 @@ fn failed_while_down(t: &Topology, timeline: &Timeline, tally: &Tally, x: Target
         .states
         .iter()
         .enumerate()
-        .filter(|(_, s)| !s.admin().answers(target.instance) || s.admin().targets_down(target.zone))
+        .filter(|(_, s)| {
+            !s.admin().answers(target.instance)
+                || s.admin().targets_down(target.zone)
+                || sg_denies(t, s.admin(), x)
+        })
         .map(|(k, _)| tally.state_outcomes[k][column])
         .sum()
 }

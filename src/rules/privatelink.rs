@@ -29,6 +29,7 @@ use crate::model::ids::{EniId, InstanceId, LoadBalancerId, NodeId, ServiceId, Zo
 use crate::model::{LoadBalancer, Node, RuleProtocol};
 use crate::rng;
 use crate::rules::security::{self, Side, Verdict};
+use crate::state::Admin;
 
 /// The nodes an ENI in `zone` may be bound to: those of `service`'s load balancers in that zone,
 /// in the order the service lists its load balancers (docs/model.md PL-2, PL-3).
@@ -101,22 +102,24 @@ fn client_and_endpoint(t: &Topology, client: InstanceId, eni: EniId) -> (Side<'_
     )
 }
 
-/// Whether the client's own egress rules let its SYN out to `eni` (docs/model.md SG-3).
-pub fn client_leaves(t: &Topology, client: InstanceId, eni: EniId) -> bool {
+/// Whether the client's own egress rules, as `admin` has them, let its SYN out to `eni`
+/// (docs/model.md SG-3, EV-7).
+pub fn client_leaves(t: &Topology, admin: &Admin, client: InstanceId, eni: EniId) -> bool {
     let (from, to) = client_and_endpoint(t, client, eni);
-    security::leaves(t, from, to, RuleProtocol::Tcp, t.workload.port)
+    security::leaves(t, admin, from, to, RuleProtocol::Tcp, t.workload.port)
 }
 
-/// Whether the endpoint ENI's groups admit the client's SYN, and by which rule (docs/model.md
-/// PL-6).
-pub fn endpoint_admits(t: &Topology, client: InstanceId, eni: EniId) -> Verdict {
+/// Whether the endpoint ENI's groups, as `admin` has them, admit the client's SYN, and by which
+/// rule (docs/model.md PL-6, EV-7).
+pub fn endpoint_admits(t: &Topology, admin: &Admin, client: InstanceId, eni: EniId) -> Verdict {
     let (from, to) = client_and_endpoint(t, client, eni);
-    security::admits(t, from, to, RuleProtocol::Tcp, t.workload.port)
+    security::admits(t, admin, from, to, RuleProtocol::Tcp, t.workload.port)
 }
 
-/// Whether the NLB behind `node` lets PrivateLink traffic from `client_ip` in (docs/model.md
-/// PL-7): no groups, or enforcement off, or an inbound rule admitting the client's private IP.
-pub fn nlb_admits(t: &Topology, node: NodeId, client_ip: Ipv4Addr) -> Verdict {
+/// Whether the NLB behind `node` lets PrivateLink traffic from `client_ip` in under `admin`
+/// (docs/model.md PL-7, EV-7): no groups, or enforcement off, or an inbound rule in force
+/// admitting the client's private IP.
+pub fn nlb_admits(t: &Topology, admin: &Admin, node: NodeId, client_ip: Ipv4Addr) -> Verdict {
     let n = &t.nodes[node.index()];
     let lb = &t.load_balancers[n.load_balancer.index()];
     if !lb.enforce_sg_on_privatelink {
@@ -124,6 +127,7 @@ pub fn nlb_admits(t: &Topology, node: NodeId, client_ip: Ipv4Addr) -> Verdict {
     }
     security::connection(
         t,
+        admin,
         Side {
             ip: client_ip,
             vpc: lb.vpc,

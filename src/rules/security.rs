@@ -12,6 +12,10 @@
 //! One function, [`connection`], decides every connection the model opens: client -> endpoint ENI,
 //! client -> NLB (PrivateLink, inbound rules only), and NLB node -> target, for traffic and health
 //! checks alike (docs/model.md NLB-10, HC-1).
+//! Only the rules in their group at that instant count: a rule written with `active = false`, or
+//! revoked by an event, matches nothing until an event authorizes it ([`crate::state::Admin`],
+//! EV-7). A change applies to new connections only: what is established stays (SG-1), and nothing
+//! after the handshake evaluates the groups again.
 //! Sources: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html>,
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>,
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html>,
@@ -20,8 +24,10 @@
 
 use std::net::Ipv4Addr;
 
+pub use crate::model::Direction;
 use crate::model::ids::{SecurityGroupId, VpcId};
 use crate::model::{Peer, RuleProtocol, SecurityGroup, SgRule, Topology};
+use crate::state::{Admin, RuleActivity};
 
 /// One end of a connection as security groups see it.
 #[derive(Copy, Clone, Debug)]
@@ -53,28 +59,30 @@ impl Verdict {
     }
 }
 
-/// Decides a new connection from `from` to `to` on `protocol` / `port`: the initiator's egress
-/// rules ([`leaves`]), then the receiver's ingress rules ([`admits`]). With `egress` false only
-/// the ingress side is evaluated (traffic that reaches an NLB through PrivateLink leaves no
-/// interface of the client's that the NLB's rules could see).
+/// Decides a new connection from `from` to `to` on `protocol` / `port` under the rules `admin`
+/// has in force: the initiator's egress rules ([`leaves`]), then the receiver's ingress rules
+/// ([`admits`]). With `egress` false only the ingress side is evaluated (traffic that reaches an
+/// NLB through PrivateLink leaves no interface of the client's that the NLB's rules could see).
 pub fn connection(
     t: &Topology,
+    admin: &Admin,
     from: Side<'_>,
     to: Side<'_>,
     protocol: RuleProtocol,
     port: u16,
     egress: bool,
 ) -> Verdict {
-    if egress && !leaves(t, from, to, protocol, port) {
+    if egress && !leaves(t, admin, from, to, protocol, port) {
         return Verdict::EgressDenied;
     }
-    admits(t, from, to, protocol, port)
+    admits(t, admin, from, to, protocol, port)
 }
 
-/// True if the initiator's egress rules let the connection out (an interface with no group
-/// filters nothing: SG-3).
+/// True if the initiator's egress rules in force let the connection out (an interface with no
+/// group filters nothing: SG-3).
 pub fn leaves(
     t: &Topology,
+    admin: &Admin,
     from: Side<'_>,
     to: Side<'_>,
     protocol: RuleProtocol,
@@ -85,6 +93,7 @@ pub fn leaves(
     }
     matching_rule(
         &t.security_groups,
+        &admin.rules,
         from.groups,
         Direction::Egress,
         protocol,
@@ -95,10 +104,11 @@ pub fn leaves(
     .is_some()
 }
 
-/// The receiver's ingress rules: [`Verdict::Admitted`] with the rule that matched (`None` when it
-/// has no group), or [`Verdict::IngressDenied`] (SG-1, SG-2).
+/// The receiver's ingress rules in force: [`Verdict::Admitted`] with the rule that matched (`None`
+/// when it has no group), or [`Verdict::IngressDenied`] (SG-1, SG-2).
 pub fn admits(
     t: &Topology,
+    admin: &Admin,
     from: Side<'_>,
     to: Side<'_>,
     protocol: RuleProtocol,
@@ -110,6 +120,7 @@ pub fn admits(
     let from_groups = groups_seen(t, to, from);
     match matching_rule(
         &t.security_groups,
+        &admin.rules,
         to.groups,
         Direction::Ingress,
         protocol,
@@ -132,19 +143,13 @@ fn groups_seen<'a>(t: &Topology, me: Side<'_>, peer: Side<'a>) -> &'a [SecurityG
     }
 }
 
-/// Which rule list of a group is evaluated.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// Inbound rules: the peer is the source.
-    Ingress,
-    /// Outbound rules: the peer is the destination.
-    Egress,
-}
-
-/// The first (group, rule index) of `attached` whose `direction` rules match a packet whose other
-/// end has `peer_ip` and carries `peer_groups` (pass `&[]` when its membership is not visible).
+/// The first (group, rule index) of `attached` whose `direction` rules, among those `active`
+/// keeps in their group, match a packet whose other end has `peer_ip` and carries `peer_groups`
+/// (pass `&[]` when its membership is not visible).
+#[allow(clippy::too_many_arguments)]
 pub fn matching_rule(
     groups: &[SecurityGroup],
+    active: &RuleActivity,
     attached: &[SecurityGroupId],
     direction: Direction,
     protocol: RuleProtocol,
@@ -160,7 +165,11 @@ pub fn matching_rule(
         };
         rules
             .iter()
-            .position(|rule| rule_matches(rule, protocol, port, peer_ip, peer_groups))
+            .enumerate()
+            .position(|(r, rule)| {
+                active.active(g, direction, r)
+                    && rule_matches(rule, protocol, port, peer_ip, peer_groups)
+            })
             .map(|r| (g, r))
     })
 }
@@ -214,6 +223,7 @@ mod tests {
             from_port: port,
             to_port: port,
             peers,
+            active: true,
         }
     }
 
@@ -230,6 +240,7 @@ mod tests {
                     from_port: 0,
                     to_port: 0,
                     peers: vec![Peer::Group(SecurityGroupId(1))],
+                    active: true,
                 }],
                 vec![SgRule::allow_all()],
             ),
@@ -237,8 +248,19 @@ mod tests {
         let inside: Ipv4Addr = "10.11.0.20".parse().unwrap();
         let outside: Ipv4Addr = "10.11.0.100".parse().unwrap();
         let web = [SecurityGroupId(0)];
+        let active = RuleActivity::initial(&groups);
         let admits = |attached: &[SecurityGroupId], proto, port, ip, peer: &[SecurityGroupId]| {
-            matching_rule(&groups, attached, Direction::Ingress, proto, port, ip, peer).is_some()
+            matching_rule(
+                &groups,
+                &active,
+                attached,
+                Direction::Ingress,
+                proto,
+                port,
+                ip,
+                peer,
+            )
+            .is_some()
         };
         assert!(admits(&web, RuleProtocol::Tcp, 80, inside, &[]));
         assert!(!admits(&web, RuleProtocol::Tcp, 443, inside, &[]));
@@ -258,6 +280,7 @@ mod tests {
         let out = |attached: &[SecurityGroupId]| {
             matching_rule(
                 &groups,
+                &active,
                 attached,
                 Direction::Egress,
                 RuleProtocol::Tcp,
@@ -271,6 +294,7 @@ mod tests {
         assert_eq!(
             matching_rule(
                 &groups,
+                &active,
                 &[SecurityGroupId(1), SecurityGroupId(0)],
                 Direction::Ingress,
                 RuleProtocol::Tcp,
@@ -279,6 +303,74 @@ mod tests {
                 &[]
             ),
             Some((SecurityGroupId(0), 0))
+        );
+    }
+
+    #[test]
+    fn only_the_rules_in_force_match() {
+        // web: ingress[0] admits 10.11.0.0/26 on 80, ingress[1] (written inactive) admits the
+        // whole VPC on 80.
+        let mut wide = tcp(80, vec![Peer::Cidr("10.11.0.0/24".parse().unwrap())]);
+        wide.active = false;
+        let groups = vec![group(
+            vec![
+                tcp(80, vec![Peer::Cidr("10.11.0.0/26".parse().unwrap())]),
+                wide,
+            ],
+            vec![SgRule::allow_all()],
+        )];
+        let web = [SecurityGroupId(0)];
+        let inside: Ipv4Addr = "10.11.0.20".parse().unwrap();
+        let farther: Ipv4Addr = "10.11.0.100".parse().unwrap();
+        let mut active = RuleActivity::initial(&groups);
+        let matched = |active: &RuleActivity, ip: Ipv4Addr, direction: Direction| {
+            matching_rule(
+                &groups,
+                active,
+                &web,
+                direction,
+                RuleProtocol::Tcp,
+                80,
+                ip,
+                &[],
+            )
+        };
+        // As written: the inactive rule matches nothing.
+        assert_eq!(
+            matched(&active, inside, Direction::Ingress),
+            Some((SecurityGroupId(0), 0))
+        );
+        assert_eq!(matched(&active, farther, Direction::Ingress), None);
+        // Authorized: it admits the wider block; the first rule still matches first.
+        active.set(SecurityGroupId(0), Direction::Ingress, 1, true);
+        assert_eq!(
+            matched(&active, farther, Direction::Ingress),
+            Some((SecurityGroupId(0), 1))
+        );
+        assert_eq!(
+            matched(&active, inside, Direction::Ingress),
+            Some((SecurityGroupId(0), 0))
+        );
+        // The first revoked: the second takes over where it matches.
+        active.set(SecurityGroupId(0), Direction::Ingress, 0, false);
+        assert_eq!(
+            matched(&active, inside, Direction::Ingress),
+            Some((SecurityGroupId(0), 1))
+        );
+        // The allow-all egress revoked: nothing goes out; the ingress list is untouched.
+        assert!(matched(&active, farther, Direction::Egress).is_some());
+        active.set(SecurityGroupId(0), Direction::Egress, 0, false);
+        assert_eq!(matched(&active, farther, Direction::Egress), None);
+        assert!(active.active(SecurityGroupId(0), Direction::Ingress, 1));
+        let initial = RuleActivity::initial(&groups);
+        let changed: Vec<_> = active.differences(&initial).collect();
+        assert_eq!(
+            changed,
+            [
+                (SecurityGroupId(0), Direction::Ingress, 0, false),
+                (SecurityGroupId(0), Direction::Ingress, 1, true),
+                (SecurityGroupId(0), Direction::Egress, 0, false),
+            ]
         );
     }
 }

@@ -27,7 +27,8 @@
 //! [security_groups.endpoint-sg]
 //! vpc_id = "consumer"
 //! ingress = [{ protocol = "tcp", from_port = 80, to_port = 80, cidr_blocks = ["10.11.0.0/24"] }]
-//! # a rule may also name peer groups: security_groups = ["client-sg"]
+//! # a rule may also name peer groups: security_groups = ["client-sg"]; with active = false it
+//! # exists but is out of its group until an authorize event (EV-7)
 //! # egress = [...] has the same shape (destinations); omitted, all outbound traffic is allowed
 //! # (as AWS creates groups); egress = [] allows none
 //!
@@ -136,6 +137,10 @@
 //! #   targets_only = true                          with impair_zone: only the zone's targets fail
 //! #   load_balancer_cross_zone = { load_balancer = "provider-nlb", enabled = true }
 //! #   target_group_cross_zone = { target_group = "web", enabled = "false" }   # as cross_zone.enabled
+//! #   revoke / authorize = { security_group = "web-sg", ingress = 0 }   # or egress = N: the rule's
+//! #                                                position in that list (EV-7)
+//! #   listener_weights = { load_balancer = "provider-nlb", port = 80, forward = [{ target_group = "blue", weight = 1 }, { target_group = "green", weight = 3 }] }
+//! #                                                a weight for each group the listener forwards to
 //!
 //! [[variants]]                            # each variant is simulated and reported side by side
 //! name = "cross-zone on"
@@ -150,8 +155,8 @@
 //!
 //! Events are validated against the state the ones before them leave (in time order, file order
 //! among events at the same instant): a crash of a server already down, a register of a target
-//! already registered and the like are refused. A `deregister` or `register` without
-//! `target_group` applies to every target of the instance.
+//! already registered, a revoke of a rule out of its group and the like are refused. A
+//! `deregister` or `register` without `target_group` applies to every target of the instance.
 
 pub mod path;
 pub mod raw;

@@ -313,6 +313,9 @@ pub struct RawRule {
     pub security_groups: Vec<String>,
     /// Free text.
     pub description: Option<String>,
+    /// In the group from the start (true when omitted); `false`: the rule exists, and only an
+    /// `authorize` event puts it in (EV-7).
+    pub active: Option<bool>,
 }
 
 /// `[instances.NAME]`
@@ -704,6 +707,37 @@ pub struct RawEvent {
     pub load_balancer_cross_zone: Option<RawLoadBalancerCrossZone>,
     /// A change of a target group's `load_balancing.cross_zone.enabled`.
     pub target_group_cross_zone: Option<RawTargetGroupCrossZone>,
+    /// A security-group rule taken out of its group.
+    pub revoke: Option<RawRuleRef>,
+    /// A security-group rule put (back) in its group.
+    pub authorize: Option<RawRuleRef>,
+    /// New weights for a listener's forward.
+    pub listener_weights: Option<RawListenerWeights>,
+}
+
+/// `revoke = { security_group = "...", ingress = N }` (or `egress = N`) of an event: one rule of a
+/// group, by its position in the group's list.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRuleRef {
+    /// The group.
+    pub security_group: String,
+    /// The rule's position in the group's `ingress` list.
+    pub ingress: Option<usize>,
+    /// The rule's position in the group's `egress` list.
+    pub egress: Option<usize>,
+}
+
+/// `listener_weights = { load_balancer = "...", port = 80, forward = [...] }` of an event.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawListenerWeights {
+    /// The load balancer.
+    pub load_balancer: String,
+    /// The port of its listener.
+    pub port: u16,
+    /// A weight for each target group the listener forwards to.
+    pub forward: Vec<RawForward>,
 }
 
 /// `load_balancer_cross_zone = { load_balancer = "...", enabled = true }` of an event.

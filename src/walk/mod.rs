@@ -401,7 +401,7 @@ impl<'a> Walker<'a> {
                         note(&mut trace, walk.at, &["DNS-6"], || HopKind::Cached {
                             query,
                         });
-                        self.connect(walk, decide, trace)
+                        self.connect(state, walk, decide, trace)
                     }
                     Lookup::Query => {
                         note(&mut trace, walk.at, &["DNS-6", "TIME-1"], || {
@@ -438,7 +438,7 @@ impl<'a> Walker<'a> {
                             },
                         },
                     );
-                    self.connect(walk, decide, trace)
+                    self.connect(state, walk, decide, trace)
                 }
             },
             Stage::SynAtEndpoint => {
@@ -451,7 +451,7 @@ impl<'a> Walker<'a> {
                     });
                     return self.time_out(walk, FailReason::ZoneImpaired);
                 }
-                match privatelink::endpoint_admits(t, instance, eni) {
+                match privatelink::endpoint_admits(t, state.admin(), instance, eni) {
                     Verdict::Admitted(rule) => {
                         let node = state.binding(eni);
                         note(&mut trace, walk.at, &["PL-6", "PL-3", "AZ-2"], || {
@@ -516,8 +516,15 @@ impl<'a> Walker<'a> {
     }
 
     /// curl connects to the address getaddrinfo put first (DNS-7, NET-3), through the client's
-    /// egress rules (SG-3).
-    fn connect(&self, walk: &mut Walk, decide: &mut impl Decide, mut trace: Trace<'_>) -> Next {
+    /// egress rules in force (SG-3, EV-7): a step that reads the state when the address is an
+    /// endpoint ENI.
+    fn connect(
+        &self,
+        state: &State,
+        walk: &mut Walk,
+        decide: &mut impl Decide,
+        mut trace: Trace<'_>,
+    ) -> Next {
         let t = self.t;
         let client = &self.clients[walk.client as usize];
         let address = match walk.answer {
@@ -544,7 +551,8 @@ impl<'a> Walker<'a> {
         );
         match destination {
             Destination::EndpointEni(eni) => {
-                if !privatelink::client_leaves(t, client.instance, eni) {
+                walk.last_read = walk.at;
+                if !privatelink::client_leaves(t, state.admin(), client.instance, eni) {
                     note(&mut trace, walk.at, &["SG-3"], || {
                         HopKind::ClientEgressDenied { eni }
                     });
@@ -581,7 +589,7 @@ impl<'a> Walker<'a> {
         let node = walk.node.expect("the ENI is bound to a node");
         let lb_id = t.nodes[node.index()].load_balancer;
         let lb = &t.load_balancers[lb_id.index()];
-        match privatelink::nlb_admits(t, node, client.ip) {
+        match privatelink::nlb_admits(t, state.admin(), node, client.ip) {
             Verdict::Admitted(rule) => {
                 if !lb.security_groups.is_empty() {
                     note(&mut trace, walk.at, &["PL-7"], || HopKind::NlbAdmitted {
@@ -604,7 +612,8 @@ impl<'a> Walker<'a> {
             let back = self.back_to_client(walk);
             return self.refused(walk, FailReason::NoListener, back);
         };
-        let forward = &t.listeners[listener.index()].forward;
+        // The weights in force (EV-8), not the scenario's.
+        let forward = &state.admin().forward[listener.index()];
         let target_group = forward[decide.forward(forward)].0;
         note(&mut trace, walk.at, &["NLB-2"], || HopKind::Forwarded {
             node,

@@ -750,16 +750,23 @@ enum Kind {
 /// state allows it (a crash on a server that answers, a register on a deregistered target, ...),
 /// the `which`-th of them, or is left out (noted) when none does. Times: gaps in thousandths of
 /// 2,000 mean arrival gaps, so the events fall within runs of a few thousand flows, and some after
-/// them. Stops and starts leave alone the instances a variant stops.
+/// them. Stops and starts leave alone the instances a variant stops. Revokes and authorizes act
+/// on `rules` ((group, list, position): the targets' and the endpoint's rules that exist), a
+/// revoke on one in its group, an authorize on one revoked before (EV-7); weights go to the
+/// listener's `forward` groups when it has a forward (EV-8).
+#[allow(clippy::too_many_arguments)]
 fn events_text(
     events: &[(u8, u16, u16)],
     targets: &[TargetSpec],
     stoppable: &[&TargetSpec],
     zones: &[String],
+    rules: &[(&str, &str, usize)],
+    forward: Option<&[&str]>,
     rate: f64,
     notes: &mut Vec<String>,
 ) -> String {
     let mut out = String::new();
+    let mut active: Vec<bool> = rules.iter().map(|_| true).collect();
     let mut serving: Vec<bool> = targets.iter().map(|_| true).collect();
     let mut running: Vec<bool> = targets.iter().map(|x| x.kind != Kind::Stopped).collect();
     let mut registered: Vec<bool> = targets.iter().map(|_| true).collect();
@@ -775,7 +782,19 @@ fn events_text(
         let has_server = |i: usize| matches!(targets[i].kind, Kind::Serving | Kind::WrongPort);
         let in_group = |i: usize| targets[i].groups.0 || targets[i].groups.1;
         let may_stop = |i: usize| stoppable.iter().any(|x| x.name == targets[i].name);
-        let line = match kind % 9 {
+        let rule = |want: bool, active: &mut Vec<bool>| {
+            let c: Vec<usize> = (0..rules.len()).filter(|&r| active[r] == want).collect();
+            (!c.is_empty()).then(|| {
+                let r = c[usize::from(which) % c.len()];
+                active[r] = !want;
+                let (group, list, position) = rules[r];
+                format!(
+                    "{} = {{ security_group = \"{group}\", {list} = {position} }}",
+                    if want { "revoke" } else { "authorize" }
+                )
+            })
+        };
+        let line = match kind % 12 {
             0 => pick(&|i| has_server(i) && serving[i]).map(|i| {
                 serving[i] = false;
                 format!("crash = \"{}\"", targets[i].name)
@@ -824,12 +843,37 @@ fn events_text(
                     format!("restore_zone = \"{}\"", zones[z])
                 })
             }
-            _ => {
+            8 => {
                 cross_zone = !cross_zone;
                 Some(format!(
                     "load_balancer_cross_zone = {{ load_balancer = \"nlb\", enabled = {cross_zone} }}"
                 ))
             }
+            9 => rule(true, &mut active),
+            10 => rule(false, &mut active),
+            _ => forward.map(|groups| {
+                // Weights 0-999, at least one above 0; in the drawn order or reversed.
+                let mut weights: Vec<u16> = groups
+                    .iter()
+                    .enumerate()
+                    .map(|(g, _)| (which >> (5 * g)) % 1000)
+                    .collect();
+                if weights.iter().all(|&w| w == 0) {
+                    weights[0] = 1 + which % 999;
+                }
+                let mut entries: Vec<String> = groups
+                    .iter()
+                    .zip(&weights)
+                    .map(|(g, w)| format!("{{ target_group = \"{g}\", weight = {w} }}"))
+                    .collect();
+                if which & 0x8000 != 0 {
+                    entries.reverse();
+                }
+                format!(
+                    "listener_weights = {{ load_balancer = \"nlb\", port = 80, forward = [{}] }}",
+                    entries.join(", ")
+                )
+            }),
         };
         match line {
             Some(action) => {
@@ -841,7 +885,7 @@ fn events_text(
             }
             None => notes.push(format!(
                 "event of kind {} left out: nothing it could act on",
-                kind % 9
+                kind % 12
             )),
         }
     }
@@ -1763,8 +1807,21 @@ pub fn build(p: &Plan) -> GenScenario {
         .iter()
         .map(|id| format!("use1-az{id}"))
         .collect();
+    // The rules events may revoke and authorize: the targets' group's (its one ingress rule, and
+    // the allow-all egress rule a group written without `egress` has) and the endpoint's.
+    let mut rules = vec![("web-sg", "ingress", 0), ("web-sg", "egress", 0)];
+    if matches!(sec.endpoint, 0 | 1 | 3) {
+        rules.push(("ep-sg", "ingress", 0));
+    }
+    let forward: Option<&[&str]> = if pv.two_groups {
+        Some(&["tg0", "tg1"])
+    } else if pv.forward_form {
+        Some(&["tg0"])
+    } else {
+        None
+    };
     out.push_str(&events_text(
-        &p.events, &targets, &stoppable, &zones, rate, &mut notes,
+        &p.events, &targets, &stoppable, &zones, &rules, forward, rate, &mut notes,
     ));
 
     // Variants.

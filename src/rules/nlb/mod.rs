@@ -172,7 +172,7 @@ pub fn failover_breached(threshold: FailoverThreshold, healthy: usize, in_servic
 /// checks): the target's instance must run, its zone must not be impaired (EV-4), the NLB's
 /// egress rules must let the SYN out, the target's ingress rules must admit the node's IP or one
 /// of the NLB's groups, and a server must listen on the port and answer (not crashed: EV-1), all
-/// as `admin` has them. `Ok` carries the target's ingress rule that admitted it (`None` when the
+/// as `admin` has them (the security-group rules in force: EV-7). `Ok` carries the target's ingress rule that admitted it (`None` when the
 /// instance has no groups, which validation never builds).
 pub fn reach(
     t: &Topology,
@@ -193,6 +193,7 @@ pub fn reach(
     let lb = &t.load_balancers[n.load_balancer.index()];
     let verdict = security::connection(
         t,
+        admin,
         Side {
             ip: n.ip,
             vpc: lb.vpc,

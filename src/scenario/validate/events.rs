@@ -1,10 +1,17 @@
-//! Scheduled events: `[[events]]` -> `Topology.events` (docs/model.md EV-1 to EV-5).
+//! Scheduled events: `[[events]]` -> `Topology.events` (docs/model.md EV-1 to EV-8).
 //!
 //! Checked, each at the key path of the offending value (`events[2].crash`):
 //! - one action per event, exactly: `crash` / `recover` (EV-1), `stop_instance` /
 //!   `start_instance` (EV-2), `deregister` / `register` (EV-3), `impair_zone` / `restore_zone`
-//!   (EV-4), `load_balancer_cross_zone` / `target_group_cross_zone` (EV-5); `target_group` only
-//!   with `deregister` / `register`, `targets_only` only with `impair_zone`;
+//!   (EV-4), `load_balancer_cross_zone` / `target_group_cross_zone` (EV-5), `revoke` /
+//!   `authorize` (EV-7), `listener_weights` (EV-8); `target_group` only with `deregister` /
+//!   `register`, `targets_only` only with `impair_zone`;
+//! - a `revoke` / `authorize` names a security group and exactly one of `ingress = N` or
+//!   `egress = N`, a position its list has (a group written without `egress` has AWS's allow-all
+//!   rule as `egress[0]`);
+//! - a `listener_weights` names a load balancer, the port of one of its listeners, and a weight
+//!   (0-999, one above 0) for each target group that listener forwards to, and for no other
+//!   (an event changes weights; it cannot add or remove a group);
 //! - `at` below 100 years, so that a run always has room after its last event on the 584 years
 //!   of the clock;
 //! - every name resolves: instances (with a `web_server` for `crash` / `recover`), target groups
@@ -13,23 +20,27 @@
 //! - no event contradicts the state the events before it leave. They are walked in time order
 //!   (file order among events at the same instant) from the state the scenario describes:
 //!   instances as `instance_state` says, every server up, every target registered, no zone
-//!   impaired. A crash of a server already down, a recover of one that is up, a stop of a stopped
-//!   instance, a start of a running one, a deregister of a deregistered target, a register of a
-//!   registered one, an impair of an impaired zone and a restore of a zone that is not impaired
-//!   are refused, with the event that made it so.
+//!   impaired, every rule in its group unless written with `active = false`. A crash of a server
+//!   already down, a recover of one that is up, a stop of a stopped instance, a start of a
+//!   running one, a deregister of a deregistered target, a register of a registered one, an
+//!   impair of an impaired zone, a restore of a zone that is not impaired, a revoke of a rule not
+//!   in its group and an authorize of one that is are refused, with the event that made it so.
 //!
 //! Each event gives one `Event` with the event's position in the file and its label (its
 //! `description`, or one made from the action: `crash web-2`), except a `deregister` /
 //! `register` without `target_group`, which gives one per target of the instance (every group
 //! that lists it, in target order), all with that position and label. They are sorted by `at`,
-//! file order kept among events at the same instant.
+//! file order kept among events at the same instant. The weights of each `listener_weights`
+//! event go to `Topology.listener_weight_sets`, in the order of the listener's `forward`.
 
 use super::{Built, Checker, NAMES_SHOWN, quoted};
-use crate::model::CrossZoneSetting;
 use crate::model::events::{Action, Event};
 use crate::model::ids::*;
+use crate::model::{CrossZoneSetting, Direction, SgRule};
 use crate::scenario::path::{KeyPath, Seg};
-use crate::scenario::raw::{RawEvent, RawLoadBalancerCrossZone, RawTargetGroupCrossZone};
+use crate::scenario::raw::{
+    RawEvent, RawListenerWeights, RawLoadBalancerCrossZone, RawRuleRef, RawTargetGroupCrossZone,
+};
 use crate::time::{SimTime, Span};
 
 /// Events must be at less than 100 years: far within the clock's 584 years, so that a run
@@ -37,7 +48,7 @@ use crate::time::{SimTime, Span};
 const LATEST: Span = Span::from_secs(100 * 365 * 86_400);
 
 /// The action keys an event may give, in the order messages list them.
-const ACTION_KEYS: [&str; 10] = [
+const ACTION_KEYS: [&str; 13] = [
     "crash",
     "recover",
     "stop_instance",
@@ -48,6 +59,9 @@ const ACTION_KEYS: [&str; 10] = [
     "restore_zone",
     "load_balancer_cross_zone",
     "target_group_cross_zone",
+    "revoke",
+    "authorize",
+    "listener_weights",
 ];
 
 /// An action as written: what its key says.
@@ -73,6 +87,12 @@ enum Given<'a> {
     LoadBalancer(&'a RawLoadBalancerCrossZone),
     /// `target_group_cross_zone = { ... }`
     TargetGroup(&'a RawTargetGroupCrossZone),
+    /// `revoke = { security_group = "...", ingress = N }`
+    Revoke(&'a RawRuleRef),
+    /// `authorize = { ... }`
+    Authorize(&'a RawRuleRef),
+    /// `listener_weights = { ... }`
+    Weights(&'a RawListenerWeights),
 }
 
 /// The actions `event` gives, with their keys, in the order of [`ACTION_KEYS`].
@@ -98,30 +118,46 @@ fn given<'a>(event: &'a RawEvent) -> Vec<(&'static str, Given<'a>)> {
     if let Some(x) = &event.target_group_cross_zone {
         found.push(("target_group_cross_zone", Given::TargetGroup(x)));
     }
+    if let Some(x) = &event.revoke {
+        found.push(("revoke", Given::Revoke(x)));
+    }
+    if let Some(x) = &event.authorize {
+        found.push(("authorize", Given::Authorize(x)));
+    }
+    if let Some(x) = &event.listener_weights {
+        found.push(("listener_weights", Given::Weights(x)));
+    }
     found
 }
 
 /// One event whose names resolved.
-struct Resolved<'a> {
+struct Resolved {
     /// Its position in `[[events]]`.
     index: usize,
     /// When.
     at: Span,
-    /// Its action key, where contradictions are reported.
-    key: &'static str,
-    /// The name written at that key (an instance or a zone), for messages.
-    name: &'a str,
+    /// Where contradictions are reported: its action key (`events[2].crash`), or the rule's
+    /// position in a `revoke` / `authorize` (`events[2].revoke.ingress`).
+    path: KeyPath,
+    /// The value written there (an instance or a zone, quoted; a rule's position), for messages.
+    value: String,
     /// What it does: one action, or one per target for a deregister or register.
     actions: Vec<Action>,
     /// How reports name it.
     label: String,
 }
 
-/// Validates the events and returns them in time order.
-pub(super) fn events(c: &mut Checker<'_>, b: &Built) -> Vec<Event> {
+/// What one event resolves to: the key path and value contradictions are reported at, its
+/// actions and its default label.
+type Resolution = (KeyPath, String, Vec<Action>, String);
+
+/// Validates the events and returns them in time order, with the weights of the
+/// `listener_weights` events their actions index.
+pub(super) fn events(c: &mut Checker<'_>, b: &Built) -> (Vec<Event>, Vec<Vec<u16>>) {
     let raw = c.raw;
+    let mut weight_sets = Vec::new();
     if raw.events.is_empty() {
-        return Vec::new();
+        return (Vec::new(), weight_sets);
     }
     // The targets of each instance, in target order.
     let mut targets_of: Vec<Vec<TargetId>> = vec![Vec::new(); b.instances.len()];
@@ -186,16 +222,24 @@ pub(super) fn events(c: &mut Checker<'_>, b: &Built) -> Vec<Event> {
                 format!("`targets_only` goes with `impair_zone`, not with `{key}`"),
             );
         }
-        let Some((name, actions, label)) = resolve(c, b, &targets_of, event, &base, key, action)
-        else {
+        let Some((path, value, actions, label)) = resolve(
+            c,
+            b,
+            &targets_of,
+            &mut weight_sets,
+            event,
+            &base,
+            key,
+            action,
+        ) else {
             continue;
         };
         if ok {
             resolved.push(Resolved {
                 index,
                 at: event.at.0,
-                key,
-                name,
+                path,
+                value,
                 actions,
                 label: event.description.clone().unwrap_or(label),
             });
@@ -208,7 +252,7 @@ pub(super) fn events(c: &mut Checker<'_>, b: &Built) -> Vec<Event> {
         Some(Seg::Index(index)) => *index,
         _ => 0,
     });
-    resolved
+    let events = resolved
         .into_iter()
         .flat_map(|r| {
             let (index, label) = (r.index, r.label);
@@ -219,12 +263,269 @@ pub(super) fn events(c: &mut Checker<'_>, b: &Built) -> Vec<Event> {
                 label: label.clone(),
             })
         })
-        .collect()
+        .collect();
+    (events, weight_sets)
 }
 
-/// The names of `action` resolved: the name written at its key, its actions and its default
-/// label; `None` when a name does not resolve (the errors say why).
-fn resolve<'a>(
+/// The names of `action` resolved ([`Resolution`]); `None` when a name does not resolve, or a
+/// rule or a listener's weights are not there to change (the errors say why).
+#[allow(clippy::too_many_arguments)]
+fn resolve(
+    c: &mut Checker<'_>,
+    b: &Built,
+    targets_of: &[Vec<TargetId>],
+    weight_sets: &mut Vec<Vec<u16>>,
+    event: &RawEvent,
+    base: &KeyPath,
+    key: &'static str,
+    action: Given<'_>,
+) -> Option<Resolution> {
+    let (name, actions, label) = match action {
+        Given::Revoke(x) | Given::Authorize(x) => {
+            return rule_change(c, b, base.key(key), key, x);
+        }
+        Given::Weights(x) => return weights(c, b, weight_sets, base.key(key), x),
+        other => resolve_named(c, b, targets_of, event, base, key, other)?,
+    };
+    Some((base.key(key), quoted(name), actions, label))
+}
+
+/// A `revoke` / `authorize`: the group, exactly one of `ingress` / `egress`, a rule at that
+/// position (EV-7).
+fn rule_change(
+    c: &mut Checker<'_>,
+    b: &Built,
+    path: KeyPath,
+    key: &'static str,
+    x: &RawRuleRef,
+) -> Option<Resolution> {
+    let raw = c.raw;
+    let group = c.reference(
+        &raw.security_groups,
+        "security group",
+        path.key("security_group"),
+        &x.security_group,
+    );
+    let article = if key == "authorize" { "an" } else { "a" };
+    let (direction, rule) = match (x.ingress, x.egress) {
+        (Some(r), None) => (Direction::Ingress, r),
+        (None, Some(r)) => (Direction::Egress, r),
+        (both, _) => {
+            c.error(
+                path,
+                None,
+                if both.is_some() {
+                    format!(
+                        "{article} {key} names one rule: `ingress = N` or `egress = N`, not both (write one event per rule)"
+                    )
+                } else {
+                    format!(
+                        "{article} {key} names its rule by its position in the group's list: `ingress = N` or `egress = N`"
+                    )
+                },
+            );
+            return None;
+        }
+    };
+    let g = group?;
+    let sg = &b.security_groups[g];
+    let rules = match direction {
+        Direction::Ingress => &sg.ingress,
+        Direction::Egress => &sg.egress,
+    };
+    let list = direction.key();
+    if rule >= rules.len() {
+        let has = match rules.len() {
+            0 => format!("no {list} rule"),
+            1 => format!("one {list} rule, {list}[0]"),
+            n => format!("{n} {list} rules, {list}[0] to {list}[{}]", n - 1),
+        };
+        let implicit =
+            if direction == Direction::Egress && raw.security_groups.entry(g).1.egress.is_none() {
+                " (written without `egress`, it has AWS's allow-all rule)"
+            } else {
+                ""
+            };
+        c.error(
+            path.key(list),
+            Some(rule.to_string()),
+            format!(
+                "security group {} has {has}{implicit}: there is no rule {} to {key} (EV-7)",
+                sg.name,
+                SgRule::position(direction, rule)
+            ),
+        );
+        return None;
+    }
+    let group = SecurityGroupId::from_index(g);
+    let action = if key == "revoke" {
+        Action::Revoke {
+            group,
+            direction,
+            rule,
+        }
+    } else {
+        Action::Authorize {
+            group,
+            direction,
+            rule,
+        }
+    };
+    Some((
+        path.key(list),
+        rule.to_string(),
+        vec![action],
+        format!("{key} {} {}", sg.name, SgRule::position(direction, rule)),
+    ))
+}
+
+/// A `listener_weights`: the load balancer, a listener on the port, and one weight (0-999, one
+/// above 0) for each of the listener's target groups and no other (EV-8). Its weights, in the
+/// listener's order, go to `weight_sets`.
+fn weights(
+    c: &mut Checker<'_>,
+    b: &Built,
+    weight_sets: &mut Vec<Vec<u16>>,
+    path: KeyPath,
+    x: &RawListenerWeights,
+) -> Option<Resolution> {
+    let raw = c.raw;
+    let lb = c.reference(
+        &raw.load_balancers,
+        "load balancer",
+        path.key("load_balancer"),
+        &x.load_balancer,
+    )?;
+    let lb_name = x.load_balancer.as_str();
+    let ports: Vec<u16> = b.load_balancers[lb]
+        .listeners
+        .iter()
+        .map(|l| b.listeners[l.index()].port)
+        .collect();
+    let Some(&listener) = b.load_balancers[lb]
+        .listeners
+        .iter()
+        .find(|l| b.listeners[l.index()].port == x.port)
+    else {
+        let has = match ports.as_slice() {
+            [] => "no listener".to_string(),
+            [one] => format!("one listener, on port {one}"),
+            several => {
+                let ports: Vec<String> = several.iter().map(u16::to_string).collect();
+                let ports: Vec<&str> = ports.iter().map(String::as_str).collect();
+                format!("listeners on ports {}", and_list(&ports))
+            }
+        };
+        c.error(
+            path.key("port"),
+            Some(x.port.to_string()),
+            format!(
+                "load balancer {lb_name} has {has}: no listener on port {} to give weights (EV-8)",
+                x.port
+            ),
+        );
+        return None;
+    };
+    let forward = &b.listeners[listener.index()].forward;
+    let group_name = |g: TargetGroupId| b.target_groups[g.index()].name.as_str();
+    let its_groups: Vec<&str> = forward.iter().map(|(g, _)| group_name(*g)).collect();
+    let at = format!("{lb_name}:{}", x.port);
+    let mut weights: Vec<Option<u16>> = vec![None; forward.len()];
+    let mut ok = true;
+    for (f, entry) in x.forward.iter().enumerate() {
+        let fpath = path.key("forward").index(f);
+        let weight = entry.weight.unwrap_or(1);
+        if weight > 999 {
+            ok = false;
+            c.error(
+                fpath.key("weight"),
+                Some(weight.to_string()),
+                "weight must be 0 to 999",
+            );
+        }
+        let Some(tg) = c.reference(
+            &raw.target_groups,
+            "target group",
+            fpath.key("target_group"),
+            &entry.target_group,
+        ) else {
+            ok = false;
+            continue;
+        };
+        let Some(position) = forward.iter().position(|(g, _)| g.index() == tg) else {
+            ok = false;
+            c.error(
+                fpath.key("target_group"),
+                Some(quoted(&entry.target_group)),
+                format!(
+                    "listener {at} forwards to {}, not to {}: an event changes the weights of a forward, it cannot add a target group (EV-8)",
+                    and_list(&its_groups),
+                    entry.target_group
+                ),
+            );
+            continue;
+        };
+        if weights[position].is_some() {
+            ok = false;
+            c.error(
+                fpath.key("target_group"),
+                Some(quoted(&entry.target_group)),
+                "this list already gives the target group a weight",
+            );
+            continue;
+        }
+        weights[position] = Some(weight);
+    }
+    let missing: Vec<&str> = if ok {
+        weights
+            .iter()
+            .zip(&its_groups)
+            .filter(|(w, _)| w.is_none())
+            .map(|(_, g)| *g)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !missing.is_empty() {
+        c.error(
+            path.key("forward"),
+            None,
+            format!(
+                "no weight for {}, which listener {at} forwards to: give each of its target groups a weight (0 sends it nothing; EV-8)",
+                and_list(&missing)
+            ),
+        );
+        return None;
+    }
+    if !ok {
+        return None;
+    }
+    let weights: Vec<u16> = weights.into_iter().map(|w| w.unwrap_or(0)).collect();
+    if weights.iter().all(|&w| w == 0) {
+        c.error(
+            path.key("forward"),
+            None,
+            "at least one target group needs a weight above 0",
+        );
+        return None;
+    }
+    let shown: Vec<String> = weights.iter().map(u16::to_string).collect();
+    let label = format!("weights {} on {at}", shown.join("/"));
+    weight_sets.push(weights);
+    Some((
+        path.key("forward"),
+        String::new(),
+        vec![Action::ListenerWeights {
+            listener,
+            weight_set: weight_sets.len() - 1,
+        }],
+        label,
+    ))
+}
+
+/// The names of an action that names one resource: the name written at its key, its actions
+/// and its default label.
+fn resolve_named<'a>(
     c: &mut Checker<'_>,
     b: &Built,
     targets_of: &[Vec<TargetId>],
@@ -380,6 +681,9 @@ fn resolve<'a>(
                 format!("cross-zone {value} for {}", x.target_group),
             )
         }
+        Given::Revoke(_) | Given::Authorize(_) | Given::Weights(_) => {
+            unreachable!("resolve handles rule changes and weights")
+        }
     })
 }
 
@@ -435,7 +739,8 @@ fn zone(c: &mut Checker<'_>, b: &Built, path: KeyPath, name: &str) -> Option<Zon
 }
 
 /// What the events walked so far have done to one thing: whether it is on (running, up,
-/// registered, impaired), and the event that last changed it (position and time).
+/// registered, impaired, a rule in its group), and the event that last changed it (position and
+/// time).
 #[derive(Copy, Clone)]
 struct Known {
     /// Running, up, registered or impaired.
@@ -453,7 +758,7 @@ impl Known {
 
 /// Walks `resolved` (in time order) from the scenario's state and refuses every event that
 /// finds the state it would set already set.
-fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved<'_>]) {
+fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved]) {
     let mut running: Vec<Known> = b
         .instances
         .iter()
@@ -462,6 +767,14 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved<'_>]) {
     let mut up = vec![Known::initially(true); b.instances.len()];
     let mut registered = vec![Known::initially(true); b.targets.len()];
     let mut impaired = vec![Known::initially(false); b.zones.len()];
+    let mut rules: Vec<[Vec<Known>; 2]> = b
+        .security_groups
+        .iter()
+        .map(|g| {
+            let of = |list: &[SgRule]| list.iter().map(|r| Known::initially(r.active)).collect();
+            [of(&g.ingress), of(&g.egress)]
+        })
+        .collect();
     for r in resolved {
         for action in &r.actions {
             let instance = |i: InstanceId| b.instances[i.index()].name.as_str();
@@ -538,7 +851,39 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved<'_>]) {
                     "restored",
                     "no event impaired it before",
                 ),
-                Action::LoadBalancerCrossZone { .. } | Action::TargetGroupCrossZone { .. } => {
+                Action::Revoke {
+                    group,
+                    direction,
+                    rule,
+                } => (
+                    &mut rules[group.index()][direction.index()][rule],
+                    false,
+                    format!(
+                        "{} {} is not in its group",
+                        b.security_groups[group.index()].name,
+                        SgRule::position(direction, rule)
+                    ),
+                    "revoked",
+                    "it is written with `active = false`: only an authorize puts it in",
+                ),
+                Action::Authorize {
+                    group,
+                    direction,
+                    rule,
+                } => (
+                    &mut rules[group.index()][direction.index()][rule],
+                    true,
+                    format!(
+                        "{} {} is already in its group",
+                        b.security_groups[group.index()].name,
+                        SgRule::position(direction, rule)
+                    ),
+                    "authorized",
+                    "rules are in their group from the start unless written with `active = false`",
+                ),
+                Action::LoadBalancerCrossZone { .. }
+                | Action::TargetGroupCrossZone { .. }
+                | Action::ListenerWeights { .. } => {
                     continue;
                 }
             };
@@ -548,8 +893,8 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved<'_>]) {
                     None => initially.to_string(),
                 };
                 c.error(
-                    KeyPath::root().key("events").index(r.index).key(r.key),
-                    Some(quoted(r.name)),
+                    r.path.clone(),
+                    Some(r.value.clone()),
                     format!("{found} at {} ({why})", r.at),
                 );
             } else {
@@ -862,6 +1207,212 @@ mod tests {
         );
     }
 
+    /// The seed with its listener forwarding to `web` and to `green` (web-3, target 3), weights
+    /// 1 and 2.
+    fn weighted() -> String {
+        edited(&[
+            (
+                "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]",
+                "listeners = [{ port = 80, protocol = \"TCP\", forward = [{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 2 }] }]",
+            ),
+            (
+                "[endpoint_services.provider-svc]",
+                "[target_groups.green]\nport = 80\nvpc_id = \"provider\"\ntargets = [\"web-3\"]\n\n[endpoint_services.provider-svc]",
+            ),
+        ])
+    }
+
+    #[test]
+    fn rule_changes_and_weights_resolve_to_actions_with_their_labels() {
+        use crate::model::Direction;
+        let text = format!(
+            "{}\n{}{}{}{}",
+            weighted(),
+            event(
+                "300s",
+                "revoke = { security_group = \"web-sg\", ingress = 0 }"
+            ),
+            event(
+                "600s",
+                "listener_weights = { load_balancer = \"provider-nlb\", port = 80, forward = [{ target_group = \"green\", weight = 3 }, { target_group = \"web\" }] }"
+            ),
+            event(
+                "700s",
+                "authorize = { security_group = \"web-sg\", ingress = 0 }\ndescription = \"the rule is back\""
+            ),
+            event(
+                "800s",
+                "listener_weights = { load_balancer = \"provider-nlb\", port = 80, forward = [{ target_group = \"web\", weight = 0 }, { target_group = \"green\", weight = 999 }] }"
+            ),
+        );
+        let s = crate::scenario::parse("t.toml", "t", &text).unwrap();
+        let t = &s.variants[0].topology;
+        let seen: Vec<(Action, &str)> = t
+            .events
+            .iter()
+            .map(|e| (e.action, e.label.as_str()))
+            .collect();
+        let rule = (SecurityGroupId(0), Direction::Ingress, 0);
+        assert_eq!(
+            seen,
+            [
+                (
+                    Action::Revoke {
+                        group: rule.0,
+                        direction: rule.1,
+                        rule: rule.2
+                    },
+                    "revoke web-sg ingress[0]"
+                ),
+                (
+                    Action::ListenerWeights {
+                        listener: ListenerId(0),
+                        weight_set: 0
+                    },
+                    "weights 1/3 on provider-nlb:80"
+                ),
+                (
+                    Action::Authorize {
+                        group: rule.0,
+                        direction: rule.1,
+                        rule: rule.2
+                    },
+                    "the rule is back"
+                ),
+                (
+                    Action::ListenerWeights {
+                        listener: ListenerId(0),
+                        weight_set: 1
+                    },
+                    "weights 0/999 on provider-nlb:80"
+                ),
+            ]
+        );
+        // In the listener's order (web, green), whatever the event's order; a weight left out
+        // is 1, as in a listener's forward.
+        assert_eq!(t.listener_weight_sets, [vec![1, 3], vec![0, 999]]);
+        // The scenario's own weights stay on the listener.
+        assert_eq!(
+            t.listeners[0].forward,
+            [(TargetGroupId(0), 1), (TargetGroupId(1), 2)]
+        );
+        // A rule written with `active = false` is in the model as such.
+        let inactive = edited(&[(
+            "cidr_blocks = [\"10.11.0.0/24\"] }]",
+            "cidr_blocks = [\"10.11.0.0/24\"], active = false }]",
+        )]);
+        let s = crate::scenario::parse("t.toml", "t", &inactive).unwrap();
+        let web_sg = &s.variants[0].topology.security_groups[0];
+        assert!(!web_sg.ingress[0].active && web_sg.egress[0].active);
+    }
+
+    #[test]
+    fn rule_changes_and_weights_name_what_exists() {
+        assert_error(
+            &with_events(&event("1s", "revoke = { security_group = \"web-sg\" }")),
+            "events[0].revoke",
+            "a revoke names its rule by its position in the group's list",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "authorize = { security_group = \"web-sg\", ingress = 0, egress = 0 }",
+            )),
+            "events[0].authorize",
+            "an authorize names one rule: `ingress = N` or `egress = N`, not both",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "revoke = { security_group = \"default\", ingress = 0 }",
+            )),
+            "events[0].revoke.security_group",
+            "no security group of that name (defined: web-sg, endpoint-sg)",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "revoke = { security_group = \"endpoint-sg\", ingress = 3 }",
+            )),
+            "events[0].revoke.ingress",
+            "security group endpoint-sg has one ingress rule, ingress[0]: there is no rule ingress[3] to revoke (EV-7)",
+        );
+        let no_egress = edited(&[(
+            "description = \"HTTP from inside the provider VPC (the NLB nodes' addresses)\"",
+            "egress = []",
+        )]);
+        assert_error(
+            &format!(
+                "{no_egress}\n{}",
+                event("1s", "revoke = { security_group = \"web-sg\", egress = 0 }")
+            ),
+            "events[0].revoke.egress",
+            "security group web-sg has no egress rule: there is no rule egress[0] to revoke",
+        );
+        assert_error(
+            &with_events(&event(
+                "1s",
+                "revoke = { security_group = \"web-sg\", ingress = 0, x = 1 }",
+            )),
+            "events[0].revoke.x",
+            "unknown key",
+        );
+        let weights = |port: u16, forward: &str| {
+            event(
+                "1s",
+                &format!(
+                    "listener_weights = {{ load_balancer = \"provider-nlb\", port = {port}, forward = [{forward}] }}"
+                ),
+            )
+        };
+        assert_error(
+            &with_events(&weights(443, "{ target_group = \"web\", weight = 1 }")),
+            "events[0].listener_weights.port",
+            "load balancer provider-nlb has one listener, on port 80: no listener on port 443",
+        );
+        let base = weighted();
+        let with = |forward: &str| format!("{base}\n{}", weights(80, forward));
+        assert_error(
+            &with("{ target_group = \"web\", weight = 1 }"),
+            "events[0].listener_weights.forward",
+            "no weight for green, which listener provider-nlb:80 forwards to",
+        );
+        assert_error(
+            &with(
+                "{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }, { target_group = \"green\", weight = 1 }",
+            ),
+            "events[0].listener_weights.forward[2].target_group",
+            "this list already gives the target group a weight",
+        );
+        let api = format!(
+            "{}\n{}",
+            base.replacen("[endpoint_services.provider-svc]", API, 1),
+            weights(
+                80,
+                "{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }, { target_group = \"api\", weight = 1 }"
+            )
+        );
+        assert_error(
+            &api,
+            "events[0].listener_weights.forward[2].target_group",
+            "listener provider-nlb:80 forwards to web and green, not to api: an event changes the weights of a forward, it cannot add a target group (EV-8)",
+        );
+        assert_error(
+            &with(
+                "{ target_group = \"web\", weight = 0 }, { target_group = \"green\", weight = 0 }",
+            ),
+            "events[0].listener_weights.forward",
+            "at least one target group needs a weight above 0",
+        );
+        assert_error(
+            &with(
+                "{ target_group = \"web\", weight = 1000 }, { target_group = \"green\", weight = 0 }",
+            ),
+            "events[0].listener_weights.forward[0].weight",
+            "weight must be 0 to 999",
+        );
+    }
+
     #[test]
     fn an_az_name_is_answered_with_the_az_id_of_each_account() {
         let text = edited(&[
@@ -959,6 +1510,46 @@ mod tests {
                 ],
                 "events[2].restore_zone",
                 "use1-az4 is not impaired at 30s (events[1] restored it at 20s)",
+            ),
+            (
+                vec![event(
+                    "10s",
+                    "authorize = { security_group = \"endpoint-sg\", egress = 0 }",
+                )],
+                "events[0].authorize.egress",
+                "endpoint-sg egress[0] is already in its group at 10s (rules are in their group from the start unless written with `active = false`)",
+            ),
+            (
+                vec![
+                    event(
+                        "10s",
+                        "revoke = { security_group = \"web-sg\", ingress = 0 }",
+                    ),
+                    event(
+                        "10s",
+                        "revoke = { security_group = \"web-sg\", ingress = 0 }",
+                    ),
+                ],
+                "events[1].revoke.ingress",
+                "web-sg ingress[0] is not in its group at 10s (events[0] revoked it at 10s)",
+            ),
+            (
+                vec![
+                    event(
+                        "10s",
+                        "revoke = { security_group = \"web-sg\", egress = 0 }",
+                    ),
+                    event(
+                        "20s",
+                        "authorize = { security_group = \"web-sg\", egress = 0 }",
+                    ),
+                    event(
+                        "30s",
+                        "authorize = { security_group = \"web-sg\", egress = 0 }",
+                    ),
+                ],
+                "events[2].authorize.egress",
+                "web-sg egress[0] is already in its group at 30s (events[1] authorized it at 20s)",
             ),
         ] {
             assert_error(&with_events(&events.concat()), key, message);

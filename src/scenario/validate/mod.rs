@@ -271,7 +271,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
     dns::zones(c, &mut b);
     network::peerings(c, &mut b);
     let (workload, network, run) = workload::settings(c);
-    let events = events::events(c, &b);
+    let (events, listener_weight_sets) = events::events(c, &b);
     if !c.errors.is_empty() {
         return None;
     }
@@ -297,6 +297,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
         network,
         run,
         events,
+        listener_weight_sets,
     })
 }
 

@@ -63,6 +63,7 @@ pub(super) fn groups(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 from_port: 0,
                 to_port: u16::MAX,
                 peers: vec![Peer::Group(id)],
+                active: true,
             }],
             egress: vec![SgRule::allow_all()],
         });
@@ -119,6 +120,7 @@ fn rules(c: &mut Checker<'_>, path: &KeyPath, raw_rules: &[RawRule]) -> Vec<SgRu
             from_port: rule.from_port,
             to_port: rule.to_port,
             peers,
+            active: rule.active.unwrap_or(true),
         });
     }
     out

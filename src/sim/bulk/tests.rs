@@ -191,9 +191,32 @@ fn with_events(t: &Topology, events: &[(f64, crate::model::events::Action)]) -> 
 
 #[test]
 fn engines_agree_across_changes_of_state() {
+    use crate::model::Direction;
     use crate::model::events::Action;
-    use crate::model::ids::{InstanceId, LoadBalancerId, TargetId, ZoneId};
+    use crate::model::ids::{InstanceId, LoadBalancerId, SecurityGroupId, TargetId, ZoneId};
     let s = load(CROSSZONE);
+    // web-sg, the targets' group, and endpoint-sg, the endpoint's.
+    let (web_sg, endpoint_sg) = (SecurityGroupId(0), SecurityGroupId(1));
+    assert_eq!(
+        s.variants[0].topology.security_groups[1].name,
+        "endpoint-sg"
+    );
+    let rule = |group, revoke: bool| {
+        let (direction, rule) = (Direction::Ingress, 0);
+        if revoke {
+            Action::Revoke {
+                group,
+                direction,
+                rule,
+            }
+        } else {
+            Action::Authorize {
+                group,
+                direction,
+                rule,
+            }
+        }
+    };
     // 100 flows/s: 20,000 flows are 200 s; checks every 30 s, 3/3, so web-2 is out about 60 to
     // 90 s after its crash and back 60 to 90 s after it recovers.
     let timelines: Vec<Vec<(f64, Action)>> = vec![
@@ -242,6 +265,15 @@ fn engines_agree_across_changes_of_state() {
                 },
             ),
         ],
+        // The targets' ingress rule revoked: their flows are dropped at once, the checks take
+        // them out about 70 to 100 s later, every node fails open to them; authorized again.
+        vec![(10.0, rule(web_sg, true)), (130.0, rule(web_sg, false))],
+        // The endpoint's rule revoked for 20 s: SG_DENY, no health change.
+        vec![
+            (30.0, rule(endpoint_sg, true)),
+            (50.0, rule(endpoint_sg, false)),
+            (50.0, rule(web_sg, true)),
+        ],
     ];
     for v in &s.variants {
         for (i, events) in timelines.iter().enumerate() {
@@ -260,6 +292,52 @@ fn engines_agree_across_changes_of_state() {
                         v.name
                     );
                 }
+            }
+        }
+    }
+    // Weights: the seed's listener as a weighted forward to `web` (web-1, web-2) and `green`
+    // (web-3), whose weights change twice, one of them to 0.
+    let text = CROSSZONE
+        .replacen(
+            "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]",
+            "listeners = [{ port = 80, protocol = \"TCP\", forward = [{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }] }]",
+            1,
+        )
+        .replacen(
+            "targets = [\"web-1\", \"web-2\", \"web-3\"]",
+            "targets = [\"web-1\", \"web-2\"]",
+            1,
+        )
+        .replacen(
+            "[endpoint_services.provider-svc]",
+            "[target_groups.green]\nprotocol = \"TCP\"\nport = 80\nvpc_id = \"provider\"\ntargets = [\"web-3\"]\n\n[endpoint_services.provider-svc]",
+            1,
+        );
+    let weight = |at: &str, web: u16, green: u16| {
+        format!(
+            "[[events]]\nat = \"{at}\"\nlistener_weights = {{ load_balancer = \"provider-nlb\", port = 80, forward = [{{ target_group = \"web\", weight = {web} }}, {{ target_group = \"green\", weight = {green} }}] }}\n"
+        )
+    };
+    let text = format!(
+        "{text}\n{}{}{}",
+        weight("40s", 0, 5),
+        weight("120s", 3, 1),
+        "[[events]]\nat = \"150s\"\nrevoke = { security_group = \"web-sg\", ingress = 0 }\n"
+    );
+    let s = load(&text);
+    for v in &s.variants {
+        let t = &v.topology;
+        assert_eq!(t.listener_weight_sets, [vec![0, 5], vec![3, 1]]);
+        for seed in [1, 7] {
+            let want = event_loop(t, 20_000, seed);
+            assert!(want.state_flows().iter().filter(|&&n| n > 0).count() >= 3);
+            for threads in [1, 3] {
+                assert_eq!(
+                    bulk(t, 20_000, seed, threads),
+                    want,
+                    "weights, variant {}, seed {seed}, {threads} threads",
+                    v.name
+                );
             }
         }
     }
@@ -291,6 +369,41 @@ fn flows_that_straddle_a_change_are_walked_and_agree() {
         let want = event_loop(&t, 3 * WINDOW as u64, 3);
         assert!(want.state_flows().iter().filter(|&&n| n > 0).count() > 1);
         assert!(want.failures[crate::rules::outcome::FailReason::TargetRefused.index()] > 0);
+        for threads in [1, 2] {
+            assert_eq!(bulk(&t, 3 * WINDOW as u64, 3, threads), want, "{}", v.name);
+        }
+    }
+    // The client's egress (its VPC's default group: allow all) revoked and authorized every
+    // 5 ms: the step that connects reads the state too (EV-7).
+    let consumer = &s.variants[0].topology.vpcs[1];
+    assert_eq!(consumer.name, "consumer");
+    let group = consumer.default_security_group;
+    let events: Vec<(f64, Action)> = (0..40)
+        .map(|k| {
+            let (direction, rule) = (crate::model::Direction::Egress, 0);
+            let at = 0.0005 + 0.005 * k as f64;
+            (
+                at,
+                if k % 2 == 0 {
+                    Action::Revoke {
+                        group,
+                        direction,
+                        rule,
+                    }
+                } else {
+                    Action::Authorize {
+                        group,
+                        direction,
+                        rule,
+                    }
+                },
+            )
+        })
+        .collect();
+    for v in &s.variants {
+        let t = with_events(&v.topology, &events);
+        let want = event_loop(&t, 3 * WINDOW as u64, 3);
+        assert!(want.failures[crate::rules::outcome::FailReason::ClientSgDeny.index()] > 0);
         for threads in [1, 2] {
             assert_eq!(bulk(&t, 3 * WINDOW as u64, 3, threads), want, "{}", v.name);
         }
