@@ -18,6 +18,7 @@ use crate::model::{CrossZoneSetting, Direction, SecurityGroup, Topology};
 use crate::rules::health::{self, TargetHealth};
 use crate::rules::nlb::{self, Eligible};
 use crate::rules::privatelink;
+use crate::time::Span;
 
 /// How a zone is impaired (docs/model.md EV-4).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -36,6 +37,8 @@ pub struct Admin {
     pub running: Vec<bool>,
     /// Per instance: its web server answers (not crashed: EV-1).
     pub serving: Vec<bool>,
+    /// Per instance: its web server's response time when an event changed it (EV-9).
+    pub response_time: Vec<Option<Span>>,
     /// Per target: registered in its group.
     pub registered: Vec<bool>,
     /// Per zone: impaired, and how.
@@ -111,6 +114,7 @@ impl Admin {
         Admin {
             running: t.instances.iter().map(|i| i.running).collect(),
             serving: vec![true; t.instances.len()],
+            response_time: vec![None; t.instances.len()],
             registered: vec![true; t.targets.len()],
             impaired: vec![None; t.zones.len()],
             lb_cross_zone: t.load_balancers.iter().map(|lb| lb.cross_zone).collect(),
@@ -124,6 +128,10 @@ impl Admin {
     pub fn apply(&mut self, t: &Topology, action: &Action) {
         match *action {
             Action::Crash(i) => self.serving[i.index()] = false,
+            Action::Slow {
+                instance,
+                response_time,
+            } => self.response_time[instance.index()] = Some(response_time),
             Action::Recover(i) => self.serving[i.index()] = true,
             Action::Stop(i) => self.running[i.index()] = false,
             Action::Start(i) => self.running[i.index()] = true,

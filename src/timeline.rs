@@ -468,6 +468,7 @@ fn concerns(t: &Topology, action: &crate::model::events::Action, target: TargetI
         Action::Crash(i) | Action::Recover(i) | Action::Stop(i) | Action::Start(i) => {
             i == x.instance
         }
+        Action::Slow { instance, .. } => instance == x.instance,
         Action::Deregister(y) | Action::Register(y) => y == target,
         Action::ImpairZone { zone, .. } | Action::RestoreZone(zone) => zone == x.zone,
         Action::LoadBalancerCrossZone { load_balancer, .. } => {

@@ -728,3 +728,45 @@ fn a_weights_change_moves_the_shares_at_its_instant() {
         assert!((share - want).abs() < 0.01, "{share} vs {want}");
     }
 }
+
+/// A slow web server stays healthy (a TCP check needs only the handshake) and keeps its share;
+/// only the completion times show it (EV-9).
+#[test]
+fn a_slow_server_stays_healthy_and_only_completion_times_show_it() {
+    let text = TARGET_FAILURE
+        .replace(
+            "crash = \"web-2\"",
+            "slow = { instance = \"web-2\", response_time = \"2s\" }",
+        )
+        .replace(
+            "recover = \"web-2\"",
+            "slow = { instance = \"web-2\", response_time = \"200us\" }",
+        );
+    let changes = web2_changes(&text, 1);
+    assert_eq!(
+        changes.len(),
+        1,
+        "web-2's health never changes: {changes:?}"
+    );
+    let report = run_json("slow-server", &text, 150_000);
+    let slow = &report["variants"][0];
+    assert!(slow["failed"].as_object().unwrap().is_empty());
+    let web2 = slow["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "web-2")
+        .unwrap();
+    assert!((web2["share"].as_f64().unwrap() - 1.0 / 3.0).abs() < 0.01);
+    // A third of the flows between 300 s and 900 s (40 % of the run) take 2 s more: over 13 %
+    // of all flows, so the 99th percentile is about 2 s.
+    let p99 = slow["completion"]["p99_us"].as_f64().unwrap();
+    assert!((2_000_000.0..2_010_000.0).contains(&p99), "{p99}");
+    let states = slow["changes"]["states"].as_array().unwrap();
+    assert!(
+        states
+            .iter()
+            .any(|s| s["state"] == "web-2's server answers in 2s"),
+        "{states:?}"
+    );
+}

@@ -158,7 +158,7 @@
 //   unknown keys, a missing at                  validate::events::tests::an_event_has_exactly_one_action_and_only_its_own_options
 //   at below 100 years                          rejects_an_event_at_100_years_or_later,
 //                                               validate::events::tests::an_event_is_at_less_than_100_years
-//   instances, groups, LBs that exist           rejects_an_event_naming_a_missing_resource,
+//   instances, groups, LBs that exist           rejects_an_event_naming_a_missing_resource_or_a_server_it_needs,
 //                                               validate::events::tests::names_resolve_and_only_web_servers_crash
 //   revoke / authorize: one of ingress, egress  rejects_a_rule_change_that_does_not_name_one_list,
 //                                               validate::events::tests::rule_changes_and_weights_name_what_exists
@@ -169,7 +169,7 @@
 //   listener_weights: its groups, each once     rejects_weights_that_add_or_leave_out_a_target_group,
 //                                               validate::events::tests::rule_changes_and_weights_name_what_exists
 //   listener_weights: 0-999, one above 0        rejects_weights_above_999_or_all_zero
-//   zones by AZ ID, not AZ name                 rejects_an_event_naming_a_missing_resource,
+//   zones by AZ ID, not AZ name                 rejects_an_event_naming_a_missing_resource_or_a_server_it_needs,
 //                                               rejects_an_az_name_where_an_event_needs_an_az_id,
 //                                               validate::events::tests::an_az_name_is_answered_with_the_az_id_of_each_account
 //   crash / recover without a web_server        rejects_a_crash_of_an_instance_without_a_web_server,
@@ -1361,7 +1361,7 @@ fn rejects_an_event_at_100_years_or_later() {
 }
 
 #[test]
-fn rejects_an_event_naming_a_missing_resource() {
+fn rejects_an_event_naming_a_missing_resource_or_a_server_it_needs() {
     for (name, action, key_path, fragment) in [
         (
             "event-instance",
@@ -1398,6 +1398,18 @@ fn rejects_an_event_naming_a_missing_resource() {
             "listener_weights = { load_balancer = \"provider-nlb\", port = 80, forward = [{ target_group = \"blue\", weight = 1 }] }",
             "events[0].listener_weights.forward[0].target_group = \"blue\"",
             "no target group of that name (defined: web)",
+        ),
+        (
+            "event-slow-instance",
+            "slow = { instance = \"web-9\", response_time = \"2s\" }",
+            "events[0].slow.instance = \"web-9\"",
+            "no instance of that name (defined: web-1, web-2, web-3, consumer-client)",
+        ),
+        (
+            "event-slow-serverless",
+            "slow = { instance = \"consumer-client\", response_time = \"2s\" }",
+            "events[0].slow.instance = \"consumer-client\"",
+            "instance consumer-client has no web_server: only a web server can be slow (EV-9)",
         ),
         (
             "event-zone",

@@ -35,6 +35,14 @@ pub enum Action {
     Crash(InstanceId),
     /// The web server answers again.
     Recover(InstanceId),
+    /// The instance's web server answers requests in `response_time` from now on (EV-9): a TCP
+    /// check only needs the handshake, so its health does not change.
+    Slow {
+        /// The instance.
+        instance: InstanceId,
+        /// Its response time.
+        response_time: crate::time::Span,
+    },
     /// The instance stops: its targets are `unused` at once (`Target.InvalidState`, EV-2).
     Stop(InstanceId),
     /// The instance starts: its targets go through `initial` again (EV-2).

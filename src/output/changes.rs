@@ -301,6 +301,9 @@ pub fn describe(t: &Topology, state: &State) -> String {
         } else if !admin.serving[i] {
             parts.push(format!("{}'s server down", instance.name));
         }
+        if let Some(response) = admin.response_time[i] {
+            parts.push(format!("{}'s server answers in {response}", instance.name));
+        }
     }
     for (z, impaired) in admin.impaired.iter().enumerate() {
         match impaired {
@@ -388,6 +391,8 @@ fn targets_of(t: &Topology, action: &Action) -> Vec<TargetId> {
         Action::Crash(i) | Action::Recover(i) | Action::Stop(i) | Action::Start(i) => {
             all.filter(|x| t.targets[x.index()].instance == i).collect()
         }
+        // A slow server stays healthy (EV-9): nothing to answer about its service.
+        Action::Slow { .. } => Vec::new(),
         Action::Deregister(x) | Action::Register(x) => vec![x],
         Action::ImpairZone { zone, .. } | Action::RestoreZone(zone) => {
             all.filter(|x| t.targets[x.index()].zone == zone).collect()

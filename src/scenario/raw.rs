@@ -713,6 +713,18 @@ pub struct RawEvent {
     pub authorize: Option<RawRuleRef>,
     /// New weights for a listener's forward.
     pub listener_weights: Option<RawListenerWeights>,
+    /// A web server that takes this long to answer from now on (EV-9).
+    pub slow: Option<RawSlow>,
+}
+
+/// `slow = { instance = "...", response_time = "2s" }` of an event.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlow {
+    /// The instance whose web server it is.
+    pub instance: String,
+    /// Its response time from the event on.
+    pub response_time: Duration,
 }
 
 /// `revoke = { security_group = "...", ingress = N }` (or `egress = N`) of an event: one rule of a

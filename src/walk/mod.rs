@@ -484,16 +484,17 @@ impl<'a> Walker<'a> {
                     HopKind::Established
                 });
                 walk.established = walk.at;
+                // The server's response time is the state's (a slow server: EV-9).
+                walk.last_read = walk.at;
                 let target = walk.target.expect("an established flow has a target");
-                let server = t
-                    .target_instance(target)
+                let instance = t.targets[target.index()].instance;
+                let server = t.instances[instance.index()]
                     .web_server
                     .as_ref()
                     .expect("an established flow reaches a web server");
-                walk.at = walk
-                    .at
-                    .plus(self.one_way(walk).times(2))
-                    .plus(server.response_time);
+                let response =
+                    state.admin().response_time[instance.index()].unwrap_or(server.response_time);
+                walk.at = walk.at.plus(self.one_way(walk).times(2)).plus(response);
                 walk.stage = Stage::Completed;
                 Next::At(walk.at)
             }

@@ -794,7 +794,7 @@ fn events_text(
                 )
             })
         };
-        let line = match kind % 12 {
+        let line = match kind % 13 {
             0 => pick(&|i| has_server(i) && serving[i]).map(|i| {
                 serving[i] = false;
                 format!("crash = \"{}\"", targets[i].name)
@@ -851,6 +851,14 @@ fn events_text(
             }
             9 => rule(true, &mut active),
             10 => rule(false, &mut active),
+            12 => pick(&|i| has_server(i)).map(|i| {
+                // Slow: from 1us to about a second.
+                format!(
+                    "slow = {{ instance = \"{}\", response_time = \"{}us\" }}",
+                    targets[i].name,
+                    1 + u32::from(which) * 15
+                )
+            }),
             _ => forward.map(|groups| {
                 // Weights 0-999, at least one above 0; in the drawn order or reversed.
                 let mut weights: Vec<u16> = groups
@@ -885,7 +893,7 @@ fn events_text(
             }
             None => notes.push(format!(
                 "event of kind {} left out: nothing it could act on",
-                kind % 12
+                kind % 13
             )),
         }
     }

@@ -39,7 +39,8 @@ use crate::model::ids::*;
 use crate::model::{CrossZoneSetting, Direction, SgRule};
 use crate::scenario::path::{KeyPath, Seg};
 use crate::scenario::raw::{
-    RawEvent, RawListenerWeights, RawLoadBalancerCrossZone, RawRuleRef, RawTargetGroupCrossZone,
+    RawEvent, RawListenerWeights, RawLoadBalancerCrossZone, RawRuleRef, RawSlow,
+    RawTargetGroupCrossZone,
 };
 use crate::time::{SimTime, Span};
 
@@ -48,7 +49,7 @@ use crate::time::{SimTime, Span};
 const LATEST: Span = Span::from_secs(100 * 365 * 86_400);
 
 /// The action keys an event may give, in the order messages list them.
-const ACTION_KEYS: [&str; 13] = [
+const ACTION_KEYS: [&str; 14] = [
     "crash",
     "recover",
     "stop_instance",
@@ -62,6 +63,7 @@ const ACTION_KEYS: [&str; 13] = [
     "revoke",
     "authorize",
     "listener_weights",
+    "slow",
 ];
 
 /// An action as written: what its key says.
@@ -93,6 +95,8 @@ enum Given<'a> {
     Authorize(&'a RawRuleRef),
     /// `listener_weights = { ... }`
     Weights(&'a RawListenerWeights),
+    /// `slow = { instance = "...", response_time = "..." }`
+    Slow(&'a RawSlow),
 }
 
 /// The actions `event` gives, with their keys, in the order of [`ACTION_KEYS`].
@@ -126,6 +130,9 @@ fn given<'a>(event: &'a RawEvent) -> Vec<(&'static str, Given<'a>)> {
     }
     if let Some(x) = &event.listener_weights {
         found.push(("listener_weights", Given::Weights(x)));
+    }
+    if let Some(x) = &event.slow {
+        found.push(("slow", Given::Slow(x)));
     }
     found
 }
@@ -681,6 +688,31 @@ fn resolve_named<'a>(
                 format!("cross-zone {value} for {}", x.target_group),
             )
         }
+        Given::Slow(x) => {
+            let name = x.instance.as_str();
+            let path = path.key("instance");
+            let i = c
+                .reference(&raw.instances, "instance", path.clone(), name)
+                .map(InstanceId::from_index)?;
+            if b.instances[i.index()].web_server.is_none() {
+                c.error(
+                    path,
+                    Some(quoted(name)),
+                    format!(
+                        "instance {name} has no web_server: only a web server can be slow (EV-9)"
+                    ),
+                );
+                return None;
+            }
+            (
+                name,
+                vec![Action::Slow {
+                    instance: i,
+                    response_time: x.response_time.0,
+                }],
+                format!("{name} answers in {}", x.response_time.0),
+            )
+        }
         Given::Revoke(_) | Given::Authorize(_) | Given::Weights(_) => {
             unreachable!("resolve handles rule changes and weights")
         }
@@ -883,7 +915,8 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved]) {
                 ),
                 Action::LoadBalancerCrossZone { .. }
                 | Action::TargetGroupCrossZone { .. }
-                | Action::ListenerWeights { .. } => {
+                | Action::ListenerWeights { .. }
+                | Action::Slow { .. } => {
                     continue;
                 }
             };

@@ -459,3 +459,21 @@ fn engines_agree_on_connections_that_live_across_changes() {
         }
     }
 }
+
+#[test]
+fn engines_agree_across_a_server_that_turns_slow() {
+    use crate::model::events::Action;
+    use crate::model::ids::InstanceId;
+    let s = load(CROSSZONE);
+    let slow = |secs: u64| Action::Slow {
+        instance: InstanceId(1),
+        response_time: crate::time::Span::from_millis(secs),
+    };
+    for v in &s.variants {
+        let t = with_events(&v.topology, &[(20.0, slow(2000)), (120.0, slow(1))]);
+        let want = event_loop(&t, 20_000, 9);
+        for threads in [1, 2] {
+            assert_eq!(bulk(&t, 20_000, 9, threads), want, "{}", v.name);
+        }
+    }
+}
