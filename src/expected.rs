@@ -69,10 +69,7 @@ pub fn expected(walker: &Walker<'_>, state: &State) -> Expected {
             Err(_) => (&[Lookup::Query], vec![(0, 1.0)]),
             Ok(_) => (
                 &[Lookup::Cached, Lookup::Query],
-                dns::choice_probabilities(&client.own_subnet)
-                    .into_iter()
-                    .enumerate()
-                    .collect(),
+                address_probabilities(walker, c, state),
             ),
         };
         let mut routes = Vec::new();
@@ -120,6 +117,26 @@ pub fn expected(walker: &Walker<'_>, state: &State) -> Expected {
         out.completion.push(completion);
     }
     out
+}
+
+/// The probability of each address of client `c`'s answer under `state` (DNS-5, DNS-7): over
+/// the addresses the answer holds then (EV-10), the others 0.
+fn address_probabilities(walker: &Walker<'_>, c: usize, state: &State) -> Vec<(usize, f64)> {
+    let own = &walker.clients[c].own_subnet;
+    match walker.answered(c, state) {
+        None => dns::choice_probabilities(own)
+            .into_iter()
+            .enumerate()
+            .collect(),
+        Some(held) => {
+            let mut p = vec![0.0; own.len()];
+            let held_own: Vec<bool> = held.iter().map(|&a| own[a]).collect();
+            for (&a, q) in held.iter().zip(dns::choice_probabilities(&held_own)) {
+                p[a] = q;
+            }
+            p.into_iter().enumerate().collect()
+        }
+    }
 }
 
 /// The mixture of `parts` (weights need not sum to 1; parts of weight 0 are left out): the

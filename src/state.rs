@@ -39,6 +39,8 @@ pub struct Admin {
     pub serving: Vec<bool>,
     /// Per instance: its web server's response time when an event changed it (EV-9).
     pub response_time: Vec<Option<Span>>,
+    /// Per endpoint ENI: in its endpoint (EV-10).
+    pub eni_active: Vec<bool>,
     /// Per target: registered in its group.
     pub registered: Vec<bool>,
     /// Per zone: impaired, and how.
@@ -115,6 +117,7 @@ impl Admin {
             running: t.instances.iter().map(|i| i.running).collect(),
             serving: vec![true; t.instances.len()],
             response_time: vec![None; t.instances.len()],
+            eni_active: t.enis.iter().map(|e| e.initially_active).collect(),
             registered: vec![true; t.targets.len()],
             impaired: vec![None; t.zones.len()],
             lb_cross_zone: t.load_balancers.iter().map(|lb| lb.cross_zone).collect(),
@@ -128,6 +131,7 @@ impl Admin {
     pub fn apply(&mut self, t: &Topology, action: &Action) {
         match *action {
             Action::Crash(i) => self.serving[i.index()] = false,
+            Action::EndpointSubnet { eni, active } => self.eni_active[eni.index()] = active,
             Action::Slow {
                 instance,
                 response_time,

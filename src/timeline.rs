@@ -469,6 +469,7 @@ fn concerns(t: &Topology, action: &crate::model::events::Action, target: TargetI
             i == x.instance
         }
         Action::Slow { instance, .. } => instance == x.instance,
+        Action::EndpointSubnet { .. } => false,
         Action::Deregister(y) | Action::Register(y) => y == target,
         Action::ImpairZone { zone, .. } | Action::RestoreZone(zone) => zone == x.zone,
         Action::LoadBalancerCrossZone { load_balancer, .. } => {

@@ -314,8 +314,9 @@ fn answer_orders_are_drawn_per_query_and_clients_are_not_synchronised() {
     let s = load(&text);
     let t = variant(&s, "ENI per AZ");
     let walker = Walker::new(t, 1);
+    let state = State::initial(t, 1);
     let agree = (0..4000)
-        .filter(|&q| walker.chosen_address(0, q) == walker.chosen_address(1, q))
+        .filter(|&q| walker.chosen_address(0, q, &state) == walker.chosen_address(1, q, &state))
         .count();
     assert!(
         (1800..=2200).contains(&agree),

@@ -770,3 +770,48 @@ fn a_slow_server_stays_healthy_and_only_completion_times_show_it() {
         "{states:?}"
     );
 }
+
+/// An endpoint loses a subnet at 330 s (EV-10): the client whose cached answer made curl pick
+/// that ENI keeps connecting to it, and timing out, until its answer expires (60 s at most);
+/// then it asks again and gets the ENIs left.
+#[test]
+fn clients_keep_a_removed_eni_until_their_cached_answer_expires() {
+    let text = ENDPOINT_PER_AZ
+        .split("[[variants]]")
+        .next()
+        .unwrap()
+        .replace(
+            "subnet_ids = [\"consumer-1\"]",
+            "subnet_ids = [\"consumer-1\", \"consumer-2\", \"consumer-3\"]",
+        )
+        .replace("flows = 30000", "flows = 60000")
+        + "\n[[events]]\nat = \"330s\"\nremove_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-2\" }\n";
+    let report = run_json("eni-removed", &text, 60_000);
+    let v = &report["variants"][0];
+    let failed = v["failed"]["NO_ENDPOINT_AT_ADDRESS"]["flows"]
+        .as_u64()
+        .unwrap();
+    // client-2 (a third of 100 flows/s) until its cached answer, renewed every 60 s or so,
+    // expires: between 0 and 60 s of its flows.
+    assert!((1..=2100).contains(&failed), "{failed}");
+    let answers = v["changes"]["answers"].as_array().unwrap();
+    assert_eq!(answers[0]["flows"].as_u64().unwrap(), failed, "{answers:?}");
+    // The failures all start within a TTL of the removal: the time series has none after.
+    let bucket = v["time_series"]["bucket_seconds"].as_f64().unwrap();
+    let last_failing = v["time_series"]["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rposition(|n| n.as_u64().unwrap() > 0)
+        .unwrap() as f64
+        * bucket;
+    assert!(last_failing <= 330.0 + 60.0, "{last_failing}");
+    // The other clients, and client-2 once it asks again, keep answering.
+    let answered: u64 = v["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["hits"].as_u64().unwrap())
+        .sum();
+    assert_eq!(answered + failed, 60_000);
+}

@@ -150,7 +150,7 @@
 //   termination attributes: values, defaults    validate::load_balancing::tests::connection_termination_attributes_default_to_aws_and_take_the_values_set
 //   draining_interval_seconds 0-360000          rejects_a_draining_interval_outside_0_to_360000_seconds,
 //                                               validate::load_balancing::tests::the_unhealthy_draining_interval_is_0_to_360000_seconds
-// Events (EV-1 to EV-8)
+// Events (EV-1 to EV-10)
 //   an event with no action, or two             rejects_an_event_with_no_action_or_two,
 //                                               validate::events::tests::an_event_has_exactly_one_action_and_only_its_own_options
 //   target_group / targets_only elsewhere       rejects_target_group_or_targets_only_with_another_action,
@@ -169,6 +169,10 @@
 //   listener_weights: its groups, each once     rejects_weights_that_add_or_leave_out_a_target_group,
 //                                               validate::events::tests::rule_changes_and_weights_name_what_exists
 //   listener_weights: 0-999, one above 0        rejects_weights_above_999_or_all_zero
+//   slow: an instance with a web_server         rejects_an_event_naming_a_missing_resource_or_a_server_it_needs
+//   endpoint subnets: the endpoint's rules,     rejects_endpoint_subnet_events_that_contradict_the_endpoint
+//   one it has to remove, not its last one,
+//   not one it has to add
 //   zones by AZ ID, not AZ name                 rejects_an_event_naming_a_missing_resource_or_a_server_it_needs,
 //                                               rejects_an_az_name_where_an_event_needs_an_az_id,
 //                                               validate::events::tests::an_az_name_is_answered_with_the_az_id_of_each_account
@@ -2009,4 +2013,73 @@ fn validates_10000_targets_over_6_azs_with_either_hash() {
             assert_eq!(t.nodes[0].ip.to_string(), "10.0.6.135");
         }
     }
+}
+
+#[test]
+fn rejects_endpoint_subnet_events_that_contradict_the_endpoint() {
+    let remove = |subnet: &str| {
+        format!(
+            "remove_endpoint_subnet = {{ vpc_endpoint = \"provider-endpoint\", subnet_id = \"{subnet}\" }}"
+        )
+    };
+    let add = |subnet: &str| {
+        format!(
+            "add_endpoint_subnet = {{ vpc_endpoint = \"provider-endpoint\", subnet_id = \"{subnet}\" }}"
+        )
+    };
+    // The seed's endpoint has one ENI, in consumer-1: it cannot lose it.
+    let text = crosszone_with_events(&format!(
+        "[[events]]\nat = \"1s\"\n{}",
+        remove("consumer-1")
+    ));
+    rejects(
+        "event-last-eni",
+        &text,
+        "events[0].remove_endpoint_subnet",
+        "removing consumer-1 at 1s leaves endpoint provider-endpoint with no ENI: an interface endpoint keeps at least one subnet (EV-10)",
+    );
+    // consumer-2 is not in it, and no event adds it.
+    let text = crosszone_with_events(&format!(
+        "[[events]]\nat = \"1s\"\n{}",
+        remove("consumer-2")
+    ));
+    rejects(
+        "event-no-eni",
+        &text,
+        "events[0].remove_endpoint_subnet.subnet_id = \"consumer-2\"",
+        "endpoint provider-endpoint has no ENI in subnet consumer-2",
+    );
+    // Added twice: the second finds it there.
+    let text = crosszone_with_events(&format!(
+        "[[events]]\nat = \"1s\"\n{}\n\n[[events]]\nat = \"2s\"\n{}",
+        add("consumer-2"),
+        add("consumer-2")
+    ));
+    rejects(
+        "event-added-twice",
+        &text,
+        "events[1].add_endpoint_subnet",
+        "consumer-2 is already in endpoint provider-endpoint at 2s (events[0] added it at 1s)",
+    );
+    // An added subnet meets the endpoint's rules: one per AZ (consumer-1 is in us-east-1a).
+    let text = crosszone_with(
+        "[subnets.consumer-3]",
+        "[subnets.consumer-1b]\nvpc_id = \"consumer\"\navailability_zone = \"us-east-1a\"\ncidr_block = \"10.11.0.192/27\"\n\n[subnets.consumer-3]",
+    ) + &format!("\n[[events]]\nat = \"1s\"\n{}\n", add("consumer-1b"));
+    rejects(
+        "event-same-az",
+        &text,
+        "events[0].add_endpoint_subnet.subnet_id = \"consumer-1b\"",
+        "an interface endpoint takes at most one subnet per AZ",
+    );
+    // Removing one of two, then adding it back, is fine.
+    let ok = crosszone_with_events(&format!(
+        "[[events]]\nat = \"1s\"\n{}\n\n[[events]]\nat = \"2s\"\n{}\n\n[[events]]\nat = \"3s\"\n{}",
+        add("consumer-2"),
+        remove("consumer-1"),
+        add("consumer-1")
+    ));
+    let path = scratch("event-subnets-ok.toml", &ok);
+    let output = sim(&["check", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
 }

@@ -43,6 +43,14 @@ pub enum Action {
         /// Its response time.
         response_time: crate::time::Span,
     },
+    /// A subnet is added to (`active`) or removed from an interface endpoint: its ENI appears in
+    /// or leaves the endpoint's DNS answers, and a removed ENI's address answers nothing (EV-10).
+    EndpointSubnet {
+        /// The ENI of that subnet.
+        eni: crate::model::ids::EniId,
+        /// Added (true) or removed.
+        active: bool,
+    },
     /// The instance stops: its targets are `unused` at once (`Target.InvalidState`, EV-2).
     Stop(InstanceId),
     /// The instance starts: its targets go through `initial` again (EV-2).

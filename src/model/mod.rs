@@ -463,6 +463,9 @@ pub struct EndpointEni {
     pub ip: Ipv4Addr,
     /// The zonal DNS name (resolves to this ENI only).
     pub dns_name: String,
+    /// False for an ENI that only an `add_endpoint_subnet` event creates (EV-10): not in the
+    /// endpoint until then.
+    pub initially_active: bool,
 }
 
 /// Where an A record points.

@@ -305,6 +305,20 @@ pub fn describe(t: &Topology, state: &State) -> String {
             parts.push(format!("{}'s server answers in {response}", instance.name));
         }
     }
+    for (e, eni) in t.enis.iter().enumerate() {
+        if admin.eni_active[e] != eni.initially_active {
+            parts.push(format!(
+                "{}'s ENI in {} {}",
+                t.endpoints[eni.endpoint.index()].name,
+                t.subnets[eni.subnet.index()].name,
+                if admin.eni_active[e] {
+                    "added"
+                } else {
+                    "removed"
+                }
+            ));
+        }
+    }
     for (z, impaired) in admin.impaired.iter().enumerate() {
         match impaired {
             Some(Impairment::Zone) => parts.push(format!("{} impaired", t.zones[z].az_id)),
@@ -391,8 +405,9 @@ fn targets_of(t: &Topology, action: &Action) -> Vec<TargetId> {
         Action::Crash(i) | Action::Recover(i) | Action::Stop(i) | Action::Start(i) => {
             all.filter(|x| t.targets[x.index()].instance == i).collect()
         }
-        // A slow server stays healthy (EV-9): nothing to answer about its service.
-        Action::Slow { .. } => Vec::new(),
+        // A slow server stays healthy (EV-9), an endpoint's subnets are the consumer's (EV-10):
+        // nothing to answer about a target's service.
+        Action::Slow { .. } | Action::EndpointSubnet { .. } => Vec::new(),
         Action::Deregister(x) | Action::Register(x) => vec![x],
         Action::ImpairZone { zone, .. } | Action::RestoreZone(zone) => {
             all.filter(|x| t.targets[x.index()].zone == zone).collect()
@@ -562,6 +577,30 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
             if let Some(answer) = connections_answer(t, tally, event, x) {
                 out.push(answer);
             }
+        }
+        if let Action::EndpointSubnet { eni, active: false } = event.action {
+            let lost: u64 = timeline
+                .states
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| !s.admin().eni_active[eni.index()])
+                .map(|(k, _)| {
+                    tally.state_outcomes[k]
+                        [t.targets.len() + FailReason::NoEndpointAtAddress.index()]
+                })
+                .sum();
+            out.push(DerivedAnswer {
+                event: key(event),
+                question: format!(
+                    "After {}, how many flows still went to the removed ENI?",
+                    event.label
+                ),
+                answer: format!(
+                    "{lost} flows of clients whose cached answer made curl pick it timed out (NO_ENDPOINT_AT_ADDRESS), until their answers expired (DNS-6, EV-10)"
+                ),
+                seconds: None,
+                flows: Some(lost),
+            });
         }
         if let Action::ImpairZone {
             zone,

@@ -254,6 +254,15 @@ fn words(
             group_names(t, &c.security_groups),
             t.workload.port
         ),
+        HopKind::EniRemoved { eni } => {
+            let e = &t.enis[eni.index()];
+            format!(
+                "{} was endpoint {}'s ENI in {}, removed from the endpoint: the client's cached answer still holds it, nothing answers and the SYN is lost",
+                e.ip,
+                t.endpoints[e.endpoint.index()].name,
+                t.subnets[e.subnet.index()].name
+            )
+        }
         HopKind::EndpointImpaired { eni } => {
             let e = &t.enis[eni.index()];
             format!(

@@ -186,7 +186,11 @@ pub fn fate(t: &Topology, timeline: &Timeline, spec: &Connection, open: &Open) -
             ended = Some((at, End::ResetByTarget));
             break;
         }
-        if admin.targets_down(x.zone) || admin.zone_down(node_zone) || admin.zone_down(eni_zone) {
+        if admin.targets_down(x.zone)
+            || admin.zone_down(node_zone)
+            || admin.zone_down(eni_zone)
+            || !admin.eni_active[open.eni.index()]
+        {
             ended = Some((next_activity(at), End::Lost));
             break;
         }

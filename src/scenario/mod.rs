@@ -141,6 +141,9 @@
 //! #                                                position in that list (EV-7)
 //! #   listener_weights = { load_balancer = "provider-nlb", port = 80, forward = [{ target_group = "blue", weight = 1 }, { target_group = "green", weight = 3 }] }
 //! #                                                a weight for each group the listener forwards to
+//! #   slow = { instance = "web-2", response_time = "2s" }   the server answers in that time (EV-9)
+//! #   add_endpoint_subnet / remove_endpoint_subnet = { vpc_endpoint = "provider-endpoint", subnet_id = "consumer-2" }
+//! #                                                the endpoint gains / loses that subnet's ENI (EV-10)
 //!
 //! [[variants]]                            # each variant is simulated and reported side by side
 //! name = "cross-zone on"

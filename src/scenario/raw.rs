@@ -715,6 +715,20 @@ pub struct RawEvent {
     pub listener_weights: Option<RawListenerWeights>,
     /// A web server that takes this long to answer from now on (EV-9).
     pub slow: Option<RawSlow>,
+    /// A subnet added to an interface endpoint (EV-10).
+    pub add_endpoint_subnet: Option<RawEndpointSubnet>,
+    /// A subnet removed from an interface endpoint (EV-10).
+    pub remove_endpoint_subnet: Option<RawEndpointSubnet>,
+}
+
+/// `add_endpoint_subnet` / `remove_endpoint_subnet = { vpc_endpoint = "...", subnet_id = "..." }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpointSubnet {
+    /// The interface endpoint.
+    pub vpc_endpoint: String,
+    /// The subnet.
+    pub subnet_id: String,
 }
 
 /// `slow = { instance = "...", response_time = "2s" }` of an event.

@@ -106,6 +106,8 @@ struct InFlight {
 struct CacheEntry {
     /// The query that brought the answer.
     query: u64,
+    /// The address it made curl pick when it arrived (the endpoint's ENIs then: EV-10).
+    address: usize,
     expires: SimTime,
     /// Flows that used this answer so far.
     cluster: u64,
@@ -233,17 +235,21 @@ impl<'a> Engine<'a> {
             .entry
             .as_mut()
             .filter(|entry| t.workload.dns_cache && entry.expires > now);
-        let (lookup, query, expires) = match cached {
+        let (lookup, answer, expires) = match cached {
             Some(entry) => {
                 entry.cluster += 1;
-                (Lookup::Cached, entry.query, Some(entry.expires))
+                let cached = AnswerRef::Cached {
+                    query: entry.query,
+                    address: entry.address,
+                };
+                (Lookup::Cached, cached, Some(entry.expires))
             }
             None => {
                 dns.queries += 1;
-                (Lookup::Query, dns.queries - 1, None)
+                (Lookup::Query, AnswerRef::Query(dns.queries - 1), None)
             }
         };
-        let walk = self.walker.start(client, lookup, AnswerRef::Query(query));
+        let walk = self.walker.start(client, lookup, answer);
 
         if self.traces(index) {
             self.traced.push(Traced {
@@ -393,8 +399,11 @@ impl<'a> Engine<'a> {
                 return;
             }
         };
+        let state = &self.timeline.states[self.timeline.spans[self.span].1 as usize];
+        let address = self.walker.chosen_address(client, query, state);
         let old = self.dns[client].entry.replace(CacheEntry {
             query,
+            address,
             expires: now.after(ttl),
             cluster: 1,
         });

@@ -66,6 +66,11 @@ pub enum HopKind {
         /// The ENI it was for.
         eni: EniId,
     },
+    /// The address is an ENI its endpoint no longer has: nothing answers (EV-10).
+    EniRemoved {
+        /// The ENI.
+        eni: EniId,
+    },
     /// The endpoint ENI is in an impaired zone: the SYN is lost (EV-4).
     EndpointImpaired {
         /// The ENI.

@@ -92,8 +92,17 @@ pub enum Lookup {
 /// Which answer a flow uses.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum AnswerRef {
-    /// The answer to the client's query number `n`: its order is drawn (DNS-5).
+    /// The answer to the client's query number `n`, arriving now: its order is drawn (DNS-5)
+    /// over the addresses the endpoint has at the answer's arrival (EV-10).
     Query(u64),
+    /// The cached answer to the client's query number `query`, which made curl pick `address`
+    /// when it arrived.
+    Cached {
+        /// The query.
+        query: u64,
+        /// The address it led to.
+        address: usize,
+    },
     /// A given address of the answer (used when the paths are enumerated).
     Address(usize),
 }
@@ -138,7 +147,7 @@ impl Walk {
     /// The client's query whose answer the flow uses (`None` when the path is enumerated).
     pub fn query(&self) -> Option<u64> {
         match self.answer {
-            AnswerRef::Query(q) => Some(q),
+            AnswerRef::Query(q) | AnswerRef::Cached { query: q, .. } => Some(q),
             AnswerRef::Address(_) => None,
         }
     }
@@ -322,11 +331,35 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The address client `client`'s query number `query` makes curl connect to (DNS-5, DNS-7).
+    /// The address client `client`'s query number `query` makes curl connect to under `state`
+    /// (DNS-5, DNS-7): among the addresses the answer holds then (an endpoint's ENIs in it:
+    /// EV-10), as an index of the client's answer.
     #[inline]
-    pub fn chosen_address(&self, client: usize, query: u64) -> usize {
+    pub fn chosen_address(&self, client: usize, query: u64, state: &State) -> usize {
         let c = &self.clients[client];
-        AnswerOrder::of_query(c.order_key, query).chosen(&c.own_subnet)
+        let order = AnswerOrder::of_query(c.order_key, query);
+        match self.answered(client, state) {
+            None => order.chosen(&c.own_subnet),
+            Some(held) => {
+                let own: Vec<bool> = held.iter().map(|&a| c.own_subnet[a]).collect();
+                held[order.chosen(&own)]
+            }
+        }
+    }
+
+    /// The addresses of `client`'s answer under `state`, when an event took some out of it
+    /// (`None`: all of them; EV-10).
+    pub fn answered(&self, client: usize, state: &State) -> Option<Vec<usize>> {
+        let c = &self.clients[client];
+        let out = |d: &Destination| matches!(d, Destination::EndpointEni(eni) if !state.admin().eni_active[eni.index()]);
+        if !c.destinations.iter().any(out) {
+            return None;
+        }
+        Some(
+            (0..c.destinations.len())
+                .filter(|&a| !out(&c.destinations[a]))
+                .collect(),
+        )
     }
 
     /// Client -> resolver and back (TIME-1).
@@ -430,11 +463,16 @@ impl<'a> Walker<'a> {
                         &["DNS-1", "DNS-2", "DNS-3", "DNS-5"],
                         || HopKind::Answered {
                             order: match walk.answer {
-                                AnswerRef::Query(q) => Some(
-                                    AnswerOrder::of_query(client.order_key, q)
-                                        .order(answer.addresses.len()),
-                                ),
-                                AnswerRef::Address(_) => None,
+                                AnswerRef::Query(q) => {
+                                    let held = self.answered(walk.client as usize, state);
+                                    let n = held.as_ref().map_or(answer.addresses.len(), Vec::len);
+                                    let order = AnswerOrder::of_query(client.order_key, q).order(n);
+                                    Some(match held {
+                                        Some(held) => order.into_iter().map(|i| held[i]).collect(),
+                                        None => order,
+                                    })
+                                }
+                                AnswerRef::Cached { .. } | AnswerRef::Address(_) => None,
                             },
                         },
                     );
@@ -529,8 +567,8 @@ impl<'a> Walker<'a> {
         let t = self.t;
         let client = &self.clients[walk.client as usize];
         let address = match walk.answer {
-            AnswerRef::Query(q) => self.chosen_address(walk.client as usize, q),
-            AnswerRef::Address(a) => a,
+            AnswerRef::Query(q) => self.chosen_address(walk.client as usize, q, state),
+            AnswerRef::Cached { address, .. } | AnswerRef::Address(address) => address,
         };
         let answer = client
             .answer
@@ -553,6 +591,13 @@ impl<'a> Walker<'a> {
         match destination {
             Destination::EndpointEni(eni) => {
                 walk.last_read = walk.at;
+                if !state.admin().eni_active[eni.index()] {
+                    // A cached answer still holds an ENI its endpoint no longer has (EV-10).
+                    note(&mut trace, walk.at, &["EV-10", "NET-3"], || {
+                        HopKind::EniRemoved { eni }
+                    });
+                    return self.time_out(walk, FailReason::NoEndpointAtAddress);
+                }
                 if !privatelink::client_leaves(t, state.admin(), client.instance, eni) {
                     note(&mut trace, walk.at, &["SG-3"], || {
                         HopKind::ClientEgressDenied { eni }

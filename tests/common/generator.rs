@@ -762,10 +762,12 @@ fn events_text(
     zones: &[String],
     rules: &[(&str, &str, usize)],
     forward: Option<&[&str]>,
+    eni_subnets: &[String],
     rate: f64,
     notes: &mut Vec<String>,
 ) -> String {
     let mut out = String::new();
+    let mut eni_in: Vec<bool> = eni_subnets.iter().map(|_| true).collect();
     let mut active: Vec<bool> = rules.iter().map(|_| true).collect();
     let mut serving: Vec<bool> = targets.iter().map(|_| true).collect();
     let mut running: Vec<bool> = targets.iter().map(|x| x.kind != Kind::Stopped).collect();
@@ -794,7 +796,7 @@ fn events_text(
                 )
             })
         };
-        let line = match kind % 13 {
+        let line = match kind % 14 {
             0 => pick(&|i| has_server(i) && serving[i]).map(|i| {
                 serving[i] = false;
                 format!("crash = \"{}\"", targets[i].name)
@@ -851,6 +853,28 @@ fn events_text(
             }
             9 => rule(true, &mut active),
             10 => rule(false, &mut active),
+            13 => {
+                // Remove one of the endpoint's subnets (keeping one), or add one back.
+                let k = usize::from(which) % eni_subnets.len().max(1);
+                let left = eni_in.iter().filter(|&&x| x).count();
+                match eni_in.get(k).copied() {
+                    Some(true) if left > 1 => {
+                        eni_in[k] = false;
+                        Some(format!(
+                            "remove_endpoint_subnet = {{ vpc_endpoint = \"ep\", subnet_id = \"{}\" }}",
+                            eni_subnets[k]
+                        ))
+                    }
+                    Some(false) => {
+                        eni_in[k] = true;
+                        Some(format!(
+                            "add_endpoint_subnet = {{ vpc_endpoint = \"ep\", subnet_id = \"{}\" }}",
+                            eni_subnets[k]
+                        ))
+                    }
+                    _ => None,
+                }
+            }
             12 => pick(&|i| has_server(i)).map(|i| {
                 // Slow: from 1us to about a second.
                 format!(
@@ -893,7 +917,7 @@ fn events_text(
             }
             None => notes.push(format!(
                 "event of kind {} left out: nothing it could act on",
-                kind % 13
+                kind % 14
             )),
         }
     }
@@ -1829,7 +1853,7 @@ pub fn build(p: &Plan) -> GenScenario {
         None
     };
     out.push_str(&events_text(
-        &p.events, &targets, &stoppable, &zones, &rules, forward, rate, &mut notes,
+        &p.events, &targets, &stoppable, &zones, &rules, forward, &eni_names, rate, &mut notes,
     ));
 
     // Variants.

@@ -39,7 +39,7 @@ use crate::model::ids::*;
 use crate::model::{CrossZoneSetting, Direction, SgRule};
 use crate::scenario::path::{KeyPath, Seg};
 use crate::scenario::raw::{
-    RawEvent, RawListenerWeights, RawLoadBalancerCrossZone, RawRuleRef, RawSlow,
+    RawEndpointSubnet, RawEvent, RawListenerWeights, RawLoadBalancerCrossZone, RawRuleRef, RawSlow,
     RawTargetGroupCrossZone,
 };
 use crate::time::{SimTime, Span};
@@ -49,7 +49,7 @@ use crate::time::{SimTime, Span};
 const LATEST: Span = Span::from_secs(100 * 365 * 86_400);
 
 /// The action keys an event may give, in the order messages list them.
-const ACTION_KEYS: [&str; 14] = [
+const ACTION_KEYS: [&str; 16] = [
     "crash",
     "recover",
     "stop_instance",
@@ -64,6 +64,8 @@ const ACTION_KEYS: [&str; 14] = [
     "authorize",
     "listener_weights",
     "slow",
+    "add_endpoint_subnet",
+    "remove_endpoint_subnet",
 ];
 
 /// An action as written: what its key says.
@@ -97,6 +99,8 @@ enum Given<'a> {
     Weights(&'a RawListenerWeights),
     /// `slow = { instance = "...", response_time = "..." }`
     Slow(&'a RawSlow),
+    /// `add_endpoint_subnet` / `remove_endpoint_subnet = { vpc_endpoint, subnet_id }`
+    EndpointSubnet(&'a RawEndpointSubnet, bool),
 }
 
 /// The actions `event` gives, with their keys, in the order of [`ACTION_KEYS`].
@@ -133,6 +137,12 @@ fn given<'a>(event: &'a RawEvent) -> Vec<(&'static str, Given<'a>)> {
     }
     if let Some(x) = &event.slow {
         found.push(("slow", Given::Slow(x)));
+    }
+    if let Some(x) = &event.add_endpoint_subnet {
+        found.push(("add_endpoint_subnet", Given::EndpointSubnet(x, true)));
+    }
+    if let Some(x) = &event.remove_endpoint_subnet {
+        found.push(("remove_endpoint_subnet", Given::EndpointSubnet(x, false)));
     }
     found
 }
@@ -713,6 +723,47 @@ fn resolve_named<'a>(
                 format!("{name} answers in {}", x.response_time.0),
             )
         }
+        Given::EndpointSubnet(x, active) => {
+            let e = c.reference(
+                &raw.vpc_endpoints,
+                "VPC endpoint",
+                path.key("vpc_endpoint"),
+                &x.vpc_endpoint,
+            )?;
+            let s = c.reference(&raw.subnets, "subnet", path.key("subnet_id"), &x.subnet_id)?;
+            let eni = b
+                .enis
+                .iter()
+                .position(|eni| eni.endpoint.index() == e && eni.subnet.index() == s);
+            let Some(eni) = eni else {
+                // An added subnet that validation could not give an ENI has its error already.
+                if !active {
+                    c.error(
+                        path.key("subnet_id"),
+                        Some(quoted(&x.subnet_id)),
+                        format!(
+                            "endpoint {} has no ENI in subnet {}: it lists it in neither its subnet_ids nor an add_endpoint_subnet event (EV-10)",
+                            x.vpc_endpoint, x.subnet_id
+                        ),
+                    );
+                }
+                return None;
+            };
+            (
+                x.subnet_id.as_str(),
+                vec![Action::EndpointSubnet {
+                    eni: EniId::from_index(eni),
+                    active,
+                }],
+                format!(
+                    "{} {} {} {}",
+                    if active { "add" } else { "remove" },
+                    x.subnet_id,
+                    if active { "to" } else { "from" },
+                    x.vpc_endpoint
+                ),
+            )
+        }
         Given::Revoke(_) | Given::Authorize(_) | Given::Weights(_) => {
             unreachable!("resolve handles rule changes and weights")
         }
@@ -799,6 +850,11 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved]) {
     let mut up = vec![Known::initially(true); b.instances.len()];
     let mut registered = vec![Known::initially(true); b.targets.len()];
     let mut impaired = vec![Known::initially(false); b.zones.len()];
+    let mut eni_active: Vec<Known> = b
+        .enis
+        .iter()
+        .map(|e| Known::initially(e.initially_active))
+        .collect();
     let mut rules: Vec<[Vec<Known>; 2]> = b
         .security_groups
         .iter()
@@ -913,6 +969,42 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved]) {
                     "authorized",
                     "rules are in their group from the start unless written with `active = false`",
                 ),
+                Action::EndpointSubnet { eni, active } => {
+                    let e = &b.enis[eni.index()];
+                    let subnet = b.subnets[e.subnet.index()].name.as_str();
+                    let endpoint = b.endpoints[e.endpoint.index()].name.as_str();
+                    // An endpoint keeps at least one ENI (EV-10).
+                    let others = b.endpoints[e.endpoint.index()]
+                        .enis
+                        .iter()
+                        .filter(|o| **o != eni && eni_active[o.index()].on)
+                        .count();
+                    if !active && others == 0 && eni_active[eni.index()].on {
+                        c.error(
+                            r.path.clone(),
+                            Some(r.value.clone()),
+                            format!(
+                                "removing {subnet} at {} leaves endpoint {endpoint} with no ENI: an interface endpoint keeps at least one subnet (EV-10)",
+                                r.at
+                            ),
+                        );
+                        continue;
+                    }
+                    (
+                        &mut eni_active[eni.index()],
+                        active,
+                        format!(
+                            "{subnet} is already {} endpoint {endpoint}",
+                            if active { "in" } else { "out of" }
+                        ),
+                        if active { "added" } else { "removed" },
+                        if active {
+                            "the endpoint lists it in subnet_ids"
+                        } else {
+                            "only an add_endpoint_subnet event puts it in"
+                        },
+                    )
+                }
                 Action::LoadBalancerCrossZone { .. }
                 | Action::TargetGroupCrossZone { .. }
                 | Action::ListenerWeights { .. }

@@ -87,8 +87,29 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
             );
         }
         let mut eni_ids: Vec<EniId> = Vec::new();
-        for (k, subnet_name) in ep.subnet_ids.iter().enumerate() {
-            let spath = base.key("subnet_ids").index(k);
+        // The subnets its ENIs sit in: those it lists, then those events add (EV-10), each once.
+        let mut subnets: Vec<(crate::scenario::path::KeyPath, &str, bool)> = ep
+            .subnet_ids
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (base.key("subnet_ids").index(k), s.as_str(), true))
+            .collect();
+        for (i, event) in raw.events.iter().enumerate() {
+            let Some(add) = &event.add_endpoint_subnet else {
+                continue;
+            };
+            if add.vpc_endpoint == name
+                && !subnets.iter().any(|(_, s, _)| *s == add.subnet_id.as_str())
+            {
+                let path = kp!["events"]
+                    .index(i)
+                    .key("add_endpoint_subnet")
+                    .key("subnet_id");
+                subnets.push((path, add.subnet_id.as_str(), false));
+            }
+        }
+        for (spath, subnet_name, initially_active) in subnets {
+            let subnet_name = &subnet_name.to_string();
             let Some(s) = c.reference(&raw.subnets, "subnet", spath.clone(), subnet_name) else {
                 continue;
             };
@@ -164,6 +185,7 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 zone,
                 ip,
                 dns_name: names.zonal(&az_name),
+                initially_active,
             });
         }
         if let Some(groups) = ensure(groups, &mut ok) {

@@ -308,7 +308,7 @@ impl Shared<'_> {
                 .wait(sequencer)
                 .expect("no worker panics holding the lock");
         }
-        let script = sequencer.chains.advance(self.plan, arrivals);
+        let script = sequencer.chains.advance(self.plans, arrivals);
         sequencer.next += 1;
         drop(sequencer);
         self.turn.notify_all();

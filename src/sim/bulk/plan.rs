@@ -135,7 +135,7 @@ impl<'s> Plan<'s> {
         if self.addresses[c] <= 1 {
             0
         } else {
-            self.walker.chosen_address(c, query) as u32
+            self.walker.chosen_address(c, query, self.state) as u32
         }
     }
 

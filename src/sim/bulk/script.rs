@@ -105,11 +105,23 @@ struct ClientChain {
 
 impl ClientChain {
     /// Flow `flow` of client `client` finds no valid entry at `now` and queries: its answer (its
-    /// number is the number of queries sent before) comes back one round trip later.
-    fn query(&mut self, plan: &Plan<'_>, client: u32, now: u64, flow: u64) -> Cue {
+    /// number is the number of queries sent before) comes back one round trip later, and leads
+    /// to the address its order picks among those the answer holds then (the plan of the state
+    /// at that instant, of `plans` whose `spans` start at the given times: EV-10).
+    fn query(
+        &mut self,
+        plans: &[Plan<'_>],
+        spans: &[(u64, u32)],
+        client: u32,
+        now: u64,
+        flow: u64,
+    ) -> Cue {
+        let at = now.saturating_add(plans[0].resolver_round_trip.0);
+        let span = spans.partition_point(|&(from, _)| from <= at).max(1) - 1;
+        let plan = &plans[spans[span].1 as usize];
         let route = plan.route_of_query(client as usize, self.queries);
         self.pending.push_back(Pending {
-            at: now.saturating_add(plan.resolver_round_trip.0),
+            at,
             route,
             flow,
             query: self.queries,
@@ -298,7 +310,8 @@ impl Chains {
     }
 
     /// Advances every chain over one window and returns its script.
-    pub fn advance(&mut self, plan: &Plan<'_>, window: &Arrivals<'_>) -> Script {
+    pub fn advance(&mut self, plans: &[Plan<'_>], window: &Arrivals<'_>) -> Script {
+        let plan = &plans[0];
         let base = self.now;
         let mut script = Script {
             base,
@@ -317,7 +330,7 @@ impl Chains {
         };
         for client in 0..self.clients.len() {
             if plan.cached[client] {
-                self.cached_chain(plan, window, client as u32, base, &mut script.cues);
+                self.cached_chain(plans, window, client as u32, base, &mut script.cues);
             } else {
                 self.clients[client].queries += window.flows_of(client as u32);
             }
@@ -391,14 +404,14 @@ impl Chains {
 
     fn cached_chain(
         &mut self,
-        plan: &Plan<'_>,
+        plans: &[Plan<'_>],
         window: &Arrivals<'_>,
         client: u32,
         base: u64,
         cues: &mut Vec<(u64, Cue)>,
     ) {
         let c = client as usize;
-        let ttl = plan.ttl[c].0;
+        let ttl = plans[0].ttl[c].0;
         let chain = &mut self.clients[c];
         let len = window.times.len();
         let last = *window.times.last().unwrap_or(&0);
@@ -423,7 +436,7 @@ impl Chains {
                 // Every arrival from `from` on is at or after the expiry: a miss.
                 let flow = window.first + i as u64;
                 let now = base.saturating_add(window.times[i]);
-                cues.push((flow, chain.query(plan, client, now, flow)));
+                cues.push((flow, chain.query(plans, &self.spans, client, now, flow)));
                 pos = i + 1;
             } else {
                 let Some(i) = window.next_of(client, pos) else {
@@ -442,7 +455,7 @@ impl Chains {
                 }
                 match &chain.entry {
                     Some(entry) if entry.expires > now => chain.hit(1),
-                    _ => cues.push((flow, chain.query(plan, client, now, flow))),
+                    _ => cues.push((flow, chain.query(plans, &self.spans, client, now, flow))),
                 }
                 pos = i + 1;
             }

@@ -477,3 +477,48 @@ fn engines_agree_across_a_server_that_turns_slow() {
         }
     }
 }
+
+#[test]
+fn engines_agree_across_endpoint_subnets_added_and_removed() {
+    let events = |ev: &str| format!("{ev}\n");
+    let remove_add = events(
+        "[[events]]\nat = \"20s\"\nremove_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-2\" }\n\n[[events]]\nat = \"120s\"\nadd_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-2\" }",
+    );
+    let add_later = events(
+        "[[events]]\nat = \"50s\"\nadd_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-3\" }",
+    );
+    let per_az = ENDPOINT_PER_AZ
+        .split("[[variants]]")
+        .next()
+        .unwrap()
+        .replace(
+            "subnet_ids = [\"consumer-1\"]",
+            "subnet_ids = [\"consumer-1\", \"consumer-2\", \"consumer-3\"]",
+        );
+    for (what, text) in [
+        ("removed and added back", format!("{per_az}\n{remove_add}")),
+        (
+            "added later",
+            format!(
+                "{}\n{add_later}",
+                CROSSZONE.split("[[variants]]").next().unwrap()
+            ),
+        ),
+    ] {
+        let s = load(&text);
+        for v in &s.variants {
+            let t = &v.topology;
+            for seed in [2, 11] {
+                let want = event_loop(t, 20_000, seed);
+                assert!(want.state_outcomes.len() > 1, "{what}: the state changes");
+                for threads in [1, 2] {
+                    assert_eq!(
+                        bulk(t, 20_000, seed, threads),
+                        want,
+                        "{what}, seed {seed}, {threads} threads"
+                    );
+                }
+            }
+        }
+    }
+}

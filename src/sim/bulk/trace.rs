@@ -42,12 +42,16 @@ pub fn trace_all(variants: &[(&Topology, u64)], flow: u64, threads: usize) -> Ve
             let walker = Walker::new(t, seed);
             let flows = flow.checked_add(1).expect("a flow index below u64::MAX");
             let timeline = Timeline::new(t, seed, timeline::horizon(t, flows));
-            let plan = Plan::new(&walker, &timeline.states[0]);
-            let timing = Timing::of(&plan, seed);
+            let plans: Vec<Plan<'_>> = timeline
+                .states
+                .iter()
+                .map(|state| Plan::new(&walker, state))
+                .collect();
+            let timing = Timing::of(&plans[0], seed);
             let at = match reached.iter().find(|(known, _)| *known == timing) {
                 Some((_, at)) => *at,
                 None => {
-                    let at = reach(&plan, &timeline, seed, flow, threads);
+                    let at = reach(&plans, &timeline, seed, flow, threads);
                     reached.push((timing, at));
                     at
                 }
@@ -93,7 +97,8 @@ struct Reached {
 }
 
 /// Runs the arrival and sequential passes of flows `0..=flow` (WL-1, DNS-6).
-fn reach(plan: &Plan<'_>, timeline: &Timeline, seed: u64, flow: u64, threads: usize) -> Reached {
+fn reach(plans: &[Plan<'_>], timeline: &Timeline, seed: u64, flow: u64, threads: usize) -> Reached {
+    let plan = &plans[0];
     let options = BulkOptions {
         flows: flow.checked_add(1).expect("a flow index below u64::MAX"),
         seed,
@@ -101,15 +106,9 @@ fn reach(plan: &Plan<'_>, timeline: &Timeline, seed: u64, flow: u64, threads: us
     };
     let rate = 1e9 / plan.ns_per_mean;
     let bucket = bucket_width(options.flows, rate);
-    // The passes need no state but the first: no flow is routed.
-    let (_, chains) = passes(
-        std::slice::from_ref(plan),
-        timeline,
-        &options,
-        bucket,
-        false,
-        None,
-    );
+    // No flow is routed: the plans only give the queries' addresses (the cache's timing is the
+    // same in every state).
+    let (_, chains) = passes(plans, timeline, &options, bucket, false, None);
     let client = client_of(plan.walker.t, seed, flow);
     Reached {
         start: SimTime(chains.now()),
@@ -127,9 +126,21 @@ fn client_of(t: &Topology, seed: u64, flow: u64) -> usize {
 fn walk(walker: &Walker<'_>, timeline: &Timeline, seed: u64, flow: u64, at: Reached) -> Traced {
     let draws = FlowDraws::for_flow(seed, flow);
     let client = client_of(walker.t, seed, flow);
-    let (lookup, query, cache_expires) = match at.lookup {
-        LastLookup::Query(query) => (Lookup::Query, query, None),
-        LastLookup::Cached { query, expires } => (Lookup::Cached, query, Some(SimTime(expires))),
+    let (lookup, answer, cache_expires) = match at.lookup {
+        LastLookup::Query(query) => (Lookup::Query, AnswerRef::Query(query), None),
+        LastLookup::Cached { query, expires } => {
+            // The address the answer made curl pick when it arrived, a TTL before it expires
+            // (the endpoint's ENIs then: EV-10).
+            let ttl = walker.clients[client]
+                .answer
+                .as_ref()
+                .expect("only resolved answers are cached")
+                .ttl;
+            let arrived = SimTime(expires.saturating_sub(ttl.0));
+            let address = walker.chosen_address(client, query, timeline.state_at(arrived));
+            let cached = AnswerRef::Cached { query, address };
+            (Lookup::Cached, cached, Some(SimTime(expires)))
+        }
     };
     let mut hops = Vec::new();
     let ended = timeline.walk(
@@ -137,7 +148,7 @@ fn walk(walker: &Walker<'_>, timeline: &Timeline, seed: u64, flow: u64, at: Reac
         at.start,
         client,
         lookup,
-        AnswerRef::Query(query),
+        answer,
         &mut Draws::of(draws.flow),
         Some(&mut hops),
     );
