@@ -13,8 +13,9 @@
 //!   `draining_interval_seconds` unless the target is healthy again by then (CONN-2);
 //! - its target's deregistration delay ends, with `deregistration_delay.connection_termination`
 //!   enabled: the NLB resets it; without, it stays open (CONN-3);
-//! - a zone on its path (the ENI's, the node's, the target's) is impaired: it is lost, and the
-//!   client learns it at its next request, which times out, or when it closes (CONN-4);
+//! - a zone on its path (the ENI's, the node's, the target's) is impaired, or its ENI leaves the
+//!   endpoint (EV-10): it is lost, and the client learns it at its next request, which times out,
+//!   or when it closes (CONN-4);
 //! - no packet for the listener's idle timeout (350 s by default): the node forgets it and resets
 //!   the client's next packet (CONN-5).
 //!
