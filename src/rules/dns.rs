@@ -40,6 +40,9 @@ pub struct Answer {
     pub ttl: Span,
     /// The names followed, first to last, with the record kind that led on (for traces).
     pub chain: Vec<String>,
+    /// True when the addresses are an endpoint's regional name's: its ENIs at the time of the
+    /// answer (EV-10); false for fixed records and zonal names.
+    pub regional: bool,
 }
 
 /// Why a name did not resolve.
@@ -83,6 +86,7 @@ pub fn resolve(topology: &Topology, vpc: VpcId, name: &str) -> Result<Answer, Dn
                     addresses: ips,
                     ttl,
                     chain,
+                    regional: false,
                 });
             }
             RecordTarget::EndpointAlias { endpoint, eni } => {
@@ -105,6 +109,7 @@ pub fn resolve(topology: &Topology, vpc: VpcId, name: &str) -> Result<Answer, Dn
                     addresses: ips,
                     ttl,
                     chain,
+                    regional: eni.is_none(),
                 });
             }
         }

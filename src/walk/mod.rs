@@ -348,9 +348,13 @@ impl<'a> Walker<'a> {
     }
 
     /// The addresses of `client`'s answer under `state`, when an event took some out of it
-    /// (`None`: all of them; EV-10).
+    /// (`None`: all of them). Only an endpoint's regional name follows its ENIs (EV-10): a fixed
+    /// record or a zonal name keeps its address, to which nothing answers once the ENI is gone.
     pub fn answered(&self, client: usize, state: &State) -> Option<Vec<usize>> {
         let c = &self.clients[client];
+        if !c.answer.as_ref().is_ok_and(|a| a.regional) {
+            return None;
+        }
         let out = |d: &Destination| matches!(d, Destination::EndpointEni(eni) if !state.admin().eni_active[eni.index()]);
         if !c.destinations.iter().any(out) {
             return None;

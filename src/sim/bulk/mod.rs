@@ -579,13 +579,19 @@ impl<'a> Router<'a> {
     fn walk_one(&mut self, position: usize, miss: Option<u32>, word: u64) {
         let client = self.arrivals.client(position);
         let c = client as usize;
-        let (lookup, route) = match miss {
-            Some(route) => (Lookup::Query, route),
-            None if self.plan.cached[c] => (Lookup::Cached, self.hit_route[c]),
+        let (lookup, answer) = match miss {
+            // The chain picked its answer's address, under the state of its arrival.
+            Some(route) => (Lookup::Query, AnswerRef::Address(route as usize)),
+            None if self.plan.cached[c] => (
+                Lookup::Cached,
+                AnswerRef::Address(self.hit_route[c] as usize),
+            ),
             None => {
-                let route = self.plan.route_of_query(c, self.queries[c]);
+                // A client that does not cache: the walk picks the address when the answer
+                // arrives, under the state then (EV-10).
+                let query = self.queries[c];
                 self.queries[c] += 1;
-                (Lookup::Query, route)
+                (Lookup::Query, AnswerRef::Query(query))
             }
         };
         let start = SimTime(
@@ -598,7 +604,7 @@ impl<'a> Router<'a> {
             start,
             c,
             lookup,
-            AnswerRef::Address(route as usize),
+            answer,
             &mut Draws::of(word),
             None,
         );

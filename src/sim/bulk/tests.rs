@@ -522,3 +522,49 @@ fn engines_agree_across_endpoint_subnets_added_and_removed() {
         }
     }
 }
+
+/// Regressions of the generated scenarios: a client that does not cache, walked across an ENI's
+/// removal, picks its answer's address under the state of the answer's arrival (the bulk engine
+/// used the state of the flow's start); and a zonal name whose ENI leaves keeps its address
+/// (the pick among no address panicked).
+#[test]
+fn engines_agree_when_a_removal_meets_uncached_queries_and_zonal_names() {
+    let base = ENDPOINT_PER_AZ
+        .split("[[variants]]")
+        .next()
+        .unwrap()
+        .replace(
+            "subnet_ids = [\"consumer-1\"]",
+            "subnet_ids = [\"consumer-1\", \"consumer-2\", \"consumer-3\"]",
+        );
+    let events = "\n[[events]]\nat = \"5ms\"\nremove_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-2\" }\n\n[[events]]\nat = \"10ms\"\nadd_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-2\" }\n";
+    let uncached = base
+        .replace("dns_cache = true", "dns_cache = false")
+        .replace("arrival_rate = 100\n", "arrival_rate = 1000000\n")
+        + events;
+    let zonal = base.replace(
+        "alias = { vpc_endpoint = \"provider-endpoint\" }",
+        "alias = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-2\" }",
+    ) + &events.replace("5ms", "20s").replace("10ms", "40s");
+    assert!(zonal.contains("subnet_id = \"consumer-2\" }"));
+    for (what, text, flows) in [("uncached", uncached, 30_000), ("zonal", zonal, 6_000)] {
+        let s = load(&text);
+        let t = &s.variants[0].topology;
+        let want = event_loop(t, flows, 4);
+        let lost = want.failures[crate::rules::outcome::FailReason::NoEndpointAtAddress.index()];
+        // Fresh answers never hold the removed ENI; the zonal name still does.
+        assert_eq!(
+            lost > 0,
+            what == "zonal",
+            "{what}: {lost} flows met the removed ENI"
+        );
+        assert!(want.state_outcomes.len() > 1, "{what}");
+        for threads in [1, 2] {
+            assert_eq!(
+                bulk(t, flows, 4, threads),
+                want,
+                "{what}, {threads} threads"
+            );
+        }
+    }
+}
