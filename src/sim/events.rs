@@ -1,18 +1,21 @@
-//! The discrete-event loop: curl-like flows in simulated time, one event at a time.
+//! The discrete-event loop: flows in simulated time, one event at a time.
 //!
 //! # Events and order
 //! Events sit in a binary heap ordered by `(time, sequence number)`: simultaneous events run in
 //! the order they were scheduled, so a run is a pure function of the topology, the seed and the
 //! flow count. The state changes at the instants the [`Timeline`] gives (EV-6): before the events
 //! at an instant run, the span that starts at it (if one does) takes over, so a step at the very
-//! instant of a change sees the new state. Each push and pop costs O(log n) in the events pending, which are bounded by the
-//! flows in flight (plus one pending arrival): memory does not grow with the flow count.
+//! instant of a change sees the new state. Each push and pop costs O(log n) in the events
+//! pending, which are bounded by the flows in flight and the connections open (plus one pending
+//! arrival): memory does not grow with the flow count.
 //!
 //! A flow's events are the steps of its walk ([`crate::walk`]): the loop schedules each step at
-//! the time the walk gives and runs it against the [`State`] of that moment. The loop itself
-//! keeps only what belongs to time: arrivals, each client's DNS cache (an answer is cached from
-//! its arrival for its TTL: DNS-6) and the count of its queries (which numbers the answers, whose
-//! order the walk draws: DNS-5).
+//! the time the walk gives and runs it against the [`State`] of that moment. When the workload's
+//! connections live (CONN-1), an answered flow stays in flight until its connection ends, one
+//! more event at the time [`crate::sim::connections::fate_of`] gives. The loop itself keeps only
+//! what belongs to time: arrivals, each client's DNS cache (an answer is cached from its arrival
+//! for its TTL, with the address it made curl pick: DNS-6, EV-10) and the count of its queries
+//! (which numbers the answers, whose order the walk draws: DNS-5).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
