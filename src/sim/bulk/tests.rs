@@ -189,6 +189,35 @@ fn with_events(t: &Topology, events: &[(f64, crate::model::events::Action)]) -> 
     t
 }
 
+/// Both engines, on every variant of `s` with each of `timelines` (events in time order), for
+/// each of `seeds` at 20,000 flows, on the bulk engine's `threads`: the same tally, which
+/// `check` may assert more of (given the timeline's position and the event loop's tally).
+fn agree_on_timelines(
+    s: &Scenario,
+    timelines: &[Vec<(f64, crate::model::events::Action)>],
+    seeds: &[u64],
+    threads: &[usize],
+    check: impl Fn(usize, &Tally),
+) {
+    for v in &s.variants {
+        for (i, events) in timelines.iter().enumerate() {
+            let t = with_events(&v.topology, events);
+            for &seed in seeds {
+                let want = event_loop(&t, 20_000, seed);
+                check(i, &want);
+                for &n in threads {
+                    assert_eq!(
+                        bulk(&t, 20_000, seed, n),
+                        want,
+                        "variant {}, timeline {i}, seed {seed}, {n} threads",
+                        v.name
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn engines_agree_across_changes_of_state() {
     use crate::model::Direction;
@@ -275,26 +304,12 @@ fn engines_agree_across_changes_of_state() {
             (50.0, rule(web_sg, true)),
         ],
     ];
-    for v in &s.variants {
-        for (i, events) in timelines.iter().enumerate() {
-            let t = with_events(&v.topology, events);
-            for seed in [1, 7] {
-                let want = event_loop(&t, 20_000, seed);
-                assert!(
-                    want.state_outcomes.len() > 1 || i == 4,
-                    "timeline {i} changes the state"
-                );
-                for threads in [1, 3] {
-                    assert_eq!(
-                        bulk(&t, 20_000, seed, threads),
-                        want,
-                        "variant {}, timeline {i}, seed {seed}, {threads} threads",
-                        v.name
-                    );
-                }
-            }
-        }
-    }
+    agree_on_timelines(&s, &timelines, &[1, 7], &[1, 3], |i, want| {
+        assert!(
+            want.state_outcomes.len() > 1 || i == 4,
+            "timeline {i} changes the state"
+        );
+    });
     // Weights: the seed's listener as a weighted forward to `web` (web-1, web-2) and `green`
     // (web-3), whose weights change twice, one of them to 0.
     let text = CROSSZONE
@@ -440,24 +455,12 @@ fn engines_agree_on_connections_that_live_across_changes() {
         ],
         vec![],
     ];
-    for v in &s.variants {
-        for (i, events) in timelines.iter().enumerate() {
-            let t = with_events(&v.topology, events);
-            let want = event_loop(&t, 20_000, 5);
-            assert_eq!(
-                want.connections.total(),
-                want.target_hits.iter().sum::<u64>()
-            );
-            for threads in [1, 2] {
-                assert_eq!(
-                    bulk(&t, 20_000, 5, threads),
-                    want,
-                    "variant {}, timeline {i}, {threads} threads",
-                    v.name
-                );
-            }
-        }
-    }
+    agree_on_timelines(&s, &timelines, &[5], &[1, 2], |_, want| {
+        assert_eq!(
+            want.connections.total(),
+            want.target_hits.iter().sum::<u64>()
+        );
+    });
 }
 
 #[test]
@@ -469,13 +472,10 @@ fn engines_agree_across_a_server_that_turns_slow() {
         instance: InstanceId(1),
         response_time: crate::time::Span::from_millis(secs),
     };
-    for v in &s.variants {
-        let t = with_events(&v.topology, &[(20.0, slow(2000)), (120.0, slow(1))]);
-        let want = event_loop(&t, 20_000, 9);
-        for threads in [1, 2] {
-            assert_eq!(bulk(&t, 20_000, 9, threads), want, "{}", v.name);
-        }
-    }
+    let timelines = [vec![(20.0, slow(2000)), (120.0, slow(1))]];
+    agree_on_timelines(&s, &timelines, &[9], &[1, 2], |_, want| {
+        assert!(want.state_outcomes.len() > 1);
+    });
 }
 
 #[test]
