@@ -152,11 +152,6 @@ impl Walk {
         }
     }
 
-    /// Offset from the flow's start of its next step.
-    pub fn at(&self) -> Span {
-        self.at
-    }
-
     /// True when the flow's next step is the arrival of its DNS answer.
     pub fn awaits_answer(&self) -> bool {
         self.stage == Stage::DnsAnswer
