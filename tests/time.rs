@@ -815,3 +815,20 @@ fn clients_keep_a_removed_eni_until_their_cached_answer_expires() {
         .sum();
     assert_eq!(answered + failed, 60_000);
 }
+
+/// `sim check` lists what happens over time: the target groups' check and draining settings,
+/// connections that live, and the events.
+#[test]
+fn check_lists_the_events_and_the_settings_they_meet() {
+    let output = sim(&["check", "scenarios/draining.toml"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for line in [
+        "target group web: checks every 30s (timeout 10s), 3 to be healthy, 3 to be unhealthy; deregistration delay 300s; unhealthy: connections reset",
+        "target group web: checks every 30s (timeout 10s), 3 to be healthy, 3 to be unhealthy; deregistration delay 300s, then open connections reset; unhealthy: connections reset",
+        "connections stay open for an exponential time of mean 600s, a request every 60s (CONN-1)",
+        "events[0] at 300s: web-2 is deregistered",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}

@@ -598,6 +598,10 @@ pub fn summary(scenario: &Scenario, seed: Option<u64>) -> String {
                         format!(", drawn among {candidates} NLBs (PL-3)")
                     } else {
                         String::new()
+                    } + if eni.initially_active {
+                        ""
+                    } else {
+                        ", outside the endpoint until an event adds its subnet (EV-10)"
                     }
                 );
             }
@@ -606,6 +610,52 @@ pub fn summary(scenario: &Scenario, seed: Option<u64>) -> String {
             for record in &zone.records {
                 let _ = writeln!(out, "  record {} (TTL {})", record.fqdn, record.ttl);
             }
+        }
+        for group in &t.target_groups {
+            let hc = &group.health_check;
+            let _ = writeln!(
+                out,
+                "  target group {}: checks every {} (timeout {}), {} to be healthy, {} to be unhealthy; deregistration delay {}{}; unhealthy: {}",
+                group.name,
+                hc.interval,
+                hc.timeout,
+                hc.healthy_threshold,
+                hc.unhealthy_threshold,
+                group.deregistration_delay,
+                if group.deregistration_termination {
+                    ", then open connections reset"
+                } else {
+                    ""
+                },
+                if group.unhealthy_termination {
+                    "connections reset".to_string()
+                } else {
+                    format!("connections drained for {}", group.unhealthy_draining)
+                }
+            );
+        }
+        if let Some(c) = &t.workload.connection {
+            let _ = writeln!(
+                out,
+                "  connections stay open {} {}{} (CONN-1)",
+                if c.exponential {
+                    "for an exponential time of mean"
+                } else {
+                    "for"
+                },
+                c.duration,
+                c.request_interval
+                    .map_or(String::new(), |p| format!(", a request every {p}"))
+            );
+        }
+        for event in &t.events {
+            let _ = writeln!(
+                out,
+                "  events[{}] at {}: {}",
+                event.index,
+                Span(event.at.0),
+                event.label
+            );
         }
     }
     out
