@@ -10,4 +10,5 @@ pub mod health;
 pub mod nlb;
 pub mod outcome;
 pub mod privatelink;
+pub mod proxy_protocol;
 pub mod security;
