@@ -219,6 +219,31 @@ pub struct Variant {
     pub topology: Topology,
 }
 
+/// A problem at `key_path` of scenario source `text`, located by line and column.
+pub fn locate_in(file: &str, text: &str, key_path: &KeyPath, message: String) -> ScenarioError {
+    let (line, column) = DeTable::parse(text)
+        .ok()
+        .and_then(|doc| path::locate(doc.get_ref(), key_path))
+        .map_or((1, 1), |offset| path::line_column(text, offset));
+    ScenarioError {
+        file: file.to_string(),
+        line,
+        column,
+        key_path: key_path.to_string(),
+        value: None,
+        message,
+        variant: None,
+    }
+}
+
+/// Reads the scenario file at `path` as text (the checks of [`load`]).
+pub fn read_text(path: &Path) -> Result<String, Error> {
+    read_capped(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, Error> {
     let text = read_capped(path).map_err(|source| Error::Read {
@@ -263,6 +288,28 @@ fn read_capped(path: &Path) -> std::io::Result<String> {
 
 /// Validates scenario source `text`; `file` labels messages, `stem` is the default name.
 pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<ScenarioError>> {
+    parse_with(file, stem, text, &[])
+}
+
+/// A value set into the scenario before its variants are applied: one axis of a sweep point
+/// ([`crate::sweep`]). It merges like a variant's `set`, so it may change resources but not add
+/// them.
+#[derive(Clone, Debug)]
+pub struct Override {
+    /// The nested table to merge (the key path down to the value).
+    pub set: toml::Table,
+    /// Where problems with it are reported (`sweep.axes[0].key`, or `--set[0]`).
+    pub at: KeyPath,
+}
+
+/// [`parse`], with `overrides` merged into the scenario table (in order) before the variants'
+/// `set` tables. A problem with an override, or with a value it set, is reported at its `at`.
+pub fn parse_with(
+    file: &str,
+    stem: &str,
+    text: &str,
+    overrides: &[Override],
+) -> Result<Scenario, Vec<ScenarioError>> {
     let lines = path::LineIndex::new(text);
     let located = |offset: Option<usize>, key_path: String, value, message, variant| {
         let (line, column) = lines.line_column(offset.unwrap_or(0));
@@ -290,14 +337,19 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
     let locate_issue = |issue: Issue, variant: Option<(usize, &str, &toml::Table)>| {
         // A value a variant set is reported where the variant sets it.
         let mut at = issue.path.clone();
-        if let Some((i, _, set)) = variant {
-            if overridden(set, &issue.path) {
-                at = KeyPath::root()
-                    .key("variants")
-                    .index(i)
-                    .key("set")
-                    .join(&issue.path);
-            }
+        let by_variant = variant.filter(|(_, _, set)| overridden(set, &issue.path));
+        if let Some((i, _, _)) = by_variant {
+            at = KeyPath::root()
+                .key("variants")
+                .index(i)
+                .key("set")
+                .join(&issue.path);
+        } else if let Some(o) = overrides
+            .iter()
+            .rev()
+            .find(|o| overridden(&o.set, &issue.path))
+        {
+            at = o.at.clone();
         }
         located(
             path::locate(doc, &at),
@@ -323,6 +375,31 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
     let raw = deserialize(toml::Value::Table(base.clone()))
         .map_err(|issue| vec![locate_issue(issue, None)])?;
     let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
+    for o in overrides {
+        for key in ["run", "variants", "sweep"] {
+            if o.set.contains_key(key) {
+                return Err(vec![locate_issue(
+                    Issue {
+                        path: o.at.clone(),
+                        value: None,
+                        message: format!("`{key}` cannot be swept"),
+                    },
+                    None,
+                )]);
+            }
+        }
+        merge(&mut base, &o.set, &KeyPath::root()).map_err(|issue| {
+            let message = format!("{} (at `{}`)", issue.message, issue.path);
+            vec![locate_issue(
+                Issue {
+                    path: o.at.clone(),
+                    value: None,
+                    message,
+                },
+                None,
+            )]
+        })?;
+    }
     // Of the whole scenario only these are needed from here on: the rest is validated per
     // variant, from `base` (memory: a 50 MB scenario is not kept in one more copy).
     let (description, question, raw_variants) = (raw.description, raw.question, raw.variants);
@@ -363,12 +440,10 @@ pub fn parse(file: &str, stem: &str, text: &str) -> Result<Scenario, Vec<Scenari
             continue;
         }
         let context = (!raw_variants.is_empty()).then_some((i, variant_name.as_str(), set));
-        if set.contains_key("run") || set.contains_key("variants") {
-            let key = if set.contains_key("run") {
-                "run"
-            } else {
-                "variants"
-            };
+        if let Some(key) = ["run", "variants", "sweep"]
+            .into_iter()
+            .find(|k| set.contains_key(*k))
+        {
             errors.push(locate_issue(
                 Issue {
                     path: KeyPath::root().key("variants").index(i).key("set").key(key),

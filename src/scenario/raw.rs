@@ -248,6 +248,30 @@ pub struct RawScenario {
     /// Scheduled events, in file order.
     #[serde(default)]
     pub events: Vec<RawEvent>,
+    /// The grid `sim sweep` runs (ignored by the other commands once validated).
+    #[serde(default)]
+    pub sweep: Option<RawSweep>,
+}
+
+/// `[sweep]`: the seeds and axes of `sim sweep` ([`crate::sweep`]).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// Seeds each point runs with (default: `[run] seed`).
+    pub seeds: Option<Vec<u64>>,
+    /// Axes, first slowest.
+    #[serde(default)]
+    pub axes: Vec<RawAxis>,
+}
+
+/// One axis of `[sweep]`: a key path a variant's `set` could set, and its values.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAxis {
+    /// Key path, e.g. `load_balancers.provider-nlb.enable_cross_zone_load_balancing`.
+    pub key: String,
+    /// Values the key takes, one point each.
+    pub values: Vec<toml::Value>,
 }
 
 /// `[accounts.NAME]`
