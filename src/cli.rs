@@ -98,6 +98,47 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Run a scenario over a grid: every point of its [sweep] axes (and --set axes), every
+    /// variant, every seed, with the bulk engine; one row per outcome and run, and the mean over
+    /// the seeds with its 95 % interval. The row format is in the documentation of sim::sweep.
+    Sweep {
+        /// The scenario file (TOML), with or without a [sweep] table.
+        scenario: PathBuf,
+        /// Another axis, after the file's: KEY a key path a variant's `set` can set, VALUES a
+        /// TOML array (e.g. 'load_balancers.provider-nlb.enable_cross_zone_load_balancing=[false,true]').
+        /// Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUES")]
+        set: Vec<String>,
+        /// Seeds, comma-separated (overrides [sweep] seeds; default: [run] seed).
+        #[arg(long, value_name = "S,S,...", value_delimiter = ',')]
+        seeds: Option<Vec<u64>>,
+        /// Flows per run (overrides [run] flows).
+        #[arg(long, value_name = "N")]
+        flows: Option<u64>,
+        /// Worker threads (default: every core). The output is the same for any count.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Output format: CSV rows with a header, or one JSON object per line.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: crate::sweep::rows::SweepFormat,
+        /// Run only shard I of N (the runs whose index modulo N is I - 1) and write a part file
+        /// for `sim merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Write to this file instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Merge the part files of a sharded `sim sweep` (every shard 1..N once, all of the same
+    /// sweep) into the output the unsharded sweep writes.
+    Merge {
+        /// The part files.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Write to this file instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// The engines `sim run` and `sim explain` can use.
@@ -169,15 +210,7 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             if flows == Some(0) {
                 return Err(Error::Usage("--flows must be at least 1".into()));
             }
-            let threads = match threads {
-                None => run::Engine::default().threads,
-                Some(n) if (1..=MAX_THREADS).contains(&n) => n,
-                Some(n) => {
-                    return Err(Error::Usage(format!(
-                        "--threads {n}: give 1 to {MAX_THREADS} worker threads"
-                    )));
-                }
-            };
+            let threads = threads_flag(threads)?;
             let mut loaded = scenario::load(&scenario)?;
             select_variants(&mut loaded, &variant)?;
             check_clock(&loaded, flows)?;
@@ -247,6 +280,68 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             let text = crate::output::explain::explain(&loaded, flow, &traced);
             write_to(out, &escape_controls(&text))
         }
+        Command::Sweep {
+            scenario,
+            set,
+            seeds,
+            flows,
+            threads,
+            format,
+            shard,
+            output,
+        } => {
+            if flows == Some(0) {
+                return Err(Error::Usage("--flows must be at least 1".into()));
+            }
+            let threads = threads_flag(threads)?;
+            let shard = shard.as_deref().map(parse_shard).transpose()?;
+            let plan = crate::sweep::plan(
+                &scenario,
+                &crate::sweep::Overrides {
+                    sets: set,
+                    seeds,
+                    flows,
+                },
+            )?;
+            for point in &plan.points {
+                check_clock(&point.scenario, Some(plan.flows))?;
+            }
+            let all = crate::sweep::runs(&plan).len();
+            let selected: Vec<usize> = (0..all)
+                .filter(|i| shard.is_none_or(|(i_, n)| i % n == i_ - 1))
+                .collect();
+            let rows = crate::sweep::execute(&plan, &selected, threads);
+            let axes: Vec<String> = plan.axes.iter().map(|a| a.key.clone()).collect();
+            let text = match shard {
+                None => {
+                    crate::sweep::rows::render(&crate::sweep::rows::with_means(rows), &axes, format)
+                }
+                Some((i, n)) => crate::sweep::part::write(
+                    &crate::sweep::part::Header {
+                        digest: format!("{:016x}", plan.digest),
+                        shard: i,
+                        shards: n,
+                        runs: all,
+                        format,
+                        axes,
+                    },
+                    &rows,
+                ),
+            };
+            write_output(out, output.as_deref(), &text)
+        }
+        Command::Merge { parts, output } => {
+            let mut texts = Vec::with_capacity(parts.len());
+            for p in &parts {
+                let text = std::fs::read_to_string(p).map_err(|source| Error::Read {
+                    path: p.clone(),
+                    source,
+                })?;
+                texts.push((p.display().to_string(), text));
+            }
+            let text = crate::sweep::part::merge(&texts)?;
+            write_output(out, output.as_deref(), &text)
+        }
         Command::Check { scenario } => {
             let loaded = scenario::load(&scenario)?;
             let summary = crate::output::explain::summary(&loaded, None);
@@ -256,6 +351,45 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             }
             Ok(())
         }
+    }
+}
+
+/// `--threads`, checked; every core by default.
+fn threads_flag(threads: Option<usize>) -> Result<usize, Error> {
+    match threads {
+        None => Ok(run::Engine::default().threads),
+        Some(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        Some(n) => Err(Error::Usage(format!(
+            "--threads {n}: give 1 to {MAX_THREADS} worker threads"
+        ))),
+    }
+}
+
+/// `--shard I/N`, with 1 <= I <= N.
+fn parse_shard(text: &str) -> Result<(usize, usize), Error> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((i, n)) if 1 <= i && i <= n => Ok((i, n)),
+        _ => Err(Error::Usage(format!(
+            "--shard {text}: give I/N with 1 <= I <= N, e.g. --shard 2/3"
+        ))),
+    }
+}
+
+/// Writes `text` to the file `path`, or to `out` without one.
+fn write_output(
+    out: &mut dyn Write,
+    path: Option<&std::path::Path>,
+    text: &str,
+) -> Result<(), Error> {
+    match path {
+        None => write_to(out, text),
+        Some(p) => std::fs::write(p, text).map_err(|source| Error::Write {
+            path: p.to_path_buf(),
+            source,
+        }),
     }
 }
 

@@ -54,6 +54,7 @@ pub mod scenario;
 pub mod sim;
 pub mod state;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 pub mod timeline;
 pub mod walk;
