@@ -98,18 +98,18 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
-    /// Run a scenario over a grid: every point of its [sweep] axes (and --set axes), every
+    /// Run a scenario over a grid: every point of its `[sweep]` axes (and --set axes), every
     /// variant, every seed, with the bulk engine; one row per outcome and run, and the mean over
     /// the seeds with its 95 % interval. The row format is in the documentation of sim::sweep.
     Sweep {
-        /// The scenario file (TOML), with or without a [sweep] table.
+        /// The scenario file (TOML), with or without a `[sweep]` table.
         scenario: PathBuf,
         /// Another axis, after the file's: KEY a key path a variant's `set` can set, VALUES a
-        /// TOML array (e.g. 'load_balancers.provider-nlb.enable_cross_zone_load_balancing=[false,true]').
+        /// TOML array (e.g. `load_balancers.provider-nlb.enable_cross_zone_load_balancing=[false,true]`).
         /// Repeatable.
         #[arg(long = "set", value_name = "KEY=VALUES")]
         set: Vec<String>,
-        /// Seeds, comma-separated (overrides [sweep] seeds; default: [run] seed).
+        /// Seeds, comma-separated (overrides `[sweep]` seeds; default: `[run]` seed).
         #[arg(long, value_name = "S,S,...", value_delimiter = ',')]
         seeds: Option<Vec<u64>>,
         /// Flows per run (overrides [run] flows).

@@ -145,6 +145,10 @@
 //! #   add_endpoint_subnet / remove_endpoint_subnet = { vpc_endpoint = "provider-endpoint", subnet_id = "consumer-2" }
 //! #                                                the endpoint gains / loses that subnet's ENI (EV-10)
 //!
+//! [sweep]                                 # optional: the grid `sim sweep` runs (crate::sweep);
+//! seeds = [1, 2, 3]                       # validated and otherwise ignored by run and check
+//! axes = [{ key = "load_balancers.provider-nlb.enable_cross_zone_load_balancing", values = [false, true] }]
+//!
 //! [[variants]]                            # each variant is simulated and reported side by side
 //! name = "cross-zone on"
 //! set.load_balancers.provider-nlb.enable_cross_zone_load_balancing = true
