@@ -673,22 +673,7 @@ fn a_revoked_ingress_rule_fails_new_flows_at_once_and_the_target_after_the_thres
 /// at 600 s: the state changes at that instant, and web-3's share goes from 1/2 to 3/4.
 #[test]
 fn a_weights_change_moves_the_shares_at_its_instant() {
-    let text = CROSSZONE
-        .replacen(
-            "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]",
-            "listeners = [{ port = 80, protocol = \"TCP\", forward = [{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }] }]",
-            1,
-        )
-        .replacen(
-            "targets = [\"web-1\", \"web-2\", \"web-3\"]",
-            "targets = [\"web-1\", \"web-2\"]",
-            1,
-        )
-        .replacen(
-            "[endpoint_services.provider-svc]",
-            "[target_groups.green]\nprotocol = \"TCP\"\nport = 80\nvpc_id = \"provider\"\ntargets = [\"web-3\"]\n\n[endpoint_services.provider-svc]",
-            1,
-        );
+    let text = WEIGHTED_FORWARD;
     let text = format!(
         "{text}\n[[events]]\nat = \"600s\"\nlistener_weights = {{ load_balancer = \"provider-nlb\", port = 80, forward = [{{ target_group = \"green\", weight = 3 }}, {{ target_group = \"web\", weight = 1 }}] }}\n"
     );

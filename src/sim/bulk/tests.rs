@@ -312,22 +312,7 @@ fn engines_agree_across_changes_of_state() {
     });
     // Weights: the seed's listener as a weighted forward to `web` (web-1, web-2) and `green`
     // (web-3), whose weights change twice, one of them to 0.
-    let text = CROSSZONE
-        .replacen(
-            "listeners = [{ port = 80, protocol = \"TCP\", target_group = \"web\" }]",
-            "listeners = [{ port = 80, protocol = \"TCP\", forward = [{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }] }]",
-            1,
-        )
-        .replacen(
-            "targets = [\"web-1\", \"web-2\", \"web-3\"]",
-            "targets = [\"web-1\", \"web-2\"]",
-            1,
-        )
-        .replacen(
-            "[endpoint_services.provider-svc]",
-            "[target_groups.green]\nprotocol = \"TCP\"\nport = 80\nvpc_id = \"provider\"\ntargets = [\"web-3\"]\n\n[endpoint_services.provider-svc]",
-            1,
-        );
+    let text = include_str!("../../../tests/common/weighted-forward.toml");
     let weight = |at: &str, web: u16, green: u16| {
         format!(
             "[[events]]\nat = \"{at}\"\nlistener_weights = {{ load_balancer = \"provider-nlb\", port = 80, forward = [{{ target_group = \"web\", weight = {web} }}, {{ target_group = \"green\", weight = {green} }}] }}\n"
