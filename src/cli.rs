@@ -128,6 +128,18 @@ pub enum Command {
         /// Write to this file instead of stdout.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Draw a heat map of the mean over the seeds of METRIC (`cross_az_share`,
+        /// `failed_share`, `subnet:NAME` or `target:NAME`, a share) over the first two axes, one
+        /// panel per value combination of the other axes: SCENARIO-sweep.png and .svg in
+        /// --plot-dir. Not with --shard.
+        #[arg(long, value_name = "METRIC", conflicts_with = "shard")]
+        plot: Option<String>,
+        /// Directory for the heat map (created if missing); no other file in it is touched.
+        #[arg(long, value_name = "DIR", default_value = "plots")]
+        plot_dir: PathBuf,
+        /// No progress bar or plots line on stderr (errors still print).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Merge the part files of a sharded `sim sweep` (every shard 1..N once, all of the same
     /// sweep) into the output the unsharded sweep writes.
@@ -289,12 +301,22 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             format,
             shard,
             output,
+            plot,
+            plot_dir,
+            quiet,
         } => {
             if flows == Some(0) {
                 return Err(Error::Usage("--flows must be at least 1".into()));
             }
             let threads = threads_flag(threads)?;
             let shard = shard.as_deref().map(parse_shard).transpose()?;
+            let metric = plot
+                .as_deref()
+                .map(crate::sweep::heat::parse_metric)
+                .transpose()?;
+            if let Some(m) = &metric {
+                crate::sweep::heat::check_metric(m, &scenario::read_text(&scenario)?)?;
+            }
             let plan = crate::sweep::plan(
                 &scenario,
                 &crate::sweep::Overrides {
@@ -314,7 +336,21 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             let axes: Vec<String> = plan.axes.iter().map(|a| a.key.clone()).collect();
             let text = match shard {
                 None => {
-                    crate::sweep::rows::render(&crate::sweep::rows::with_means(rows), &axes, format)
+                    let rows = crate::sweep::rows::with_means(rows);
+                    if let (Some(m), Some(text)) = (&metric, &plot) {
+                        let map = crate::sweep::heat::heatmap(&plan, &rows, m, text);
+                        let written = crate::output::plot::write_heatmap(
+                            &map,
+                            &plan.points[0].scenario.name,
+                            &plot_dir,
+                        )?;
+                        if !quiet {
+                            let names: Vec<String> =
+                                written.iter().map(|p| p.display().to_string()).collect();
+                            notes.note(&format!("plots: {}\n", names.join(", ")));
+                        }
+                    }
+                    crate::sweep::rows::render(&rows, &axes, format)
                 }
                 Some((i, n)) => crate::sweep::part::write(
                     &crate::sweep::part::Header {

@@ -183,3 +183,46 @@ fn a_bad_axis_key_is_an_input_error_at_its_key_path() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("sweep.seed"), "{}", stderr(&out));
 }
+
+#[test]
+fn heat_map_of_a_small_grid() {
+    let file = grid("sweep-plot");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sweep-plot-dir");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = sweep(&[
+        &file,
+        "--flows",
+        "2000",
+        "--plot",
+        "cross_az_share",
+        "--plot-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("crosszone-sweep.png"),
+        "{}",
+        stderr(&out)
+    );
+    let png = std::fs::read(dir.join("crosszone-sweep.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = std::fs::read_to_string(dir.join("crosszone-sweep.svg")).unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg}");
+    assert!(svg.contains("cross_az_share"), "the title names the metric");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["crosszone-sweep.png", "crosszone-sweep.svg"]);
+}
+
+#[test]
+fn heat_map_metric_is_checked() {
+    let file = grid("sweep-plot-bad");
+    for metric in ["bogus", "subnet:nowhere", "target:", "target:nobody"] {
+        let out = sweep(&[&file, "--flows", "100", "--plot", metric]);
+        assert_eq!(out.status.code(), Some(2), "{metric}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--plot"), "{}", stderr(&out));
+    }
+}

@@ -47,6 +47,12 @@
 //! value), `level`, `name`, `hits`, `share`, `expected_share`, `ci95_low`, `ci95_high` (`null`
 //! where the CSV is empty).
 //!
+//! # The heat map
+//! `--plot METRIC` ([`heat`]) draws the mean rows' `share` of one (level, name):
+//! `cross_az_share`, `failed_share` (summary), `subnet:NAME` or `target:NAME`, over the first
+//! axis (x) and the second (y), one panel per combination of the other axes' values (and per
+//! variant), at most 12, into `--plot-dir` (default `plots/`) as `SCENARIO-sweep.png` and `.svg`.
+
 //! # Part files and the digest
 //! With `--shard I/N` the output is a part file ([`part`]): a header line
 //! `#sim-sweep-part {json}` carrying the digest, `I`, `N`, the total run count, the format and
@@ -59,6 +65,7 @@
 //! shard counts, missing or duplicate shards, and writes exactly what the unsharded `sim sweep`
 //! would have written.
 
+pub mod heat;
 pub mod part;
 pub mod rows;
 

@@ -8,6 +8,8 @@
 //!   bar and the clustered 95 % interval as an error bar;
 //! - the **time series**: flows answered per target per bucket of simulated time, one panel per
 //!   variant, one line per target.
+//! - the **heat map** of a sweep (`sim sweep --plot`, [`heatmap`]): one mean share over the first
+//!   two axes, one panel per combination of the other axes.
 //!
 //! Each picture draws at most 12 variants, subnets and target lines, the largest by hits, on a
 //! canvas whose size does not grow beyond them; a note names what is left out (`select`).
@@ -19,7 +21,8 @@
 //! Rust `png` crate. The same report gives byte-identical files.
 //!
 //! It does not: simulate, read the scenario, plot AZs or failure reasons (the table has them),
-//! or write any file but the four it names after the scenario ([`file_names`]); each is written
+//! or write any file but the four it names after the scenario ([`file_names`]) and a sweep's two
+//! (`SCENARIO-sweep.png` and `.svg`); each is written
 //! to a temporary file in the same directory and renamed over the old one, so a failure never
 //! leaves half a picture.
 
@@ -37,6 +40,7 @@ use crate::output::report::Report;
 use crate::output::terminal::escape_controls;
 
 mod distribution;
+pub mod heatmap;
 mod select;
 mod style;
 #[cfg(test)]
@@ -44,6 +48,7 @@ mod tests;
 mod time_series;
 
 use distribution::draw_distribution;
+use heatmap::{HeatMap, draw_heatmap, heatmap_size};
 use time_series::draw_time_series;
 
 /// Size of the distribution chart, pixels.
@@ -347,4 +352,35 @@ pub fn time_series_size(report: &Report) -> (u32, u32) {
         _ => 2400,
     };
     (width, 700.max(100 + 300 * rows as u32))
+}
+
+/// The heat map of a sweep as PNG.
+pub fn heatmap_png(map: &HeatMap) -> Result<Vec<u8>, PlotError> {
+    to_png(heatmap_size(map), |root| draw_heatmap(root, map))
+}
+
+/// The heat map of a sweep as SVG.
+pub fn heatmap_svg(map: &HeatMap) -> Result<String, PlotError> {
+    to_svg(heatmap_size(map), |root| draw_heatmap(root, map))
+}
+
+/// Draws `map` and writes it into `dir` (created if missing) as `STEM-sweep.png` and `.svg`,
+/// `STEM` the [`file_stem`] of `scenario`, the safe way ([`replace_file`]). Returns the paths.
+pub fn write_heatmap(map: &HeatMap, scenario: &str, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let stem = file_stem(scenario);
+    let png_name = format!("{stem}-sweep.png");
+    let failed = |e: PlotError| Error::Write {
+        path: dir.join(&png_name),
+        source: std::io::Error::other(e.0),
+    };
+    let png = heatmap_png(map).map_err(failed)?;
+    let svg = heatmap_svg(map).map_err(failed)?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    Ok(vec![
+        replace_file(&dir.join(&png_name), &png)?,
+        replace_file(&dir.join(format!("{stem}-sweep.svg")), svg.as_bytes())?,
+    ])
 }
