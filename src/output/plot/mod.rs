@@ -365,7 +365,7 @@ pub fn heatmap_svg(map: &HeatMap) -> Result<String, PlotError> {
 }
 
 /// Draws `map` and writes it into `dir` (created if missing) as `STEM-sweep.png` and `.svg`,
-/// `STEM` the [`file_stem`] of `scenario`, the safe way ([`replace_file`]). Returns the paths.
+/// `STEM` the [`file_stem`] of `scenario`, the safe way (a temporary file renamed over the old one). Returns the paths.
 pub fn write_heatmap(map: &HeatMap, scenario: &str, dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let stem = file_stem(scenario);
     let png_name = format!("{stem}-sweep.png");
