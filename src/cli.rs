@@ -332,7 +332,17 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             let selected: Vec<usize> = (0..all)
                 .filter(|i| shard.is_none_or(|(i_, n)| i % n == i_ - 1))
                 .collect();
-            let rows = crate::sweep::execute(&plan, &selected, threads);
+            let started = Instant::now();
+            let bar = ProgressBar::new(
+                selected.len() as u64,
+                started,
+                !quiet && std::io::stderr().is_terminal(),
+            )
+            .with_unit("runs");
+            let progress = |done: u64| bar.show(done);
+            let rows =
+                crate::sweep::execute_with_progress(&plan, &selected, threads, Some(&progress));
+            bar.clear();
             let axes: Vec<String> = plan.axes.iter().map(|a| a.key.clone()).collect();
             let text = match shard {
                 None => {
@@ -529,6 +539,7 @@ fn human_rate(rate: f64) -> String {
 /// A progress bar on stderr for runs longer than a second, drawn only on a terminal.
 struct ProgressBar {
     total: u64,
+    unit: &'static str,
     started: Instant,
     enabled: bool,
     drawn: std::sync::atomic::AtomicBool,
@@ -540,13 +551,19 @@ impl ProgressBar {
     fn new(total: u64, started: Instant, enabled: bool) -> ProgressBar {
         ProgressBar {
             total,
+            unit: "flows",
             started,
             enabled,
             drawn: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// Redraws the bar for `done` flows (once the run has taken a second).
+    /// The same bar counting `unit` (`runs`) instead of flows.
+    fn with_unit(self, unit: &'static str) -> ProgressBar {
+        ProgressBar { unit, ..self }
+    }
+
+    /// Redraws the bar for `done` flows or runs (once the run has taken a second).
     fn show(&self, done: u64) {
         let elapsed = self.started.elapsed().as_secs_f64();
         if !self.enabled || elapsed < 1.0 || self.total == 0 {
@@ -566,13 +583,14 @@ impl ProgressBar {
         // Best effort, like every note: a terminal that went away does not stop the run.
         let _ = write!(
             std::io::stderr(),
-            "\r[{}{}] {:>3}% {} / {} flows, {} flows/s, {left}\x1b[K",
+            "\r[{}{}] {:>3}% {} / {} {unit}, {} {unit}/s, {left}\x1b[K",
             "#".repeat(filled),
             "-".repeat(Self::WIDTH as usize - filled),
             done.min(self.total) * 100 / self.total,
             done,
             self.total,
-            human_rate(rate)
+            human_rate(rate),
+            unit = self.unit,
         );
     }
 

@@ -456,7 +456,24 @@ pub fn runs(plan: &Plan) -> Vec<RunId> {
 /// The per-seed rows of the runs whose indices are `selected` (ascending), on `threads` threads,
 /// in run order.
 pub fn execute(plan: &Plan, selected: &[usize], threads: usize) -> Vec<Row> {
+    execute_with_progress(plan, selected, threads, None)
+}
+
+/// [`execute`], calling `progress` with the count of runs done after each run.
+pub fn execute_with_progress(
+    plan: &Plan,
+    selected: &[usize],
+    threads: usize,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Vec<Row> {
     let all = runs(plan);
+    let finished = AtomicUsize::new(0);
+    let tick = || {
+        let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(p) = progress {
+            p(n as u64);
+        }
+    };
     let one = |index: usize, threads: usize| -> Vec<Row> {
         let id = all[index];
         let point = &plan.points[id.point];
@@ -491,6 +508,7 @@ pub fn execute(plan: &Plan, selected: &[usize], threads: usize) -> Vec<Row> {
         for r in &mut rows {
             r.variant.clone_from(&s.variants[id.variant].name);
         }
+        tick();
         rows
     };
     let threads = threads.max(1);
