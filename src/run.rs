@@ -51,9 +51,11 @@ pub fn run_scenario(
         .enumerate()
         .map(|(i, v)| {
             let t = &v.topology;
+            let timeline = Timeline::new(t, seed, timeline::horizon(t, flows));
             let tally = if engine.event_loop {
-                events::run(
+                events::run_on(
                     t,
+                    &timeline,
                     &RunOptions {
                         flows,
                         seed,
@@ -66,8 +68,9 @@ pub fn run_scenario(
                     .progress
                     .map(|report| move |done: u64| report(before.saturating_add(done)));
                 let progress = progress.as_ref().map(|p| p as Progress<'_>);
-                bulk::run(
+                bulk::run_on(
                     t,
+                    &timeline,
                     &BulkOptions {
                         flows,
                         seed,
@@ -76,7 +79,6 @@ pub fn run_scenario(
                     progress,
                 )
             };
-            let timeline = Timeline::new(t, seed, timeline::horizon(t, flows));
             let walker = Walker::new(t, seed);
             let per_state: Vec<Expected> = timeline
                 .states

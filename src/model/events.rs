@@ -116,3 +116,27 @@ pub enum Action {
         weight_set: usize,
     },
 }
+
+impl Action {
+    /// A revoke (`revoke`) or an authorize of rule `rule` of `group`'s `direction` list (EV-7).
+    pub fn rule_change(
+        revoke: bool,
+        group: SecurityGroupId,
+        direction: Direction,
+        rule: usize,
+    ) -> Action {
+        if revoke {
+            Action::Revoke {
+                group,
+                direction,
+                rule,
+            }
+        } else {
+            Action::Authorize {
+                group,
+                direction,
+                rule,
+            }
+        }
+    }
+}

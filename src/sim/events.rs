@@ -59,12 +59,20 @@ pub struct Traced {
 
 /// Simulates `options.flows` flows of `t`'s workload.
 pub fn run(t: &Topology, options: &RunOptions) -> Tally {
-    Engine::new(t, options).run().0
+    let timeline = Timeline::new(t, options.seed, timeline::horizon(t, options.flows));
+    run_on(t, &timeline, options)
+}
+
+/// [`run`] through the states of `timeline`, the run's own ([`timeline::horizon`] of its flows),
+/// for a caller that needs the timeline too.
+pub fn run_on(t: &Topology, timeline: &Timeline, options: &RunOptions) -> Tally {
+    Engine::new(t, timeline, options).run().0
 }
 
 /// Simulates up to flow `options.trace_flow` and returns its hops.
 pub fn trace(t: &Topology, options: &RunOptions) -> Option<Traced> {
-    Engine::new(t, options).run().1.pop()
+    let timeline = Timeline::new(t, options.seed, timeline::horizon(t, options.flows));
+    Engine::new(t, &timeline, options).run().1.pop()
 }
 
 /// Simulates up to the last of `flows` under `seed` and returns the hops of each, in flow order
@@ -78,7 +86,8 @@ pub fn trace_flows(t: &Topology, seed: u64, flows: &[u64]) -> Vec<Traced> {
         seed,
         trace_flow: None,
     };
-    let mut engine = Engine::new(t, &options);
+    let timeline = Timeline::new(t, seed, timeline::horizon(t, options.flows));
+    let mut engine = Engine::new(t, &timeline, &options);
     engine.tracing = flows.to_vec();
     engine.tracing.sort_unstable();
     engine.tracing.dedup();
@@ -125,7 +134,7 @@ struct ClientDns {
 struct Engine<'a> {
     t: &'a Topology,
     walker: Walker<'a>,
-    timeline: Timeline,
+    timeline: &'a Timeline,
     /// The span of the timeline in force.
     span: usize,
     options: &'a RunOptions,
@@ -149,12 +158,11 @@ struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    fn new(t: &'a Topology, options: &'a RunOptions) -> Engine<'a> {
+    fn new(t: &'a Topology, timeline: &'a Timeline, options: &'a RunOptions) -> Engine<'a> {
         let mut stream = FlowStream::starting_at(options.seed, 0);
         let next_draws = stream.next_flow();
         let walker = Walker::new(t, options.seed);
         let bucket = bucket_width(options.flows, t.workload.arrival_rate);
-        let timeline = Timeline::new(t, options.seed, timeline::horizon(t, options.flows));
         let tally =
             Tally::for_walker(&walker, options.flows, bucket).with_states(timeline.states.len());
         Engine {
@@ -291,6 +299,7 @@ impl<'a> Engine<'a> {
             .expect("events refer to live flows")
             .index;
         let tracing = self.traces(index);
+        let state = self.state();
         let trace = if tracing {
             let i = self
                 .traced
@@ -302,7 +311,6 @@ impl<'a> Engine<'a> {
         };
         let flow = self.slots[slot as usize].as_mut().expect("live flow");
         let answer_arrives = flow.walk.awaits_answer();
-        let state: &State = &self.timeline.states[self.timeline.spans[self.span].1 as usize];
         let next = self
             .walker
             .step(state, &mut flow.walk, &mut flow.draws, trace);
@@ -329,7 +337,7 @@ impl<'a> Engine<'a> {
                     (flow.index, flow.client, flow.start, flow.state);
                 let queried = u64::from(flow.walk.lookup() == Lookup::Query);
                 let key = crate::rules::connection::duration_key(self.options.seed);
-                match connections::fate_of(self.t, &self.timeline, key, index, start, &ended) {
+                match connections::fate_of(self.t, self.timeline, key, index, start, &ended) {
                     // The connection stays in flight until it ends (CONN-1).
                     Some(fate) => {
                         if tracing {
@@ -386,6 +394,11 @@ impl<'a> Engine<'a> {
         );
     }
 
+    /// The state of the span in force.
+    fn state(&self) -> &'a State {
+        &self.timeline.states[self.timeline.spans[self.span].1 as usize]
+    }
+
     /// True when flow `index` is traced.
     fn traces(&self, index: u64) -> bool {
         !self.tracing.is_empty() && self.tracing.binary_search(&index).is_ok()
@@ -402,7 +415,7 @@ impl<'a> Engine<'a> {
                 return;
             }
         };
-        let state = &self.timeline.states[self.timeline.spans[self.span].1 as usize];
+        let state = self.state();
         let address = self.walker.chosen_address(client, query, state);
         let old = self.dns[client].entry.replace(CacheEntry {
             query,

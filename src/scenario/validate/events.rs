@@ -375,19 +375,7 @@ fn rule_change(
         return None;
     }
     let group = SecurityGroupId::from_index(g);
-    let action = if key == "revoke" {
-        Action::Revoke {
-            group,
-            direction,
-            rule,
-        }
-    } else {
-        Action::Authorize {
-            group,
-            direction,
-            rule,
-        }
-    };
+    let action = Action::rule_change(key == "revoke", group, direction, rule);
     Some((
         path.key(list),
         rule.to_string(),

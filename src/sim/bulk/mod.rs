@@ -77,15 +77,26 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 /// Simulates `options.flows` flows of `t`'s workload; the same [`Tally`] as
 /// [`crate::sim::events::run`].
 pub fn run(t: &Topology, options: &BulkOptions, progress: Option<Progress<'_>>) -> Tally {
-    let walker = Walker::new(t, options.seed);
     let timeline = Timeline::new(t, options.seed, timeline::horizon(t, options.flows));
+    run_on(t, &timeline, options, progress)
+}
+
+/// [`run`] through the states of `timeline`, the run's own ([`timeline::horizon`] of its flows),
+/// for a caller that needs the timeline too.
+pub fn run_on(
+    t: &Topology,
+    timeline: &Timeline,
+    options: &BulkOptions,
+    progress: Option<Progress<'_>>,
+) -> Tally {
+    let walker = Walker::new(t, options.seed);
     let plans: Vec<Plan<'_>> = timeline
         .states
         .iter()
         .map(|state| Plan::new(&walker, state))
         .collect();
     let bucket = bucket_width(options.flows, t.workload.arrival_rate);
-    let (counts, chains) = passes(&plans, &timeline, options, bucket, true, progress);
+    let (counts, chains) = passes(&plans, timeline, options, bucket, true, progress);
     let squares = chains.cluster_squares(&plans[0]);
     counts.into_tally(t, &plans, options.flows, bucket, &squares)
 }

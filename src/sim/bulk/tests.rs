@@ -230,22 +230,7 @@ fn engines_agree_across_changes_of_state() {
         s.variants[0].topology.security_groups[1].name,
         "endpoint-sg"
     );
-    let rule = |group, revoke: bool| {
-        let (direction, rule) = (Direction::Ingress, 0);
-        if revoke {
-            Action::Revoke {
-                group,
-                direction,
-                rule,
-            }
-        } else {
-            Action::Authorize {
-                group,
-                direction,
-                rule,
-            }
-        }
-    };
+    let rule = |group, revoke: bool| Action::rule_change(revoke, group, Direction::Ingress, 0);
     // 100 flows/s: 20,000 flows are 200 s; checks every 30 s, 3/3, so web-2 is out about 60 to
     // 90 s after its crash and back 60 to 90 s after it recovers.
     let timelines: Vec<Vec<(f64, Action)>> = vec![
@@ -380,24 +365,9 @@ fn flows_that_straddle_a_change_are_walked_and_agree() {
     let group = consumer.default_security_group;
     let events: Vec<(f64, Action)> = (0..40)
         .map(|k| {
-            let (direction, rule) = (crate::model::Direction::Egress, 0);
             let at = 0.0005 + 0.005 * k as f64;
-            (
-                at,
-                if k % 2 == 0 {
-                    Action::Revoke {
-                        group,
-                        direction,
-                        rule,
-                    }
-                } else {
-                    Action::Authorize {
-                        group,
-                        direction,
-                        rule,
-                    }
-                },
-            )
+            let egress = crate::model::Direction::Egress;
+            (at, Action::rule_change(k % 2 == 0, group, egress, 0))
         })
         .collect();
     for v in &s.variants {
@@ -463,6 +433,19 @@ fn engines_agree_across_a_server_that_turns_slow() {
     });
 }
 
+/// endpoint-per-az.toml's system with one ENI per AZ, no variants: a base for endpoint subnet
+/// events (EV-10).
+fn eni_per_az() -> String {
+    ENDPOINT_PER_AZ
+        .split("[[variants]]")
+        .next()
+        .unwrap()
+        .replace(
+            "subnet_ids = [\"consumer-1\"]",
+            "subnet_ids = [\"consumer-1\", \"consumer-2\", \"consumer-3\"]",
+        )
+}
+
 #[test]
 fn engines_agree_across_endpoint_subnets_added_and_removed() {
     let events = |ev: &str| format!("{ev}\n");
@@ -472,14 +455,7 @@ fn engines_agree_across_endpoint_subnets_added_and_removed() {
     let add_later = events(
         "[[events]]\nat = \"50s\"\nadd_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-3\" }",
     );
-    let per_az = ENDPOINT_PER_AZ
-        .split("[[variants]]")
-        .next()
-        .unwrap()
-        .replace(
-            "subnet_ids = [\"consumer-1\"]",
-            "subnet_ids = [\"consumer-1\", \"consumer-2\", \"consumer-3\"]",
-        );
+    let per_az = eni_per_az();
     for (what, text) in [
         ("removed and added back", format!("{per_az}\n{remove_add}")),
         (
@@ -514,14 +490,7 @@ fn engines_agree_across_endpoint_subnets_added_and_removed() {
 /// (the pick among no address panicked).
 #[test]
 fn engines_agree_when_a_removal_meets_uncached_queries_and_zonal_names() {
-    let base = ENDPOINT_PER_AZ
-        .split("[[variants]]")
-        .next()
-        .unwrap()
-        .replace(
-            "subnet_ids = [\"consumer-1\"]",
-            "subnet_ids = [\"consumer-1\", \"consumer-2\", \"consumer-3\"]",
-        );
+    let base = eni_per_az();
     let events = "\n[[events]]\nat = \"5ms\"\nremove_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-2\" }\n\n[[events]]\nat = \"10ms\"\nadd_endpoint_subnet = { vpc_endpoint = \"provider-endpoint\", subnet_id = \"consumer-2\" }\n";
     let uncached = base
         .replace("dns_cache = true", "dns_cache = false")
