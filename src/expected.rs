@@ -120,23 +120,19 @@ pub fn expected(walker: &Walker<'_>, state: &State) -> Expected {
 }
 
 /// The probability of each address of client `c`'s answer under `state` (DNS-5, DNS-7): over
-/// the addresses the answer holds then (EV-10), the others 0.
+/// the addresses each answer the client may get holds then (EV-10, NLB-12), weighted by that
+/// answer's share of its queries (NLB-13); the others 0.
 fn address_probabilities(walker: &Walker<'_>, c: usize, state: &State) -> Vec<(usize, f64)> {
     let own = &walker.clients[c].own_subnet;
-    match walker.answered(c, state) {
-        None => dns::choice_probabilities(own)
-            .into_iter()
-            .enumerate()
-            .collect(),
-        Some(held) => {
-            let mut p = vec![0.0; own.len()];
-            let held_own: Vec<bool> = held.iter().map(|&a| own[a]).collect();
-            for (&a, q) in held.iter().zip(dns::choice_probabilities(&held_own)) {
-                p[a] = q;
-            }
-            p.into_iter().enumerate().collect()
+    let mut p = vec![0.0; own.len()];
+    for (share, held) in walker.answer_alternatives(c, state) {
+        let held = held.unwrap_or_else(|| (0..own.len()).collect());
+        let held_own: Vec<bool> = held.iter().map(|&a| own[a]).collect();
+        for (&a, q) in held.iter().zip(dns::choice_probabilities(&held_own)) {
+            p[a] += share * q;
         }
     }
+    p.into_iter().enumerate().collect()
 }
 
 /// The mixture of `parts` (weights need not sum to 1; parts of weight 0 are left out): the

@@ -1,7 +1,9 @@
 //! What changes during a run, apart from the flows: the [`Admin`] state the scenario's events set
 //! (instances running, servers answering, targets registered, zones impaired, cross-zone
-//! settings, the security-group rules in force, the listeners' weights), each target's health as its checks leave it, which NLB node each endpoint ENI is
-//! bound to, and what follows from them: each node's eligible targets per target group. A
+//! settings, the security-group rules in force, the listeners' weights, zonal shifts), each
+//! target's health as its checks leave it, which NLB node each endpoint ENI is bound to, and what
+//! follows from them: each node's eligible targets per target group, and what each load
+//! balancer's DNS name answers. A
 //! [`State`] is one span of constant state; [`crate::timeline`] gives the states a run goes
 //! through and when. The engines read states, never write them. [`crate::model::Topology`] is what
 //! never changes.
@@ -12,10 +14,11 @@
 
 use crate::model::events::Action;
 use crate::model::ids::{
-    EniId, InstanceId, NodeId, SecurityGroupId, TargetGroupId, TargetId, ZoneId,
+    EniId, InstanceId, LoadBalancerId, NodeId, SecurityGroupId, TargetGroupId, TargetId, ZoneId,
 };
 use crate::model::{CrossZoneSetting, Direction, SecurityGroup, Topology};
 use crate::rules::health::{self, TargetHealth};
+use crate::rules::nlb::dns::Regional;
 use crate::rules::nlb::{self, Eligible};
 use crate::rules::privatelink;
 use crate::time::Span;
@@ -54,6 +57,9 @@ pub struct Admin {
     /// Per listener: its forward, (target group, weight), with the weights in force (EV-8); the
     /// groups are the scenario's, in its order.
     pub forward: Vec<Vec<(TargetGroupId, u16)>>,
+    /// Per load balancer node: its zone is under a zonal shift, out of the load balancer's DNS
+    /// (EV-11).
+    pub shifted: Vec<bool>,
 }
 
 /// Which rules of each security group are in the group: as the scenario writes them (`active`),
@@ -124,6 +130,7 @@ impl Admin {
             tg_cross_zone: t.target_groups.iter().map(|g| g.cross_zone).collect(),
             rules: RuleActivity::initial(&t.security_groups),
             forward: t.listeners.iter().map(|l| l.forward.clone()).collect(),
+            shifted: vec![false; t.nodes.len()],
         }
     }
 
@@ -157,6 +164,7 @@ impl Admin {
                 target_group,
                 setting,
             } => self.tg_cross_zone[target_group.index()] = setting,
+            Action::ZonalShift { node, active } => self.shifted[node.index()] = active,
             Action::Revoke {
                 group,
                 direction,
@@ -206,6 +214,8 @@ pub struct State {
     /// `eligible[node * target_groups + tg]`.
     eligible: Vec<Eligible>,
     target_groups: usize,
+    /// Per load balancer: what its regional DNS name answers (NLB-12).
+    nlb_dns: Vec<Regional>,
 }
 
 impl State {
@@ -236,13 +246,22 @@ impl State {
                 )
             })
             .collect();
+        let nlb_dns = (0..t.load_balancers.len())
+            .map(|lb| nlb::dns::regional(t, &admin, &health, LoadBalancerId::from_index(lb)))
+            .collect();
         State {
             admin,
             health,
             binding,
             eligible,
             target_groups: t.target_groups.len(),
+            nlb_dns,
         }
+    }
+
+    /// What `lb`'s regional DNS name answers (NLB-12).
+    pub fn nlb_answer(&self, lb: LoadBalancerId) -> &Regional {
+        &self.nlb_dns[lb.index()]
     }
 
     /// What the events set.

@@ -204,15 +204,24 @@ impl Timeline {
             .unwrap_or(Span(0))
     }
 
-    /// The first instant at or after `from` at which no node may pick `target` any more (it
-    /// left every eligible set), if that happens.
-    pub fn leaves_service(&self, target: TargetId, from: SimTime) -> Option<SimTime> {
+    /// The first instant at or after `from` at which no node a new connection can reach may pick
+    /// `target` any more (it left every eligible set of those nodes), if that happens; `entry`
+    /// says which nodes new connections reach under a state ([`crate::walk::Walker::entry_nodes`]:
+    /// answers cached before aside).
+    pub fn leaves_service(
+        &self,
+        target: TargetId,
+        from: SimTime,
+        entry: impl Fn(&State) -> Vec<bool>,
+    ) -> Option<SimTime> {
         self.spans[self.span_at(from)..]
             .iter()
             .find(|&&(_, k)| {
-                !self.states[k as usize]
+                let state = &self.states[k as usize];
+                let reached = entry(state);
+                !state
                     .all_eligible()
-                    .any(|(_, _, e)| e.targets.contains(&target))
+                    .any(|(n, _, e)| reached[n.index()] && e.targets.contains(&target))
             })
             .map(|&(at, _)| at.max(from))
     }
@@ -469,7 +478,7 @@ fn concerns(t: &Topology, action: &crate::model::events::Action, target: TargetI
             i == x.instance
         }
         Action::Slow { instance, .. } => instance == x.instance,
-        Action::EndpointSubnet { .. } => false,
+        Action::EndpointSubnet { .. } | Action::ZonalShift { .. } => false,
         Action::Deregister(y) | Action::Register(y) => y == target,
         Action::ImpairZone { zone, .. } | Action::RestoreZone(zone) => zone == x.zone,
         Action::LoadBalancerCrossZone { load_balancer, .. } => {

@@ -166,11 +166,12 @@ fn every_variant_keeps_every_row_whatever_the_first_has() {
     assert!(table.contains("-: not in that variant"), "{table}");
 }
 
-/// NET-3: a client that connects straight to an NLB node (an instance in the provider VPC whose
-/// record points at a node) or to an instance is refused at validation, rather than reported as
-/// 100 % timeouts.
+/// NET-3, NLB-15, DNS-7: a client in the provider VPC whose record holds two NLB nodes' addresses
+/// connects to the nodes directly; the node in its own subnet comes first (glibc), so with
+/// cross-zone off every flow lands on that node's zone (an earlier version refused the scenario:
+/// direct clients were not modelled).
 #[test]
-fn a_client_straight_to_an_nlb_node_is_refused_not_answered_wrongly() {
+fn a_client_straight_to_nlb_nodes_follows_glibc_and_the_nodes_zone() {
     let text = CROSSZONE
         .replacen("vpc_ids = [\"consumer\"]", "vpc_ids = [\"consumer\", \"provider\"]", 1)
         .replacen(
@@ -183,19 +184,46 @@ fn a_client_straight_to_an_nlb_node_is_refused_not_answered_wrongly() {
             "[instances.consumer-client]\nsubnet_id = \"provider-1\"",
             1,
         );
-    let path = scratch("direct", &text);
-    let output = sim(&["run", path.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
-    let err = stderr(&output);
-    assert!(err.contains("workload.host"), "{err}");
-    assert!(
-        err.contains("straight to an NLB node are not modelled yet"),
-        "{err}"
+    let report = run_json("direct", &text, 3000);
+    let off = variant_json(&report, "cross-zone off");
+    assert_eq!(target_json(off, "web-1")["hits"], 3000);
+    let on = variant_json(&report, "cross-zone on");
+    for web in ["web-1", "web-2", "web-3"] {
+        let share = target_json(on, web)["share"].as_f64().unwrap();
+        assert!((share - 1.0 / 3.0).abs() < 0.05, "{web}: {share}");
+    }
+    // The client -> node leg stays in the client's zone.
+    assert_eq!(off["cross_az"]["client_leg_flows"], 0);
+}
+
+/// NET-3, NLB-15, SG-2: a client in a VPC peered with the NLB's reaches a node by the NLB's
+/// name; the NLB's inbound rules see its own address, so a rule for the application subnets only
+/// drops it (NLB_SG_DENY), and one for the peered VPC's CIDR admits it.
+#[test]
+fn a_client_in_a_peered_vpc_reaches_the_nlb_through_its_security_groups() {
+    let peer = "[vpcs.partner]\ncidr_block = \"10.30.0.0/24\"\n\n[subnets.partner-a]\nvpc_id = \"partner\"\navailability_zone = \"us-east-1a\"\ncidr_block = \"10.30.0.0/26\"\n\n[vpc_peerings.app-partner]\nvpc_id = \"app\"\npeer_vpc_id = \"partner\"\n\n[instances.client-p]\nsubnet_id = \"partner-a\"\n\n[workload]";
+    let base = NLB_DIRECT.replacen("[workload]", peer, 1).replacen(
+        "clients = [\"client-a\", \"client-b\", \"client-c\"]",
+        "clients = [\"client-p\"]",
+        1,
     );
-    assert!(
-        err.contains("10.11.0.69, the node of load balancer provider-nlb in subnet provider-2"),
-        "{err}"
+    let denied = run_json("peered-denied", &base, 2000);
+    let v = variant_json(&denied, "off, any AZ");
+    assert_eq!(v["failed"]["NLB_SG_DENY"]["flows"], 2000, "{v}");
+    let admitted = base.replacen(
+        "cidr_blocks = [\"10.20.10.0/24\", \"10.20.11.0/24\", \"10.20.12.0/24\"]",
+        "cidr_blocks = [\"10.20.10.0/24\", \"10.20.11.0/24\", \"10.20.12.0/24\", \"10.30.0.0/24\"]",
+        1,
     );
+    assert_ne!(admitted, base);
+    let report = run_json("peered-admitted", &admitted, 2000);
+    for v in report["variants"].as_array().unwrap() {
+        assert_eq!(v["failed"].as_object().unwrap().len(), 0, "{v}");
+        // The client sits in use1-az1: full affinity keeps it on that zone's node.
+        if v["name"] == "off, full" {
+            assert_eq!(target_json(v, "web-a1")["hits"], 2000);
+        }
+    }
 }
 
 /// HC-3: a stopped instance is `unused` with Target.InvalidState and never gets traffic, even

@@ -348,7 +348,9 @@ fn a_target_that_stops_is_out_at_once_and_a_start_goes_through_initial() {
     );
     // No node may pick it while it is stopped or initial.
     assert_eq!(
-        timeline.leaves_service(web2, secs(299.0)),
+        timeline.leaves_service(web2, secs(299.0), |state| {
+            sim::walk::Walker::new(t, 1).entry_nodes(state)
+        }),
         Some(secs(300.0))
     );
 }

@@ -192,10 +192,12 @@
 //                                               validate::events::tests::rule_changes_and_weights_resolve_to_actions_with_their_labels,
 //                                               validate::events::tests::deregister_and_register_apply_to_every_group_listing_the_instance_or_to_one
 // Paths
-//   a name resolving to an NLB node             repros::a_client_straight_to_an_nlb_node_is_refused_not_answered_wrongly,
-//                                               validate::paths::tests::a_client_straight_to_an_nlb_node_or_an_instance_is_refused
-//   a name resolving to an instance             validate::paths::tests::a_client_straight_to_an_nlb_node_or_an_instance_is_refused
-//   a name resolving into a peered VPC          rejects_a_name_that_resolves_into_a_peered_vpc
+//   a name resolving to an instance             validate::paths::tests::a_client_straight_to_an_instance_is_refused_and_to_an_nlb_node_simulated
+//   a direct client's port no listener serves   validate::paths::tests::a_client_straight_to_an_instance_is_refused_and_to_an_nlb_node_simulated
+//   dns_record_client_routing_policy, dns_name  rejects_bad_nlb_dns_settings
+//   an alias to an endpoint and an NLB at once  rejects_bad_nlb_dns_settings
+//   zonal shift: enabled, a zone it enables,    rejects_a_zonal_shift_aws_would_refuse
+//   not twice, not ended before it starts
 //   a port no bindable NLB serves               rejects_a_port_no_listener_serves,
 //                                               validate::paths::tests::the_port_needs_a_listener_and_unreachable_targets_are_warned_about
 // Warnings (exit 0)
@@ -821,28 +823,7 @@ fn rejects_an_alias_of_type_cname() {
         "cname-alias",
         &text,
         "route53_zones.\"example.local\".records[0].alias",
-        "alias records to an endpoint are of type A",
-    );
-}
-
-#[test]
-fn rejects_a_name_that_resolves_into_a_peered_vpc() {
-    // The consumer peers with a third VPC, whose CIDR does not overlap, and the record points
-    // at an address in it.
-    let text = crosszone_with(
-        "records = [{ name = \"provider-nlb\", type = \"A\", alias = { vpc_endpoint = \"provider-endpoint\" } }]",
-        "records = [{ name = \"provider-nlb\", type = \"A\", ttl = 60, records = [\"10.12.0.10\"] }]",
-    )
-    .replacen(
-        "[workload]",
-        "[vpcs.partner]\ncidr_block = \"10.12.0.0/24\"\n\n[vpc_peerings.to-partner]\nvpc_id = \"consumer\"\npeer_vpc_id = \"partner\"\n\n[workload]",
-        1,
-    );
-    rejects(
-        "peered-address",
-        &text,
-        "workload.host = \"provider-nlb.example.local\"",
-        "resolves from client consumer-client (VPC consumer) to 10.12.0.10, an address of the peered VPC partner: traffic over VPC peerings is not modelled yet",
+        "alias records (to an endpoint or a load balancer) are of type A",
     );
 }
 
@@ -2082,4 +2063,86 @@ fn rejects_endpoint_subnet_events_that_contradict_the_endpoint() {
     let path = scratch("event-subnets-ok.toml", &ok);
     let output = sim(&["check", path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn rejects_bad_nlb_dns_settings() {
+    let lb = "dns_record_client_routing_policy = \"any_availability_zone\"";
+    for (name, from, to, key_path, fragment) in [
+        (
+            "routing-policy",
+            lb,
+            "dns_record_client_routing_policy = \"nearest\"",
+            "load_balancers.app-nlb.dns_record_client_routing_policy = \"nearest\"",
+            "must be \"any_availability_zone\", \"partial_availability_zone_affinity\" or \"availability_zone_affinity\" (NLB-13)",
+        ),
+        (
+            "dns-name-region",
+            "dns_name = \"app-nlb-4f9c2a1b7d3e5a60.elb.us-east-1.amazonaws.com\"",
+            "dns_name = \"app-nlb-4f9c2a1b7d3e5a60.elb.eu-west-1.amazonaws.com\"",
+            "load_balancers.app-nlb.dns_name",
+            "must be NAME-ID.elb.us-east-1.amazonaws.com",
+        ),
+    ] {
+        // Without the variants, which set the routing policy themselves.
+        let base = &NLB_DIRECT[..NLB_DIRECT.find("[[variants]]").unwrap()];
+        assert!(base.contains(from), "{name}");
+        rejects(name, &base.replacen(from, to, 1), key_path, fragment);
+    }
+    // An alias names an endpoint or a load balancer, not both.
+    let both = CROSSZONE.replacen(
+        "alias = { vpc_endpoint = \"provider-endpoint\" }",
+        "alias = { vpc_endpoint = \"provider-endpoint\", load_balancer = \"provider-nlb\" }",
+        1,
+    );
+    rejects(
+        "alias-both",
+        &both,
+        "route53_zones.\"example.local\".records[0].alias",
+        "an alias names either `vpc_endpoint` or `load_balancer`",
+    );
+}
+
+#[test]
+fn rejects_a_zonal_shift_aws_would_refuse() {
+    let shift = |lb: &str, az: &str| {
+        format!(
+            "{NLB_DIRECT}\n[[events]]\nat = \"10s\"\nstart_zonal_shift = {{ load_balancer = \"{lb}\", away_from = \"{az}\" }}\n"
+        )
+    };
+    rejects(
+        "shift-not-enabled",
+        &shift("app-nlb", "use1-az2"),
+        "events[0].start_zonal_shift.load_balancer = \"app-nlb\"",
+        "does not have enable_zonal_shift = true: AWS refuses a zonal shift on it (EV-11)",
+    );
+    let enabled = |text: String| {
+        text.replacen(
+            "enable_cross_zone_load_balancing = false\ndns_record",
+            "enable_cross_zone_load_balancing = false\nenable_zonal_shift = true\ndns_record",
+            1,
+        )
+    };
+    rejects(
+        "shift-zone",
+        &enabled(shift("app-nlb", "use1-az3")),
+        "events[0].start_zonal_shift.away_from = \"use1-az3\"",
+        "load balancer app-nlb has no node in AZ ID use1-az3: it enables use1-az1, use1-az2 and use1-az4 (EV-11)",
+    );
+    let twice = enabled(shift("app-nlb", "use1-az2"))
+        + "\n[[events]]\nat = \"20s\"\nstart_zonal_shift = { load_balancer = \"app-nlb\", away_from = \"use1-az2\" }\n";
+    rejects(
+        "shift-twice",
+        &twice,
+        "events[1].start_zonal_shift",
+        "use1-az2 is already under a zonal shift of app-nlb at 20s (events[0] shifted it at 10s)",
+    );
+    let end_first = enabled(NLB_DIRECT.to_string())
+        + "\n[[events]]\nat = \"20s\"\nend_zonal_shift = { load_balancer = \"app-nlb\", away_from = \"use1-az2\" }\n";
+    rejects(
+        "shift-end",
+        &end_first,
+        "events[0].end_zonal_shift",
+        "use1-az2 is not under a zonal shift of app-nlb at 20s (no event started a shift before)",
+    );
 }

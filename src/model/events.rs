@@ -71,6 +71,14 @@ pub enum Action {
     },
     /// The zone's impairment ends.
     RestoreZone(ZoneId),
+    /// A zonal shift starts (`active`) or ends on a load balancer's node: its zone leaves (or
+    /// comes back to) the load balancer's DNS answers; existing connections stay (EV-11).
+    ZonalShift {
+        /// The node of the shifted zone.
+        node: crate::model::ids::NodeId,
+        /// Started (true) or ended.
+        active: bool,
+    },
     /// The load balancer's `enable_cross_zone_load_balancing` changes (EV-5).
     LoadBalancerCrossZone {
         /// The load balancer.

@@ -57,7 +57,7 @@ pub struct Topology {
     pub enis: Vec<EndpointEni>,
     /// Private hosted zones.
     pub hosted_zones: Vec<HostedZone>,
-    /// VPC peerings (validated; traffic over them is not simulated).
+    /// VPC peerings: clients reach load balancer nodes of a peered VPC (NET-3).
     pub peerings: Vec<(VpcId, VpcId)>,
     /// What the clients do.
     pub workload: Workload,
@@ -271,6 +271,43 @@ pub struct LoadBalancer {
     pub listeners: Vec<ListenerId>,
     /// How a node picks a target among the eligible ones.
     pub pick: PickStrategy,
+    /// Its regional DNS name, `NAME-ID.elb.REGION.amazonaws.com` (NLB-11).
+    pub dns_name: String,
+    /// `dns_record_client_routing_policy`: how the VPC resolver favours a client's own zone
+    /// (NLB-13).
+    pub routing_policy: RoutingPolicy,
+    /// `enable_zonal_shift`: a zonal shift may pull one of its zones from DNS (NLB-12, EV-11).
+    pub zonal_shift: bool,
+}
+
+/// `dns_record.client_routing_policy` of a load balancer (docs/model.md NLB-13): how the answers
+/// the VPC resolver gives a client favour the client's own zone.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RoutingPolicy {
+    /// `any_availability_zone` (the default): every address of the answer.
+    AnyZone,
+    /// `partial_availability_zone_affinity`: only the client's zone for 85 % of its queries.
+    PartialAffinity,
+    /// `availability_zone_affinity`: only the client's zone whenever the answer has it.
+    FullAffinity,
+}
+
+impl RoutingPolicy {
+    /// Every policy.
+    pub const ALL: [RoutingPolicy; 3] = [
+        RoutingPolicy::AnyZone,
+        RoutingPolicy::PartialAffinity,
+        RoutingPolicy::FullAffinity,
+    ];
+
+    /// The scenario spelling (`dns_record_client_routing_policy = "..."`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RoutingPolicy::AnyZone => "any_availability_zone",
+            RoutingPolicy::PartialAffinity => "partial_availability_zone_affinity",
+            RoutingPolicy::FullAffinity => "availability_zone_affinity",
+        }
+    }
 }
 
 /// How a load balancer's nodes map a flow hash onto the eligible targets (`hash = "..."`;
@@ -313,6 +350,9 @@ pub struct Node {
     pub zone: ZoneId,
     /// Its private IP: the source address targets see for PrivateLink traffic.
     pub ip: Ipv4Addr,
+    /// Its zonal DNS name, `AZ.NAME-ID.elb.REGION.amazonaws.com` (NLB-11; the AZ name as the
+    /// load balancer's account calls it).
+    pub dns_name: String,
 }
 
 /// A listener and its forward action.
@@ -479,6 +519,14 @@ pub enum RecordTarget {
         endpoint: EndpointId,
         /// `Some` for the zonal name of that ENI.
         eni: Option<EniId>,
+    },
+    /// Alias to a load balancer's regional name (the nodes its DNS answers with: NLB-12), or, as
+    /// the NLB's own zonal name, one node.
+    LoadBalancerAlias {
+        /// The load balancer.
+        load_balancer: LoadBalancerId,
+        /// `Some` for the zonal name of that node.
+        node: Option<NodeId>,
     },
     /// CNAME to another name.
     Cname(String),

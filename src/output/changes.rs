@@ -123,6 +123,7 @@ pub fn changes(
     timeline: &Timeline,
     tally: &Tally,
     per_state: &[Expected],
+    seed: u64,
 ) -> Changes {
     let end = tally.end;
     let events = t
@@ -173,7 +174,7 @@ pub fn changes(
         events,
         health,
         states: states(t, timeline, tally, per_state),
-        answers: answers(t, timeline, tally),
+        answers: answers(t, timeline, tally, seed),
     }
 }
 
@@ -407,7 +408,10 @@ fn targets_of(t: &Topology, action: &Action) -> Vec<TargetId> {
         }
         // A slow server stays healthy (EV-9), an endpoint's subnets are the consumer's (EV-10):
         // nothing to answer about a target's service.
-        Action::Slow { .. } | Action::EndpointSubnet { .. } => Vec::new(),
+        // A zonal shift moves clients between nodes, not targets out of service (EV-11).
+        Action::Slow { .. } | Action::EndpointSubnet { .. } | Action::ZonalShift { .. } => {
+            Vec::new()
+        }
         Action::Deregister(x) | Action::Register(x) => vec![x],
         Action::ImpairZone { zone, .. } | Action::RestoreZone(zone) => {
             all.filter(|x| t.targets[x.index()].zone == zone).collect()
@@ -423,7 +427,8 @@ fn targets_of(t: &Topology, action: &Action) -> Vec<TargetId> {
 }
 
 /// The answers people ask of the run's events.
-fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswer> {
+fn answers(t: &Topology, timeline: &Timeline, tally: &Tally, seed: u64) -> Vec<DerivedAnswer> {
+    let walker = crate::walk::Walker::new(t, seed);
     let mut out = Vec::new();
     let end = tally.end;
     for event in &t.events {
@@ -476,7 +481,9 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                             )
                         })
                         .map_or(end, |e| e.at.min(end));
-                    let out_at = timeline.leaves_service(x, event.at).filter(|&at| at < back);
+                    let out_at = timeline
+                        .leaves_service(x, event.at, |state| walker.entry_nodes(state))
+                        .filter(|&at| at < back);
                     let answer = match out_at {
                         Some(at) => {
                             let why = timeline.health_since(x, at);
@@ -623,7 +630,7 @@ fn answers(t: &Topology, timeline: &Timeline, tally: &Tally) -> Vec<DerivedAnswe
                     t.zones[zone.index()].az_id
                 ),
                 answer: format!(
-                    "{lost} flows timed out (ZONE_IMPAIRED) at its endpoint ENIs or targets"
+                    "{lost} flows timed out (ZONE_IMPAIRED) at its endpoint ENIs, NLB nodes or targets"
                 ),
                 seconds: None,
                 flows: Some(lost),

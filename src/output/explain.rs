@@ -25,11 +25,12 @@ const ASSUMPTIONS: &str = "\
 Stated assumptions (AWS does not publish these; docs/model.md):
   - NLB-7: the flow hash is NLB-like, a 64-bit hash of protocol, source IP and port, destination IP
     and port and the initial sequence number; AWS's own function is not public; the node hashes the
-    client's connection as sent to the endpoint ENI
+    client's connection as sent to the endpoint ENI (PrivateLink) or to the node (a direct client)
   - NLB-8: the pick maps the hash uniformly (or by a Maglev table) onto the eligible targets
   - DNS-5: each query's answer comes in a random order, the managed vpce names included
   - CLI-1: the source port is uniform over the even ports of 32768-60999
   - PL-3: with several NLBs behind the service, each ENI's binding is a seeded random draw
+  - NLB-13: with partial AZ affinity, the 15 % of queries not favoured get the whole answer
   - HC-2, HC-4, HC-5: a target is healthy when every node's checks pass; health is settled at the
     start, then each node checks on its own seeded phase; EV-4: an impaired zone's nodes veto nothing
   - TIME-1: latencies are the scenario's [network] values (PrivateLink hop 100us by default)
@@ -238,6 +239,25 @@ fn words(
                         t.subnets[e.subnet.index()].name
                     )
                 }
+                Destination::Node(node) => {
+                    let n = &t.nodes[node.index()];
+                    let (az, az_id) = t.az_label(n.subnet);
+                    let lb = &t.load_balancers[n.load_balancer.index()];
+                    let client_vpc = t.subnets[c.subnet.index()].vpc;
+                    let how = if lb.vpc == client_vpc {
+                        "the VPC's local route".to_string()
+                    } else {
+                        format!(
+                            "the peering with VPC {} (routes assumed)",
+                            t.vpcs[lb.vpc.index()].name
+                        )
+                    };
+                    format!(
+                        "load balancer {}'s node in {}, {az} {az_id}, reached directly over {how}",
+                        lb.name,
+                        t.subnets[n.subnet.index()].name
+                    )
+                }
                 _ => "owned by nothing in the client's VPC".to_string(),
             };
             let (port, isn) = connection.map_or((String::new(), String::new()), |(p, i)| {
@@ -249,11 +269,85 @@ fn words(
             )
         }
         HopKind::Nowhere => "the SYN goes nowhere: no answer will come".into(),
-        HopKind::ClientEgressDenied { .. } => format!(
-            "the client's security groups ({}) let no tcp/{} out to the ENI: dropped",
+        HopKind::ClientEgressDenied { ip } => format!(
+            "the client's security groups ({}) let no tcp/{} out to {ip}: dropped",
             group_names(t, &c.security_groups),
             t.workload.port
         ),
+        HopKind::NodeImpaired { node } => {
+            let n = &t.nodes[node.index()];
+            format!(
+                "SYN at node {}: its zone {} is impaired: the SYN is lost",
+                n.ip,
+                t.zones[n.zone.index()].az_id
+            )
+        }
+        HopKind::NlbAnswer {
+            load_balancer,
+            held,
+            unhealthy,
+            shifted,
+            fail_open,
+            affine,
+        } => {
+            let lb = &t.load_balancers[load_balancer.index()];
+            let node = |n: &NodeId| {
+                let n = &t.nodes[n.index()];
+                format!("{} ({})", n.ip, t.zones[n.zone.index()].az_id)
+            };
+            let list = |nodes: &[NodeId]| nodes.iter().map(node).collect::<Vec<_>>().join(", ");
+            let mut text = format!(
+                "NLB DNS: {} answers with one node per zone it keeps: {}",
+                lb.dns_name,
+                list(held)
+            );
+            if *fail_open {
+                text.push_str(
+                    "; no zone meets its DNS failover threshold, so it fails open to every node",
+                );
+            } else if !unhealthy.is_empty() {
+                let _ = write!(
+                    text,
+                    "; left out below the DNS failover threshold (no healthy target in scope): {}",
+                    list(unhealthy)
+                );
+            }
+            if !shifted.is_empty() {
+                let _ = write!(text, "; left out by a zonal shift: {}", list(shifted));
+            }
+            let own: Vec<NodeId> = held
+                .iter()
+                .copied()
+                .filter(|n| t.nodes[n.index()].zone == t.subnets[c.subnet.index()].zone)
+                .collect();
+            let policy = lb.routing_policy;
+            match (policy, *affine, own.is_empty()) {
+                (crate::model::RoutingPolicy::AnyZone, _, _) => {}
+                (_, true, false) => {
+                    let _ = write!(
+                        text,
+                        "; client routing policy {}: this query gets only the client's zone: {}",
+                        policy.name(),
+                        list(&own)
+                    );
+                }
+                (_, true, true) => {
+                    let _ = write!(
+                        text,
+                        "; client routing policy {}: the client's zone has no node in the answer, so the whole answer",
+                        policy.name()
+                    );
+                }
+                (_, false, _) => {
+                    let _ = write!(
+                        text,
+                        "; client routing policy {}: this query is among the 15 % that get the whole answer (ASSUMPTION)",
+                        policy.name()
+                    );
+                }
+            }
+            text
+        }
         HopKind::EniRemoved { eni } => {
             let e = &t.enis[eni.index()];
             format!(
@@ -309,18 +403,23 @@ fn words(
                 n.ip
             )
         }
-        HopKind::NlbDenied { node } => {
+        HopKind::NlbDenied { node, direct } => {
             let n = &t.nodes[node.index()];
             let lb = &t.load_balancers[n.load_balancer.index()];
             format!(
-                "node {}: the NLB's security groups ({}) are enforced on PrivateLink traffic and admit no tcp/{} from the client {}: dropped",
+                "node {}: the NLB's security groups ({}){} admit no tcp/{} from the client {}: dropped",
                 n.ip,
                 group_names(t, &lb.security_groups),
+                if *direct {
+                    ""
+                } else {
+                    " are enforced on PrivateLink traffic and"
+                },
                 t.workload.port,
                 c.ip
             )
         }
-        HopKind::NlbAdmitted { node, rule } => {
+        HopKind::NlbAdmitted { node, rule, .. } => {
             let n = &t.nodes[node.index()];
             match rule {
                 Some(_) => format!(

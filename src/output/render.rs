@@ -497,8 +497,13 @@ fn table(report: &Report) -> String {
         ("cross-AZ payload, inter-AZ cost", &|v| {
             format!("{} B, ${:.6}", v.cross_az.bytes, v.cross_az.cost_usd)
         }),
-        ("client -> endpoint ENI across AZs", &|v| {
-            v.cross_az.client_leg_flows.to_string()
+        ("client -> endpoint ENI or NLB node across AZs", &|v| {
+            format!(
+                "{} ({}, expected {})",
+                v.cross_az.client_leg_flows,
+                pct(v.cross_az.client_leg_share),
+                pct(v.cross_az.client_leg_expected_share)
+            )
         }),
         ("completion mean / p50 / p99", &|v| {
             let times = |t: &crate::output::report::Times| {

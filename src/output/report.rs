@@ -177,8 +177,13 @@ pub struct CrossAz {
     pub bytes: u64,
     /// Their inter-AZ data transfer cost, USD ($0.01/GB charged on each side).
     pub cost_usd: f64,
-    /// Flows whose client -> endpoint ENI leg crossed AZs (consumer side).
+    /// Flows whose client -> endpoint ENI leg (or client -> NLB node, for a direct client)
+    /// crossed AZs.
     pub client_leg_flows: u64,
+    /// client_leg_flows / all flows.
+    pub client_leg_share: f64,
+    /// Its expected share.
+    pub client_leg_expected_share: f64,
 }
 
 /// Completion time of answered flows (curl start to response received), microseconds.
@@ -333,7 +338,10 @@ pub fn report(scenario: &Scenario, runs: &[VariantRun<'_>], flows: u64, seed: u6
             port: first.workload.port,
             arrival_rate: first.workload.arrival_rate,
         },
-        variants: runs.iter().map(|run| variant_report(run, &rows)).collect(),
+        variants: runs
+            .iter()
+            .map(|run| variant_report(run, &rows, seed))
+            .collect(),
         warnings: scenario
             .warnings
             .iter()
@@ -519,7 +527,7 @@ impl Measure<'_> {
     }
 }
 
-fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
+fn variant_report(run: &VariantRun<'_>, rows: &Rows, seed: u64) -> VariantReport {
     let (t, tally, expected) = (run.topology, run.tally, run.expected);
     let m = Measure {
         tally,
@@ -701,6 +709,8 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
             bytes: tally.cross_az_bytes,
             cost_usd: tally.cross_az_bytes as f64 / 1e9 * INTER_AZ_USD_PER_GB_EACH_SIDE * 2.0,
             client_leg_flows: tally.client_cross_az_flows,
+            client_leg_share: m.share(tally.client_cross_az_flows),
+            client_leg_expected_share: round6(expected.client_cross_az),
         },
         completion: completion(tally, expected),
         dns_queries: tally.dns_queries(),
@@ -738,7 +748,7 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows) -> VariantReport {
         },
         connections: super::connections::connections(t, tally),
         changes: (!t.events.is_empty())
-            .then(|| changes::changes(t, run.timeline, tally, run.per_state)),
+            .then(|| changes::changes(t, run.timeline, tally, run.per_state, seed)),
         metrics: metrics::metrics(t, run.timeline, tally),
     }
 }

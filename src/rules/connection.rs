@@ -119,8 +119,8 @@ pub struct Open {
     pub answered: SimTime,
     /// When the client closes it, if nothing ends it first.
     pub close: SimTime,
-    /// Its endpoint ENI.
-    pub eni: EniId,
+    /// Its endpoint ENI (`None` for a direct client of the NLB).
+    pub eni: Option<EniId>,
     /// Its NLB node.
     pub node: NodeId,
     /// Its target.
@@ -161,7 +161,7 @@ pub fn fate(t: &Topology, timeline: &Timeline, spec: &Connection, open: &Open) -
     let group = &t.target_groups[x.target_group.index()];
     let instance = x.instance;
     let node_zone = t.nodes[open.node.index()].zone;
-    let eni_zone = t.enis[open.eni.index()].zone;
+    let eni_zone = open.eni.map(|e| t.enis[e.index()].zone);
     // The client's next packet at or after `at`: its next request, or its close.
     let next_activity = |at: SimTime| -> SimTime {
         match spec.request_interval {
@@ -189,8 +189,8 @@ pub fn fate(t: &Topology, timeline: &Timeline, spec: &Connection, open: &Open) -
         }
         if admin.targets_down(x.zone)
             || admin.zone_down(node_zone)
-            || admin.zone_down(eni_zone)
-            || !admin.eni_active[open.eni.index()]
+            || eni_zone.is_some_and(|z| admin.zone_down(z))
+            || open.eni.is_some_and(|e| !admin.eni_active[e.index()])
         {
             ended = Some((next_activity(at), End::Lost));
             break;
@@ -303,7 +303,7 @@ mod tests {
             established: secs(from),
             answered: secs(from + 0.001),
             close: secs(to),
-            eni: EniId(0),
+            eni: Some(EniId(0)),
             node: NodeId(0),
             target: TargetId(1),
         };
@@ -439,7 +439,7 @@ mod tests {
             established: secs(5.0),
             answered: secs(5.001),
             close: secs(500.0),
-            eni: EniId(0),
+            eni: Some(EniId(0)),
             node: NodeId(0),
             target: TargetId(1),
         };

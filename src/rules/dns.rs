@@ -19,7 +19,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::model::ids::{EniId, VpcId};
+use crate::model::ids::{EniId, LoadBalancerId, NodeId, VpcId};
 use crate::model::net::Cidr;
 use crate::model::{RecordTarget, Topology};
 use crate::rng;
@@ -40,9 +40,26 @@ pub struct Answer {
     pub ttl: Span,
     /// The names followed, first to last, with the record kind that led on (for traces).
     pub chain: Vec<String>,
-    /// True when the addresses are an endpoint's regional name's: its ENIs at the time of the
-    /// answer (EV-10); false for fixed records and zonal names.
-    pub regional: bool,
+    /// What the addresses are: for a regional name, every address the name may answer with,
+    /// of which an answer holds those in service at its time ([`Source`]).
+    pub source: Source,
+}
+
+/// Where an answer's addresses come from, and so which of them a given answer holds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Fixed A records: every address, always.
+    Fixed,
+    /// An endpoint's regional name: its ENIs, of which an answer holds those the endpoint has at
+    /// its time (EV-10).
+    EndpointRegional,
+    /// An endpoint ENI's zonal name: its address, always.
+    EndpointZonal,
+    /// A load balancer's regional name: its nodes, in zone order, of which an answer holds those
+    /// its DNS answers with at its time, with the client's AZ affinity (NLB-12, NLB-13).
+    LoadBalancer(LoadBalancerId),
+    /// A load balancer node's zonal name: its address, always (NLB-11).
+    Node(NodeId),
 }
 
 /// Why a name did not resolve.
@@ -69,8 +86,14 @@ pub fn resolve(topology: &Topology, vpc: VpcId, name: &str) -> Result<Answer, Dn
         let record = zone.and_then(|z| z.records.iter().find(|r| r.fqdn == name));
         let (target, record_ttl) = match record {
             Some(record) => (record.target.clone(), record.ttl),
-            None => match endpoint_name(topology, &name) {
-                Some(target) if zone.is_none() => (target, ENDPOINT_TTL),
+            None => match endpoint_name(topology, &name).or_else(|| nlb_name(topology, &name)) {
+                Some(target) if zone.is_none() => {
+                    let ttl = match target {
+                        RecordTarget::LoadBalancerAlias { .. } => crate::rules::nlb::dns::TTL,
+                        _ => ENDPOINT_TTL,
+                    };
+                    (target, ttl)
+                }
                 _ => return Err(DnsError::NxDomain(name)),
             },
         };
@@ -86,7 +109,7 @@ pub fn resolve(topology: &Topology, vpc: VpcId, name: &str) -> Result<Answer, Dn
                     addresses: ips,
                     ttl,
                     chain,
-                    regional: false,
+                    source: Source::Fixed,
                 });
             }
             RecordTarget::EndpointAlias { endpoint, eni } => {
@@ -109,7 +132,54 @@ pub fn resolve(topology: &Topology, vpc: VpcId, name: &str) -> Result<Answer, Dn
                     addresses: ips,
                     ttl,
                     chain,
-                    regional: eni.is_none(),
+                    source: if eni.is_none() {
+                        Source::EndpointRegional
+                    } else {
+                        Source::EndpointZonal
+                    },
+                });
+            }
+            RecordTarget::LoadBalancerAlias {
+                load_balancer,
+                node,
+            } => {
+                let lb = &topology.load_balancers[load_balancer.index()];
+                let nodes: Vec<NodeId> = match node {
+                    Some(node) => vec![node],
+                    None => lb.nodes.clone(),
+                };
+                let ips: Vec<Ipv4Addr> =
+                    nodes.iter().map(|n| topology.nodes[n.index()].ip).collect();
+                let via = match node {
+                    Some(node) => format!("zonal name {}", topology.nodes[node.index()].dns_name),
+                    None => format!("regional name {}", lb.dns_name),
+                };
+                chain.push(if record.is_none() {
+                    format!(
+                        "{name} is load balancer {}'s {}: {} (TTL {record_ttl})",
+                        lb.name,
+                        if node.is_some() {
+                            "zonal name"
+                        } else {
+                            "regional name"
+                        },
+                        join_ips(&ips)
+                    )
+                } else {
+                    format!(
+                        "{name} alias A -> load balancer {} {via}: {} (TTL {record_ttl})",
+                        lb.name,
+                        join_ips(&ips)
+                    )
+                });
+                return Ok(Answer {
+                    addresses: ips,
+                    ttl,
+                    chain,
+                    source: match node {
+                        Some(node) => Source::Node(node),
+                        None => Source::LoadBalancer(load_balancer),
+                    },
                 });
             }
         }
@@ -138,6 +208,31 @@ fn endpoint_name(topology: &Topology, name: &str) -> Option<RecordTarget> {
                 .map(|eni| RecordTarget::EndpointAlias {
                     endpoint: endpoint_id,
                     eni: Some(*eni),
+                })
+        })
+}
+
+/// A load balancer's own regional or zonal DNS name, if `name` is one (NLB-11): public DNS
+/// answers them from any VPC.
+fn nlb_name(topology: &Topology, name: &str) -> Option<RecordTarget> {
+    topology
+        .load_balancers
+        .iter()
+        .enumerate()
+        .find_map(|(l, lb)| {
+            let load_balancer = LoadBalancerId::from_index(l);
+            if lb.dns_name == name {
+                return Some(RecordTarget::LoadBalancerAlias {
+                    load_balancer,
+                    node: None,
+                });
+            }
+            lb.nodes
+                .iter()
+                .find(|n| topology.nodes[n.index()].dns_name == name)
+                .map(|n| RecordTarget::LoadBalancerAlias {
+                    load_balancer,
+                    node: Some(*n),
                 })
         })
 }

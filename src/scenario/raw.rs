@@ -389,6 +389,14 @@ pub struct RawLoadBalancer {
     pub enforce_security_group_inbound_rules_on_private_link_traffic: Option<String>,
     /// NLB-like pick function: `uniform` (default) or `maglev`.
     pub hash: Option<String>,
+    /// `any_availability_zone` (default), `partial_availability_zone_affinity` or
+    /// `availability_zone_affinity` (NLB-13).
+    pub dns_record_client_routing_policy: Option<String>,
+    /// Whether zonal shifts may act on it (false when omitted, AWS's default).
+    pub enable_zonal_shift: Option<bool>,
+    /// Its regional DNS name as AWS gave it (`NAME-ID.elb.REGION.amazonaws.com`); one is made
+    /// from the name when omitted.
+    pub dns_name: Option<String>,
     /// Listeners.
     #[serde(default)]
     pub listeners: Vec<RawListener>,
@@ -619,12 +627,14 @@ pub struct RawRecord {
     pub alias: Option<RawAlias>,
 }
 
-/// `alias = { vpc_endpoint = "...", subnet_id = "..." }`
+/// `alias = { vpc_endpoint = "...", subnet_id = "..." }` or `alias = { load_balancer = "..." }`
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAlias {
     /// The interface endpoint.
-    pub vpc_endpoint: String,
+    pub vpc_endpoint: Option<String>,
+    /// Or the load balancer (its regional name: NLB-11).
+    pub load_balancer: Option<String>,
     /// For the zonal name of the ENI in this subnet; the regional name when omitted.
     pub subnet_id: Option<String>,
 }
@@ -743,6 +753,20 @@ pub struct RawEvent {
     pub add_endpoint_subnet: Option<RawEndpointSubnet>,
     /// A subnet removed from an interface endpoint (EV-10).
     pub remove_endpoint_subnet: Option<RawEndpointSubnet>,
+    /// A zonal shift that starts: the zone leaves the load balancer's DNS (EV-11).
+    pub start_zonal_shift: Option<RawZonalShift>,
+    /// A zonal shift that ends.
+    pub end_zonal_shift: Option<RawZonalShift>,
+}
+
+/// `start_zonal_shift` / `end_zonal_shift = { load_balancer = "...", away_from = "AZ-ID" }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawZonalShift {
+    /// The load balancer (its `enable_zonal_shift` must be true).
+    pub load_balancer: String,
+    /// The zone, by AZ ID, that traffic shifts away from.
+    pub away_from: String,
 }
 
 /// `add_endpoint_subnet` / `remove_endpoint_subnet = { vpc_endpoint = "...", subnet_id = "..." }`.

@@ -22,9 +22,7 @@ pub fn fate_of(
     ended: &Ended,
 ) -> Option<Fate> {
     let spec = t.workload.connection.as_ref()?;
-    let (Ok(()), Some(eni), Some(node), Some(target)) =
-        (ended.outcome, ended.eni, ended.node, ended.target)
-    else {
+    let (Ok(()), Some(node), Some(target)) = (ended.outcome, ended.node, ended.target) else {
         return None;
     };
     let established = start.after(ended.established);
@@ -40,7 +38,7 @@ pub fn fate_of(
             established,
             answered,
             close,
-            eni,
+            eni: ended.eni,
             node,
             target,
         },

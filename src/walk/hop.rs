@@ -63,8 +63,28 @@ pub enum HopKind {
     Nowhere,
     /// The client's security groups let no SYN out.
     ClientEgressDenied {
-        /// The ENI it was for.
-        eni: EniId,
+        /// The address it was for (an endpoint ENI's or a node's).
+        ip: Ipv4Addr,
+    },
+    /// A direct client's SYN reached a node in an impaired zone (EV-4).
+    NodeImpaired {
+        /// The node.
+        node: NodeId,
+    },
+    /// What a load balancer's regional name answered, and why (NLB-12, NLB-13).
+    NlbAnswer {
+        /// The load balancer.
+        load_balancer: LoadBalancerId,
+        /// The nodes DNS held (DNS failover, fail-open, zonal shift), in zone order.
+        held: Vec<NodeId>,
+        /// Nodes left out because their zone fell below the DNS failover threshold.
+        unhealthy: Vec<NodeId>,
+        /// Nodes left out by a zonal shift.
+        shifted: Vec<NodeId>,
+        /// Every zone was below the threshold: the name failed open to every node.
+        fail_open: bool,
+        /// The query was affine (its client's zone only, when held).
+        affine: bool,
     },
     /// The address is an ENI its endpoint no longer has: nothing answers (EV-10).
     EniRemoved {
@@ -96,6 +116,8 @@ pub enum HopKind {
     NlbDenied {
         /// The node.
         node: NodeId,
+        /// The client reached the node directly (not through PrivateLink).
+        direct: bool,
     },
     /// The NLB's security groups admit it.
     NlbAdmitted {
@@ -103,6 +125,8 @@ pub enum HopKind {
         node: NodeId,
         /// The (group, ingress rule), or `None` when enforcement is off.
         rule: Option<(SecurityGroupId, usize)>,
+        /// The client reached the node directly (not through PrivateLink).
+        direct: bool,
     },
     /// No listener on the port: RST.
     NoListener {

@@ -31,7 +31,8 @@ use crate::model::ids::*;
 use crate::rng;
 use crate::rules::address::{self, Destination};
 use crate::rules::client;
-use crate::rules::dns::{self, Answer, AnswerOrder, DnsError};
+use crate::rules::dns::{self, Answer, AnswerOrder, DnsError, Source};
+use crate::rules::nlb::dns as nlb_dns;
 use crate::rules::nlb::hash::{FlowHasher, TCP};
 use crate::rules::nlb::pick::TargetPick;
 use crate::rules::nlb::{self, Eligible};
@@ -59,6 +60,8 @@ pub struct ClientFacts {
     pub destinations: Vec<Destination>,
     /// The key of its answers' orders (DNS-5).
     pub order_key: u64,
+    /// The key of its queries' AZ affinity draws (NLB-13).
+    pub affinity_key: u64,
 }
 
 impl ClientFacts {
@@ -306,6 +309,7 @@ impl<'a> Walker<'a> {
                     own_subnet,
                     destinations,
                     order_key: AnswerOrder::client_key(seed, &i.name),
+                    affinity_key: rng::keyed(seed, "dns-affinity", &i.name),
                 }
             })
             .collect();
@@ -327,13 +331,13 @@ impl<'a> Walker<'a> {
     }
 
     /// The address client `client`'s query number `query` makes curl connect to under `state`
-    /// (DNS-5, DNS-7): among the addresses the answer holds then (an endpoint's ENIs in it:
-    /// EV-10), as an index of the client's answer.
+    /// (DNS-5, DNS-7): among the addresses the answer holds then ([`Walker::answered`]), as an
+    /// index of the client's answer.
     #[inline]
     pub fn chosen_address(&self, client: usize, query: u64, state: &State) -> usize {
         let c = &self.clients[client];
         let order = AnswerOrder::of_query(c.order_key, query);
-        match self.answered(client, state) {
+        match self.answered(client, query, state) {
             None => order.chosen(&c.own_subnet),
             Some(held) => {
                 let own: Vec<bool> = held.iter().map(|&a| c.own_subnet[a]).collect();
@@ -342,23 +346,109 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The addresses of `client`'s answer under `state`, when an event took some out of it
-    /// (`None`: all of them). Only an endpoint's regional name follows its ENIs (EV-10): a fixed
-    /// record or a zonal name keeps its address, to which nothing answers once the ENI is gone.
-    pub fn answered(&self, client: usize, state: &State) -> Option<Vec<usize>> {
+    /// The addresses of `client`'s answer to its query number `query` under `state`, when the
+    /// answer holds only some of them (`None`: all of them). An endpoint's regional name holds
+    /// the ENIs the endpoint has (EV-10); a load balancer's regional name holds the nodes its DNS
+    /// answers with, narrowed to the client's zone when the query is affine (NLB-12, NLB-13).
+    /// A fixed record or a zonal name keeps its address, to which nothing may answer.
+    pub fn answered(&self, client: usize, query: u64, state: &State) -> Option<Vec<usize>> {
+        let affine = match self.source(client) {
+            Some(Source::LoadBalancer(lb)) => nlb_dns::affine(
+                self.t.load_balancers[lb.index()].routing_policy,
+                rng::draw(self.clients[client].affinity_key, query),
+            ),
+            _ => false,
+        };
+        self.held(client, state, affine)
+    }
+
+    /// The answers `client` may get under `state`, with their probabilities over its queries
+    /// (as [`Walker::answered`]): one, or two for a load balancer's name with partial AZ
+    /// affinity.
+    pub fn answer_alternatives(
+        &self,
+        client: usize,
+        state: &State,
+    ) -> Vec<(f64, Option<Vec<usize>>)> {
+        let share = match self.source(client) {
+            Some(Source::LoadBalancer(lb)) => {
+                nlb_dns::affine_share(self.t.load_balancers[lb.index()].routing_policy)
+            }
+            _ => 0.0,
+        };
+        [(1.0 - share, false), (share, true)]
+            .into_iter()
+            .filter(|&(p, _)| p > 0.0)
+            .map(|(p, affine)| (p, self.held(client, state, affine)))
+            .collect()
+    }
+
+    /// Per load balancer node: whether a new connection of the workload may reach it under
+    /// `state`, from an answer given then: the node an active endpoint ENI is bound to (PL-3), or
+    /// a node an answer holds (NLB-12, NLB-13).
+    pub fn entry_nodes(&self, state: &State) -> Vec<bool> {
+        let mut reached = vec![false; self.t.nodes.len()];
+        for (c, client) in self.clients.iter().enumerate() {
+            for (_, held) in self.answer_alternatives(c, state) {
+                let held = held.unwrap_or_else(|| (0..client.destinations.len()).collect());
+                for a in held {
+                    match client.destinations[a] {
+                        Destination::EndpointEni(eni) if state.admin().eni_active[eni.index()] => {
+                            reached[state.binding(eni).index()] = true;
+                        }
+                        Destination::Node(node) => reached[node.index()] = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        reached
+    }
+
+    fn source(&self, client: usize) -> Option<Source> {
+        self.clients[client].answer.as_ref().ok().map(|a| a.source)
+    }
+
+    /// The addresses `client`'s answer holds under `state`, for an affine query or not (`None`:
+    /// all of them).
+    fn held(&self, client: usize, state: &State, affine: bool) -> Option<Vec<usize>> {
         let c = &self.clients[client];
-        if !c.answer.as_ref().is_ok_and(|a| a.regional) {
-            return None;
+        match self.source(client)? {
+            Source::EndpointRegional => {
+                let out = |d: &Destination| matches!(d, Destination::EndpointEni(eni) if !state.admin().eni_active[eni.index()]);
+                if !c.destinations.iter().any(out) {
+                    return None;
+                }
+                Some(
+                    (0..c.destinations.len())
+                        .filter(|&a| !out(&c.destinations[a]))
+                        .collect(),
+                )
+            }
+            Source::LoadBalancer(lb) => {
+                let all = &self.t.load_balancers[lb.index()].nodes;
+                let answer = &state.nlb_answer(lb).nodes;
+                let own_zone = |n: &&NodeId| self.t.nodes[n.index()].zone == c.zone;
+                let nodes: Vec<NodeId> = if affine && answer.iter().any(|n| own_zone(&n)) {
+                    answer.iter().filter(own_zone).copied().collect()
+                } else if answer.len() == all.len() {
+                    return None;
+                } else {
+                    answer.clone()
+                };
+                Some(
+                    nodes
+                        .iter()
+                        .map(|n| {
+                            all.iter()
+                                .position(|a| a == n)
+                                .expect("a node of its load balancer")
+                        })
+                        .collect(),
+                )
+            }
+            Source::Fixed | Source::EndpointZonal | Source::Node(_) => None,
         }
-        let out = |d: &Destination| matches!(d, Destination::EndpointEni(eni) if !state.admin().eni_active[eni.index()]);
-        if !c.destinations.iter().any(out) {
-            return None;
-        }
-        Some(
-            (0..c.destinations.len())
-                .filter(|&a| !out(&c.destinations[a]))
-                .collect(),
-        )
     }
 
     /// Client -> resolver and back (TIME-1).
@@ -463,7 +553,7 @@ impl<'a> Walker<'a> {
                         || HopKind::Answered {
                             order: match walk.answer {
                                 AnswerRef::Query(q) => {
-                                    let held = self.answered(walk.client as usize, state);
+                                    let held = self.answered(walk.client as usize, q, state);
                                     let n = held.as_ref().map_or(answer.addresses.len(), Vec::len);
                                     let order = AnswerOrder::of_query(client.order_key, q).order(n);
                                     Some(match held {
@@ -475,6 +565,31 @@ impl<'a> Walker<'a> {
                             },
                         },
                     );
+                    if let (Source::LoadBalancer(lb), AnswerRef::Query(q)) =
+                        (answer.source, walk.answer)
+                    {
+                        note(&mut trace, walk.at, &["NLB-11", "NLB-12", "NLB-13"], || {
+                            let regional = state.nlb_answer(lb);
+                            let all = &t.load_balancers[lb.index()].nodes;
+                            HopKind::NlbAnswer {
+                                load_balancer: lb,
+                                held: regional.nodes.clone(),
+                                unhealthy: all
+                                    .iter()
+                                    .filter(|n| {
+                                        !regional.nodes.contains(n) && !regional.shifted.contains(n)
+                                    })
+                                    .copied()
+                                    .collect(),
+                                shifted: regional.shifted.clone(),
+                                fail_open: regional.fail_open,
+                                affine: nlb_dns::affine(
+                                    t.load_balancers[lb.index()].routing_policy,
+                                    rng::draw(client.affinity_key, q),
+                                ),
+                            }
+                        });
+                    }
                     self.connect(state, walk, decide, trace)
                 }
             },
@@ -599,7 +714,9 @@ impl<'a> Walker<'a> {
                 }
                 if !privatelink::client_leaves(t, state.admin(), client.instance, eni) {
                     note(&mut trace, walk.at, &["SG-3"], || {
-                        HopKind::ClientEgressDenied { eni }
+                        HopKind::ClientEgressDenied {
+                            ip: t.enis[eni.index()].ip,
+                        }
                     });
                     return self.time_out(walk, FailReason::ClientSgDeny);
                 }
@@ -610,11 +727,36 @@ impl<'a> Walker<'a> {
                 walk.stage = Stage::SynAtEndpoint;
                 Next::At(walk.at)
             }
+            Destination::Node(node) => {
+                walk.last_read = walk.at;
+                if !nlb::direct::client_leaves(
+                    t,
+                    state.admin(),
+                    client.instance,
+                    node,
+                    t.workload.port,
+                ) {
+                    note(&mut trace, walk.at, &["SG-3"], || {
+                        HopKind::ClientEgressDenied {
+                            ip: answer.addresses[address],
+                        }
+                    });
+                    return self.time_out(walk, FailReason::ClientSgDeny);
+                }
+                let node_zone = t.nodes[node.index()].zone;
+                walk.node = Some(node);
+                walk.client_cross_az = node_zone != client.zone;
+                walk.at = walk.at.plus(t.network.between(client.zone, node_zone));
+                walk.stage = Stage::SynAtNode;
+                Next::At(walk.at)
+            }
             Destination::Nothing => {
                 note(&mut trace, walk.at, &["NET-3"], || HopKind::Nowhere);
                 self.time_out(walk, FailReason::NoEndpointAtAddress)
             }
-            other => unreachable!("validation refuses paths sim does not model (NET-3): {other:?}"),
+            Destination::Instance(_) => {
+                unreachable!("validation refuses paths sim does not model (NET-3): {destination:?}")
+            }
         }
     }
 
@@ -630,22 +772,41 @@ impl<'a> Walker<'a> {
     ) -> Next {
         let t = self.t;
         let client = &self.clients[walk.client as usize];
-        let eni = walk.eni.expect("the flow came through an ENI");
-        let node = walk.node.expect("the ENI is bound to a node");
+        let node = walk.node.expect("the flow reached a node");
+        let node_zone = t.nodes[node.index()].zone;
         let lb_id = t.nodes[node.index()].load_balancer;
         let lb = &t.load_balancers[lb_id.index()];
-        match privatelink::nlb_admits(t, state.admin(), node, client.ip) {
+        let verdict = match walk.eni {
+            Some(_) => privatelink::nlb_admits(t, state.admin(), node, client.ip),
+            None => {
+                if state.admin().zone_down(node_zone) {
+                    note(&mut trace, walk.at, &["EV-4"], || HopKind::NodeImpaired {
+                        node,
+                    });
+                    return self.time_out(walk, FailReason::ZoneImpaired);
+                }
+                nlb::direct::nlb_admits(t, state.admin(), client.instance, node, t.workload.port)
+            }
+        };
+        let sg_rules: &'static [&'static str] = if walk.eni.is_some() {
+            &["PL-7"]
+        } else {
+            &["NLB-15", "SG-1"]
+        };
+        match verdict {
             Verdict::Admitted(rule) => {
                 if !lb.security_groups.is_empty() {
-                    note(&mut trace, walk.at, &["PL-7"], || HopKind::NlbAdmitted {
+                    note(&mut trace, walk.at, sg_rules, || HopKind::NlbAdmitted {
                         node,
                         rule,
+                        direct: walk.eni.is_none(),
                     });
                 }
             }
             _ => {
-                note(&mut trace, walk.at, &["PL-7"], || HopKind::NlbDenied {
+                note(&mut trace, walk.at, sg_rules, || HopKind::NlbDenied {
                     node,
+                    direct: walk.eni.is_none(),
                 });
                 return self.time_out(walk, FailReason::NlbSgDeny);
             }
@@ -677,11 +838,15 @@ impl<'a> Walker<'a> {
             });
             return self.time_out(walk, FailReason::NoEligibleTarget);
         }
-        let eni_ip = t.enis[eni.index()].ip;
+        // The address the client connected to: its endpoint ENI's, or the node's own.
+        let entry_ip = match walk.eni {
+            Some(eni) => t.enis[eni.index()].ip,
+            None => t.nodes[node.index()].ip,
+        };
         let hasher = FlowHasher::new(
             TCP,
             u32::from(client.ip),
-            u32::from(eni_ip),
+            u32::from(entry_ip),
             t.workload.port,
         );
         let (pick, hash) = decide.pick((node, target_group), eligible, &hasher);
@@ -743,14 +908,23 @@ impl<'a> Walker<'a> {
         Next::At(walk.at)
     }
 
-    /// Node -> client: the PrivateLink hop and the ENI -> client leg (TIME-1).
+    /// Node -> client: the PrivateLink hop and the ENI -> client leg, or the one leg of a direct
+    /// client (TIME-1).
     fn back_to_client(&self, walk: &Walk) -> Span {
         let t = self.t;
-        let eni_zone = t.enis[walk.eni.expect("through an ENI").index()].zone;
         let client_zone = self.clients[walk.client as usize].zone;
-        t.network
-            .privatelink
-            .plus(t.network.between(eni_zone, client_zone))
+        match walk.eni {
+            Some(eni) => {
+                let eni_zone = t.enis[eni.index()].zone;
+                t.network
+                    .privatelink
+                    .plus(t.network.between(eni_zone, client_zone))
+            }
+            None => {
+                let node_zone = t.nodes[walk.node.expect("at a node").index()].zone;
+                t.network.between(node_zone, client_zone)
+            }
+        }
     }
 
     /// Node -> target, one way (TIME-1).
@@ -761,7 +935,8 @@ impl<'a> Walker<'a> {
         t.network.between(node_zone, target_zone)
     }
 
-    /// Client -> target, one way: client -> ENI, PrivateLink, node -> target (TIME-1).
+    /// Client -> target, one way: client -> ENI, PrivateLink (or client -> node), node -> target
+    /// (TIME-1).
     fn one_way(&self, walk: &Walk) -> Span {
         self.back_to_client(walk).plus(self.node_leg(walk))
     }

@@ -105,6 +105,9 @@ pub fn variant<'a>(s: &'a Scenario, name: &str) -> &'a Topology {
 
 /// The scenario with clients in three AZs.
 pub const ENDPOINT_PER_AZ: &str = include_str!("../../scenarios/endpoint-per-az.toml");
+/// The NLB on its own, direct clients in three AZs.
+#[allow(dead_code)]
+pub const NLB_DIRECT: &str = include_str!("../../scenarios/nlb-direct.toml");
 
 /// The seed with its listener as a weighted forward to `web` (web-1, web-2) and `green` (web-3).
 pub const WEIGHTED_FORWARD: &str = include_str!("weighted-forward.toml");

@@ -45,6 +45,8 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
             bytes: 0,
             cost_usd: 0.0,
             client_leg_flows: 0,
+            client_leg_share: 0.0,
+            client_leg_expected_share: 0.0,
         },
         completion: Completion {
             answered: 1000,

@@ -1,28 +1,31 @@
 //! The NLB's own DNS name: which node addresses it answers with (docs/model.md NLB-11 to NLB-13).
 //!
-//! Modelled: the regional name answers with one address per enabled zone whose node has enough
-//! healthy targets behind it, for every target group its listeners forward to (DNS failover,
-//! `target_group_health.dns_failover.minimum_healthy_targets`: count 1 by default, and a
-//! percentage when set; per zone with cross-zone off, over all enabled zones with it on); when no
-//! zone does, it fails open and answers with every node. A zone under a zonal shift leaves the
-//! answer, unless that would leave none. A zonal name answers with its own node only. With AZ
-//! affinity (`dns_record.client_routing_policy`), a client of the VPC resolver gets the address of
+//! Modelled: the regional name `NAME-ID.elb.REGION.amazonaws.com` answers with one address per
+//! enabled zone whose node has enough healthy targets behind it, for every target group its
+//! listeners forward to (DNS failover, `target_group_health.dns_failover.minimum_healthy_targets`:
+//! count 1 by default, and a percentage when set; per zone with cross-zone off, over all enabled
+//! zones with it on); when no zone does, it fails open and answers with every node. A zone under
+//! a zonal shift leaves the answer, unless that would leave none. A zonal name
+//! (`AZ.NAME-ID.elb...`) answers with its own node only, whatever its health. With AZ affinity
+//! (`dns_record.client_routing_policy`), a client of the VPC resolver gets only the address of
 //! its own zone's node when the answer has it: always (`availability_zone_affinity`), or for 85 %
 //! of its queries (`partial_availability_zone_affinity`; ASSUMPTION: the other 15 % get the whole
-//! answer, as with `any_availability_zone`).
+//! answer, as with `any_availability_zone`: AWS does not say). The names resolve from any VPC
+//! (public DNS answers an internal NLB's name with its private addresses); TTL 60 s.
+//! ASSUMPTION: the `ID` part of the names is a hash of the load balancer's name (AWS's is random).
 //!
-//! Not yet used by the runs: the NLB's name is not on the PrivateLink path, and clients that
-//! resolve it and connect to a node directly are refused by validation (NET-3) until they are
-//! modelled; these rules are their groundwork, tested here.
+//! Not modelled: internet-facing schemes (public addresses), dualstack names, Route 53 health
+//! checks of alias records (an alias to the NLB answers what the NLB's name answers).
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-load-balancer-attributes.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/zonal-shift.html>
 
+pub use crate::model::RoutingPolicy;
 use crate::model::Topology;
 use crate::model::ids::{LoadBalancerId, NodeId, ZoneId};
 use crate::rules::health::TargetHealth;
-use crate::state::State;
+use crate::state::Admin;
 use crate::time::Span;
 
 use super::{cross_zone_now, failover_breached};
@@ -34,45 +37,53 @@ pub const TTL: Span = Span::from_secs(60);
 /// address (NLB-13).
 pub const PARTIAL_AFFINITY: f64 = 0.85;
 
-/// `dns_record.client_routing_policy` of a load balancer (NLB-13).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum RoutingPolicy {
-    /// `any_availability_zone` (the default): every address in the answer.
-    AnyZone,
-    /// `partial_availability_zone_affinity`: the client's zone for 85 % of its queries.
-    PartialAffinity,
-    /// `availability_zone_affinity`: the client's zone whenever the answer has it.
-    FullAffinity,
+/// The regional name of load balancer `name` in `region` (NLB-11); its zonal names put the AZ
+/// name in front (`us-east-1a.` + this).
+pub fn regional_name(name: &str, region: &str) -> String {
+    let mut state = 0xe1b_u64;
+    for b in name.bytes() {
+        state = crate::rng::splitmix64(&mut state) ^ u64::from(b);
+    }
+    let id = crate::rng::splitmix64(&mut state);
+    format!("{name}-{:016x}.elb.{region}.amazonaws.com", id)
 }
 
 /// What the regional name answers with under a state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Regional {
     /// The nodes whose addresses it answers with, in the load balancer's zone order.
     pub nodes: Vec<NodeId>,
     /// True when no zone had enough healthy targets and the name answers with every node.
     pub fail_open: bool,
+    /// Nodes left out by a zonal shift.
+    pub shifted: Vec<NodeId>,
 }
 
-/// True when `node`'s zone keeps its address in DNS under `state` (NLB-12): for every target
-/// group `lb`'s listeners forward to, the healthy targets in the node's scope meet the group's
-/// DNS failover threshold.
-pub fn zone_healthy(t: &Topology, state: &State, lb: LoadBalancerId, node: NodeId) -> bool {
+/// True when `node`'s zone keeps its address in DNS under `admin` and `health` (NLB-12): for
+/// every target group `lb`'s listeners forward to, the healthy targets in the node's scope meet
+/// the group's DNS failover threshold.
+pub fn zone_healthy(
+    t: &Topology,
+    admin: &Admin,
+    health: &[TargetHealth],
+    lb: LoadBalancerId,
+    node: NodeId,
+) -> bool {
     let zone = t.nodes[node.index()].zone;
     let mut groups: Vec<_> = t.load_balancers[lb.index()]
         .listeners
         .iter()
-        .flat_map(|l| state.admin().forward[l.index()].iter().map(|(g, _)| *g))
+        .flat_map(|l| admin.forward[l.index()].iter().map(|(g, _)| *g))
         .collect();
     groups.sort_unstable();
     groups.dedup();
     groups.iter().all(|&g| {
-        let across = cross_zone_now(state.admin(), lb, g).on();
+        let across = cross_zone_now(admin, lb, g).on();
         let in_scope = t.target_groups[g.index()]
             .targets
             .iter()
             .filter(|x| across || t.targets[x.index()].zone == zone)
-            .map(|x| state.health(*x));
+            .map(|x| health[x.index()]);
         let (mut healthy, mut in_service) = (0, 0);
         for h in in_scope {
             healthy += usize::from(h == TargetHealth::Healthy);
@@ -82,29 +93,57 @@ pub fn zone_healthy(t: &Topology, state: &State, lb: LoadBalancerId, node: NodeI
     })
 }
 
-/// What `lb`'s regional name answers with under `state`, the zones in `shifted` under a zonal
-/// shift (NLB-12: DNS failover and failing open; zonal shift).
-pub fn regional(t: &Topology, state: &State, lb: LoadBalancerId, shifted: &[ZoneId]) -> Regional {
+/// What `lb`'s regional name answers with under `admin` and `health` (NLB-12: DNS failover and
+/// failing open; the zonal shifts in force in `admin`).
+pub fn regional(
+    t: &Topology,
+    admin: &Admin,
+    health: &[TargetHealth],
+    lb: LoadBalancerId,
+) -> Regional {
     let nodes = &t.load_balancers[lb.index()].nodes;
     let healthy: Vec<NodeId> = nodes
         .iter()
         .copied()
-        .filter(|&n| zone_healthy(t, state, lb, n))
+        .filter(|&n| zone_healthy(t, admin, health, lb, n))
         .collect();
     let fail_open = healthy.is_empty();
     let answer = if fail_open { nodes.clone() } else { healthy };
-    let unshifted: Vec<NodeId> = answer
-        .iter()
-        .copied()
-        .filter(|n| !shifted.contains(&t.nodes[n.index()].zone))
-        .collect();
-    Regional {
-        nodes: if unshifted.is_empty() {
-            answer
-        } else {
-            unshifted
-        },
-        fail_open,
+    let (shifted, unshifted): (Vec<NodeId>, Vec<NodeId>) =
+        answer.iter().partition(|n| admin.shifted[n.index()]);
+    if unshifted.is_empty() {
+        Regional {
+            nodes: answer,
+            fail_open,
+            shifted: Vec::new(),
+        }
+    } else {
+        Regional {
+            nodes: unshifted,
+            fail_open,
+            shifted,
+        }
+    }
+}
+
+/// Whether one query of a client under `policy` gets only its own zone's address, from the
+/// query's own uniform `bits` (NLB-13).
+pub fn affine(policy: RoutingPolicy, bits: u64) -> bool {
+    match policy {
+        RoutingPolicy::AnyZone => false,
+        RoutingPolicy::FullAffinity => true,
+        RoutingPolicy::PartialAffinity => {
+            (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64) < PARTIAL_AFFINITY
+        }
+    }
+}
+
+/// The probability that [`affine`] holds for a query under `policy` (NLB-13).
+pub fn affine_share(policy: RoutingPolicy) -> f64 {
+    match policy {
+        RoutingPolicy::AnyZone => 0.0,
+        RoutingPolicy::PartialAffinity => PARTIAL_AFFINITY,
+        RoutingPolicy::FullAffinity => 1.0,
     }
 }
 
@@ -122,14 +161,7 @@ pub fn with_affinity(
         .copied()
         .filter(|n| t.nodes[n.index()].zone == client_zone)
         .collect();
-    let affine = match policy {
-        RoutingPolicy::AnyZone => false,
-        RoutingPolicy::FullAffinity => true,
-        RoutingPolicy::PartialAffinity => {
-            (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64) < PARTIAL_AFFINITY
-        }
-    };
-    if affine && !own.is_empty() {
+    if affine(policy, bits) && !own.is_empty() {
         own
     } else {
         answer.to_vec()
@@ -142,7 +174,7 @@ mod tests {
     use crate::model::events::Action;
     use crate::model::ids::{InstanceId, TargetId};
     use crate::rules::health::{self, UnhealthyReason};
-    use crate::state::{Admin, bindings};
+    use crate::state::{Admin, State, bindings};
 
     fn crosszone(cross_zone_on: bool) -> Topology {
         let s = crate::scenario::parse(
@@ -154,9 +186,13 @@ mod tests {
         s.variants[usize::from(cross_zone_on)].topology.clone()
     }
 
-    /// The state of `t` with the targets `sick` unhealthy.
-    fn with_sick(t: &Topology, sick: &[usize]) -> State {
-        let admin = Admin::initial(t);
+    /// The state of `t` with the targets `sick` unhealthy and the nodes `shifted` under a zonal
+    /// shift.
+    fn with_sick_shifted(t: &Topology, sick: &[usize], shifted: &[usize]) -> State {
+        let mut admin = Admin::initial(t);
+        for &n in shifted {
+            admin.shifted[n] = true;
+        }
         let mut health = health::settle(t, &admin);
         for &x in sick {
             health[x] = TargetHealth::Unhealthy(UnhealthyReason::Recovering);
@@ -164,18 +200,27 @@ mod tests {
         State::new(t, bindings(t, 1), admin, health)
     }
 
+    fn with_sick(t: &Topology, sick: &[usize]) -> State {
+        with_sick_shifted(t, sick, &[])
+    }
+
+    /// What the regional name answers under `state`.
+    fn answer(state: &State) -> Regional {
+        state.nlb_answer(LB).clone()
+    }
+
     const LB: LoadBalancerId = LoadBalancerId(0);
 
     #[test]
     fn with_cross_zone_off_a_zone_without_a_healthy_target_leaves_the_answer() {
         let t = crosszone(false);
-        let all = regional(&t, &with_sick(&t, &[]), LB, &[]);
+        let all = answer(&with_sick(&t, &[]));
         assert_eq!(all.nodes, [NodeId(0), NodeId(1), NodeId(2)]);
         assert!(!all.fail_open);
-        let one_down = regional(&t, &with_sick(&t, &[1]), LB, &[]);
+        let one_down = answer(&with_sick(&t, &[1]));
         assert_eq!(one_down.nodes, [NodeId(0), NodeId(2)]);
         // Every zone down: the name fails open to every node.
-        let all_down = regional(&t, &with_sick(&t, &[0, 1, 2]), LB, &[]);
+        let all_down = answer(&with_sick(&t, &[0, 1, 2]));
         assert_eq!(all_down.nodes.len(), 3);
         assert!(all_down.fail_open);
     }
@@ -184,7 +229,7 @@ mod tests {
     fn with_cross_zone_on_the_threshold_counts_every_zone() {
         let t = crosszone(true);
         // One target down of three: every zone keeps its address (1 healthy is enough)...
-        assert_eq!(regional(&t, &with_sick(&t, &[1]), LB, &[]).nodes.len(), 3);
+        assert_eq!(answer(&with_sick(&t, &[1])).nodes.len(), 3);
         // ...unless the DNS failover threshold asks for 3 healthy, over all zones: every zone
         // falls below it, and the name fails open.
         let mut t3 = t.clone();
@@ -192,24 +237,23 @@ mod tests {
             count: Some(3),
             percentage: None,
         };
-        let r = regional(&t3, &with_sick(&t3, &[1]), LB, &[]);
+        let r = answer(&with_sick(&t3, &[1]));
         assert!(r.fail_open && r.nodes.len() == 3, "{r:?}");
         // A percentage: 2 of 3 healthy is below 70 %.
         t3.target_groups[0].dns_failover = crate::model::FailoverThreshold {
             count: None,
             percentage: Some(70),
         };
-        assert!(regional(&t3, &with_sick(&t3, &[1]), LB, &[]).fail_open);
+        assert!(answer(&with_sick(&t3, &[1])).fail_open);
     }
 
     #[test]
     fn a_zonal_shift_pulls_its_zone_unless_none_would_be_left() {
         let t = crosszone(false);
-        let zone1 = t.nodes[1].zone;
-        let shifted = regional(&t, &with_sick(&t, &[]), LB, &[zone1]);
+        let shifted = answer(&with_sick_shifted(&t, &[], &[1]));
         assert_eq!(shifted.nodes, [NodeId(0), NodeId(2)]);
         // Zones 0 and 2 unhealthy, zone 1 shifted: the shift would leave no address.
-        let r = regional(&t, &with_sick(&t, &[0, 2]), LB, &[zone1]);
+        let r = answer(&with_sick_shifted(&t, &[0, 2], &[1]));
         assert_eq!(r.nodes, [NodeId(1)]);
     }
 
@@ -257,6 +301,6 @@ mod tests {
         };
         // 2 healthy of 2 in service: 100 % is met, though 3 are registered.
         let state = State::new(&t2, bindings(&t2, 1), admin, health);
-        assert!(!regional(&t2, &state, LB, &[]).fail_open);
+        assert!(!state.nlb_answer(LB).fail_open);
     }
 }

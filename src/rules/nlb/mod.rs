@@ -26,6 +26,7 @@
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html>
 
+pub mod direct;
 pub mod dns;
 pub mod hash;
 pub mod pick;

@@ -53,7 +53,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
             let target = match (record.record_type.as_str(), &record.alias) {
                 ("A", Some(alias)) => {
                     if record.ttl.is_some() {
-                        c.error(rpath.key("ttl"), record.ttl.map(|t| t.to_string()), "alias records take the TTL of their target (60s for endpoint names): remove `ttl`");
+                        c.error(rpath.key("ttl"), record.ttl.map(|t| t.to_string()), "alias records take the TTL of their target (60s for endpoint and load balancer names): remove `ttl`");
                     }
                     if !record.records.is_empty() {
                         c.error(
@@ -62,11 +62,55 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                             "an alias record has no `records`",
                         );
                     }
+                    let apath = rpath.key("alias");
+                    let (endpoint, load_balancer) = match (
+                        &alias.vpc_endpoint,
+                        &alias.load_balancer,
+                    ) {
+                        (Some(e), None) => (e, None),
+                        (None, Some(lb)) => {
+                            if alias.subnet_id.is_some() {
+                                c.error(
+                                        apath.key("subnet_id"),
+                                        alias.subnet_id.as_deref().map(quoted),
+                                        "an alias to a load balancer names its regional name: use a CNAME to a zonal name (AZ.NAME) instead",
+                                    );
+                            }
+                            let Some(l) = c.reference(
+                                &raw.load_balancers,
+                                "load balancer",
+                                apath.key("load_balancer"),
+                                lb,
+                            ) else {
+                                continue;
+                            };
+                            (lb, Some(l))
+                        }
+                        _ => {
+                            c.error(
+                                apath,
+                                None,
+                                "an alias names either `vpc_endpoint` or `load_balancer`",
+                            );
+                            continue;
+                        }
+                    };
+                    if let Some(l) = load_balancer {
+                        records.push(Record {
+                            fqdn,
+                            target: RecordTarget::LoadBalancerAlias {
+                                load_balancer: LoadBalancerId::from_index(l),
+                                node: None,
+                            },
+                            ttl: crate::rules::nlb::dns::TTL,
+                        });
+                        continue;
+                    }
                     let Some(e) = c.reference(
                         &raw.vpc_endpoints,
                         "VPC endpoint",
-                        rpath.key("alias").key("vpc_endpoint"),
-                        &alias.vpc_endpoint,
+                        apath.key("vpc_endpoint"),
+                        endpoint,
                     ) else {
                         continue;
                     };
@@ -78,12 +122,9 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                             });
                             if found.is_none() {
                                 c.error(
-                                    rpath.key("alias").key("subnet_id"),
+                                    apath.key("subnet_id"),
                                     Some(quoted(subnet_name)),
-                                    format!(
-                                        "endpoint {} has no ENI in that subnet",
-                                        alias.vpc_endpoint
-                                    ),
+                                    format!("endpoint {endpoint} has no ENI in that subnet"),
                                 );
                                 continue;
                             }
@@ -145,7 +186,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                     c.error(
                         rpath.key("alias"),
                         None,
-                        "alias records to an endpoint are of type A",
+                        "alias records (to an endpoint or a load balancer) are of type A",
                     );
                     continue;
                 }

@@ -40,7 +40,7 @@ use crate::model::{CrossZoneSetting, Direction, SgRule};
 use crate::scenario::path::{KeyPath, Seg};
 use crate::scenario::raw::{
     RawEndpointSubnet, RawEvent, RawListenerWeights, RawLoadBalancerCrossZone, RawRuleRef, RawSlow,
-    RawTargetGroupCrossZone,
+    RawTargetGroupCrossZone, RawZonalShift,
 };
 use crate::time::{SimTime, Span};
 
@@ -49,7 +49,7 @@ use crate::time::{SimTime, Span};
 const LATEST: Span = Span::from_secs(100 * 365 * 86_400);
 
 /// The action keys an event may give, in the order messages list them.
-const ACTION_KEYS: [&str; 16] = [
+const ACTION_KEYS: [&str; 18] = [
     "crash",
     "recover",
     "stop_instance",
@@ -66,6 +66,8 @@ const ACTION_KEYS: [&str; 16] = [
     "slow",
     "add_endpoint_subnet",
     "remove_endpoint_subnet",
+    "start_zonal_shift",
+    "end_zonal_shift",
 ];
 
 /// An action as written: what its key says.
@@ -101,6 +103,8 @@ enum Given<'a> {
     Slow(&'a RawSlow),
     /// `add_endpoint_subnet` / `remove_endpoint_subnet = { vpc_endpoint, subnet_id }`
     EndpointSubnet(&'a RawEndpointSubnet, bool),
+    /// `start_zonal_shift` / `end_zonal_shift = { load_balancer, away_from }`
+    ZonalShift(&'a RawZonalShift, bool),
 }
 
 /// The actions `event` gives, with their keys, in the order of [`ACTION_KEYS`].
@@ -143,6 +147,12 @@ fn given<'a>(event: &'a RawEvent) -> Vec<(&'static str, Given<'a>)> {
     }
     if let Some(x) = &event.remove_endpoint_subnet {
         found.push(("remove_endpoint_subnet", Given::EndpointSubnet(x, false)));
+    }
+    if let Some(x) = &event.start_zonal_shift {
+        found.push(("start_zonal_shift", Given::ZonalShift(x, true)));
+    }
+    if let Some(x) = &event.end_zonal_shift {
+        found.push(("end_zonal_shift", Given::ZonalShift(x, false)));
     }
     found
 }
@@ -752,6 +762,58 @@ fn resolve_named<'a>(
                 ),
             )
         }
+        Given::ZonalShift(x, active) => {
+            let lb = c.reference(
+                &raw.load_balancers,
+                "load balancer",
+                path.key("load_balancer"),
+                &x.load_balancer,
+            )?;
+            let load_balancer = &b.load_balancers[lb];
+            if !load_balancer.zonal_shift {
+                c.error(
+                    path.key("load_balancer"),
+                    Some(quoted(&x.load_balancer)),
+                    format!(
+                        "load balancer {} does not have enable_zonal_shift = true: AWS refuses a zonal shift on it (EV-11)",
+                        x.load_balancer
+                    ),
+                );
+                return None;
+            }
+            let node = load_balancer
+                .nodes
+                .iter()
+                .find(|n| b.zones[b.nodes[n.index()].zone.index()].az_id == x.away_from);
+            let Some(&node) = node else {
+                let enabled: Vec<&str> = load_balancer
+                    .nodes
+                    .iter()
+                    .map(|n| b.zones[b.nodes[n.index()].zone.index()].az_id.as_str())
+                    .collect();
+                c.error(
+                    path.key("away_from"),
+                    Some(quoted(&x.away_from)),
+                    format!(
+                        "load balancer {} has no node in AZ ID {}: it enables {} (EV-11)",
+                        x.load_balancer,
+                        x.away_from,
+                        and_list(&enabled)
+                    ),
+                );
+                return None;
+            };
+            (
+                x.away_from.as_str(),
+                vec![Action::ZonalShift { node, active }],
+                format!(
+                    "{} zonal shift of {} away from {}",
+                    if active { "start" } else { "end" },
+                    x.load_balancer,
+                    x.away_from
+                ),
+            )
+        }
         Given::Revoke(_) | Given::Authorize(_) | Given::Weights(_) => {
             unreachable!("resolve handles rule changes and weights")
         }
@@ -843,6 +905,7 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved]) {
         .iter()
         .map(|e| Known::initially(e.initially_active))
         .collect();
+    let mut shifted = vec![Known::initially(false); b.nodes.len()];
     let mut rules: Vec<[Vec<Known>; 2]> = b
         .security_groups
         .iter()
@@ -991,6 +1054,25 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved]) {
                         } else {
                             "only an add_endpoint_subnet event puts it in"
                         },
+                    )
+                }
+                Action::ZonalShift { node, active } => {
+                    let n = &b.nodes[node.index()];
+                    let lb = b.load_balancers[n.load_balancer.index()].name.as_str();
+                    (
+                        &mut shifted[node.index()],
+                        active,
+                        format!(
+                            "{} is {} under a zonal shift of {lb}",
+                            az(n.zone),
+                            if active { "already" } else { "not" }
+                        ),
+                        if active {
+                            "shifted"
+                        } else {
+                            "ended a shift of"
+                        },
+                        "no event started a shift before",
                     )
                 }
                 Action::LoadBalancerCrossZone { .. }

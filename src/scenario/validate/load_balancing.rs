@@ -9,7 +9,7 @@ use crate::kp;
 use crate::model::ids::*;
 use crate::model::{
     CrossZoneSetting, FailoverThreshold, HealthCheck, Listener, LoadBalancer, Node, PickStrategy,
-    Target, TargetGroup,
+    RoutingPolicy, Target, TargetGroup,
 };
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::{
@@ -375,6 +375,52 @@ pub(super) fn load_balancers(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 PickStrategy::Uniform
             }
         };
+        let routing_policy = match lb.dns_record_client_routing_policy.as_deref() {
+            None => RoutingPolicy::AnyZone,
+            Some(given) => match RoutingPolicy::ALL.into_iter().find(|p| p.name() == given) {
+                Some(policy) => policy,
+                None => {
+                    c.error(
+                        base.key("dns_record_client_routing_policy"),
+                        Some(quoted(given)),
+                        "must be \"any_availability_zone\", \"partial_availability_zone_affinity\" or \"availability_zone_affinity\" (NLB-13)",
+                    );
+                    RoutingPolicy::AnyZone
+                }
+            },
+        };
+        let dns_name = match &lb.dns_name {
+            None => crate::rules::nlb::dns::regional_name(name, &raw.region),
+            Some(given) => {
+                let given = given.trim_end_matches('.').to_ascii_lowercase();
+                let suffix = format!(".elb.{}.amazonaws.com", raw.region);
+                let label = given.strip_suffix(&suffix).unwrap_or("");
+                let taken = b.load_balancers.iter().any(|other| other.dns_name == given);
+                if label.is_empty()
+                    || label.contains('.')
+                    || !label
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+                {
+                    c.error(
+                        base.key("dns_name"),
+                        lb.dns_name.as_deref().map(quoted),
+                        format!("must be NAME-ID{suffix}, as AWS names a load balancer of region {} (NLB-11)", raw.region),
+                    );
+                } else if taken {
+                    c.error(
+                        base.key("dns_name"),
+                        lb.dns_name.as_deref().map(quoted),
+                        "another load balancer has this DNS name",
+                    );
+                }
+                given
+            }
+        };
+        for &n in &node_ids {
+            let az_name = &b.subnets[b.nodes[n.index()].subnet.index()].az_name;
+            b.nodes[n.index()].dns_name = format!("{az_name}.{dns_name}");
+        }
         let listener_ids = listeners(c, b, name, lb_id, vpc);
         b.load_balancers.push(LoadBalancer {
             name: name.to_string(),
@@ -385,6 +431,9 @@ pub(super) fn load_balancers(c: &mut Checker<'_>, b: &mut Built) -> Step {
             enforce_sg_on_privatelink: enforce,
             listeners: listener_ids,
             pick,
+            dns_name,
+            routing_policy,
+            zonal_shift: lb.enable_zonal_shift.unwrap_or(false),
         });
     }
     ok.then_some(())
@@ -459,6 +508,8 @@ fn nodes(
             subnet: SubnetId::from_index(s),
             zone,
             ip,
+            // Named once the load balancer's name is made.
+            dns_name: String::new(),
         });
     }
     lb_vpc.map(|vpc| (vpc, node_ids))

@@ -7,7 +7,7 @@
 use super::{Checker, Issue};
 use crate::kp;
 use crate::model::Topology;
-use crate::model::ids::EniId;
+use crate::model::ids::{EniId, LoadBalancerId, NodeId};
 use crate::rules::address::{self, Destination};
 use crate::rules::health::{self, TargetHealth, UnusedReason};
 use crate::rules::{dns, nlb, privatelink};
@@ -38,22 +38,14 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
                     continue;
                 }
                 Destination::Nothing => continue,
-                _ if refused.contains(&(vpc, *ip)) => continue,
                 Destination::Node(node) => {
-                    let n = &t.nodes[node.index()];
-                    format!(
-                        "the node of load balancer {} in subnet {}: clients that connect straight to an NLB node are not modelled yet (only through an interface endpoint)",
-                        t.load_balancers[n.load_balancer.index()].name,
-                        t.subnets[n.subnet.index()].name
-                    )
+                    node_listener_check(t, c, node);
+                    continue;
                 }
+                _ if refused.contains(&(vpc, *ip)) => continue,
                 Destination::Instance(i) => format!(
                     "instance {}'s own address: connections straight to an instance are not modelled",
                     t.instances[i.index()].name
-                ),
-                Destination::Peered(peer) => format!(
-                    "an address of the peered VPC {}: traffic over VPC peerings is not modelled yet",
-                    t.vpcs[peer.index()].name
                 ),
             };
             refused.push((vpc, *ip));
@@ -108,11 +100,22 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
 /// to: none of them is an error (surely a typo), some of them a warning (connections bound to
 /// the others are reset: NO_LISTENER).
 fn listener_check(t: &Topology, c: &mut Checker<'_>, eni: EniId) {
-    let port = t.workload.port;
     let lbs: Vec<_> = privatelink::eni_candidates(t, eni)
         .iter()
         .map(|n| t.nodes[n.index()].load_balancer)
         .collect();
+    listeners_serve(t, c, &lbs, Some(eni));
+}
+
+/// A direct client's node must have a listener on the workload's port (NLB-2, NLB-15).
+fn node_listener_check(t: &Topology, c: &mut Checker<'_>, node: NodeId) {
+    listeners_serve(t, c, &[t.nodes[node.index()].load_balancer], None);
+}
+
+/// The workload's port must be served by a listener of `lbs`, the load balancers a connection may
+/// reach (through `eni`, or directly): none of them is an error, some of them a warning.
+fn listeners_serve(t: &Topology, c: &mut Checker<'_>, lbs: &[LoadBalancerId], eni: Option<EniId>) {
+    let port = t.workload.port;
     let missing: Vec<_> = lbs
         .iter()
         .filter(|lb| nlb::listener_on(t, **lb, port).is_none())
@@ -120,7 +123,7 @@ fn listener_check(t: &Topology, c: &mut Checker<'_>, eni: EniId) {
     if missing.is_empty() {
         return;
     }
-    let describe = |lb: crate::model::ids::LoadBalancerId| {
+    let describe = |lb: LoadBalancerId| {
         let ports: Vec<String> = t.load_balancers[lb.index()]
             .listeners
             .iter()
@@ -146,9 +149,7 @@ fn listener_check(t: &Topology, c: &mut Checker<'_>, eni: EniId) {
             t.workload.host
         ),
     };
-    if missing.len() == lbs.len() {
-        push_once(&mut c.errors, issue);
-    } else {
+    if let (false, Some(eni)) = (missing.len() == lbs.len(), eni) {
         let issue = Issue {
             message: format!(
                 "{}; endpoint ENI {} may be bound to it, and its connections are then reset (NO_LISTENER)",
@@ -158,6 +159,8 @@ fn listener_check(t: &Topology, c: &mut Checker<'_>, eni: EniId) {
             ..issue
         };
         push_once(&mut c.warnings, issue);
+    } else {
+        push_once(&mut c.errors, issue);
     }
 }
 
@@ -174,7 +177,7 @@ mod tests {
     const RECORD: &str = "records = [{ name = \"provider-nlb\", type = \"A\", alias = { vpc_endpoint = \"provider-endpoint\" } }]";
 
     #[test]
-    fn a_client_straight_to_an_nlb_node_or_an_instance_is_refused() {
+    fn a_client_straight_to_an_instance_is_refused_and_to_an_nlb_node_simulated() {
         // A client in the provider VPC whose record points at the NLB's node in provider-1
         // (10.11.0.6: instances first, web-1 .4 and the client .5, then the node).
         let direct = edited(&[
@@ -191,10 +194,12 @@ mod tests {
                 "[instances.consumer-client]\nsubnet_id = \"provider-1\"",
             ),
         ]);
+        assert_valid(&direct);
+        // ...unless no listener of that node's load balancer serves the workload's port.
         assert_error(
-            &direct,
-            "workload.host",
-            "straight to an NLB node are not modelled yet",
+            &direct.replace("port = 80\narrival_rate", "port = 8080\narrival_rate"),
+            "workload.port",
+            "no listener of load balancer provider-nlb",
         );
         let instance = edited(&[
             (

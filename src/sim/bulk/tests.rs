@@ -11,6 +11,7 @@ use crate::sim::tally::Tally;
 const CROSSZONE: &str = include_str!("../../../scenarios/crosszone.toml");
 const ENDPOINT_PER_AZ: &str = include_str!("../../../scenarios/endpoint-per-az.toml");
 const AZ_ID_MISMATCH: &str = include_str!("../../../scenarios/az-id-mismatch.toml");
+const NLB_DIRECT: &str = include_str!("../../../scenarios/nlb-direct.toml");
 
 fn load(text: &str) -> Scenario {
     scenario::parse("test.toml", "test", text).unwrap_or_else(|e| panic!("{e:?}"))
@@ -72,6 +73,9 @@ fn every_scenario_gives_the_event_loops_tally() {
         &[1, 3],
     );
     agree("az-id-mismatch", AZ_ID_MISMATCH, &[4000], &[1]);
+    agree("nlb-direct", NLB_DIRECT, &ACROSS_WINDOWS, &[1, 2]);
+    let cached = NLB_DIRECT.replace("dns_cache = false", "dns_cache = true");
+    agree("nlb-direct cached", &cached, &[WINDOW as u64 + 9], &[3]);
 }
 
 /// Arrivals so fast that the flows of the last milliseconds span several blocks of words (a
@@ -519,6 +523,37 @@ fn engines_agree_when_a_removal_meets_uncached_queries_and_zonal_names() {
                 want,
                 "{what}, {threads} threads"
             );
+        }
+    }
+}
+
+/// Direct clients of an NLB across the changes its DNS follows: a zone whose only target dies
+/// leaves the answer once the checks notice (DNS failover), a zonal shift pulls a zone and gives
+/// it back, an impaired zone drops the SYNs that reach its node; clients that cache keep a
+/// pulled node's address for the TTL. Every AZ-affinity policy and cross-zone setting.
+#[test]
+fn engines_agree_on_direct_clients_across_dns_failover_and_zonal_shift() {
+    let base = NLB_DIRECT.replace(
+        "enable_cross_zone_load_balancing = false\ndns_record",
+        "enable_cross_zone_load_balancing = false\nenable_zonal_shift = true\ndns_record",
+    );
+    assert!(base.contains("enable_zonal_shift = true"));
+    let events = "\n[[events]]\nat = \"5s\"\ncrash = \"web-a1\"\n\n[[events]]\nat = \"20s\"\nstart_zonal_shift = { load_balancer = \"app-nlb\", away_from = \"use1-az2\" }\n\n[[events]]\nat = \"120s\"\nend_zonal_shift = { load_balancer = \"app-nlb\", away_from = \"use1-az2\" }\n\n[[events]]\nat = \"150s\"\nimpair_zone = \"use1-az4\"\n";
+    for cache in ["false", "true"] {
+        let text = base.replace("dns_cache = false", &format!("dns_cache = {cache}")) + events;
+        let s = load(&text);
+        for v in &s.variants {
+            let t = &v.topology;
+            let want = event_loop(t, 20_000, 5);
+            assert!(want.state_outcomes.len() > 3, "{}", v.name);
+            for threads in [1, 2] {
+                assert_eq!(
+                    bulk(t, 20_000, 5, threads),
+                    want,
+                    "cache {cache}, variant {}, {threads} threads",
+                    v.name
+                );
+            }
         }
     }
 }
