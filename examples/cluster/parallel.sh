@@ -4,7 +4,7 @@
 #   parallel -j 2 sim sweep FILE --shard {}/8 -o parts/part-{}.csv --quiet ::: $(seq 1 8)
 #   sim merge parts/part-*.csv -o sweep.csv
 # Over ssh (SSHLOGIN=:,server runs jobs here and on server): every machine needs sim (SIM) and the
-# scenario at the same path under its home directory; parallel brings the parts back.
+# scenario at the same path under its home directory, and rsync; parallel brings the parts back.
 #   SSHLOGIN=:,server SHARDS=16 bash examples/cluster/parallel.sh
 # RUNNER=xargs runs the same shard commands with xargs -P on this machine (no GNU parallel needed;
 # no SSHLOGIN). Paths must not contain spaces: the shard command is one shell line.
