@@ -409,3 +409,83 @@ fn fast_trace_is_the_event_loops_on_generated_scenarios() {
         fast_trace_is_the_event_loops(&what, &s, seed, last, 1 + case % 2);
     }
 }
+
+/// NLB-14: `explain` shows the proxy protocol v2 header a target receives, byte for byte: for a
+/// direct client, the client's address and port and the node's; through PrivateLink, the endpoint
+/// ENI's as the destination and the TLV 0xEA, subtype 0x01, with the endpoint's ID.
+#[test]
+fn explain_shows_the_proxy_protocol_header_byte_for_byte() {
+    let s = sim::scenario::load(std::path::Path::new("scenarios/client-ip.toml")).unwrap();
+    let v = s
+        .variants
+        .iter()
+        .position(|v| v.name == "proxy protocol")
+        .unwrap();
+    let t = &s.variants[v].topology;
+    let (mut direct, mut privatelink) = (false, false);
+    for flow in 0..12 {
+        let output = sim(&[
+            "explain",
+            "scenarios/client-ip.toml",
+            "--flow",
+            &flow.to_string(),
+            "--variant",
+            "proxy protocol",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        // "connect A:P -> B:80 (...": the client's address and port, and the one it connected to.
+        let connect = text.lines().find(|l| l.contains(" connect ")).unwrap();
+        let mut words = connect
+            .split_whitespace()
+            .skip_while(|w| *w != "connect")
+            .skip(1);
+        let source: std::net::SocketAddrV4 = words.next().unwrap().parse().unwrap();
+        let destination: std::net::SocketAddrV4 = words.nth(1).unwrap().parse().unwrap();
+        // The hex dump under the header line.
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("proxy protocol v2 header first"))
+            .unwrap_or_else(|| panic!("flow {flow}: no header shown:\n{text}"));
+        let mut bytes = Vec::new();
+        for line in &lines[at + 1..] {
+            let hex: Vec<&str> = line
+                .split_whitespace()
+                .take_while(|w| w.len() == 2 && !w.starts_with('['))
+                .collect();
+            if hex.is_empty() {
+                break;
+            }
+            bytes.extend(hex.iter().map(|h| u8::from_str_radix(h, 16).unwrap()));
+        }
+        // Built by hand from the PROXY protocol v2 layout.
+        let mut want = vec![
+            0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11,
+        ];
+        let through_endpoint = text.contains("SYN at endpoint");
+        let id = &t.endpoints[0].endpoint_id;
+        let tlv = if through_endpoint {
+            3 + 1 + id.len()
+        } else {
+            0
+        };
+        want.extend(((12 + tlv) as u16).to_be_bytes());
+        want.extend(source.ip().octets());
+        want.extend(destination.ip().octets());
+        want.extend(source.port().to_be_bytes());
+        want.extend(destination.port().to_be_bytes());
+        if through_endpoint {
+            want.push(0xEA);
+            want.extend(((1 + id.len()) as u16).to_be_bytes());
+            want.push(0x01);
+            want.extend(id.as_bytes());
+            assert!(id.starts_with("vpce-") && id.len() == 22, "{id}");
+            privatelink = true;
+        } else {
+            direct = true;
+        }
+        assert_eq!(bytes, want, "flow {flow}:\n{text}");
+    }
+    assert!(direct && privatelink, "both paths shown");
+}

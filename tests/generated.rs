@@ -438,18 +438,48 @@ fn invariants(t: &Topology, timeline: &Timeline, tally: &Tally, flows: u64) -> R
 
     // Per target: where its hits came from.
     let nodes = t.nodes.len();
+    let width = nodes + t.workload.clients.len();
     for (i, target) in t.targets.iter().enumerate() {
         let id = TargetId::from_index(i);
         let hits = tally.target_hits[i];
         let name = &t.target_instance(id).name;
         let group = &t.target_groups[target.target_group.index()].name;
-        let by_node = &tally.sources[i * nodes..(i + 1) * nodes];
+        let sources = &tally.sources[i * width..(i + 1) * width];
+        let (by_node, by_client) = sources.split_at(nodes);
         ensure(
-            by_node.iter().sum::<u64>() == hits,
+            sources.iter().sum::<u64>() == hits,
             format!(
-                "target {name} ({group}): sources {by_node:?} do not add up to its {hits} hits"
+                "target {name} ({group}): sources {sources:?} do not add up to its {hits} hits"
             ),
         )?;
+        // A client's own address only when its group preserves client IPs, and only for a
+        // client that reaches the nodes directly (NLB-16, PL-5).
+        for (c, &count) in by_client.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            let client = &t.instances[t.workload.clients[c].index()];
+            let tg = &t.target_groups[target.target_group.index()];
+            ensure(
+                tg.preserve_client_ip,
+                format!(
+                    "target {name} ({group}) saw client {}'s own address, but its group does not preserve client IPs",
+                    client.name
+                ),
+            )?;
+            ensure(
+                (0..nodes).any(|n| {
+                    some_state(&|s| {
+                        nlb::reach_from(t, s.admin(), NodeId::from_index(n), id, tg.port, client.ip)
+                            .is_ok()
+                    })
+                }),
+                format!(
+                    "target {name} ({group}) answered {count} flows from client {}'s address, which its security groups never admit",
+                    client.name
+                ),
+            )?;
+        }
         let over_time: u64 = tally.timeline.hits().iter().map(|b| b[i]).sum();
         ensure(
             over_time == hits,
@@ -549,13 +579,49 @@ fn invariants(t: &Topology, timeline: &Timeline, tally: &Tally, flows: u64) -> R
         "NO_ENDPOINT_AT_ADDRESS though every answer is an endpoint ENI and none leaves its endpoint"
             .into(),
     )?;
+    // Direct clients meet the NLB's groups whatever the PrivateLink enforcement (NLB-15).
+    let direct_clients = t.workload.clients.iter().zip(&unresolved).any(|(c, a)| {
+        a.iter().flat_map(|a| &a.addresses).any(|ip| {
+            matches!(
+                address::destination(t, t.instance_subnet(*c).vpc, *ip),
+                Destination::Node(_)
+            )
+        })
+    });
     ensure(
         failures(FailReason::NlbSgDeny) == 0
-            || t.load_balancers
-                .iter()
-                .any(|lb| !lb.security_groups.is_empty() && lb.enforce_sg_on_privatelink),
-        "NLB_SG_DENY though no load balancer enforces security groups on PrivateLink traffic"
+            || t.load_balancers.iter().any(|lb| {
+                !lb.security_groups.is_empty() && (lb.enforce_sg_on_privatelink || direct_clients)
+            }),
+        "NLB_SG_DENY though no load balancer enforces security groups on the clients' traffic"
             .into(),
+    )?;
+    ensure(
+        failures(FailReason::HairpinTimeout) == 0
+            || t.workload.clients.iter().any(|c| {
+                t.targets.iter().any(|x| {
+                    x.instance == *c && t.target_groups[x.target_group.index()].preserve_client_ip
+                })
+            }),
+        "HAIRPIN_TIMEOUT though no client is a target of a group that preserves client IPs".into(),
+    )?;
+    let expects = |x: &sim::model::Target| {
+        t.instances[x.instance.index()]
+            .web_server
+            .as_ref()
+            .is_some_and(|w| w.proxy_protocol)
+    };
+    let sends = |x: &sim::model::Target| t.target_groups[x.target_group.index()].proxy_protocol_v2;
+    ensure(
+        failures(FailReason::ProxyProtocolUnexpected) == 0
+            || t.targets.iter().any(|x| sends(x) && !expects(x)),
+        "PROXY_PROTOCOL_UNEXPECTED though every group with proxy protocol has servers that expect it"
+            .into(),
+    )?;
+    ensure(
+        failures(FailReason::ProxyProtocolMissing) == 0
+            || t.targets.iter().any(|x| !sends(x) && expects(x)),
+        "PROXY_PROTOCOL_MISSING though every server that expects the header gets it".into(),
     )?;
     ensure(
         failures(FailReason::ClientSgDeny) == 0

@@ -196,9 +196,10 @@ fn a_client_straight_to_nlb_nodes_follows_glibc_and_the_nodes_zone() {
     assert_eq!(off["cross_az"]["client_leg_flows"], 0);
 }
 
-/// NET-3, NLB-15, SG-2: a client in a VPC peered with the NLB's reaches a node by the NLB's
+/// NET-3, NLB-15, NLB-16: a client in a VPC peered with the NLB's reaches a node by the NLB's
 /// name; the NLB's inbound rules see its own address, so a rule for the application subnets only
-/// drops it (NLB_SG_DENY), and one for the peered VPC's CIDR admits it.
+/// drops it (NLB_SG_DENY), and one for the peered VPC's CIDR admits it; the instance targets then
+/// see its address too, and their group must admit it as well.
 #[test]
 fn a_client_in_a_peered_vpc_reaches_the_nlb_through_its_security_groups() {
     let peer = "[vpcs.partner]\ncidr_block = \"10.30.0.0/24\"\n\n[subnets.partner-a]\nvpc_id = \"partner\"\navailability_zone = \"us-east-1a\"\ncidr_block = \"10.30.0.0/26\"\n\n[vpc_peerings.app-partner]\nvpc_id = \"app\"\npeer_vpc_id = \"partner\"\n\n[instances.client-p]\nsubnet_id = \"partner-a\"\n\n[workload]";
@@ -216,12 +217,24 @@ fn a_client_in_a_peered_vpc_reaches_the_nlb_through_its_security_groups() {
         1,
     );
     assert_ne!(admitted, base);
-    let report = run_json("peered-admitted", &admitted, 2000);
+    // Past the NLB, the targets see the client's own address (instance targets preserve it:
+    // NLB-16), which web-sg, written for the VPC's own range, does not admit.
+    let report = run_json("peered-nlb-admitted", &admitted, 2000);
+    let v = variant_json(&report, "off, any AZ");
+    assert_eq!(v["failed"]["TARGET_SG_DENY"]["flows"], 2000, "{v}");
+    let both = admitted.replacen(
+        "cidr_blocks = [\"10.20.0.0/16\"]",
+        "cidr_blocks = [\"10.20.0.0/16\", \"10.30.0.0/24\"]",
+        1,
+    );
+    assert_ne!(both, admitted);
+    let report = run_json("peered-admitted", &both, 2000);
     for v in report["variants"].as_array().unwrap() {
         assert_eq!(v["failed"].as_object().unwrap().len(), 0, "{v}");
         // The client sits in use1-az1: full affinity keeps it on that zone's node.
         if v["name"] == "off, full" {
             assert_eq!(target_json(v, "web-a1")["hits"], 2000);
+            assert_eq!(target_json(v, "web-a1")["sources"][0]["ip"], "10.30.0.4");
         }
     }
 }
@@ -494,4 +507,36 @@ fn each_latency_changes_engines_expected_times_and_explain_together() {
         let after = times_of(&text);
         assert_ne!(after, before, "{key} = {value} changed no time");
     }
+}
+
+/// NLB-16: a web server that is itself a client of its NLB, with its address preserved (instance
+/// targets), times out when the hash sends it back to itself (HAIRPIN_TIMEOUT), a third of its
+/// flows with cross-zone on; with preservation off the node's address is the source and it works.
+#[test]
+fn a_target_calling_its_own_nlb_times_out_when_sent_back_to_itself() {
+    let text = CLIENT_IP
+        .replacen(
+            "clients = [\"app-client\", \"consumer-client\"]",
+            "clients = [\"web-1\"]",
+            1,
+        )
+        .replacen(
+            "cidr_blocks = [\"10.20.0.0/22\"] },",
+            "cidr_blocks = [\"10.20.0.0/16\"] },",
+            1,
+        );
+    let report = run_json("hairpin", &text, 6000);
+    let instance = variant_json(&report, "instance");
+    let hairpin = instance["failed"]["HAIRPIN_TIMEOUT"]["flows"]
+        .as_u64()
+        .unwrap();
+    let expected = instance["failed"]["HAIRPIN_TIMEOUT"]["expected_share"]
+        .as_f64()
+        .unwrap();
+    assert!((expected - 1.0 / 3.0).abs() < 1e-6, "{expected}");
+    assert!((1800..2200).contains(&hairpin), "{hairpin}");
+    assert_eq!(target_json(instance, "web-1")["hits"], 0);
+    let off = variant_json(&report, "instance, no preservation");
+    assert!(off["failed"].get("HAIRPIN_TIMEOUT").is_none(), "{off}");
+    assert!(target_json(off, "web-1")["hits"].as_u64().unwrap() > 1500);
 }

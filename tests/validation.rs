@@ -195,6 +195,8 @@
 //   a name resolving to an instance             validate::paths::tests::a_client_straight_to_an_instance_is_refused_and_to_an_nlb_node_simulated
 //   a direct client's port no listener serves   validate::paths::tests::a_client_straight_to_an_instance_is_refused_and_to_an_nlb_node_simulated
 //   dns_record_client_routing_policy, dns_name  rejects_bad_nlb_dns_settings
+//   IP targets: addresses of instances of the   rejects_target_groups_sim_does_not_model
+//   group's VPC or a peered one
 //   an alias to an endpoint and an NLB at once  rejects_bad_nlb_dns_settings
 //   zonal shift: enabled, a zone it enables,    rejects_a_zonal_shift_aws_would_refuse
 //   not twice, not ended before it starts
@@ -782,13 +784,34 @@ fn rejects_target_groups_sim_does_not_model() {
     );
     let text = crosszone_with(
         "vpc_id = \"provider\"\ntargets",
+        "vpc_id = \"provider\"\ntarget_type = \"lambda\"\ntargets",
+    );
+    rejects(
+        "target-type-lambda",
+        &text,
+        "target_groups.web.target_type = \"lambda\"",
+        "target_type: `sim` models only instance / ip",
+    );
+    // IP targets are addresses, of an instance in the group's VPC (or a peered one: NLB-16).
+    let text = crosszone_with(
+        "vpc_id = \"provider\"\ntargets",
         "vpc_id = \"provider\"\ntarget_type = \"ip\"\ntargets",
     );
     rejects(
-        "target-type-ip",
+        "target-type-ip-names",
         &text,
-        "target_groups.web.target_type = \"ip\"",
-        "target_type: `sim` models only instance",
+        "target_groups.web.targets[0] = \"web-1\"",
+        "an IP target is an IPv4 address (target_type = \"ip\")",
+    );
+    let text = crosszone_with(
+        "vpc_id = \"provider\"\ntargets = [\"web-1\", \"web-2\", \"web-3\"]",
+        "vpc_id = \"provider\"\ntarget_type = \"ip\"\ntargets = [\"10.11.0.4\", \"10.11.0.99\"]",
+    );
+    rejects(
+        "target-type-ip-nothing",
+        &text,
+        "target_groups.web.targets[1] = \"10.11.0.99\"",
+        "no instance has this address in VPC provider or a VPC peered with it",
     );
     let text = crosszone_with(
         "health_check = { protocol = \"TCP\"",

@@ -232,6 +232,10 @@ pub struct WebServer {
     pub body: String,
     /// Time from request received to response sent.
     pub response_time: Span,
+    /// It expects a proxy protocol v2 header before the request (`proxy_protocol = true`,
+    /// NLB-14): a connection without one, or one with a header it does not expect, is answered
+    /// wrongly.
+    pub proxy_protocol: bool,
 }
 
 /// An EC2 instance.
@@ -416,6 +420,15 @@ impl FailoverThreshold {
     };
 }
 
+/// How a target group names its targets (`target_type`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TargetType {
+    /// `instance`: by instance ID.
+    Instance,
+    /// `ip`: by private IP address (of the VPC, or a peered VPC).
+    Ip,
+}
+
 /// A target group.
 #[derive(Clone, Debug)]
 pub struct TargetGroup {
@@ -423,6 +436,13 @@ pub struct TargetGroup {
     pub name: String,
     /// Port targets receive traffic on.
     pub port: u16,
+    /// How it names its targets.
+    pub target_type: TargetType,
+    /// `preserve_client_ip.enabled`, as written or AWS's default for the type and protocol
+    /// (NLB-16): the target sees a direct client's own address, not the node's.
+    pub preserve_client_ip: bool,
+    /// `proxy_protocol_v2`: the node prepends a proxy protocol v2 header (NLB-14).
+    pub proxy_protocol_v2: bool,
     /// Cross-zone attribute.
     pub cross_zone: CrossZoneSetting,
     /// Health check settings.
@@ -486,6 +506,8 @@ pub struct Endpoint {
     pub security_groups: Vec<SecurityGroupId>,
     /// The regional DNS name (resolves to every ENI).
     pub dns_name: String,
+    /// Its ID (`vpce-...`), which a proxy protocol v2 header carries (NLB-14).
+    pub endpoint_id: String,
 }
 
 /// One endpoint network interface. Which NLB node its connections go to is a rule

@@ -533,20 +533,79 @@ fn words(
             name_of(*target),
             port_of(t, *target)
         ),
-        HopKind::Delivered { target, node, rule } => {
+        HopKind::Delivered {
+            target,
+            node,
+            rule,
+            source,
+            header,
+        } => {
             let n = &t.nodes[node.index()];
-            format!(
-                "target {} admits the connection ({}) and sees it from {}, the NLB node's private IP (PrivateLink hides the client), {}",
+            let group = &t.target_groups[t.targets[target.index()].target_group.index()];
+            let seen = if *source != n.ip {
+                format!(
+                    "{source}, the client's own address (preserve_client_ip.enabled is {} for this {} target group)",
+                    group.preserve_client_ip,
+                    target_type_name(group.target_type)
+                )
+            } else if group.preserve_client_ip {
+                format!(
+                    "{}, the NLB node's private IP (PrivateLink hides the client, whatever preserve_client_ip says)",
+                    n.ip
+                )
+            } else {
+                format!(
+                    "{}, the NLB node's private IP (preserve_client_ip.enabled is false for this {} target group)",
+                    n.ip,
+                    target_type_name(group.target_type)
+                )
+            };
+            let mut text = format!(
+                "target {} admits the connection ({}) and sees it from {seen}, {}",
                 name_of(*target),
                 rule_name(t, *rule),
-                n.ip,
                 if n.zone == t.targets[target.index()].zone {
                     "same AZ"
                 } else {
                     "crossing AZs"
                 }
-            )
+            );
+            if let Some(header) = header {
+                let bytes = header.to_bytes();
+                let _ = write!(
+                    text,
+                    "; proxy protocol v2 header first ({} bytes: source {}:{}, destination {}:{}{}):",
+                    bytes.len(),
+                    header.source.0,
+                    header.source.1,
+                    header.destination.0,
+                    header.destination.1,
+                    header
+                        .vpc_endpoint
+                        .as_ref()
+                        .map(|id| format!(", TLV 0xEA subtype 0x01 {id}"))
+                        .unwrap_or_default()
+                );
+                for line in crate::rules::proxy_protocol::hex_lines(&bytes) {
+                    let _ = write!(text, "\n                  {line}");
+                }
+            }
+            text
         }
+        HopKind::Hairpin { target } => format!(
+            "target {} would get its own connection back with its own address as the source (client IP preserved): the reply never leaves it and the connection times out (hairpin)",
+            name_of(*target)
+        ),
+        HopKind::ProxyProtocolMismatch { target, reason } => match reason {
+            FailReason::ProxyProtocolMissing => format!(
+                "target {}'s server expects a proxy protocol v2 header, but its group does not send one: it reads the request as a broken header and closes the connection",
+                name_of(*target)
+            ),
+            _ => format!(
+                "target {}'s server does not expect the proxy protocol v2 header its group sends: it reads the header as the request and answers 400 Bad Request",
+                name_of(*target)
+            ),
+        },
         HopKind::Established => format!("SYN-ACK back at the client; GET {} sent", t.workload.path),
         HopKind::Completed { target, bytes } => format!(
             "response \"{}\" ({bytes} payload bytes), {} after curl started",
@@ -594,6 +653,13 @@ fn port_of(t: &Topology, target: TargetId) -> u16 {
 
 fn on_off(setting: CrossZone) -> &'static str {
     if setting.on() { "on" } else { "off" }
+}
+
+fn target_type_name(target_type: crate::model::TargetType) -> &'static str {
+    match target_type {
+        crate::model::TargetType::Instance => "instance",
+        crate::model::TargetType::Ip => "ip",
+    }
 }
 
 fn rule_name(t: &Topology, rule: Option<(SecurityGroupId, usize)>) -> String {

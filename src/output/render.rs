@@ -326,6 +326,63 @@ fn section(
     grid.render(out, labels.len(), SHARE_HEADERS.len(), &names);
 }
 
+/// The source addresses the targets saw, per variant, when some target saw a client's own
+/// address (client IP preservation, NLB-16): which rule the targets' groups need follows from it.
+fn sources_section(out: &mut String, report: &Report) {
+    let preserved = report.variants.iter().any(|v| {
+        v.targets
+            .iter()
+            .flat_map(|t| t.sources.iter().flatten())
+            .any(|s| s.of.starts_with("client "))
+    });
+    if !preserved {
+        return;
+    }
+    let _ = writeln!(out, "Source addresses the targets saw (answered flows)");
+    // Rows: (target, address, whose), in first-seen order over the variants.
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    for v in &report.variants {
+        for t in &v.targets {
+            for s in t.sources.iter().flatten() {
+                let row = (t.name.clone(), s.ip.clone(), s.of.clone());
+                if !rows.contains(&row) {
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    // By target (in report order), the nodes' addresses before the clients'.
+    let order = |target: &str| {
+        report.variants[0]
+            .targets
+            .iter()
+            .position(|t| t.name == target)
+    };
+    rows.sort_by_key(|(target, _, of)| (order(target), of.starts_with("client "), of.clone()));
+    let mut grid = Grid { rows: Vec::new() };
+    let mut header = vec!["target".to_string(), "source".into(), "whose".into()];
+    header.extend(report.variants.iter().map(|_| "flows".to_string()));
+    grid.rows.push(header);
+    for (target, ip, of) in &rows {
+        let mut row = vec![target.clone(), ip.clone(), of.clone()];
+        for v in &report.variants {
+            let flows: u64 = v
+                .targets
+                .iter()
+                .filter(|t| &t.name == target)
+                .flat_map(|t| t.sources.iter().flatten())
+                .filter(|s| &s.ip == ip && &s.of == of)
+                .map(|s| s.flows)
+                .sum();
+            row.push(flows.to_string());
+        }
+        grid.rows.push(row);
+    }
+    let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
+    grid.render(out, 3, 1, &names);
+    out.push('\n');
+}
+
 fn table(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "scenario {} ({})", report.scenario, report.file);
@@ -429,6 +486,8 @@ fn table(report: &Report) -> String {
         out,
         "  95% CI: share +/- 1.96 sd, with flows that share one DNS answer (a client's TTL window) as one cluster (docs/model.md STAT-2)\n"
     );
+
+    sources_section(&mut out, report);
 
     // Failures: the union of reasons over variants.
     let mut reasons: Vec<String> = Vec::new();

@@ -130,8 +130,11 @@ pub struct TargetShare {
 /// A source address a target saw, and how many answered flows came from it.
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceSeen {
-    /// The address (an NLB node's private IP).
+    /// The address: an NLB node's private IP, or a direct client's own when its target group
+    /// preserves client IPs (NLB-16).
     pub ip: String,
+    /// Whose address it is: `node use1-az1` or `client NAME`.
+    pub of: String,
     /// Answered flows from it.
     pub flows: u64,
 }
@@ -581,13 +584,21 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows, seed: u64) -> VariantReport
                     .as_ref()
                     .map_or_else(String::new, |w| w.body.clone()),
                 sources: target.map(|x| {
-                    t.nodes
+                    let width = t.nodes.len() + t.workload.clients.len();
+                    let ips = t
+                        .nodes
                         .iter()
-                        .enumerate()
-                        .filter_map(|(n, node)| {
-                            let flows = tally.sources[x.index() * t.nodes.len() + n];
+                        .map(|n| (n.ip, format!("node {}", t.zones[n.zone.index()].az_id)))
+                        .chain(t.workload.clients.iter().map(|c| {
+                            let i = &t.instances[c.index()];
+                            (i.ip, format!("client {}", i.name))
+                        }));
+                    ips.enumerate()
+                        .filter_map(|(k, (ip, of))| {
+                            let flows = tally.sources[x.index() * width + k];
                             (flows > 0).then(|| SourceSeen {
-                                ip: node.ip.to_string(),
+                                ip: ip.to_string(),
+                                of,
                                 flows,
                             })
                         })

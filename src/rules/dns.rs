@@ -4,8 +4,10 @@
 //!
 //! Modelled (docs/model.md DNS-1 to DNS-7): A records with fixed addresses; alias A records to an
 //! interface endpoint (the regional name: every ENI; a zonal name: one ENI), which take the
-//! target's TTL (60 s); CNAME chains (TTL = the smallest along the chain); the endpoint's regional
-//! and zonal `*.vpce.amazonaws.com` names; NXDOMAIN for names no associated zone has. Each query's
+//! target's TTL (60 s); alias A records to a load balancer's regional name; CNAME chains (TTL =
+//! the smallest along the chain); the endpoint's regional and zonal `*.vpce.amazonaws.com` names
+//! and the load balancers' `*.elb.REGION.amazonaws.com` names (which nodes an answer holds is
+//! [`crate::rules::nlb::dns`]); NXDOMAIN for names no associated zone has. Each query's
 //! answer comes in a random order (Route 53 "returns the values in random order"), drawn per
 //! (seed, client, query index) by [`AnswerOrder`]; ASSUMPTION: the managed `vpce` names shuffle
 //! the same way (unpublished). [`AnswerOrder::chosen`] applies glibc's rule: an address in the

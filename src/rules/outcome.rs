@@ -32,11 +32,21 @@ pub enum FailReason {
     /// The SYN entered an impaired zone (an endpoint ENI or a target there) and was lost; the
     /// client times out (EV-4).
     ZoneImpaired,
+    /// The hash sent a target's own connection to its NLB back to itself with its client IP
+    /// preserved: source and destination are the same address, and the connection times out
+    /// (NLB-16).
+    HairpinTimeout,
+    /// The target got a proxy protocol v2 header it does not expect and read it as the request:
+    /// it answers `400 Bad Request` (NLB-14).
+    ProxyProtocolUnexpected,
+    /// The target expects a proxy protocol v2 header and got the request instead: it closes the
+    /// connection without an answer (NLB-14).
+    ProxyProtocolMissing,
 }
 
 impl FailReason {
     /// Every reason, in report order (the order of the path).
-    pub const ALL: [FailReason; 12] = [
+    pub const ALL: [FailReason; 15] = [
         FailReason::DnsNxdomain,
         FailReason::NoEndpointAtAddress,
         FailReason::ClientSgDeny,
@@ -49,6 +59,9 @@ impl FailReason {
         FailReason::TargetSgDeny,
         FailReason::TargetRefused,
         FailReason::ZoneImpaired,
+        FailReason::HairpinTimeout,
+        FailReason::ProxyProtocolUnexpected,
+        FailReason::ProxyProtocolMissing,
     ];
 
     /// Position in [`FailReason::ALL`].
@@ -71,6 +84,9 @@ impl FailReason {
             FailReason::TargetSgDeny => "TARGET_SG_DENY",
             FailReason::TargetRefused => "TARGET_REFUSED",
             FailReason::ZoneImpaired => "ZONE_IMPAIRED",
+            FailReason::HairpinTimeout => "HAIRPIN_TIMEOUT",
+            FailReason::ProxyProtocolUnexpected => "PROXY_PROTOCOL_UNEXPECTED",
+            FailReason::ProxyProtocolMissing => "PROXY_PROTOCOL_MISSING",
         }
     }
 
@@ -92,7 +108,10 @@ impl FailReason {
             | FailReason::NlbSgEgressDeny
             | FailReason::TargetStopped
             | FailReason::TargetSgDeny
-            | FailReason::ZoneImpaired => "curl: (28) Connection timed out",
+            | FailReason::ZoneImpaired
+            | FailReason::HairpinTimeout => "curl: (28) Connection timed out",
+            FailReason::ProxyProtocolUnexpected => "HTTP/1.1 400 Bad Request",
+            FailReason::ProxyProtocolMissing => "curl: (52) Empty reply from server",
         }
     }
 }

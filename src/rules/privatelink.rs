@@ -178,6 +178,14 @@ pub struct EndpointNames {
 }
 
 impl EndpointNames {
+    /// The endpoint's ID, `vpce-` and 17 hex digits: its regional name's first label without the
+    /// random suffix AWS adds to it.
+    pub fn endpoint_id(&self) -> &str {
+        self.endpoint
+            .rsplit_once('-')
+            .map_or(self.endpoint.as_str(), |(id, _)| id)
+    }
+
     /// `vpce-...-xxxxxxxx.vpce-svc-....REGION.vpce.amazonaws.com`: every ENI.
     pub fn regional(&self) -> String {
         format!(

@@ -8,8 +8,8 @@
 //! endpoint's ID in ASCII. ASSUMPTION: the destination is the address and port the client
 //! connected to (an endpoint ENI's through PrivateLink, a node's directly); AWS does not say.
 //!
-//! Not yet used by the runs: it is the groundwork for the NLB on its own (its target groups'
-//! `proxy_protocol_v2`, what the target sees, and `explain` showing the header); tested here.
+//! Used by [`crate::rules::nlb::target_view`]: the header a target of a group with
+//! `proxy_protocol_v2` receives, which `sim explain` prints byte for byte.
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#proxy-protocol>,
 //! the PROXY protocol specification (version 2): <https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt>
 

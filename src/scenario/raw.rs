@@ -368,6 +368,8 @@ pub struct RawWebServer {
     pub body: String,
     /// Server time per request (200us when omitted).
     pub response_time: Option<Duration>,
+    /// It expects a proxy protocol v2 header (false when omitted).
+    pub proxy_protocol: Option<bool>,
 }
 
 /// `[load_balancers.NAME]`
@@ -454,11 +456,16 @@ pub struct RawTargetGroup {
     pub port: u16,
     /// Its VPC.
     pub vpc_id: String,
-    /// Only `instance` is modelled.
+    /// `instance` (the default) or `ip`.
     pub target_type: Option<String>,
-    /// Registered instances.
+    /// Registered targets: instance names, or IPv4 addresses for `target_type = "ip"`.
     #[serde(default)]
     pub targets: Vec<String>,
+    /// `preserve_client_ip.enabled` (AWS's default: on for instance targets, off for IP targets
+    /// over TCP).
+    pub preserve_client_ip: Option<RawEnabled>,
+    /// `proxy_protocol_v2` (false when omitted).
+    pub proxy_protocol_v2: Option<bool>,
     /// `load_balancing.cross_zone.enabled`.
     pub load_balancing: Option<RawLoadBalancing>,
     /// Health check settings.

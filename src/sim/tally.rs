@@ -188,8 +188,9 @@ pub struct Tally {
     pub flows: u64,
     /// Answered flows per target.
     pub target_hits: Vec<u64>,
-    /// Answered flows per (target, NLB node): `sources[target * nodes + node]`. The node's IP is
-    /// the source address the target sees.
+    /// Answered flows per (target, source address it saw): `sources[target * (nodes + clients)
+    /// + k]`, `k` a node (its IP: PrivateLink, or client IPs not preserved) or `nodes + c` for
+    /// client `c` (its own IP, preserved: NLB-16).
     pub sources: Vec<u64>,
     /// Failed flows per reason (indexed by [`FailReason::index`]).
     pub failures: [u64; FailReason::ALL.len()],
@@ -291,7 +292,7 @@ impl Tally {
         Tally {
             flows,
             target_hits: vec![0; t.targets.len()],
-            sources: vec![0; t.targets.len() * t.nodes.len()],
+            sources: vec![0; t.targets.len() * (t.nodes.len() + t.workload.clients.len())],
             failures: [0; FailReason::ALL.len()],
             cross_az_flows: 0,
             cross_az_bytes: 0,
@@ -408,7 +409,13 @@ impl Tally {
                 let target = ended.target.expect("an answered flow has a target").index();
                 let node = ended.node.expect("an answered flow has a node").index();
                 self.target_hits[target] += count;
-                self.sources[target * nodes + node] += count;
+                let width = nodes + self.clients.len();
+                let seen = if ended.client_ip_seen {
+                    nodes + client
+                } else {
+                    node
+                };
+                self.sources[target * width + seen] += count;
                 self.bytes += count * ended.bytes;
                 if ended.cross_az {
                     self.cross_az_flows += count;

@@ -182,14 +182,33 @@ pub enum HopKind {
         /// The target.
         target: TargetId,
     },
-    /// The target accepts the connection, from the node's private IP.
+    /// The target accepts the connection.
     Delivered {
         /// The target.
         target: TargetId,
-        /// The node (its IP is the source the target sees).
+        /// The node.
         node: NodeId,
         /// The (group, ingress rule) of the target that admitted it.
         rule: Option<(SecurityGroupId, usize)>,
+        /// The source address the target sees: the node's, or a direct client's preserved
+        /// (NLB-16, PL-5).
+        source: Ipv4Addr,
+        /// The proxy protocol v2 header it receives first, when its group sends one and the
+        /// flow's source port is known (NLB-14).
+        header: Option<crate::rules::proxy_protocol::Header>,
+    },
+    /// The target's own connection came back to it with its address preserved: it times out
+    /// (NLB-16).
+    Hairpin {
+        /// The target.
+        target: TargetId,
+    },
+    /// The target's server and the group disagree on the proxy protocol header (NLB-14).
+    ProxyProtocolMismatch {
+        /// The target.
+        target: TargetId,
+        /// What came of it.
+        reason: FailReason,
     },
     /// The SYN-ACK is back; curl sends its request.
     Established,

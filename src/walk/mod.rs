@@ -1,9 +1,11 @@
 //! One walk of a flow's path: the only place where the rules a flow meets are applied, in order.
 //!
-//! A flow goes client -> DNS (cache or resolver) -> the address getaddrinfo puts first -> the
-//! endpoint ENI (security groups) -> PrivateLink -> the NLB node its ENI is bound to (security
-//! groups, listener, weighted forward, eligible targets, flow hash and pick) -> the target
-//! (admin state, security groups, a listening server) -> back to the client. [`Walker::step`]
+//! A flow goes client -> DNS (cache or resolver; an endpoint's or the NLB's own name) -> the
+//! address getaddrinfo puts first -> the endpoint ENI (security groups) -> PrivateLink -> the NLB
+//! node its ENI is bound to, or, for a direct client, straight to the node it resolved (security
+//! groups, listener, weighted forward, eligible targets, flow hash and pick) -> the target (admin
+//! state, security groups seeing the node's or the preserved client's address, a listening
+//! server, the proxy protocol header it expects or not) -> back to the client. [`Walker::step`]
 //! takes the flow from one event of that path to the next, reading the [`State`] at the time of
 //! the event, and says when the next event happens; the time offsets (latencies, response time,
 //! timeouts) are computed here and nowhere else. The random choices on the way (which target
@@ -35,7 +37,7 @@ use crate::rules::dns::{self, Answer, AnswerOrder, DnsError, Source};
 use crate::rules::nlb::dns as nlb_dns;
 use crate::rules::nlb::hash::{FlowHasher, TCP};
 use crate::rules::nlb::pick::TargetPick;
-use crate::rules::nlb::{self, Eligible};
+use crate::rules::nlb::{self, Eligible, target_view};
 use crate::rules::outcome::FailReason;
 use crate::rules::privatelink;
 use crate::rules::security::Verdict;
@@ -128,6 +130,8 @@ pub struct Walk {
     last_read: Span,
     /// Offset of the SYN-ACK at the client, once established.
     established: Span,
+    /// The target sees the client's address (NLB-16).
+    client_ip_seen: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -199,6 +203,8 @@ pub struct Ended {
     pub last_read: Span,
     /// Offset from its start of the SYN-ACK at the client (zero when it never got one).
     pub established: Span,
+    /// The target saw the client's own address as the source (NLB-16), not the node's.
+    pub client_ip_seen: bool,
 }
 
 /// The random choices on a flow's path.
@@ -476,6 +482,7 @@ impl<'a> Walker<'a> {
             address: 0,
             last_read: Span(0),
             established: Span(0),
+            client_ip_seen: false,
         }
     }
 
@@ -639,6 +646,14 @@ impl<'a> Walker<'a> {
                 // The server's response time is the state's (a slow server: EV-9).
                 walk.last_read = walk.at;
                 let target = walk.target.expect("an established flow has a target");
+                if let Err(reason) = target_view::server_reads(t, target) {
+                    note(&mut trace, walk.at, &["NLB-14"], || {
+                        HopKind::ProxyProtocolMismatch { target, reason }
+                    });
+                    walk.at = walk.at.plus(self.one_way(walk).times(2));
+                    walk.stage = Stage::Failed(reason);
+                    return Next::At(walk.at);
+                }
                 let instance = t.targets[target.index()].instance;
                 let server = t.instances[instance.index()]
                     .web_server
@@ -869,11 +884,35 @@ impl<'a> Walker<'a> {
         let port = t.target_groups[target_group.index()].port;
         let leg = self.node_leg(walk);
         let back = leg.times(2).plus(self.back_to_client(walk));
-        match nlb::reach(t, state.admin(), node, target, port) {
-            Ok(rule) => {
-                note(&mut trace, walk.at, &["NLB-10", "PL-5"], || {
-                    HopKind::Delivered { target, node, rule }
+        let arrival = target_view::Arrival {
+            client: (client.ip, decide.connection().map_or(0, |(p, _)| p)),
+            entry: (entry_ip, t.workload.port),
+            endpoint: walk.eni.map(|e| t.enis[e.index()].endpoint),
+        };
+        let source = target_view::source_seen(t, node, target, &arrival);
+        walk.client_ip_seen = target_view::preserved(t, target, &arrival);
+        match nlb::reach_from(t, state.admin(), node, target, port, source) {
+            Ok(_) if target_view::hairpin(t, target, &arrival) => {
+                note(&mut trace, walk.at, &["NLB-16"], || HopKind::Hairpin {
+                    target,
                 });
+                self.time_out(walk, FailReason::HairpinTimeout)
+            }
+            Ok(rule) => {
+                note(
+                    &mut trace,
+                    walk.at,
+                    &["NLB-10", "NLB-16", "PL-5", "NLB-14"],
+                    || HopKind::Delivered {
+                        target,
+                        node,
+                        rule,
+                        source,
+                        header: decide
+                            .connection()
+                            .and_then(|_| target_view::header(t, target, &arrival)),
+                    },
+                );
                 walk.at = walk.at.plus(back);
                 walk.stage = Stage::Established;
                 Next::At(walk.at)
@@ -961,6 +1000,7 @@ impl<'a> Walker<'a> {
             bytes,
             last_read: walk.last_read,
             established: walk.established,
+            client_ip_seen: walk.client_ip_seen,
         }
     }
 }

@@ -65,6 +65,9 @@ const AZ_NAMES: [&str; 6] = [
     "us-east-1f",
 ];
 
+/// The NLB's DNS name when direct clients use it.
+const NLB_NAME: &str = "nlb-0123456789abcdef.elb.us-east-1.amazonaws.com";
+
 /// Most targets in one provider subnet.
 pub const MAX_TARGETS_PER_SUBNET: usize = 50;
 
@@ -110,6 +113,34 @@ pub struct Plan {
     /// Scheduled events: (kind, which resource, gap to the previous one in thousandths of 2,000
     /// mean arrival gaps); see [`events_text`].
     pub events: Vec<(u8, u16, u16)>,
+    /// Direct clients of the NLB in the provider VPC, when drawn.
+    pub direct: Option<DirectPlan>,
+}
+
+/// Clients in the provider VPC that resolve the host to the NLB and connect to a node directly
+/// (NLB-11 to NLB-16), and the NLB's and target group's settings that then matter.
+#[derive(Clone, Debug)]
+pub struct DirectPlan {
+    /// Per direct client (1-3): the provider subnet whose zone its own application subnet is in.
+    pub clients: Vec<u8>,
+    /// What the host is for them, in a zone of that name associated with the provider VPC: 0 an
+    /// alias to the NLB, 1 a CNAME to its regional name, 2 a CNAME to one of its zonal names.
+    pub form: u8,
+    /// `dns_record_client_routing_policy`: 0 omitted, 1 any, 2 partial, 3 full affinity.
+    pub policy: u8,
+    /// tg0's `preserve_client_ip.enabled`: 0 omitted (on, instance targets), 1 true, 2 false.
+    pub preserve: u8,
+    /// tg0's `proxy_protocol_v2` (bit 0) and the servers that expect the header (bit i + 1 of
+    /// target i, when targets may be in trouble).
+    pub proxy: u16,
+    /// `enable_zonal_shift`, so that events may shift zones.
+    pub zonal_shift: bool,
+    /// The NLB's group admits the application subnets (always, unless the NLB may be in
+    /// trouble).
+    pub admitted: bool,
+    /// The first serving target is a client too (when targets may be in trouble): its flows
+    /// sent back to itself time out when its address is preserved (NLB-16).
+    pub hairpin: bool,
 }
 
 /// The hops at which a scenario may deny or lose flows. A hop without trouble is built to let
@@ -372,6 +403,7 @@ pub fn plan() -> impl Strategy<Value = Plan> {
             1 => Just(Vec::new()),
             1 => vec((any::<u8>(), any::<u16>(), 0u16..=600), 1..=6),
         ],
+        prop_oneof![1 => Just(None), 1 => direct_plan().prop_map(Some)],
     )
         .prop_map(
             |(
@@ -385,6 +417,7 @@ pub fn plan() -> impl Strategy<Value = Plan> {
                 workload,
                 variants,
                 events,
+                direct,
             )| Plan {
                 troubles,
                 accounts,
@@ -396,6 +429,32 @@ pub fn plan() -> impl Strategy<Value = Plan> {
                 workload,
                 variants,
                 events,
+                direct,
+            },
+        )
+}
+
+fn direct_plan() -> impl Strategy<Value = DirectPlan> {
+    (
+        vec(any::<u8>(), 1..=3),
+        0u8..3,
+        0u8..4,
+        0u8..3,
+        any::<u16>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(clients, form, policy, preserve, proxy, zonal_shift, admitted, hairpin)| DirectPlan {
+                clients,
+                form,
+                policy,
+                preserve,
+                proxy,
+                zonal_shift,
+                admitted,
+                hairpin,
             },
         )
 }
@@ -764,8 +823,10 @@ fn events_text(
     forward: Option<&[&str]>,
     eni_subnets: &[String],
     rate: f64,
+    shiftable: bool,
     notes: &mut Vec<String>,
 ) -> String {
+    let mut shifted: Vec<bool> = zones.iter().map(|_| false).collect();
     let mut out = String::new();
     let mut eni_in: Vec<bool> = eni_subnets.iter().map(|_| true).collect();
     let mut active: Vec<bool> = rules.iter().map(|_| true).collect();
@@ -853,6 +914,16 @@ fn events_text(
             }
             9 => rule(true, &mut active),
             10 => rule(false, &mut active),
+            11 if shiftable => {
+                // Start a zonal shift of the NLB away from an enabled zone, or end one.
+                let z = usize::from(which) % zones.len();
+                shifted[z] = !shifted[z];
+                Some(format!(
+                    "{}_zonal_shift = {{ load_balancer = \"nlb\", away_from = \"{}\" }}",
+                    if shifted[z] { "start" } else { "end" },
+                    zones[z]
+                ))
+            }
             13 => {
                 // Remove one of the endpoint's subnets (keeping one), or add one back.
                 let k = usize::from(which) % eni_subnets.len().max(1);
@@ -1077,6 +1148,20 @@ fn without_unwanted_trouble(p: &Plan) -> Plan {
     } else {
         p.security.client_egress = 0;
         p.security.nlb_egress = 0;
+    }
+    if let Some(d) = p.direct.as_mut() {
+        if !t.nlb {
+            d.admitted = true;
+        }
+        // The header only on a lone group (an instance in two groups would get it from one
+        // only); servers expect it exactly when it is sent, unless targets may be in trouble.
+        if p.provider.two_groups || p.provider.second_nlb.0 != 0 {
+            d.proxy &= !1;
+        }
+        if !t.targets {
+            d.proxy = if d.proxy & 1 == 1 { u16::MAX } else { 0 };
+            d.hairpin = false;
+        }
     }
     if t.zones {
         // About half the subnets without targets.
@@ -1312,6 +1397,24 @@ pub fn build(p: &Plan) -> GenScenario {
             p_subnet_cidr(i)
         );
     }
+    // Direct clients' application subnets, below the provider subnets' third octets.
+    let direct = p.direct.as_ref();
+    let app_zone: Vec<usize> = direct.map_or(Vec::new(), |d| {
+        d.clients
+            .iter()
+            .map(|&roll| p_az[usize::from(roll) % p_subnets])
+            .collect()
+    });
+    let app_cidr = |k: usize| format!("10.{p_octet}.{}.0/24", pv.third.wrapping_sub(1 + k as u8));
+    for (k, &az) in app_zone.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "[subnets.app-{}]\nvpc_id = \"provider\"\navailability_zone = \"{}\"\ncidr_block = \"{}\"\n",
+            k + 1,
+            AZ_NAMES[az],
+            app_cidr(k)
+        );
+    }
     for i in 0..c_subnets {
         let _ = writeln!(
             out,
@@ -1331,11 +1434,14 @@ pub fn build(p: &Plan) -> GenScenario {
             picked
         }
     };
-    let nlb_sources = if sec.nlb_all {
+    let mut nlb_sources = if sec.nlb_all {
         vec![c_cidr.clone()]
     } else {
         masked(sec.nlb_mask, c_subnets, &c_subnet_cidr)
     };
+    if direct.is_some_and(|d| d.admitted) {
+        nlb_sources.extend((0..app_zone.len()).map(app_cidr));
+    }
     // `egress` of a group: 0 omitted (all), 1 to the subnets of `mask` only, 2 none.
     let egress = |mode: u8, mask: u8, n: usize, cidr: &dyn Fn(usize) -> String| match mode {
         1 => format!("egress = [{}]\n", rule(0, 80, &masked(mask, n, cidr), &[])),
@@ -1408,7 +1514,7 @@ pub fn build(p: &Plan) -> GenScenario {
     let mut stopped = 0;
     let mut wrong = 0;
     let mut serverless = 0;
-    for t in &targets {
+    for (i, t) in targets.iter().enumerate() {
         let _ = writeln!(
             out,
             "[instances.{}]\nsubnet_id = \"provider-{}\"",
@@ -1449,10 +1555,16 @@ pub fn build(p: &Plan) -> GenScenario {
                 .response_time
                 .map(|r| format!(", response_time = {}", ns(r)))
                 .unwrap_or_default();
+            let expects = direct.is_some_and(|d| d.proxy >> ((i + 1) % 16) & 1 == 1);
             let _ = writeln!(
                 out,
-                "web_server = {{ port = {port}, body = \"Hello from {}\"{response} }}",
-                t.name
+                "web_server = {{ port = {port}, body = \"Hello from {}\"{response}{} }}",
+                t.name,
+                if expects {
+                    ", proxy_protocol = true"
+                } else {
+                    ""
+                }
             );
         }
         out.push('\n');
@@ -1479,6 +1591,21 @@ pub fn build(p: &Plan) -> GenScenario {
         client_names.push("stray-client".to_string());
         notes.push("a stray client in the provider VPC".into());
     }
+    for k in 0..app_zone.len() {
+        let _ = writeln!(
+            out,
+            "[instances.direct-{}]\nsubnet_id = \"app-{}\"\n",
+            k + 1,
+            k + 1
+        );
+        client_names.push(format!("direct-{}", k + 1));
+    }
+    if direct.is_some_and(|d| d.hairpin) {
+        if let Some(x) = targets.iter().find(|x| x.kind == Kind::Serving) {
+            client_names.push(x.name.clone());
+            notes.push(format!("target {} is a client too (hairpin)", x.name));
+        }
+    }
 
     // The load balancer and its target groups.
     let mut nlb_subnets: Vec<String> = enabled
@@ -1495,6 +1622,31 @@ pub fn build(p: &Plan) -> GenScenario {
     );
     if let Some(on) = pv.lb_cross_zone {
         let _ = writeln!(out, "enable_cross_zone_load_balancing = {on}");
+    }
+    if let Some(d) = direct {
+        let _ = writeln!(out, "dns_name = \"{NLB_NAME}\"");
+        if d.policy > 0 {
+            let _ = writeln!(
+                out,
+                "dns_record_client_routing_policy = \"{}\"",
+                [
+                    "any_availability_zone",
+                    "partial_availability_zone_affinity",
+                    "availability_zone_affinity"
+                ][usize::from(d.policy - 1)]
+            );
+        }
+        if d.zonal_shift {
+            let _ = writeln!(out, "enable_zonal_shift = true");
+        }
+        notes.push(format!(
+            "{} direct clients in the provider VPC, host form {}, routing policy {}, preserve {}, proxy {:#x}",
+            d.clients.len(),
+            d.form,
+            d.policy,
+            d.preserve,
+            d.proxy
+        ));
     }
     if sec.nlb_sg {
         let _ = writeln!(out, "security_groups = [\"nlb-sg\"]");
@@ -1548,6 +1700,14 @@ pub fn build(p: &Plan) -> GenScenario {
         };
         if let Some(line) = routing_failover_line(failover) {
             let _ = writeln!(out, "{line}");
+        }
+        if let (0, Some(d)) = (g, direct) {
+            if d.preserve > 0 {
+                let _ = writeln!(out, "preserve_client_ip.enabled = {}", d.preserve == 1);
+            }
+            if d.proxy & 1 == 1 {
+                let _ = writeln!(out, "proxy_protocol_v2 = true");
+            }
         }
         if let Some((_, _, _, bits)) = p.workload.connection {
             let _ = writeln!(
@@ -1757,6 +1917,27 @@ pub fn build(p: &Plan) -> GenScenario {
         quote_list(association)
     );
 
+    // The host for the direct clients: a zone of its own name, associated with the provider VPC.
+    if let Some(d) = direct {
+        let host = format!("app.{zone}");
+        let zonal = format!("{}.{NLB_NAME}", AZ_NAMES[p_az[enabled[0]]]);
+        let record = match d.form {
+            0 => format!(
+                "{{ name = \"{host}\", type = \"A\", alias = {{ load_balancer = \"nlb\" }} }}"
+            ),
+            1 => format!(
+                "{{ name = \"{host}\", type = \"CNAME\", ttl = {t0}, records = [\"{NLB_NAME}\"] }}"
+            ),
+            _ => format!(
+                "{{ name = \"{host}\", type = \"CNAME\", ttl = {t0}, records = [\"{zonal}\"] }}"
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "[route53_zones.\"{host}\"]\nvpc_ids = [\"provider\"]\nrecords = [{record}]\n"
+        );
+    }
+
     // Workload, network, run.
     let host = if dns.odd_host {
         format!("App.{}.", zone.to_ascii_uppercase())
@@ -1852,8 +2033,10 @@ pub fn build(p: &Plan) -> GenScenario {
     } else {
         None
     };
+    let shiftable = direct.is_some_and(|d| d.zonal_shift);
     out.push_str(&events_text(
-        &p.events, &targets, &stoppable, &zones, &rules, forward, &eni_names, rate, &mut notes,
+        &p.events, &targets, &stoppable, &zones, &rules, forward, &eni_names, rate, shiftable,
+        &mut notes,
     ));
 
     // Variants.

@@ -20,8 +20,11 @@
 //!   target's ingress rules (the node's IP and the NLB's groups), a running instance, a server
 //!   listening. Health checks go through the same function (HC-1).
 //!
-//! Not modelled: UDP and TLS listeners, source-IP stickiness, idle timeout, DNS failover (it
-//! acts on the NLB's own DNS name, not on the PrivateLink path), per-target weights (NLBs have
+//! - The NLB's own DNS name ([`dns`]), direct clients' security groups ([`direct`]) and what a
+//!   target sees of a connection: its source address and the proxy protocol header
+//!   ([`target_view`]).
+//!
+//! Not modelled: UDP and TLS listeners, source-IP stickiness, per-target weights (NLBs have
 //! none).
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html>
@@ -30,6 +33,7 @@ pub mod direct;
 pub mod dns;
 pub mod hash;
 pub mod pick;
+pub mod target_view;
 
 use crate::model::ids::{
     InstanceId, ListenerId, LoadBalancerId, NodeId, SecurityGroupId, TargetGroupId, TargetId,
@@ -183,6 +187,20 @@ pub fn reach(
     target: TargetId,
     port: u16,
 ) -> Result<Option<(SecurityGroupId, usize)>, FailReason> {
+    reach_from(t, admin, node, target, port, t.nodes[node.index()].ip)
+}
+
+/// [`reach`] for a connection whose source address, as the target sees it, is `source`: the
+/// node's own for checks and PrivateLink traffic, a direct client's when its group preserves
+/// client IPs (NLB-16). The target's rules may admit the address, or the NLB's groups.
+pub fn reach_from(
+    t: &Topology,
+    admin: &Admin,
+    node: NodeId,
+    target: TargetId,
+    port: u16,
+    source: std::net::Ipv4Addr,
+) -> Result<Option<(SecurityGroupId, usize)>, FailReason> {
     let instance_id: InstanceId = t.targets[target.index()].instance;
     let instance = &t.instances[instance_id.index()];
     if !admin.running[instance_id.index()] {
@@ -197,7 +215,7 @@ pub fn reach(
         t,
         admin,
         Side {
-            ip: n.ip,
+            ip: source,
             vpc: lb.vpc,
             groups: &lb.security_groups,
         },

@@ -106,6 +106,7 @@ pub(super) fn instances(c: &mut Checker<'_>, b: &mut Built) -> Step {
             response_time: w
                 .response_time
                 .map_or(super::workload::DEFAULT_RESPONSE, |d| d.0),
+            proxy_protocol: w.proxy_protocol.unwrap_or(false),
         });
         if let (Some(ip), Some(groups)) = (ensure(ip, &mut ok), ensure(groups, &mut ok)) {
             b.instances.push(Instance {

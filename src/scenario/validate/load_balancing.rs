@@ -9,7 +9,7 @@ use crate::kp;
 use crate::model::ids::*;
 use crate::model::{
     CrossZoneSetting, FailoverThreshold, HealthCheck, Listener, LoadBalancer, Node, PickStrategy,
-    RoutingPolicy, Target, TargetGroup,
+    RoutingPolicy, Target, TargetGroup, TargetType,
 };
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::{
@@ -31,9 +31,19 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
         c.one_of(
             base.key("target_type"),
             tg.target_type.as_deref(),
-            &["instance"],
+            &["instance", "ip"],
             "target_type",
         );
+        let target_type = if tg.target_type.as_deref() == Some("ip") {
+            TargetType::Ip
+        } else {
+            TargetType::Instance
+        };
+        // AWS's default: on for instance targets, off for IP targets over TCP (NLB-16).
+        let preserve_client_ip = tg
+            .preserve_client_ip
+            .as_ref()
+            .map_or(target_type == TargetType::Instance, |p| p.enabled);
         if tg.port == 0 {
             c.error(
                 base.key("port"),
@@ -79,20 +89,33 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
         let mut first_at: HashMap<&str, usize> = HashMap::new();
         for (k, target) in tg.targets.iter().enumerate() {
             let tpath = base.key("targets").index(k);
-            let Some(i) = c.reference(&raw.instances, "instance", tpath.clone(), target) else {
+            let i = match target_type {
+                TargetType::Instance => {
+                    c.reference(&raw.instances, "instance", tpath.clone(), target)
+                }
+                TargetType::Ip => ip_target(c, b, &tpath, target, &tg.vpc_id),
+            };
+            let Some(i) = i else {
                 continue;
+            };
+            let what = match target_type {
+                TargetType::Instance => "instance",
+                TargetType::Ip => "address",
             };
             if let Some(first) = first_at.insert(target.as_str(), k) {
                 first_at.insert(target.as_str(), first);
                 c.error(
                     tpath,
                     Some(quoted(target)),
-                    format!("instance is registered twice (also at targets[{first}])"),
+                    format!("{what} is registered twice (also at targets[{first}])"),
                 );
                 continue;
             }
             let instance = &b.instances[i];
-            if vpc.is_some() && Some(b.subnets[instance.subnet.index()].vpc.index()) != vpc {
+            if target_type == TargetType::Instance
+                && vpc.is_some()
+                && Some(b.subnets[instance.subnet.index()].vpc.index()) != vpc
+            {
                 c.error(
                     tpath,
                     Some(quoted(target)),
@@ -111,6 +134,9 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
         b.target_groups.push(TargetGroup {
             name: name.to_string(),
             port: tg.port,
+            target_type,
+            preserve_client_ip,
+            proxy_protocol_v2: tg.proxy_protocol_v2.unwrap_or(false),
             cross_zone,
             health_check,
             targets: ids,
@@ -123,6 +149,48 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
             dns_failover,
         });
     }
+}
+
+/// The instance behind an IP target `address` of a group in VPC `tg_vpc` (NLB-16): an
+/// instance's private IP in that VPC or in one peered with it; `sim` needs the server behind the
+/// address to simulate it.
+fn ip_target(
+    c: &mut Checker<'_>,
+    b: &Built,
+    path: &KeyPath,
+    address: &str,
+    tg_vpc: &str,
+) -> Option<usize> {
+    let raw = c.raw;
+    let Ok(ip) = address.parse::<std::net::Ipv4Addr>() else {
+        c.error(
+            path.clone(),
+            Some(quoted(address)),
+            "an IP target is an IPv4 address (target_type = \"ip\")",
+        );
+        return None;
+    };
+    let peered = |a: &str| {
+        a == tg_vpc
+            || raw.vpc_peerings.iter().any(|(_, p)| {
+                (p.vpc_id == tg_vpc && p.peer_vpc_id == a)
+                    || (p.peer_vpc_id == tg_vpc && p.vpc_id == a)
+            })
+    };
+    let found = b
+        .instances
+        .iter()
+        .position(|i| i.ip == ip && peered(&b.vpcs[b.subnets[i.subnet.index()].vpc.index()].name));
+    if found.is_none() {
+        c.error(
+            path.clone(),
+            Some(quoted(address)),
+            format!(
+                "no instance has this address in VPC {tg_vpc} or a VPC peered with it: sim simulates the server behind an IP target (NLB-16)"
+            ),
+        );
+    }
+    found
 }
 
 /// The routing and DNS failover thresholds of a target group (NLB-6): counts of 1 or more

@@ -196,6 +196,7 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 enis: eni_ids,
                 security_groups: groups,
                 dns_name: names.regional(),
+                endpoint_id: names.endpoint_id().to_string(),
             });
         }
     }

@@ -12,6 +12,7 @@ const CROSSZONE: &str = include_str!("../../../scenarios/crosszone.toml");
 const ENDPOINT_PER_AZ: &str = include_str!("../../../scenarios/endpoint-per-az.toml");
 const AZ_ID_MISMATCH: &str = include_str!("../../../scenarios/az-id-mismatch.toml");
 const NLB_DIRECT: &str = include_str!("../../../scenarios/nlb-direct.toml");
+const CLIENT_IP: &str = include_str!("../../../scenarios/client-ip.toml");
 
 fn load(text: &str) -> Scenario {
     scenario::parse("test.toml", "test", text).unwrap_or_else(|e| panic!("{e:?}"))
@@ -76,6 +77,7 @@ fn every_scenario_gives_the_event_loops_tally() {
     agree("nlb-direct", NLB_DIRECT, &ACROSS_WINDOWS, &[1, 2]);
     let cached = NLB_DIRECT.replace("dns_cache = false", "dns_cache = true");
     agree("nlb-direct cached", &cached, &[WINDOW as u64 + 9], &[3]);
+    agree("client-ip", CLIENT_IP, &[1, WINDOW as u64 + 9], &[1, 2]);
 }
 
 /// Arrivals so fast that the flows of the last milliseconds span several blocks of words (a
