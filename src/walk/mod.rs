@@ -28,6 +28,7 @@ pub mod hop;
 
 use std::net::Ipv4Addr;
 
+use crate::model::RoutingPolicy;
 use crate::model::Topology;
 use crate::model::ids::*;
 use crate::rng;
@@ -64,6 +65,8 @@ pub struct ClientFacts {
     pub order_key: u64,
     /// The key of its queries' AZ affinity draws (NLB-13).
     pub affinity_key: u64,
+    /// When its answer is a load balancer's regional name: the address of its own zone's node.
+    pub own_zone_address: Option<usize>,
 }
 
 impl ClientFacts {
@@ -297,6 +300,16 @@ impl<'a> Walker<'a> {
                 let i = &t.instances[instance.index()];
                 let subnet = &t.subnets[i.subnet.index()];
                 let answer = dns::resolve(t, subnet.vpc, &t.workload.host);
+                let own_zone_address = match &answer {
+                    Ok(Answer {
+                        source: Source::LoadBalancer(lb),
+                        ..
+                    }) => t.load_balancers[lb.index()]
+                        .nodes
+                        .iter()
+                        .position(|n| t.nodes[n.index()].zone == subnet.zone),
+                    _ => None,
+                };
                 let (own_subnet, destinations) = match &answer {
                     Ok(a) => (
                         dns::own_subnet(a, subnet.cidr),
@@ -316,6 +329,7 @@ impl<'a> Walker<'a> {
                     destinations,
                     order_key: AnswerOrder::client_key(seed, &i.name),
                     affinity_key: rng::keyed(seed, "dns-affinity", &i.name),
+                    own_zone_address,
                 }
             })
             .collect();
@@ -343,6 +357,23 @@ impl<'a> Walker<'a> {
     pub fn chosen_address(&self, client: usize, query: u64, state: &State) -> usize {
         let c = &self.clients[client];
         let order = AnswerOrder::of_query(c.order_key, query);
+        if let Some(Source::LoadBalancer(lb)) = self.source(client) {
+            // The common cases without building the held list: an affine query whose zone is in
+            // the answer gets that one address; an answer with every node, the whole answer.
+            let all = &self.t.load_balancers[lb.index()];
+            let answer = &state.nlb_answer(lb).nodes;
+            let affine = all.routing_policy != RoutingPolicy::AnyZone
+                && nlb_dns::affine(all.routing_policy, rng::draw(c.affinity_key, query));
+            if let Some(own) = c
+                .own_zone_address
+                .filter(|&a| affine && answer.contains(&all.nodes[a]))
+            {
+                return own;
+            }
+            if answer.len() == all.nodes.len() {
+                return order.chosen(&c.own_subnet);
+            }
+        }
         match self.answered(client, query, state) {
             None => order.chosen(&c.own_subnet),
             Some(held) => {
@@ -1001,6 +1032,63 @@ impl<'a> Walker<'a> {
             last_read: walk.last_read,
             established: walk.established,
             client_ip_seen: walk.client_ip_seen,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::events::Action;
+    use crate::state::{Admin, bindings};
+
+    /// The fast paths of [`Walker::chosen_address`] for a load balancer's name pick what the
+    /// held list would: every policy, with every zone in DNS and with one shifted out.
+    #[test]
+    fn chosen_addresses_of_an_nlb_name_agree_with_the_held_lists() {
+        let s = crate::scenario::parse(
+            "t.toml",
+            "t",
+            &include_str!("../../scenarios/nlb-direct.toml").replace(
+                "enable_cross_zone_load_balancing = false\ndns_record",
+                "enable_cross_zone_load_balancing = false\nenable_zonal_shift = true\ndns_record",
+            ),
+        )
+        .unwrap();
+        for v in &s.variants {
+            let t = &v.topology;
+            let walker = Walker::new(t, 3);
+            let mut shifted = Admin::initial(t);
+            shifted.apply(
+                t,
+                &Action::ZonalShift {
+                    node: NodeId(1),
+                    active: true,
+                },
+            );
+            for admin in [Admin::initial(t), shifted] {
+                let health = crate::rules::health::settle(t, &admin);
+                let state = State::new(t, bindings(t, 3), admin, health);
+                for c in 0..walker.clients.len() {
+                    for query in 0..500 {
+                        let order = AnswerOrder::of_query(walker.clients[c].order_key, query);
+                        let own = &walker.clients[c].own_subnet;
+                        let slow = match walker.answered(c, query, &state) {
+                            None => order.chosen(own),
+                            Some(held) => {
+                                let held_own: Vec<bool> = held.iter().map(|&a| own[a]).collect();
+                                held[order.chosen(&held_own)]
+                            }
+                        };
+                        assert_eq!(
+                            walker.chosen_address(c, query, &state),
+                            slow,
+                            "{}, client {c}, query {query}",
+                            v.name
+                        );
+                    }
+                }
+            }
         }
     }
 }
