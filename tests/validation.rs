@@ -777,8 +777,18 @@ fn rejects_target_groups_sim_does_not_model() {
     rejects(
         "target-group-udp",
         &text,
-        "target_groups.web.protocol = \"UDP\"",
-        "protocol: `sim` models only TCP",
+        "load_balancers.provider-nlb.listeners[0].target_group = \"web\"",
+        "a TCP listener forwards to TCP or TCP_UDP target groups only; target group web is UDP (NLB-16, NLB-17)",
+    );
+    let text = crosszone_with(
+        "protocol = \"TCP\"\nport = 80\nvpc_id",
+        "protocol = \"SCTP\"\nport = 80\nvpc_id",
+    );
+    rejects(
+        "target-group-sctp",
+        &text,
+        "target_groups.web.protocol = \"SCTP\"",
+        "protocol must be \"TCP\", \"UDP\", \"TCP_UDP\" or \"TLS\"",
     );
     let text = crosszone_with(
         "vpc_id = \"provider\"\ntargets",

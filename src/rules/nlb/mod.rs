@@ -20,7 +20,11 @@
 //!   target's ingress rules (the node's IP and the NLB's groups), a running instance, a server
 //!   listening. Health checks go through the same function (HC-1).
 //!
-//! Not modelled: UDP and TLS listeners, source-IP stickiness, idle timeout, DNS failover (it
+//! - UDP listeners and flows (NLB-16, [`udp`]); TLS listeners take TCP flows like TCP listeners
+//!   (NLB-17: the node terminates TLS and opens its own TCP connection to the target; the
+//!   handshake's cost and certificates are not modelled).
+//!
+//! Not modelled: source-IP stickiness, idle timeout, DNS failover (it
 //! acts on the NLB's own DNS name, not on the PrivateLink path), per-target weights (NLBs have
 //! none).
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>,
@@ -30,6 +34,7 @@ pub mod direct;
 pub mod dns;
 pub mod hash;
 pub mod pick;
+pub mod udp;
 
 use crate::model::ids::{
     InstanceId, ListenerId, LoadBalancerId, NodeId, SecurityGroupId, TargetGroupId, TargetId,
