@@ -409,3 +409,45 @@ fn fast_trace_is_the_event_loops_on_generated_scenarios() {
         fast_trace_is_the_event_loops(&what, &s, seed, last, 1 + case % 2);
     }
 }
+
+/// A UDP flow (docs/model.md NLB-16): a datagram without handshake or ISN, the listener's
+/// protocol, the 5-tuple hash, the client's own address at the target, and ICMP port unreachable
+/// from a target whose UDP service listens elsewhere.
+#[test]
+fn explain_shows_a_udp_flow() {
+    let run = |flow: &str, variant: &str| {
+        let output = sim(&[
+            "explain",
+            "scenarios/udp.toml",
+            "--flow",
+            flow,
+            "--variant",
+            variant,
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let answered = run("2", "all serving");
+    for hop in [
+        "sends one UDP request",
+        "send a UDP datagram",
+        "no handshake",
+        "listener :5000 (TCP_UDP)",
+        "5-tuple hash (no sequence number)",
+        "admits the datagram",
+        "sees it from the client's own address 10.20.12.4",
+        "response \"game-b1 (use1-az2)\"",
+    ] {
+        assert!(answered.contains(hop), "no {hop:?} in:\n{answered}");
+    }
+    assert!(!answered.contains("ISN"), "{answered}");
+    assert!(!answered.contains("SYN-ACK"), "{answered}");
+    let refused = run("1", "c1 on 5001");
+    for hop in [
+        "target game-c1: no UDP server on port 5000",
+        "ICMP port unreachable",
+        "PORT_UNREACHABLE",
+    ] {
+        assert!(refused.contains(hop), "no {hop:?} in:\n{refused}");
+    }
+}

@@ -2156,3 +2156,20 @@ fn rejects_a_zonal_shift_aws_would_refuse() {
         "use1-az2 is not under a zonal shift of app-nlb at 20s (no event started a shift before)",
     );
 }
+
+/// UDP cannot cross PrivateLink (docs/model.md PL-8): a UDP workload whose name resolves to an
+/// endpoint is refused at workload.protocol, with the way out.
+#[test]
+fn rejects_a_udp_workload_through_an_endpoint() {
+    let text = crosszone_with(
+        "port = 80\narrival_rate",
+        "port = 80\nprotocol = \"udp\"\narrival_rate",
+    );
+    let err = rejects(
+        "udp-through-endpoint",
+        &text,
+        "workload.protocol = \"udp\"",
+        "an endpoint service carries TCP only, so UDP cannot cross PrivateLink (docs/model.md PL-8)",
+    );
+    assert!(err.contains("reach the NLB directly"), "{err}");
+}

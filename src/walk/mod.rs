@@ -20,6 +20,14 @@
 //! at the client; the response back at the client. A dropped SYN ends in one more event at the
 //! client's connect timeout (counted from its start, DNS included: CLI-4); a reset in one when
 //! the RST reaches the client; an NXDOMAIN ends at the answer.
+//!
+//! A UDP flow (`workload.protocol = "udp"`, docs/model.md NLB-16) is one request datagram and one
+//! response datagram, reaching the NLB directly (UDP cannot cross PrivateLink: PL-8): no
+//! handshake, so no SYN-ACK event; the node needs a listener that carries UDP (else the datagram
+//! is dropped: `NO_UDP_LISTENER`, a timeout), hashes the 5-tuple without a sequence number, and
+//! sends the datagram on with the client's address ([`nlb::udp::reach`]); the response event
+//! comes after the round trip and the server's time, or ICMP port unreachable comes back at once
+//! (`PORT_UNREACHABLE`).
 
 pub mod enumerate;
 pub mod hop;
