@@ -410,7 +410,7 @@ fn fast_trace_is_the_event_loops_on_generated_scenarios() {
     }
 }
 
-/// A UDP flow (docs/model.md NLB-16): a datagram without handshake or ISN, the listener's
+/// A UDP flow (docs/model.md NLB-17): a datagram without handshake or ISN, the listener's
 /// protocol, the 5-tuple hash, the client's own address at the target, and ICMP port unreachable
 /// from a target whose UDP service listens elsewhere.
 #[test]

@@ -58,7 +58,7 @@ const UNREACHABLE: [(FailReason, &str); 3] = [
     ),
     (
         FailReason::NoUdpListener,
-        "no valid scenario reaches it: a UDP workload cannot cross PrivateLink (PL-8), and a direct client's load balancer without a UDP listener on the port is refused by validation (NLB-16)",
+        "no valid scenario reaches it: a UDP workload cannot cross PrivateLink (PL-8), and a direct client's load balancer without a UDP listener on the port is refused by validation (NLB-17)",
     ),
     (
         FailReason::PortUnreachable,

@@ -778,7 +778,7 @@ fn rejects_target_groups_sim_does_not_model() {
         "target-group-udp",
         &text,
         "load_balancers.provider-nlb.listeners[0].target_group = \"web\"",
-        "a TCP listener forwards to TCP or TCP_UDP target groups only; target group web is UDP (NLB-16, NLB-17)",
+        "a TCP listener forwards to TCP or TCP_UDP target groups only; target group web is UDP (NLB-17, NLB-18)",
     );
     let text = crosszone_with(
         "protocol = \"TCP\"\nport = 80\nvpc_id",

@@ -223,7 +223,7 @@ pub struct SecurityGroup {
     pub egress: Vec<SgRule>,
 }
 
-/// What an instance's web server (TCP) or UDP server (`udp_server`, NLB-16) answers.
+/// What an instance's web server (TCP) or UDP server (`udp_server`, NLB-17) answers.
 #[derive(Clone, Debug)]
 pub struct WebServer {
     /// Port it listens on (TCP for a web server, UDP for a UDP server).
@@ -251,7 +251,7 @@ pub struct Instance {
     /// Its web server, if it runs one.
     pub web_server: Option<WebServer>,
     /// Its UDP server (`udp_server`): answers each request datagram with one response datagram
-    /// (NLB-16).
+    /// (NLB-17).
     pub udp_server: Option<WebServer>,
 }
 
@@ -358,7 +358,7 @@ pub struct Node {
     pub dns_name: String,
 }
 
-/// The protocol of a listener or a target group (NLB-2, NLB-16, NLB-17).
+/// The protocol of a listener or a target group (NLB-2, NLB-17, NLB-18).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LbProtocol {
     /// `TCP` (the default).
@@ -406,7 +406,7 @@ impl LbProtocol {
     }
 
     /// The target group protocols a listener of this protocol may forward to (AWS's rule:
-    /// NLB-16, NLB-17).
+    /// NLB-17, NLB-18).
     pub fn forwards_to(self) -> &'static [LbProtocol] {
         match self {
             LbProtocol::Tcp => &[LbProtocol::Tcp, LbProtocol::TcpUdp],
@@ -422,7 +422,7 @@ impl LbProtocol {
 pub enum Transport {
     /// `tcp` (the default): curl-like connections.
     Tcp,
-    /// `udp`: one request datagram, one response datagram, no handshake (NLB-16).
+    /// `udp`: one request datagram, one response datagram, no handshake (NLB-17).
     Udp,
 }
 
@@ -459,7 +459,7 @@ pub struct Listener {
     pub load_balancer: LoadBalancerId,
     /// Listening port.
     pub port: u16,
-    /// Protocol (NLB-16, NLB-17).
+    /// Protocol (NLB-17, NLB-18).
     pub protocol: LbProtocol,
     /// Target groups with weights (0-999); new connections follow the weights. These are the
     /// weights as the scenario writes them: `listener_weights` events change them during a run
@@ -467,7 +467,7 @@ pub struct Listener {
     pub forward: Vec<(TargetGroupId, u16)>,
     /// `tcp.idle_timeout.seconds`: a connection with no packet for this long is forgotten by
     /// the node; the client's next packet is reset (CONN-5; default 350 s). A UDP listener keeps
-    /// a flow 120 s idle, fixed (NLB-16); a TLS listener 350 s, fixed (NLB-17).
+    /// a flow 120 s idle, fixed (NLB-17); a TLS listener 350 s, fixed (NLB-18).
     pub idle_timeout: Span,
 }
 
@@ -521,7 +521,7 @@ impl FailoverThreshold {
 pub struct TargetGroup {
     /// Name in the scenario.
     pub name: String,
-    /// Protocol (NLB-16, NLB-17).
+    /// Protocol (NLB-17, NLB-18).
     pub protocol: LbProtocol,
     /// Port targets receive traffic on.
     pub port: u16,
@@ -665,7 +665,7 @@ pub struct Workload {
     pub host: String,
     /// Destination port.
     pub port: u16,
-    /// Transport of its flows (NLB-16).
+    /// Transport of its flows (NLB-17).
     pub protocol: Transport,
     /// URL path requested.
     pub path: String,

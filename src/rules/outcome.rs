@@ -19,7 +19,7 @@ pub enum FailReason {
     /// No listener on the port: the connection is reset (NLB-2).
     NoListener,
     /// No listener on the port takes UDP (a `UDP` or `TCP_UDP` listener): the node drops the
-    /// datagram (UDP has no reset) and the client times out (NLB-16).
+    /// datagram (UDP has no reset) and the client times out (NLB-17).
     NoUdpListener,
     /// The node has no registered target in scope (NLB-4).
     NoEligibleTarget,
@@ -33,7 +33,7 @@ pub enum FailReason {
     /// Nothing listens on the target port: the connection is reset (NLB-10).
     TargetRefused,
     /// No UDP server on the target port: the target answers ICMP port unreachable and the
-    /// client's read fails at once (NLB-16).
+    /// client's read fails at once (NLB-17).
     PortUnreachable,
     /// The SYN entered an impaired zone (an endpoint ENI or a target there) and was lost; the
     /// client times out (EV-4).

@@ -38,7 +38,7 @@
 //! security_group_ids = ["web-sg"]       # optional; the VPC's default group when omitted or []
 //! instance_state = "running"            # or "stopped"
 //! web_server = { port = 80, body = "Hello from Provider VPC on Subnet 1", response_time = "200us" }
-//! # udp_server = { port = 5000, body = "...", response_time = "200us" }   # answers UDP (NLB-16)
+//! # udp_server = { port = 5000, body = "...", response_time = "200us" }   # answers UDP (NLB-17)
 //!
 //! [load_balancers.provider-nlb]
 //! load_balancer_type = "network"
@@ -52,8 +52,8 @@
 //! # or: forward = [{ target_group = "blue", weight = 3 }, { target_group = "green", weight = 1 }]
 //! # tcp.idle_timeout.seconds: 60-6000, default 350; a connection with no packet for this long is
 //! # forgotten by the node, which resets the client's next packet (CONN-5)
-//! # protocol: "TCP" (default), "UDP", "TCP_UDP" (TCP and UDP on one port) or "TLS" (NLB-16,
-//! # NLB-17); UDP and TLS listeners take no tcp.idle_timeout (120 s / 350 s, fixed)
+//! # protocol: "TCP" (default), "UDP", "TCP_UDP" (TCP and UDP on one port) or "TLS" (NLB-17,
+//! # NLB-18); UDP and TLS listeners take no tcp.idle_timeout (120 s / 350 s, fixed)
 //!
 //! [target_groups.web]
 //! protocol = "TCP"       # or "UDP", "TCP_UDP", "TLS": a TCP listener forwards to TCP / TCP_UDP

@@ -356,7 +356,7 @@ pub struct RawInstance {
     pub instance_state: Option<String>,
     /// Its web server.
     pub web_server: Option<RawWebServer>,
-    /// Its UDP server (same keys as `web_server`; NLB-16).
+    /// Its UDP server (same keys as `web_server`; NLB-17).
     pub udp_server: Option<RawWebServer>,
 }
 
@@ -661,7 +661,7 @@ pub struct RawWorkload {
     pub host: String,
     /// Destination port (80 when omitted).
     pub port: Option<u16>,
-    /// `tcp` (default) or `udp` (NLB-16; a UDP workload reaches the NLB directly: PL-8).
+    /// `tcp` (default) or `udp` (NLB-17; a UDP workload reaches the NLB directly: PL-8).
     pub protocol: Option<String>,
     /// URL path (`/` when omitted).
     pub path: Option<String>,

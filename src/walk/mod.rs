@@ -21,7 +21,7 @@
 //! client's connect timeout (counted from its start, DNS included: CLI-4); a reset in one when
 //! the RST reaches the client; an NXDOMAIN ends at the answer.
 //!
-//! A UDP flow (`workload.protocol = "udp"`, docs/model.md NLB-16) is one request datagram and one
+//! A UDP flow (`workload.protocol = "udp"`, docs/model.md NLB-17) is one request datagram and one
 //! response datagram, reaching the NLB directly (UDP cannot cross PrivateLink: PL-8): no
 //! handshake, so no SYN-ACK event; the node needs a listener that carries UDP (else the datagram
 //! is dropped: `NO_UDP_LISTENER`, a timeout), hashes the 5-tuple without a sequence number, and
@@ -825,8 +825,8 @@ impl<'a> Walker<'a> {
         let Some(listener) = nlb::udp::listener_for(t, lb_id, t.workload.port, t.workload.protocol)
         else {
             if udp {
-                // No reset for UDP: the datagram is dropped (NLB-16).
-                note(&mut trace, walk.at, &["NLB-2", "NLB-16"], || {
+                // No reset for UDP: the datagram is dropped (NLB-17).
+                note(&mut trace, walk.at, &["NLB-2", "NLB-17"], || {
                     HopKind::NoListener { node }
                 });
                 return self.time_out(walk, FailReason::NoUdpListener);
@@ -862,7 +862,7 @@ impl<'a> Walker<'a> {
             Some(eni) => t.enis[eni.index()].ip,
             None => t.nodes[node.index()].ip,
         };
-        // TCP: the 5-tuple and the ISN (NLB-7); UDP: the 5-tuple only (NLB-16).
+        // TCP: the 5-tuple and the ISN (NLB-7); UDP: the 5-tuple only (NLB-17).
         let hasher = FlowHasher::new(
             t.workload.protocol.ip_protocol(),
             u32::from(client.ip),
@@ -916,7 +916,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// A UDP request datagram from `node` to `target` on `port` (NLB-16): delivered, the server
+    /// A UDP request datagram from `node` to `target` on `port` (NLB-17): delivered, the server
     /// answers one datagram back to the client after its response time (no handshake, no
     /// established connection); a target without a UDP server answers ICMP port unreachable,
     /// which reaches the client at once; a drop times out.
@@ -935,7 +935,7 @@ impl<'a> Walker<'a> {
         let back = leg.times(2).plus(self.back_to_client(walk));
         match nlb::udp::reach(t, state.admin(), node, client_ip, target, port) {
             Ok(rule) => {
-                note(&mut trace, walk.at, &["NLB-10", "NLB-16"], || {
+                note(&mut trace, walk.at, &["NLB-10", "NLB-17"], || {
                     HopKind::Delivered { target, node, rule }
                 });
                 let instance = t.targets[target.index()].instance;
@@ -951,13 +951,13 @@ impl<'a> Walker<'a> {
                 Next::At(walk.at)
             }
             Err(FailReason::PortUnreachable) => {
-                note(&mut trace, walk.at, &["NLB-10", "NLB-16"], || {
+                note(&mut trace, walk.at, &["NLB-10", "NLB-17"], || {
                     HopKind::TargetRefused { target }
                 });
                 self.refused(walk, FailReason::PortUnreachable, back)
             }
             Err(reason) => {
-                note(&mut trace, walk.at, &["NLB-10", "NLB-16", "SG-1"], || {
+                note(&mut trace, walk.at, &["NLB-10", "NLB-17", "SG-1"], || {
                     HopKind::TargetDropped { target, reason }
                 });
                 self.time_out(walk, reason)

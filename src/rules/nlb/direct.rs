@@ -6,7 +6,7 @@
 //! rule may reference the client's group, across a peering too: SG-2). An NLB created without
 //! security groups filters nothing. `enforce_security_group_inbound_rules_on_private_link_traffic`
 //! plays no part here: it concerns PrivateLink traffic only (PL-7). The rules match the
-//! workload's protocol: `tcp`, or `udp` for a UDP workload (NLB-16).
+//! workload's protocol: `tcp`, or `udp` for a UDP workload (NLB-17).
 //! Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html>
 
 use crate::model::Topology;

@@ -2,7 +2,7 @@
 //!
 //! Modelled (docs/model.md NLB-7): for TCP a node hashes protocol, source IP, source port,
 //! destination IP, destination port and the connection's initial sequence number, and the
-//! connection stays on the picked target for its life. For UDP (docs/model.md NLB-16) it hashes
+//! connection stays on the picked target for its life. For UDP (docs/model.md NLB-17) it hashes
 //! the 5-tuple only: protocol 17, source IP and port, destination IP and port, no sequence
 //! number (UDP has none), so every datagram a client sends from one source port to one address
 //! lands on the same target while the flow lives.
@@ -66,7 +66,7 @@ pub struct FlowHasher {
     first_rest: u64,
     /// `second ^ dst_port << 32`: the path's part of the second round's second operand.
     second_rest: u64,
-    /// The bits of the sequence number hashed: all for TCP, none for UDP (NLB-16).
+    /// The bits of the sequence number hashed: all for TCP, none for UDP (NLB-17).
     isn_mask: u32,
 }
 

@@ -20,8 +20,8 @@
 //!   target's ingress rules (the node's IP and the NLB's groups), a running instance, a server
 //!   listening. Health checks go through the same function (HC-1).
 //!
-//! - UDP listeners and flows (NLB-16, [`udp`]); TLS listeners take TCP flows like TCP listeners
-//!   (NLB-17: the node terminates TLS and opens its own TCP connection to the target; the
+//! - UDP listeners and flows (NLB-17, [`udp`]); TLS listeners take TCP flows like TCP listeners
+//!   (NLB-18: the node terminates TLS and opens its own TCP connection to the target; the
 //!   handshake's cost and certificates are not modelled).
 //!
 //! Not modelled: source-IP stickiness, idle timeout, DNS failover (it

@@ -1,4 +1,4 @@
-//! UDP through a Network Load Balancer node (docs/model.md NLB-16): which listener takes a
+//! UDP through a Network Load Balancer node (docs/model.md NLB-17): which listener takes a
 //! datagram, and the datagram from the node to the target.
 //!
 //! Modelled: a listener takes a flow when its protocol carries the flow's transport (`UDP` and
@@ -26,7 +26,7 @@ use crate::rules::outcome::FailReason;
 use crate::rules::security::{self, Side, Verdict};
 use crate::state::Admin;
 
-/// The listener of `lb` on `port` that takes flows of `transport`, if any (NLB-2, NLB-16).
+/// The listener of `lb` on `port` that takes flows of `transport`, if any (NLB-2, NLB-17).
 pub fn listener_for(
     t: &Topology,
     lb: LoadBalancerId,

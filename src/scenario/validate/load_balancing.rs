@@ -121,7 +121,7 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
     }
 }
 
-/// A listener's or target group's `protocol`: `TCP` when omitted (NLB-2, NLB-16, NLB-17).
+/// A listener's or target group's `protocol`: `TCP` when omitted (NLB-2, NLB-17, NLB-18).
 fn lb_protocol(c: &mut Checker<'_>, path: KeyPath, value: Option<&str>) -> LbProtocol {
     let Some(value) = value else {
         return LbProtocol::Tcp;
@@ -564,7 +564,7 @@ fn listeners(
                 Some(listener.port.to_string()),
                 if tcp_and_udp {
                     format!(
-                        "listeners[{other}] already uses this port: AWS refuses two listeners on one port; for TCP and UDP on one port use one listener with protocol = \"TCP_UDP\" (NLB-16)"
+                        "listeners[{other}] already uses this port: AWS refuses two listeners on one port; for TCP and UDP on one port use one listener with protocol = \"TCP_UDP\" (NLB-17)"
                     )
                 } else {
                     format!("another listener already uses this port (listeners[{other}])")
@@ -613,7 +613,7 @@ fn listeners(
                     fpath.clone(),
                     Some(quoted(tg_name)),
                     format!(
-                        "a {} listener forwards to {} target groups only; target group {tg_name} is {} (NLB-16, NLB-17)",
+                        "a {} listener forwards to {} target groups only; target group {tg_name} is {} (NLB-17, NLB-18)",
                         protocol.name(),
                         allowed.join(" or "),
                         tg_protocol.name()
@@ -663,7 +663,7 @@ fn listeners(
                     lpath.key("tcp").key("idle_timeout").key("seconds"),
                     given.map(|s| s.to_string()),
                     format!(
-                        "a {} listener's idle timeout is fixed ({}): tcp.idle_timeout.seconds applies to TCP and TCP_UDP listeners only (CONN-5, NLB-16, NLB-17)",
+                        "a {} listener's idle timeout is fixed ({}): tcp.idle_timeout.seconds applies to TCP and TCP_UDP listeners only (CONN-5, NLB-17, NLB-18)",
                         protocol.name(),
                         if protocol == LbProtocol::Udp {
                             "120 s for UDP flows"

@@ -168,7 +168,7 @@ fn listeners_serve(t: &Topology, c: &mut Checker<'_>, lbs: &[LoadBalancerId], en
             t.workload.host,
             match t.workload.protocol {
                 crate::model::Transport::Tcp => "",
-                crate::model::Transport::Udp => " for UDP (a UDP or TCP_UDP listener: NLB-16)",
+                crate::model::Transport::Udp => " for UDP (a UDP or TCP_UDP listener: NLB-17)",
             }
         ),
     };

@@ -67,7 +67,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
         c.error(
             kp!["workload", "connection"],
             None,
-            "a UDP workload has no connections: each flow is one request datagram and one response datagram (NLB-16); omit [workload.connection]",
+            "a UDP workload has no connections: each flow is one request datagram and one response datagram (NLB-17); omit [workload.connection]",
         );
     }
     let arrival_rate = w.arrival_rate.unwrap_or(100.0);

@@ -560,7 +560,7 @@ fn engines_agree_on_direct_clients_across_dns_failover_and_zonal_shift() {
     }
 }
 
-/// UDP flows (NLB-16): no handshake, the 5-tuple hash, ICMP port unreachable from a target
+/// UDP flows (NLB-17): no handshake, the 5-tuple hash, ICMP port unreachable from a target
 /// without a UDP server, across a crash, a slow server, a revoked UDP rule and an impaired zone,
 /// with and without a DNS cache.
 #[test]
