@@ -489,3 +489,45 @@ fn explain_shows_the_proxy_protocol_header_byte_for_byte() {
     }
     assert!(direct && privatelink, "both paths shown");
 }
+
+/// A UDP flow (docs/model.md NLB-17): a datagram without handshake or ISN, the listener's
+/// protocol, the 5-tuple hash, the client's own address at the target, and ICMP port unreachable
+/// from a target whose UDP service listens elsewhere.
+#[test]
+fn explain_shows_a_udp_flow() {
+    let run = |flow: &str, variant: &str| {
+        let output = sim(&[
+            "explain",
+            "scenarios/udp.toml",
+            "--flow",
+            flow,
+            "--variant",
+            variant,
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let answered = run("2", "all serving");
+    for hop in [
+        "sends one UDP request",
+        "send a UDP datagram",
+        "no handshake",
+        "listener :5000 (TCP_UDP)",
+        "5-tuple hash (no sequence number)",
+        "admits the datagram",
+        "sees it from 10.20.12.4, the client's own address (client IP preservation is always on for UDP)",
+        "response \"game-b1 (use1-az2)\"",
+    ] {
+        assert!(answered.contains(hop), "no {hop:?} in:\n{answered}");
+    }
+    assert!(!answered.contains("ISN"), "{answered}");
+    assert!(!answered.contains("SYN-ACK"), "{answered}");
+    let refused = run("1", "c1 on 5001");
+    for hop in [
+        "target game-c1: no UDP server on port 5000",
+        "ICMP port unreachable",
+        "PORT_UNREACHABLE",
+    ] {
+        assert!(refused.contains(hop), "no {hop:?} in:\n{refused}");
+    }
+}

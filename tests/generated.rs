@@ -50,11 +50,21 @@ const FIXED_SEED: u64 = 0x5eed_2026;
 const COVERAGE_SEED: u64 = 20_261_126;
 const COVERAGE_CASES: u32 = 256;
 
-/// Failure reasons a valid scenario cannot reach, and why.
-const UNREACHABLE: [(FailReason, &str); 1] = [(
-    FailReason::TargetStopped,
-    "a stopped instance is unused (Target.InvalidState, HC-3) and never eligible, and health is settled before the run (HC-4): no flow meets a stopped target",
-)];
+/// Failure reasons the generated scenarios cannot reach, and why.
+const UNREACHABLE: [(FailReason, &str); 3] = [
+    (
+        FailReason::TargetStopped,
+        "a stopped instance is unused (Target.InvalidState, HC-3) and never eligible, and health is settled before the run (HC-4): no flow meets a stopped target",
+    ),
+    (
+        FailReason::NoUdpListener,
+        "no valid scenario reaches it: a UDP workload cannot cross PrivateLink (PL-8), and a direct client's load balancer without a UDP listener on the port is refused by validation (NLB-17)",
+    ),
+    (
+        FailReason::PortUnreachable,
+        "the generator builds PrivateLink paths only, which carry TCP only (PL-8), so no UDP workload; UDP flows are covered by scenarios/udp.toml and the bulk engine's UDP agreement test",
+    ),
+];
 
 /// The fit must not reject the rules at this level (a true model fails it once in a million).
 const FIT_P_MIN: f64 = 1e-6;

@@ -779,8 +779,18 @@ fn rejects_target_groups_sim_does_not_model() {
     rejects(
         "target-group-udp",
         &text,
-        "target_groups.web.protocol = \"UDP\"",
-        "protocol: `sim` models only TCP",
+        "load_balancers.provider-nlb.listeners[0].target_group = \"web\"",
+        "a TCP listener forwards to TCP or TCP_UDP target groups only; target group web is UDP (NLB-17, NLB-18)",
+    );
+    let text = crosszone_with(
+        "protocol = \"TCP\"\nport = 80\nvpc_id",
+        "protocol = \"SCTP\"\nport = 80\nvpc_id",
+    );
+    rejects(
+        "target-group-sctp",
+        &text,
+        "target_groups.web.protocol = \"SCTP\"",
+        "protocol must be \"TCP\", \"UDP\", \"TCP_UDP\" or \"TLS\"",
     );
     let text = crosszone_with(
         "vpc_id = \"provider\"\ntargets",
@@ -2167,5 +2177,39 @@ fn rejects_a_zonal_shift_aws_would_refuse() {
         &end_first,
         "events[0].end_zonal_shift",
         "use1-az2 is not under a zonal shift of app-nlb at 20s (no event started a shift before)",
+    );
+}
+
+/// UDP cannot cross PrivateLink (docs/model.md PL-8): a UDP workload whose name resolves to an
+/// endpoint is refused at workload.protocol, with the way out.
+#[test]
+fn rejects_a_udp_workload_through_an_endpoint() {
+    let text = crosszone_with(
+        "port = 80\narrival_rate",
+        "port = 80\nprotocol = \"udp\"\narrival_rate",
+    );
+    let err = rejects(
+        "udp-through-endpoint",
+        &text,
+        "workload.protocol = \"udp\"",
+        "an endpoint service carries TCP only, so UDP cannot cross PrivateLink (docs/model.md PL-8)",
+    );
+    assert!(err.contains("reach the NLB directly"), "{err}");
+}
+
+#[test]
+fn rejects_turning_off_client_ip_preservation_on_a_udp_group() {
+    let udp = include_str!("../scenarios/udp.toml");
+    let at = udp.find("[target_groups.game]").unwrap();
+    let text = format!(
+        "{}preserve_client_ip.enabled = false\n{}",
+        &udp[..at + "[target_groups.game]\n".len()],
+        &udp[at + "[target_groups.game]\n".len()..]
+    );
+    rejects(
+        "udp-preserve-off",
+        &text,
+        "target_groups.game.preserve_client_ip.enabled = false",
+        "client IP preservation is always on for TCP_UDP target groups",
     );
 }

@@ -223,10 +223,10 @@ pub struct SecurityGroup {
     pub egress: Vec<SgRule>,
 }
 
-/// What an instance's web server answers.
+/// What an instance's web server (TCP) or UDP server (`udp_server`, NLB-17) answers.
 #[derive(Clone, Debug)]
 pub struct WebServer {
-    /// TCP port it listens on.
+    /// Port it listens on (TCP for a web server, UDP for a UDP server).
     pub port: u16,
     /// The response body (`Hello from Provider VPC on Subnet 1`).
     pub body: String,
@@ -254,6 +254,9 @@ pub struct Instance {
     pub running: bool,
     /// Its web server, if it runs one.
     pub web_server: Option<WebServer>,
+    /// Its UDP server (`udp_server`): answers each request datagram with one response datagram
+    /// (NLB-17).
+    pub udp_server: Option<WebServer>,
 }
 
 /// A network load balancer.
@@ -359,6 +362,100 @@ pub struct Node {
     pub dns_name: String,
 }
 
+/// The protocol of a listener or a target group (NLB-2, NLB-17, NLB-18).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LbProtocol {
+    /// `TCP` (the default).
+    Tcp,
+    /// `UDP`.
+    Udp,
+    /// `TCP_UDP`: TCP and UDP on one port.
+    TcpUdp,
+    /// `TLS`: the node terminates TLS and opens its own TCP connection to the target.
+    Tls,
+}
+
+impl LbProtocol {
+    /// Every protocol, in the order the scenario lists them.
+    pub const ALL: [LbProtocol; 4] = [
+        LbProtocol::Tcp,
+        LbProtocol::Udp,
+        LbProtocol::TcpUdp,
+        LbProtocol::Tls,
+    ];
+
+    /// The name the scenario (and AWS) writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            LbProtocol::Tcp => "TCP",
+            LbProtocol::Udp => "UDP",
+            LbProtocol::TcpUdp => "TCP_UDP",
+            LbProtocol::Tls => "TLS",
+        }
+    }
+
+    /// The protocol named `name` (case-insensitive).
+    pub fn parse(name: &str) -> Option<LbProtocol> {
+        LbProtocol::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a listener of this protocol accepts flows of `transport` (TLS runs over TCP).
+    pub fn carries(self, transport: Transport) -> bool {
+        match transport {
+            Transport::Tcp => self != LbProtocol::Udp,
+            Transport::Udp => matches!(self, LbProtocol::Udp | LbProtocol::TcpUdp),
+        }
+    }
+
+    /// The target group protocols a listener of this protocol may forward to (AWS's rule:
+    /// NLB-17, NLB-18).
+    pub fn forwards_to(self) -> &'static [LbProtocol] {
+        match self {
+            LbProtocol::Tcp => &[LbProtocol::Tcp, LbProtocol::TcpUdp],
+            LbProtocol::Udp => &[LbProtocol::Udp, LbProtocol::TcpUdp],
+            LbProtocol::TcpUdp => &[LbProtocol::TcpUdp],
+            LbProtocol::Tls => &[LbProtocol::Tcp, LbProtocol::Tls],
+        }
+    }
+}
+
+/// The transport of a workload's flows (`workload.protocol`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// `tcp` (the default): curl-like connections.
+    Tcp,
+    /// `udp`: one request datagram, one response datagram, no handshake (NLB-17).
+    Udp,
+}
+
+impl Transport {
+    /// The IP protocol number the node hashes (6 or 17).
+    pub fn ip_protocol(self) -> u8 {
+        match self {
+            Transport::Tcp => 6,
+            Transport::Udp => 17,
+        }
+    }
+
+    /// The security group rule protocol its packets match.
+    pub fn rule_protocol(self) -> RuleProtocol {
+        match self {
+            Transport::Tcp => RuleProtocol::Tcp,
+            Transport::Udp => RuleProtocol::Udp,
+        }
+    }
+
+    /// The name the scenario writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
+    }
+}
+
 /// A listener and its forward action.
 #[derive(Clone, Debug)]
 pub struct Listener {
@@ -366,12 +463,15 @@ pub struct Listener {
     pub load_balancer: LoadBalancerId,
     /// Listening port.
     pub port: u16,
+    /// Protocol (NLB-17, NLB-18).
+    pub protocol: LbProtocol,
     /// Target groups with weights (0-999); new connections follow the weights. These are the
     /// weights as the scenario writes them: `listener_weights` events change them during a run
     /// (EV-8), and the walk reads the weights in force from [`crate::state::Admin::forward`].
     pub forward: Vec<(TargetGroupId, u16)>,
     /// `tcp.idle_timeout.seconds`: a connection with no packet for this long is forgotten by
-    /// the node; the client's next packet is reset (CONN-5; default 350 s).
+    /// the node; the client's next packet is reset (CONN-5; default 350 s). A UDP listener keeps
+    /// a flow 120 s idle, fixed (NLB-17); a TLS listener 350 s, fixed (NLB-18).
     pub idle_timeout: Span,
 }
 
@@ -434,6 +534,8 @@ pub enum TargetType {
 pub struct TargetGroup {
     /// Name in the scenario.
     pub name: String,
+    /// Protocol (NLB-17, NLB-18).
+    pub protocol: LbProtocol,
     /// Port targets receive traffic on.
     pub port: u16,
     /// How it names its targets.
@@ -455,7 +557,7 @@ pub struct TargetGroup {
     /// (HC-3; default 300 s).
     pub deregistration_delay: Span,
     /// `deregistration_delay.connection_termination.enabled`: connections still open when the
-    /// delay ends are reset (CONN-3; default false for TCP).
+    /// delay ends are reset (CONN-3; default false for TCP and TLS, true for UDP and TCP_UDP).
     pub deregistration_termination: bool,
     /// `target_health_state.unhealthy.connection_termination.enabled`: connections to a target
     /// that turns unhealthy are reset (CONN-2; default true).
@@ -585,6 +687,8 @@ pub struct Workload {
     pub host: String,
     /// Destination port.
     pub port: u16,
+    /// Transport of its flows (NLB-17).
+    pub protocol: Transport,
     /// URL path requested.
     pub path: String,
     /// Mean arrival rate of new flows (Poisson), flows per second.

@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Topology;
 use crate::model::ids::*;
+use crate::model::{LbProtocol, Topology, Transport};
 use crate::output::report::cross_zone_setting_words;
 use crate::rules::address::Destination;
 use crate::rules::connection::End;
@@ -173,8 +173,18 @@ fn words(
 ) -> String {
     let state = timeline.state_at(when);
     let c = &t.instances[client.index()];
+    let proto = t.workload.protocol.name();
     let name_of = |target: TargetId| t.target_instance(target).name.as_str();
     match &hop.kind {
+        HopKind::Start { .. } if t.workload.protocol == Transport::Udp => format!(
+            "flow {}: client {} ({}, subnet {}) sends one UDP request to {}:{} (one datagram, one answer)",
+            traced.index,
+            c.name,
+            c.ip,
+            t.subnets[c.subnet.index()].name,
+            t.workload.host,
+            t.workload.port
+        ),
         HopKind::Start { .. } => format!(
             "flow {}: client {} ({}, subnet {}) runs curl http://{}:{}{}",
             traced.index,
@@ -260,17 +270,32 @@ fn words(
                 }
                 _ => "owned by nothing in the client's VPC".to_string(),
             };
+            let udp = t.workload.protocol == Transport::Udp;
             let (port, isn) = connection.map_or((String::new(), String::new()), |(p, i)| {
-                (format!(":{p}"), format!(", ISN {i}"))
+                (
+                    format!(":{p}"),
+                    if udp {
+                        String::new()
+                    } else {
+                        format!(", ISN {i}")
+                    },
+                )
             });
-            format!(
-                "connect {}{port} -> {ip}:{} ({what}; {why}){isn}",
-                c.ip, t.workload.port
-            )
+            if udp {
+                format!(
+                    "send a UDP datagram {}{port} -> {ip}:{} ({what}; {why}; no handshake)",
+                    c.ip, t.workload.port
+                )
+            } else {
+                format!(
+                    "connect {}{port} -> {ip}:{} ({what}; {why}){isn}",
+                    c.ip, t.workload.port
+                )
+            }
         }
         HopKind::Nowhere => "the SYN goes nowhere: no answer will come".into(),
         HopKind::ClientEgressDenied { ip } => format!(
-            "the client's security groups ({}) let no tcp/{} out to {ip}: dropped",
+            "the client's security groups ({}) let no {proto}/{} out to {ip}: dropped",
             group_names(t, &c.security_groups),
             t.workload.port
         ),
@@ -370,7 +395,7 @@ fn words(
             let e = &t.enis[eni.index()];
             let endpoint = &t.endpoints[e.endpoint.index()];
             format!(
-                "SYN at endpoint {} ENI {}: no rule of its security groups ({}) admits tcp/{} from {}: dropped",
+                "SYN at endpoint {} ENI {}: no rule of its security groups ({}) admits {proto}/{} from {}: dropped",
                 endpoint.name,
                 e.ip,
                 group_names(t, &endpoint.security_groups),
@@ -407,7 +432,7 @@ fn words(
             let n = &t.nodes[node.index()];
             let lb = &t.load_balancers[n.load_balancer.index()];
             format!(
-                "node {}: the NLB's security groups ({}){} admit no tcp/{} from the client {}: dropped",
+                "node {}: the NLB's security groups ({}){} admit no {proto}/{} from the client {}: dropped",
                 n.ip,
                 group_names(t, &lb.security_groups),
                 if *direct {
@@ -434,20 +459,31 @@ fn words(
                 ),
             }
         }
-        HopKind::NoListener { node } => format!(
-            "node {}: no listener on port {}: RST",
-            t.nodes[node.index()].ip,
-            t.workload.port
-        ),
+        HopKind::NoListener { node } => match t.workload.protocol {
+            Transport::Tcp => format!(
+                "node {}: no listener on port {}: RST",
+                t.nodes[node.index()].ip,
+                t.workload.port
+            ),
+            Transport::Udp => format!(
+                "node {}: no UDP or TCP_UDP listener on port {}: the datagram is dropped (UDP has no RST)",
+                t.nodes[node.index()].ip,
+                t.workload.port
+            ),
+        },
         HopKind::Forwarded {
             node,
+            listener,
             target_group,
             weighted,
-            ..
         } => format!(
-            "node {}: listener :{} forwards to target group {}{}",
+            "node {}: listener :{}{} forwards to target group {}{}",
             t.nodes[node.index()].ip,
             t.workload.port,
+            match t.listeners[listener.index()].protocol {
+                LbProtocol::Tcp => String::new(),
+                p => format!(" ({})", p.name()),
+            },
             t.target_groups[target_group.index()].name,
             if *weighted { " (weighted forward)" } else { "" }
         ),
@@ -486,7 +522,14 @@ fn words(
                 .collect();
             let target = eligible[*pick];
             let instance = t.target_instance(target);
-            let hash = hash.map_or(String::new(), |h| format!("flow hash {h:#018x} -> "));
+            let hash = match (hash, t.workload.protocol) {
+                (None, Transport::Tcp) => String::new(),
+                (Some(h), Transport::Tcp) => format!("flow hash {h:#018x} -> "),
+                (None, Transport::Udp) => "5-tuple hash (no sequence number) -> ".to_string(),
+                (Some(h), Transport::Udp) => {
+                    format!("5-tuple hash (no sequence number) {h:#018x} -> ")
+                }
+            };
             let open = fail_open_words(t, state, *target_group, eligible, *fail_open);
             let left = left_out(t, timeline, when, *node, *target_group, eligible);
             format!(
@@ -516,23 +559,30 @@ fn words(
                     )
                 }
                 FailReason::NlbSgEgressDeny => format!(
-                    "the NLB's security groups let no tcp/{} out to target {}: dropped",
+                    "the NLB's security groups let no {proto}/{} out to target {}: dropped",
                     port_of(t, *target),
                     instance.name
                 ),
                 _ => format!(
-                    "target {}: its security groups ({}) admit no tcp/{} from the NLB node or the NLB's groups: dropped",
+                    "target {}: its security groups ({}) admit no {proto}/{} from the NLB node or the NLB's groups: dropped",
                     instance.name,
                     group_names(t, &instance.security_groups),
                     port_of(t, *target)
                 ),
             }
         }
-        HopKind::TargetRefused { target } => format!(
-            "target {}: nothing listens on port {}: RST",
-            name_of(*target),
-            port_of(t, *target)
-        ),
+        HopKind::TargetRefused { target } => match t.workload.protocol {
+            Transport::Tcp => format!(
+                "target {}: nothing listens on port {}: RST",
+                name_of(*target),
+                port_of(t, *target)
+            ),
+            Transport::Udp => format!(
+                "target {}: no UDP server on port {} (its health check is TCP and may well pass): ICMP port unreachable",
+                name_of(*target),
+                port_of(t, *target)
+            ),
+        },
         HopKind::Delivered {
             target,
             node,
@@ -542,7 +592,11 @@ fn words(
         } => {
             let n = &t.nodes[node.index()];
             let group = &t.target_groups[t.targets[target.index()].target_group.index()];
-            let seen = if *source != n.ip {
+            let seen = if *source != n.ip && t.workload.protocol == Transport::Udp {
+                format!(
+                    "{source}, the client's own address (client IP preservation is always on for UDP)"
+                )
+            } else if *source != n.ip {
                 format!(
                     "{source}, the client's own address (preserve_client_ip.enabled is {} for this {} target group)",
                     group.preserve_client_ip,
@@ -561,8 +615,12 @@ fn words(
                 )
             };
             let mut text = format!(
-                "target {} admits the connection ({}) and sees it from {seen}, {}",
+                "target {} admits the {} ({}) and sees it from {seen}, {}",
                 name_of(*target),
+                match t.workload.protocol {
+                    Transport::Tcp => "connection",
+                    Transport::Udp => "datagram",
+                },
                 rule_name(t, *rule),
                 if n.zone == t.targets[target.index()].zone {
                     "same AZ"
@@ -607,14 +665,18 @@ fn words(
             ),
         },
         HopKind::Established => format!("SYN-ACK back at the client; GET {} sent", t.workload.path),
-        HopKind::Completed { target, bytes } => format!(
-            "response \"{}\" ({bytes} payload bytes), {} after curl started",
-            t.target_instance(*target)
-                .web_server
-                .as_ref()
-                .map_or("", |w| w.body.as_str()),
-            hop.at
-        ),
+        HopKind::Completed { target, bytes } => {
+            let instance = t.target_instance(*target);
+            let (server, what) = match t.workload.protocol {
+                Transport::Tcp => (instance.web_server.as_ref(), "curl"),
+                Transport::Udp => (instance.udp_server.as_ref(), "the client"),
+            };
+            format!(
+                "response \"{}\" ({bytes} payload bytes), {} after {what} started",
+                server.map_or("", |w| w.body.as_str()),
+                hop.at
+            )
+        }
         HopKind::ConnectionEnded { fate, target } => {
             let name = &t.target_instance(*target).name;
             let how = match fate.end {

@@ -579,10 +579,11 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows, seed: u64) -> VariantReport
                 az_id: t.zones[subnet.zone.index()].az_id.clone(),
                 present: target.is_some(),
                 health: target.map(|x| run.state.health(x).label()),
-                answers: instance
-                    .web_server
-                    .as_ref()
-                    .map_or_else(String::new, |w| w.body.clone()),
+                answers: match t.workload.protocol {
+                    crate::model::Transport::Tcp => instance.web_server.as_ref(),
+                    crate::model::Transport::Udp => instance.udp_server.as_ref(),
+                }
+                .map_or_else(String::new, |w| w.body.clone()),
                 sources: target.map(|x| {
                     let width = t.nodes.len() + t.workload.clients.len();
                     let ips = t

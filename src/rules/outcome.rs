@@ -18,6 +18,9 @@ pub enum FailReason {
     NlbSgDeny,
     /// No listener on the port: the connection is reset (NLB-2).
     NoListener,
+    /// No listener on the port takes UDP (a `UDP` or `TCP_UDP` listener): the node drops the
+    /// datagram (UDP has no reset) and the client times out (NLB-17).
+    NoUdpListener,
     /// The node has no registered target in scope (NLB-4).
     NoEligibleTarget,
     /// The NLB's security groups let no SYN out to the picked target (NLB-10).
@@ -29,6 +32,9 @@ pub enum FailReason {
     TargetSgDeny,
     /// Nothing listens on the target port: the connection is reset (NLB-10).
     TargetRefused,
+    /// No UDP server on the target port: the target answers ICMP port unreachable and the
+    /// client's read fails at once (NLB-17).
+    PortUnreachable,
     /// The SYN entered an impaired zone (an endpoint ENI or a target there) and was lost; the
     /// client times out (EV-4).
     ZoneImpaired,
@@ -46,18 +52,20 @@ pub enum FailReason {
 
 impl FailReason {
     /// Every reason, in report order (the order of the path).
-    pub const ALL: [FailReason; 15] = [
+    pub const ALL: [FailReason; 17] = [
         FailReason::DnsNxdomain,
         FailReason::NoEndpointAtAddress,
         FailReason::ClientSgDeny,
         FailReason::SgDeny,
         FailReason::NlbSgDeny,
         FailReason::NoListener,
+        FailReason::NoUdpListener,
         FailReason::NoEligibleTarget,
         FailReason::NlbSgEgressDeny,
         FailReason::TargetStopped,
         FailReason::TargetSgDeny,
         FailReason::TargetRefused,
+        FailReason::PortUnreachable,
         FailReason::ZoneImpaired,
         FailReason::HairpinTimeout,
         FailReason::ProxyProtocolUnexpected,
@@ -78,11 +86,13 @@ impl FailReason {
             FailReason::SgDeny => "SG_DENY",
             FailReason::NlbSgDeny => "NLB_SG_DENY",
             FailReason::NoListener => "NO_LISTENER",
+            FailReason::NoUdpListener => "NO_UDP_LISTENER",
             FailReason::NoEligibleTarget => "NO_ELIGIBLE_TARGET",
             FailReason::NlbSgEgressDeny => "NLB_SG_EGRESS_DENY",
             FailReason::TargetStopped => "TARGET_STOPPED",
             FailReason::TargetSgDeny => "TARGET_SG_DENY",
             FailReason::TargetRefused => "TARGET_REFUSED",
+            FailReason::PortUnreachable => "PORT_UNREACHABLE",
             FailReason::ZoneImpaired => "ZONE_IMPAIRED",
             FailReason::HairpinTimeout => "HAIRPIN_TIMEOUT",
             FailReason::ProxyProtocolUnexpected => "PROXY_PROTOCOL_UNEXPECTED",
@@ -100,6 +110,10 @@ impl FailReason {
         match self {
             FailReason::DnsNxdomain => "curl: (6) Could not resolve host",
             FailReason::NoListener | FailReason::TargetRefused => "curl: (7) Connection refused",
+            FailReason::PortUnreachable => {
+                "nc -u: read: Connection refused (ICMP port unreachable)"
+            }
+            FailReason::NoUdpListener => "nc -u: no answer (timed out)",
             FailReason::NoEndpointAtAddress
             | FailReason::ClientSgDeny
             | FailReason::SgDeny

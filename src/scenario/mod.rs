@@ -38,6 +38,7 @@
 //! security_group_ids = ["web-sg"]       # optional; the VPC's default group when omitted or []
 //! instance_state = "running"            # or "stopped"
 //! web_server = { port = 80, body = "Hello from Provider VPC on Subnet 1", response_time = "200us" }
+//! # udp_server = { port = 5000, body = "...", response_time = "200us" }   # answers UDP (NLB-17)
 //!
 //! [load_balancers.provider-nlb]
 //! load_balancer_type = "network"
@@ -51,9 +52,12 @@
 //! # or: forward = [{ target_group = "blue", weight = 3 }, { target_group = "green", weight = 1 }]
 //! # tcp.idle_timeout.seconds: 60-6000, default 350; a connection with no packet for this long is
 //! # forgotten by the node, which resets the client's next packet (CONN-5)
+//! # protocol: "TCP" (default), "UDP", "TCP_UDP" (TCP and UDP on one port) or "TLS" (NLB-17,
+//! # NLB-18); UDP and TLS listeners take no tcp.idle_timeout (120 s / 350 s, fixed)
 //!
 //! [target_groups.web]
-//! protocol = "TCP"
+//! protocol = "TCP"       # or "UDP", "TCP_UDP", "TLS": a TCP listener forwards to TCP / TCP_UDP
+//!                        # groups, UDP to UDP / TCP_UDP, TCP_UDP to TCP_UDP, TLS to TCP / TLS
 //! port = 80
 //! vpc_id = "provider"
 //! targets = ["web-1", "web-2", "web-3"]
@@ -101,6 +105,8 @@
 //! clients = ["consumer-client"]           # instances; each flow picks one uniformly
 //! host = "provider-nlb.example.local"
 //! port = 80
+//! protocol = "tcp"                        # or "udp": one datagram each way, directly to the NLB
+//!                                         # (UDP cannot cross PrivateLink: PL-8)
 //! path = "/"
 //! arrival_rate = 100                      # new flows per second (Poisson)
 //! connect_timeout = "10s"

@@ -356,6 +356,8 @@ pub struct RawInstance {
     pub instance_state: Option<String>,
     /// Its web server.
     pub web_server: Option<RawWebServer>,
+    /// Its UDP server (same keys as `web_server`; NLB-17).
+    pub udp_server: Option<RawWebServer>,
 }
 
 /// `web_server = { ... }` of an instance.
@@ -410,7 +412,7 @@ pub struct RawLoadBalancer {
 pub struct RawListener {
     /// Port.
     pub port: u16,
-    /// Only `TCP` is modelled.
+    /// `TCP` (default), `UDP`, `TCP_UDP` or `TLS`.
     pub protocol: Option<String>,
     /// Forward to one target group.
     pub target_group: Option<String>,
@@ -450,7 +452,7 @@ pub struct RawForward {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTargetGroup {
-    /// Only `TCP` is modelled.
+    /// `TCP` (default), `UDP`, `TCP_UDP` or `TLS`.
     pub protocol: Option<String>,
     /// Traffic port.
     pub port: u16,
@@ -666,7 +668,7 @@ pub struct RawWorkload {
     pub host: String,
     /// Destination port (80 when omitted).
     pub port: Option<u16>,
-    /// Only `tcp` is modelled.
+    /// `tcp` (default) or `udp` (NLB-17; a UDP workload reaches the NLB directly: PL-8).
     pub protocol: Option<String>,
     /// URL path (`/` when omitted).
     pub path: Option<String>,

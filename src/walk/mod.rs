@@ -22,6 +22,14 @@
 //! at the client; the response back at the client. A dropped SYN ends in one more event at the
 //! client's connect timeout (counted from its start, DNS included: CLI-4); a reset in one when
 //! the RST reaches the client; an NXDOMAIN ends at the answer.
+//!
+//! A UDP flow (`workload.protocol = "udp"`, docs/model.md NLB-17) is one request datagram and one
+//! response datagram, reaching the NLB directly (UDP cannot cross PrivateLink: PL-8): no
+//! handshake, so no SYN-ACK event; the node needs a listener that carries UDP (else the datagram
+//! is dropped: `NO_UDP_LISTENER`, a timeout), hashes the 5-tuple without a sequence number, and
+//! sends the datagram on with the client's address ([`nlb::udp::reach`]); the response event
+//! comes after the round trip and the server's time, or ICMP port unreachable comes back at once
+//! (`PORT_UNREACHABLE`).
 
 pub mod enumerate;
 pub mod hop;
@@ -29,14 +37,14 @@ pub mod hop;
 use std::net::Ipv4Addr;
 
 use crate::model::RoutingPolicy;
-use crate::model::Topology;
 use crate::model::ids::*;
+use crate::model::{Topology, Transport};
 use crate::rng;
 use crate::rules::address::{self, Destination};
 use crate::rules::client;
 use crate::rules::dns::{self, Answer, AnswerOrder, DnsError, Source};
 use crate::rules::nlb::dns as nlb_dns;
-use crate::rules::nlb::hash::{FlowHasher, TCP};
+use crate::rules::nlb::hash::FlowHasher;
 use crate::rules::nlb::pick::TargetPick;
 use crate::rules::nlb::{self, Eligible, target_view};
 use crate::rules::outcome::FailReason;
@@ -341,10 +349,12 @@ impl<'a> Walker<'a> {
                 .targets
                 .iter()
                 .map(|target| {
-                    t.instances[target.instance.index()]
-                        .web_server
-                        .as_ref()
-                        .map_or(0, |w| client::response_bytes(&w.body))
+                    let instance = &t.instances[target.instance.index()];
+                    match t.workload.protocol {
+                        Transport::Tcp => instance.web_server.as_ref(),
+                        Transport::Udp => instance.udp_server.as_ref(),
+                    }
+                    .map_or(0, |w| client::response_bytes(&w.body))
                 })
                 .collect(),
         }
@@ -857,7 +867,16 @@ impl<'a> Walker<'a> {
                 return self.time_out(walk, FailReason::NlbSgDeny);
             }
         }
-        let Some(listener) = nlb::listener_on(t, lb_id, t.workload.port) else {
+        let udp = t.workload.protocol == Transport::Udp;
+        let Some(listener) = nlb::udp::listener_for(t, lb_id, t.workload.port, t.workload.protocol)
+        else {
+            if udp {
+                // No reset for UDP: the datagram is dropped (NLB-17).
+                note(&mut trace, walk.at, &["NLB-2", "NLB-17"], || {
+                    HopKind::NoListener { node }
+                });
+                return self.time_out(walk, FailReason::NoUdpListener);
+            }
             note(&mut trace, walk.at, &["NLB-2"], || HopKind::NoListener {
                 node,
             });
@@ -889,8 +908,9 @@ impl<'a> Walker<'a> {
             Some(eni) => t.enis[eni.index()].ip,
             None => t.nodes[node.index()].ip,
         };
+        // TCP: the 5-tuple and the ISN (NLB-7); UDP: the 5-tuple only (NLB-17).
         let hasher = FlowHasher::new(
-            TCP,
+            t.workload.protocol.ip_protocol(),
             u32::from(client.ip),
             u32::from(entry_ip),
             t.workload.port,
@@ -915,6 +935,9 @@ impl<'a> Walker<'a> {
         let port = t.target_groups[target_group.index()].port;
         let leg = self.node_leg(walk);
         let back = leg.times(2).plus(self.back_to_client(walk));
+        if udp {
+            return self.datagram_at_target(state, walk, trace, node, target, port);
+        }
         let arrival = target_view::Arrival {
             client: (client.ip, decide.connection().map_or(0, |(p, _)| p)),
             entry: (entry_ip, t.workload.port),
@@ -956,6 +979,63 @@ impl<'a> Walker<'a> {
             }
             Err(reason) => {
                 note(&mut trace, walk.at, &["NLB-10", "SG-1", "SG-3"], || {
+                    HopKind::TargetDropped { target, reason }
+                });
+                self.time_out(walk, reason)
+            }
+        }
+    }
+
+    /// A UDP request datagram from `node` to `target` on `port` (NLB-17): delivered, the server
+    /// answers one datagram back to the client after its response time (no handshake, no
+    /// established connection); a target without a UDP server answers ICMP port unreachable,
+    /// which reaches the client at once; a drop times out.
+    fn datagram_at_target(
+        &self,
+        state: &State,
+        walk: &mut Walk,
+        mut trace: Trace<'_>,
+        node: NodeId,
+        target: TargetId,
+        port: u16,
+    ) -> Next {
+        let t = self.t;
+        let client_ip = self.clients[walk.client as usize].ip;
+        let leg = self.node_leg(walk);
+        let back = leg.times(2).plus(self.back_to_client(walk));
+        match nlb::udp::reach(t, state.admin(), node, client_ip, target, port) {
+            Ok(rule) => {
+                // Client IP preservation is always on for UDP groups (NLB-17).
+                walk.client_ip_seen = true;
+                note(&mut trace, walk.at, &["NLB-10", "NLB-17"], || {
+                    HopKind::Delivered {
+                        target,
+                        node,
+                        rule,
+                        source: client_ip,
+                        header: None,
+                    }
+                });
+                let instance = t.targets[target.index()].instance;
+                let server = t.instances[instance.index()]
+                    .udp_server
+                    .as_ref()
+                    .expect("a delivered datagram reaches a UDP server");
+                // The server's response time is the state's (a slow server: EV-9).
+                let response =
+                    state.admin().response_time[instance.index()].unwrap_or(server.response_time);
+                walk.at = walk.at.plus(back).plus(response);
+                walk.stage = Stage::Completed;
+                Next::At(walk.at)
+            }
+            Err(FailReason::PortUnreachable) => {
+                note(&mut trace, walk.at, &["NLB-10", "NLB-17"], || {
+                    HopKind::TargetRefused { target }
+                });
+                self.refused(walk, FailReason::PortUnreachable, back)
+            }
+            Err(reason) => {
+                note(&mut trace, walk.at, &["NLB-10", "NLB-17", "SG-1"], || {
                     HopKind::TargetDropped { target, reason }
                 });
                 self.time_out(walk, reason)

@@ -5,11 +5,12 @@
 //! with security groups evaluates its inbound rules on the client's own address and groups (a
 //! rule may reference the client's group, across a peering too: SG-2). An NLB created without
 //! security groups filters nothing. `enforce_security_group_inbound_rules_on_private_link_traffic`
-//! plays no part here: it concerns PrivateLink traffic only (PL-7).
+//! plays no part here: it concerns PrivateLink traffic only (PL-7). The rules match the
+//! workload's protocol: `tcp`, or `udp` for a UDP workload (NLB-17).
 //! Source: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html>
 
+use crate::model::Topology;
 use crate::model::ids::{InstanceId, NodeId};
-use crate::model::{RuleProtocol, Topology};
 use crate::rules::security::{self, Side, Verdict};
 use crate::state::Admin;
 
@@ -41,7 +42,14 @@ pub fn client_leaves(
     port: u16,
 ) -> bool {
     let (from, to) = sides(t, client, node);
-    security::leaves(t, admin, from, to, RuleProtocol::Tcp, port)
+    security::leaves(
+        t,
+        admin,
+        from,
+        to,
+        t.workload.protocol.rule_protocol(),
+        port,
+    )
 }
 
 /// The NLB's inbound rules in force on `client`'s connection to `node` on `port` (SG-1, SG-2).
@@ -53,5 +61,12 @@ pub fn nlb_admits(
     port: u16,
 ) -> Verdict {
     let (from, to) = sides(t, client, node);
-    security::admits(t, admin, from, to, RuleProtocol::Tcp, port)
+    security::admits(
+        t,
+        admin,
+        from,
+        to,
+        t.workload.protocol.rule_protocol(),
+        port,
+    )
 }

@@ -2,14 +2,21 @@
 //!
 //! Modelled (docs/model.md NLB-7): for TCP a node hashes protocol, source IP, source port,
 //! destination IP, destination port and the connection's initial sequence number, and the
-//! connection stays on the picked target for its life.
+//! connection stays on the picked target for its life. For UDP (docs/model.md NLB-17) it hashes
+//! the 5-tuple only: protocol 17, source IP and port, destination IP and port, no sequence
+//! number (UDP has none), so every datagram a client sends from one source port to one address
+//! lands on the same target while the flow lives.
+//! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/introduction.html>
+//! ("For UDP traffic, the load balancer selects a target using a flow hash algorithm based on the
+//! protocol, source IP address, source port, destination IP address, and destination port").
 //! ASSUMPTION (docs/model.md NLB-7): AWS does not publish its hash function. This is an
 //! "NLB-like" hash: two rounds of a 64x64 -> 128-bit multiply-fold (the `mum` step of wyhash)
 //! over the packed fields, which passes the chi-squared uniformity test below. The pick maps the
 //! hash onto the eligible targets by multiply-shift (`(h * n) >> 64`), a uniform choice;
 //! [`super::pick`] has it and the Maglev alternative behind one interface.
 
-/// The fields an NLB-like node hashes for a TCP connection.
+/// The fields an NLB-like node hashes for a TCP connection or a UDP flow (whose `isn` plays no
+/// part).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FlowKey {
     /// IP protocol number (6 for TCP).
@@ -22,12 +29,15 @@ pub struct FlowKey {
     pub dst_ip: u32,
     /// Destination port.
     pub dst_port: u16,
-    /// Initial sequence number of the connection.
+    /// Initial sequence number of the connection (ignored for UDP).
     pub isn: u32,
 }
 
 /// IP protocol number of TCP.
 pub const TCP: u8 = 6;
+
+/// IP protocol number of UDP.
+pub const UDP: u8 = 17;
 
 const P0: u64 = 0xa076_1d64_78bd_642f;
 const P1: u64 = 0xe703_7ed1_a0b4_28db;
@@ -56,6 +66,8 @@ pub struct FlowHasher {
     first_rest: u64,
     /// `second ^ dst_port << 32`: the path's part of the second round's second operand.
     second_rest: u64,
+    /// The bits of the sequence number hashed: all for TCP, none for UDP (NLB-17).
+    isn_mask: u32,
 }
 
 impl FlowHasher {
@@ -69,17 +81,19 @@ impl FlowHasher {
             first: addresses ^ P0,
             first_rest: dst_port ^ P1,
             second_rest: second ^ dst_port,
+            isn_mask: if protocol == UDP { 0 } else { u32::MAX },
         }
     }
 
-    /// The hash of the flow with this source port and initial sequence number.
+    /// The hash of the flow with this source port and initial sequence number (which a UDP
+    /// hasher ignores).
     ///
     /// The packed fields `rest = src_port << 48 | dst_port << 32 | isn` occupy disjoint bits, so
     /// `rest ^ k == (src_port << 48 | isn) ^ (dst_port << 32 ^ k)`: the destination port is
     /// folded into each round's constant once, per path.
     #[inline(always)]
     pub fn hash(&self, src_port: u16, isn: u32) -> u64 {
-        let own = (u64::from(src_port) << 48) | u64::from(isn);
+        let own = (u64::from(src_port) << 48) | u64::from(isn & self.isn_mask);
         mum(
             mum(self.first, own ^ self.first_rest) ^ P2,
             own ^ self.second_rest,
@@ -141,6 +155,17 @@ mod tests {
         for v in variants {
             assert_ne!(flow_hash(&v), flow_hash(&base), "{v:?}");
         }
+    }
+
+    #[test]
+    fn udp_hashes_the_five_tuple_only() {
+        let udp = |src_port, isn| FlowKey {
+            protocol: UDP,
+            ..key(src_port, isn)
+        };
+        assert_eq!(flow_hash(&udp(40000, 1)), flow_hash(&udp(40000, 99)));
+        assert_ne!(flow_hash(&udp(40000, 1)), flow_hash(&udp(40001, 1)));
+        assert_ne!(flow_hash(&udp(40000, 0)), flow_hash(&key(40000, 0)));
     }
 
     /// Chi-squared goodness of fit of the pick over 3 and 7 targets, with a fixed sequence of

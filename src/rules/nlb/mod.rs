@@ -23,8 +23,11 @@
 //! - The NLB's own DNS name ([`dns`]), direct clients' security groups ([`direct`]) and what a
 //!   target sees of a connection: its source address and the proxy protocol header
 //!   ([`target_view`]).
+//! - UDP listeners and flows (NLB-17, [`udp`]); TLS listeners take TCP flows like TCP listeners
+//!   (NLB-18: the node terminates TLS and opens its own TCP connection to the target; the
+//!   handshake's cost and certificates are not modelled).
 //!
-//! Not modelled: UDP and TLS listeners, source-IP stickiness, per-target weights (NLBs have
+//! Not modelled: source-IP stickiness, per-target weights (NLBs have
 //! none).
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health.html>
@@ -34,11 +37,12 @@ pub mod dns;
 pub mod hash;
 pub mod pick;
 pub mod target_view;
+pub mod udp;
 
 use crate::model::ids::{
     InstanceId, ListenerId, LoadBalancerId, NodeId, SecurityGroupId, TargetGroupId, TargetId,
 };
-use crate::model::{CrossZoneSetting, FailoverThreshold, RuleProtocol, Topology};
+use crate::model::{CrossZoneSetting, FailoverThreshold, Topology, Transport};
 use crate::rules::health::TargetHealth;
 use crate::rules::outcome::FailReason;
 use crate::rules::security::{self, Side, Verdict};
@@ -201,6 +205,21 @@ pub fn reach_from(
     port: u16,
     source: std::net::Ipv4Addr,
 ) -> Result<Option<(SecurityGroupId, usize)>, FailReason> {
+    reach_over(t, admin, node, target, port, source, Transport::Tcp)
+}
+
+/// [`reach_from`] over `transport`: for UDP (NLB-17) the rules must admit `udp` and the target's
+/// `udp_server` must listen, else ICMP port unreachable (`PORT_UNREACHABLE`); for TCP its
+/// `web_server`, else a reset (`TARGET_REFUSED`).
+pub fn reach_over(
+    t: &Topology,
+    admin: &Admin,
+    node: NodeId,
+    target: TargetId,
+    port: u16,
+    source: std::net::Ipv4Addr,
+    transport: Transport,
+) -> Result<Option<(SecurityGroupId, usize)>, FailReason> {
     let instance_id: InstanceId = t.targets[target.index()].instance;
     let instance = &t.instances[instance_id.index()];
     if !admin.running[instance_id.index()] {
@@ -224,7 +243,7 @@ pub fn reach_from(
             vpc: t.subnets[instance.subnet.index()].vpc,
             groups: &instance.security_groups,
         },
-        RuleProtocol::Tcp,
+        transport.rule_protocol(),
         port,
         true,
     );
@@ -233,9 +252,13 @@ pub fn reach_from(
         Verdict::EgressDenied => return Err(FailReason::NlbSgEgressDeny),
         Verdict::IngressDenied => return Err(FailReason::TargetSgDeny),
     };
-    let listening = instance.web_server.as_ref().is_some_and(|w| w.port == port);
+    let (server, closed) = match transport {
+        Transport::Tcp => (&instance.web_server, FailReason::TargetRefused),
+        Transport::Udp => (&instance.udp_server, FailReason::PortUnreachable),
+    };
+    let listening = server.as_ref().is_some_and(|w| w.port == port);
     if !listening || !admin.serving[instance_id.index()] {
-        return Err(FailReason::TargetRefused);
+        return Err(closed);
     }
     Ok(rule)
 }

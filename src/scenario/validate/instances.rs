@@ -100,14 +100,23 @@ pub(super) fn instances(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 "port must be 1 to 65535",
             );
         }
-        let web_server = instance.web_server.as_ref().map(|w| WebServer {
+        if instance.udp_server.as_ref().and_then(|w| w.port) == Some(0) {
+            c.error(
+                base.key("udp_server").key("port"),
+                Some("0".into()),
+                "port must be 1 to 65535",
+            );
+        }
+        let server = |w: &crate::scenario::raw::RawWebServer| WebServer {
             port: w.port.unwrap_or(80),
             body: w.body.clone(),
             response_time: w
                 .response_time
                 .map_or(super::workload::DEFAULT_RESPONSE, |d| d.0),
             proxy_protocol: w.proxy_protocol.unwrap_or(false),
-        });
+        };
+        let web_server = instance.web_server.as_ref().map(server);
+        let udp_server = instance.udp_server.as_ref().map(server);
         if let (Some(ip), Some(groups)) = (ensure(ip, &mut ok), ensure(groups, &mut ok)) {
             b.instances.push(Instance {
                 name: name.to_string(),
@@ -116,6 +125,7 @@ pub(super) fn instances(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 security_groups: groups,
                 running,
                 web_server,
+                udp_server,
             });
         }
     }

@@ -8,8 +8,8 @@ use super::{Built, Checker, Step, quoted};
 use crate::kp;
 use crate::model::ids::*;
 use crate::model::{
-    CrossZoneSetting, FailoverThreshold, HealthCheck, Listener, LoadBalancer, Node, PickStrategy,
-    RoutingPolicy, Target, TargetGroup, TargetType,
+    CrossZoneSetting, FailoverThreshold, HealthCheck, LbProtocol, Listener, LoadBalancer, Node,
+    PickStrategy, RoutingPolicy, Target, TargetGroup, TargetType,
 };
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::{
@@ -22,12 +22,7 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
     let raw = c.raw;
     for (name, tg) in raw.target_groups.iter() {
         let base = kp!["target_groups", name];
-        c.one_of(
-            base.key("protocol"),
-            tg.protocol.as_deref(),
-            &["TCP"],
-            "protocol",
-        );
+        let protocol = lb_protocol(c, base.key("protocol"), tg.protocol.as_deref());
         c.one_of(
             base.key("target_type"),
             tg.target_type.as_deref(),
@@ -39,11 +34,24 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
         } else {
             TargetType::Instance
         };
-        // AWS's default: on for instance targets, off for IP targets over TCP (NLB-16).
-        let preserve_client_ip = tg
-            .preserve_client_ip
-            .as_ref()
-            .map_or(target_type == TargetType::Instance, |p| p.enabled);
+        // AWS's default: on for instance targets, off for IP targets over TCP and TLS; always on
+        // for UDP and TCP_UDP groups, which cannot turn it off (NLB-16, NLB-17).
+        let datagrams = matches!(protocol, LbProtocol::Udp | LbProtocol::TcpUdp);
+        let preserve_client_ip = match tg.preserve_client_ip.as_ref() {
+            Some(p) if datagrams && !p.enabled => {
+                c.error(
+                    base.key("preserve_client_ip").key("enabled"),
+                    Some("false".into()),
+                    format!(
+                        "client IP preservation is always on for {} target groups: AWS refuses to turn it off (NLB-16)",
+                        protocol.name()
+                    ),
+                );
+                true
+            }
+            Some(p) => p.enabled,
+            None => datagrams || target_type == TargetType::Instance,
+        };
         if tg.port == 0 {
             c.error(
                 base.key("port"),
@@ -81,7 +89,7 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
                 DEFAULT_DEREGISTRATION_DELAY
             }
         };
-        let terminations = connection_termination(c, &base, tg);
+        let terminations = connection_termination(c, &base, tg, protocol);
         let (routing_failover, dns_failover) =
             failover_thresholds(c, &base, tg.target_group_health.as_ref());
         let tg_id = TargetGroupId::from_index(b.target_groups.len());
@@ -133,6 +141,7 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
         b.tg_vpcs.push(vpc);
         b.target_groups.push(TargetGroup {
             name: name.to_string(),
+            protocol,
             port: tg.port,
             target_type,
             preserve_client_ip,
@@ -191,6 +200,21 @@ fn ip_target(
         );
     }
     found
+}
+
+/// A listener's or target group's `protocol`: `TCP` when omitted (NLB-2, NLB-17, NLB-18).
+fn lb_protocol(c: &mut Checker<'_>, path: KeyPath, value: Option<&str>) -> LbProtocol {
+    let Some(value) = value else {
+        return LbProtocol::Tcp;
+    };
+    LbProtocol::parse(value).unwrap_or_else(|| {
+        c.error(
+            path,
+            Some(quoted(value)),
+            "protocol must be \"TCP\", \"UDP\", \"TCP_UDP\" or \"TLS\"",
+        );
+        LbProtocol::Tcp
+    })
 }
 
 /// The routing and DNS failover thresholds of a target group (NLB-6): counts of 1 or more
@@ -597,23 +621,35 @@ fn listeners(
     let mut listener_ids = Vec::new();
     for (k, listener) in lb.listeners.iter().enumerate() {
         let lpath = base.key("listeners").index(k);
-        c.one_of(
-            lpath.key("protocol"),
-            listener.protocol.as_deref(),
-            &["TCP"],
-            "listener protocol",
-        );
+        let protocol = lb_protocol(c, lpath.key("protocol"), listener.protocol.as_deref());
         if listener.port == 0 {
             c.error(
                 lpath.key("port"),
                 Some("0".into()),
                 "port must be 1 to 65535",
             );
-        } else if lb.listeners[..k].iter().any(|l| l.port == listener.port) {
+        } else if let Some(other) = lb.listeners[..k]
+            .iter()
+            .position(|l| l.port == listener.port)
+        {
+            let other_protocol = lb.listeners[other]
+                .protocol
+                .as_deref()
+                .and_then(LbProtocol::parse)
+                .unwrap_or(LbProtocol::Tcp);
+            let pair = [protocol, other_protocol];
+            let tcp_and_udp = pair.contains(&LbProtocol::Udp)
+                && (pair.contains(&LbProtocol::Tcp) || pair.contains(&LbProtocol::Tls));
             c.error(
                 lpath.key("port"),
                 Some(listener.port.to_string()),
-                "another listener already uses this port",
+                if tcp_and_udp {
+                    format!(
+                        "listeners[{other}] already uses this port: AWS refuses two listeners on one port; for TCP and UDP on one port use one listener with protocol = \"TCP_UDP\" (NLB-17)"
+                    )
+                } else {
+                    format!("another listener already uses this port (listeners[{other}])")
+                },
             );
         }
         let wanted: Vec<(KeyPath, &str, u16)> = match (&listener.target_group, &listener.forward) {
@@ -651,6 +687,20 @@ fn listeners(
             else {
                 continue;
             };
+            let tg_protocol = b.target_groups[t].protocol;
+            if !protocol.forwards_to().contains(&tg_protocol) {
+                let allowed: Vec<&str> = protocol.forwards_to().iter().map(|p| p.name()).collect();
+                c.error(
+                    fpath.clone(),
+                    Some(quoted(tg_name)),
+                    format!(
+                        "a {} listener forwards to {} target groups only; target group {tg_name} is {} (NLB-17, NLB-18)",
+                        protocol.name(),
+                        allowed.join(" or "),
+                        tg_protocol.name()
+                    ),
+                );
+            }
             if b.tg_vpcs[t] != Some(vpc.index()) {
                 c.error(
                     fpath,
@@ -683,12 +733,32 @@ fn listeners(
             );
         }
         listener_ids.push(ListenerId::from_index(b.listeners.len()));
-        let idle = listener
+        let given = listener
             .tcp
             .as_ref()
             .and_then(|tcp| tcp.idle_timeout.as_ref())
-            .map_or(350, |i| i.seconds);
-        if !(60..=6000).contains(&idle) {
+            .map(|i| i.seconds);
+        let idle = match protocol {
+            LbProtocol::Udp | LbProtocol::Tls if given.is_some() => {
+                c.error(
+                    lpath.key("tcp").key("idle_timeout").key("seconds"),
+                    given.map(|s| s.to_string()),
+                    format!(
+                        "a {} listener's idle timeout is fixed ({}): tcp.idle_timeout.seconds applies to TCP and TCP_UDP listeners only (CONN-5, NLB-17, NLB-18)",
+                        protocol.name(),
+                        if protocol == LbProtocol::Udp {
+                            "120 s for UDP flows"
+                        } else {
+                            "350 s"
+                        }
+                    ),
+                );
+                350
+            }
+            LbProtocol::Udp => 120,
+            _ => given.unwrap_or(350),
+        };
+        if protocol != LbProtocol::Udp && !(60..=6000).contains(&idle) {
             c.error(
                 lpath.key("tcp").key("idle_timeout").key("seconds"),
                 Some(idle.to_string()),
@@ -698,6 +768,7 @@ fn listeners(
         b.listeners.push(Listener {
             load_balancer: lb_id,
             port: listener.port,
+            protocol,
             forward,
             idle_timeout: Span::from_secs(idle.clamp(60, 6000) as u64),
         });
@@ -706,19 +777,24 @@ fn listeners(
 }
 
 /// A target group's connection termination attributes (CONN-2, CONN-3):
-/// `deregistration_delay.connection_termination.enabled` (false),
+/// `deregistration_delay.connection_termination.enabled` (false for TCP and TLS groups, true for
+/// UDP and TCP_UDP groups, as AWS creates them),
 /// `target_health_state.unhealthy.connection_termination.enabled` (true) and
 /// `target_health_state.unhealthy.draining_interval_seconds` (0-360000, 0).
 fn connection_termination(
     c: &mut Checker<'_>,
     base: &KeyPath,
     tg: &crate::scenario::raw::RawTargetGroup,
+    protocol: LbProtocol,
 ) -> (bool, bool, Span) {
     let deregistration = tg
         .deregistration_delay
         .as_ref()
         .and_then(|d| d.connection_termination.as_ref())
-        .is_some_and(|e| e.enabled);
+        .map_or(
+            matches!(protocol, LbProtocol::Udp | LbProtocol::TcpUdp),
+            |e| e.enabled,
+        );
     let unhealthy = tg
         .target_health_state
         .as_ref()
@@ -823,11 +899,100 @@ mod tests {
         assert_error(
             &edited(&[(
                 LISTENERS,
-                "listeners = [{ port = 80, protocol = \"UDP\", target_group = \"web\" }]",
+                "listeners = [{ port = 80, protocol = \"SCTP\", target_group = \"web\" }]",
             )]),
             "load_balancers.provider-nlb.listeners[0].protocol",
-            "models only TCP",
+            "\"TCP\", \"UDP\", \"TCP_UDP\" or \"TLS\"",
         );
+    }
+
+    const WEB_TG: &str = "[target_groups.web]\nprotocol = \"TCP\"";
+
+    #[test]
+    fn listeners_forward_only_to_target_groups_of_a_compatible_protocol() {
+        let listener = |p: &str| {
+            format!("listeners = [{{ port = 80, protocol = \"{p}\", target_group = \"web\" }}]")
+        };
+        let group = |p: &str| format!("[target_groups.web]\nprotocol = \"{p}\"");
+        let ok = [
+            ("TCP", "TCP"),
+            ("TCP", "TCP_UDP"),
+            ("UDP", "UDP"),
+            ("UDP", "TCP_UDP"),
+            ("TCP_UDP", "TCP_UDP"),
+            ("TLS", "TCP"),
+            ("TLS", "TLS"),
+        ];
+        for l in ["TCP", "UDP", "TCP_UDP", "TLS"] {
+            for g in ["TCP", "UDP", "TCP_UDP", "TLS"] {
+                let text = edited(&[(LISTENERS, &listener(l)), (WEB_TG, &group(g))]);
+                if ok.contains(&(l, g)) {
+                    // A UDP-only listener leaves the TCP workload without a listener: that is
+                    // the only error left.
+                    let (errors, _) = problems(&text);
+                    assert!(
+                        errors.iter().all(|e| e.starts_with("workload.port: ")),
+                        "{l} -> {g}: {errors:#?}"
+                    );
+                } else {
+                    assert_error(
+                        &text,
+                        "load_balancers.provider-nlb.listeners[0].target_group",
+                        &format!("a {l} listener forwards to"),
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tcp_and_udp_on_one_port_take_one_tcp_udp_listener() {
+        let two = "listeners = [{ port = 80, target_group = \"web\" }, { port = 80, protocol = \"UDP\", target_group = \"web\" }]";
+        assert_error(
+            &edited(&[
+                (LISTENERS, two),
+                (WEB_TG, "[target_groups.web]\nprotocol = \"TCP_UDP\""),
+            ]),
+            "load_balancers.provider-nlb.listeners[1].port",
+            "use one listener with protocol = \"TCP_UDP\"",
+        );
+        let one = "listeners = [{ port = 80, protocol = \"TCP_UDP\", target_group = \"web\" }]";
+        assert_valid(&edited(&[
+            (LISTENERS, one),
+            (WEB_TG, "[target_groups.web]\nprotocol = \"TCP_UDP\""),
+        ]));
+    }
+
+    #[test]
+    fn udp_and_tls_listeners_have_a_fixed_idle_timeout_and_udp_groups_terminate_on_deregistration()
+    {
+        for p in ["UDP", "TLS"] {
+            let l = format!(
+                "listeners = [{{ port = 80, protocol = \"{p}\", target_group = \"web\", tcp = {{ idle_timeout = {{ seconds = 100 }} }} }}]"
+            );
+            assert_error(
+                &edited(&[
+                    (LISTENERS, &l),
+                    (WEB_TG, "[target_groups.web]\nprotocol = \"TCP_UDP\""),
+                ]),
+                "load_balancers.provider-nlb.listeners[0].tcp.idle_timeout.seconds",
+                "idle timeout is fixed",
+            );
+        }
+        let udp = crate::scenario::parse(
+            "t.toml",
+            "t",
+            &edited(&[(WEB_TG, "[target_groups.web]\nprotocol = \"TCP_UDP\"")]),
+        )
+        .expect("valid");
+        let t = &udp.variants[0].topology;
+        assert!(t.target_groups[0].deregistration_termination);
+        assert_eq!(
+            t.target_groups[0].protocol,
+            crate::model::LbProtocol::TcpUdp
+        );
+        let tcp = crate::scenario::parse("t.toml", "t", CROSSZONE).expect("valid");
+        assert!(!tcp.variants[0].topology.target_groups[0].deregistration_termination);
     }
 
     #[test]

@@ -34,6 +34,19 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
         for ip in &answer.addresses {
             let what = match address::destination(t, vpc, *ip) {
                 Destination::EndpointEni(eni) => {
+                    if w.protocol == crate::model::Transport::Udp {
+                        push_once(
+                            &mut c.errors,
+                            Issue {
+                                path: kp!["workload", "protocol"],
+                                value: Some(super::quoted("udp")),
+                                message: format!(
+                                    "{} resolves from client {} (VPC {vpc_name}) to {ip}, an interface endpoint: an endpoint service carries TCP only, so UDP cannot cross PrivateLink (docs/model.md PL-8); reach the NLB directly through its own DNS name (NLB-11, NLB-15), or use protocol = \"tcp\"",
+                                    w.host, instance.name
+                                ),
+                            },
+                        );
+                    }
                     listener_check(t, c, eni);
                     continue;
                 }
@@ -118,7 +131,7 @@ fn listeners_serve(t: &Topology, c: &mut Checker<'_>, lbs: &[LoadBalancerId], en
     let port = t.workload.port;
     let missing: Vec<_> = lbs
         .iter()
-        .filter(|lb| nlb::listener_on(t, **lb, port).is_none())
+        .filter(|lb| nlb::udp::listener_for(t, **lb, port, t.workload.protocol).is_none())
         .collect();
     if missing.is_empty() {
         return;
@@ -127,7 +140,13 @@ fn listeners_serve(t: &Topology, c: &mut Checker<'_>, lbs: &[LoadBalancerId], en
         let ports: Vec<String> = t.load_balancers[lb.index()]
             .listeners
             .iter()
-            .map(|l| t.listeners[l.index()].port.to_string())
+            .map(|l| {
+                let l = &t.listeners[l.index()];
+                match l.protocol {
+                    crate::model::LbProtocol::Tcp => l.port.to_string(),
+                    other => format!("{} {}", l.port, other.name()),
+                }
+            })
             .collect();
         format!(
             "{} (listeners: {})",
@@ -144,9 +163,13 @@ fn listeners_serve(t: &Topology, c: &mut Checker<'_>, lbs: &[LoadBalancerId], en
         path: kp!["workload", "port"],
         value: Some(port.to_string()),
         message: format!(
-            "no listener of load balancer {} (behind {}) serves this port",
+            "no listener of load balancer {} (behind {}) serves this port{}",
             names.join(", "),
-            t.workload.host
+            t.workload.host,
+            match t.workload.protocol {
+                crate::model::Transport::Tcp => "",
+                crate::model::Transport::Udp => " for UDP (a UDP or TCP_UDP listener: NLB-17)",
+            }
         ),
     };
     if let (false, Some(eni)) = (missing.len() == lbs.len(), eni) {

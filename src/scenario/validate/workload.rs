@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{Checker, number, quoted};
 use crate::kp;
 use crate::model::ids::*;
-use crate::model::{Network, Run, Workload};
+use crate::model::{Network, Run, Transport, Workload};
 use crate::time::Span;
 
 /// A server's response time when its `web_server` gives none (TIME-1).
@@ -50,12 +50,26 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             clients.push(InstanceId::from_index(i));
         }
     }
-    c.one_of(
-        kp!["workload", "protocol"],
-        w.protocol.as_deref(),
-        &["tcp"],
-        "protocol (endpoint services carry TCP only)",
-    );
+    let protocol = match w.protocol.as_deref() {
+        None => Transport::Tcp,
+        Some(p) if p.eq_ignore_ascii_case("tcp") => Transport::Tcp,
+        Some(p) if p.eq_ignore_ascii_case("udp") => Transport::Udp,
+        Some(p) => {
+            c.error(
+                kp!["workload", "protocol"],
+                Some(quoted(p)),
+                "protocol must be \"tcp\" or \"udp\"",
+            );
+            Transport::Tcp
+        }
+    };
+    if protocol == Transport::Udp && w.connection.is_some() {
+        c.error(
+            kp!["workload", "connection"],
+            None,
+            "a UDP workload has no connections: each flow is one request datagram and one response datagram (NLB-17); omit [workload.connection]",
+        );
+    }
     let arrival_rate = w.arrival_rate.unwrap_or(100.0);
     let mut rate_ok = arrival_rate.is_finite() && arrival_rate > 0.0 && arrival_rate <= 1e9;
     if !rate_ok {
@@ -154,6 +168,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
         clients,
         host: w.host.trim_end_matches('.').to_ascii_lowercase(),
         port: w.port.unwrap_or(80),
+        protocol,
         path: w.path.clone().unwrap_or_else(|| "/".into()),
         arrival_rate,
         connect_timeout,
@@ -318,7 +333,24 @@ mod tests {
                 "port = 80\nprotocol = \"udp\"\narrival_rate",
             )]),
             "workload.protocol",
-            "TCP only",
+            "carries TCP only, so UDP cannot cross PrivateLink (docs/model.md PL-8)",
+        );
+        assert_error(
+            &edited(&[(
+                "port = 80\narrival_rate",
+                "port = 80\nprotocol = \"quic\"\narrival_rate",
+            )]),
+            "workload.protocol",
+            "\"tcp\" or \"udp\"",
+        );
+        assert_error(
+            &with_connection("duration = \"240s\"").replacen(
+                "port = 80\narrival_rate",
+                "port = 80\nprotocol = \"udp\"\narrival_rate",
+                1,
+            ),
+            "workload.connection",
+            "a UDP workload has no connections",
         );
         assert_error(
             &edited(&[("flows = 100000", "flows = 0")]),

@@ -13,6 +13,7 @@ const ENDPOINT_PER_AZ: &str = include_str!("../../../scenarios/endpoint-per-az.t
 const AZ_ID_MISMATCH: &str = include_str!("../../../scenarios/az-id-mismatch.toml");
 const NLB_DIRECT: &str = include_str!("../../../scenarios/nlb-direct.toml");
 const CLIENT_IP: &str = include_str!("../../../scenarios/client-ip.toml");
+const UDP: &str = include_str!("../../../scenarios/udp.toml");
 
 fn load(text: &str) -> Scenario {
     scenario::parse("test.toml", "test", text).unwrap_or_else(|e| panic!("{e:?}"))
@@ -78,6 +79,7 @@ fn every_scenario_gives_the_event_loops_tally() {
     let cached = NLB_DIRECT.replace("dns_cache = false", "dns_cache = true");
     agree("nlb-direct cached", &cached, &[WINDOW as u64 + 9], &[3]);
     agree("client-ip", CLIENT_IP, &[1, WINDOW as u64 + 9], &[1, 2]);
+    agree("udp", UDP, &ACROSS_WINDOWS, &[1, 2]);
 }
 
 /// Arrivals so fast that the flows of the last milliseconds span several blocks of words (a
@@ -555,6 +557,33 @@ fn engines_agree_on_direct_clients_across_dns_failover_and_zonal_shift() {
                     "cache {cache}, variant {}, {threads} threads",
                     v.name
                 );
+            }
+        }
+    }
+}
+
+/// UDP flows (NLB-17): no handshake, the 5-tuple hash, ICMP port unreachable from a target
+/// without a UDP server, across a crash, a slow server, a revoked UDP rule and an impaired zone,
+/// with and without a DNS cache.
+#[test]
+fn engines_agree_on_udp_flows_across_changes_of_state() {
+    let events = "\n[[events]]\nat = \"5s\"\ncrash = \"game-a1\"\n\n[[events]]\nat = \"40s\"\nrecover = \"game-a1\"\n\n[[events]]\nat = \"60s\"\nslow = { instance = \"game-b1\", response_time = \"30ms\" }\n\n[[events]]\nat = \"150s\"\nimpair_zone = \"use1-az4\"\n";
+    for cache in ["false", "true"] {
+        let text = UDP.replace("dns_cache = true", &format!("dns_cache = {cache}")) + events;
+        let s = load(&text);
+        for v in &s.variants {
+            let t = &v.topology;
+            for seed in [5, 6] {
+                let want = event_loop(t, 20_000, seed);
+                assert!(want.state_outcomes.len() > 3, "{}", v.name);
+                for threads in [1, 2, 3] {
+                    assert_eq!(
+                        bulk(t, 20_000, seed, threads),
+                        want,
+                        "cache {cache}, variant {}, seed {seed}, {threads} threads",
+                        v.name
+                    );
+                }
             }
         }
     }
