@@ -540,3 +540,31 @@ fn a_target_calling_its_own_nlb_times_out_when_sent_back_to_itself() {
     assert!(off["failed"].get("HAIRPIN_TIMEOUT").is_none(), "{off}");
     assert!(target_json(off, "web-1")["hits"].as_u64().unwrap() > 1500);
 }
+
+/// NLB-17, NLB-9: UDP sessions that speak every 30 s stay on their server when cross-zone is
+/// turned off (live flows are never re-hashed); sessions silent for 150 s, longer than the 120 s
+/// a node keeps a UDP flow, are new flows at their next datagram and a third of them (those on
+/// another zone's server) move, all after the change.
+#[test]
+fn udp_sessions_that_idle_out_are_hashed_again() {
+    let report = run_json("udp-sessions", UDP, 6000);
+    let end = |v: &serde_json::Value, code: &str, key: &str| {
+        v["connections"]["ends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == code)
+            .map_or(0.0, |e| e[key].as_f64().unwrap())
+    };
+    let every_30 = variant_json(&report, "sessions, every 30 s");
+    assert_eq!(end(every_30, "REHASHED", "connections"), 0.0);
+    assert_eq!(end(every_30, "CLOSED", "connections"), 6000.0);
+    let every_150 = variant_json(&report, "sessions, every 150 s");
+    let moved = end(every_150, "REHASHED", "connections");
+    assert!(
+        (1500.0..2500.0).contains(&moved),
+        "{}",
+        every_150["connections"]
+    );
+    assert!(end(every_150, "REHASHED", "first_seconds") >= 300.0);
+}

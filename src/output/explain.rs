@@ -694,7 +694,10 @@ fn words(
                     "reset by the NLB at the client's next packet: idle longer than the listener's idle timeout"
                         .to_string()
                 }
-                End::Lost => "lost: a zone on its path was impaired; the client's next request timed out".to_string(),
+                End::Lost => "lost: a zone on its path was impaired (or, for UDP, its node had no target left); the client's next request timed out".to_string(),
+                End::Rehashed => format!(
+                    "moved off {name}: silent for longer than the node keeps a UDP flow (120 s), its next datagram was a new flow, and the same 5-tuple hash picked another target among the node's eligible targets then"
+                ),
             };
             format!(
                 "connection {}: {how}; {} request(s) sent, {} failed",

@@ -26,7 +26,7 @@
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html>
 
 use crate::model::ids::{EniId, NodeId, TargetId};
-use crate::model::{Connection, Topology};
+use crate::model::{Connection, Topology, Transport};
 use crate::rng;
 use crate::rules::health::{TargetHealth, UnusedReason};
 use crate::time::{SimTime, Span};
@@ -49,17 +49,21 @@ pub enum End {
     IdleTimeout,
     /// A zone on its path was impaired: the client's next request timed out (CONN-4).
     Lost,
+    /// A UDP flow silent for longer than the listener keeps it (120 s): its next datagram was a
+    /// new flow at the node, and the same 5-tuple hash picked another target (NLB-17).
+    Rehashed,
 }
 
 impl End {
     /// Every way, in report order.
-    pub const ALL: [End; 6] = [
+    pub const ALL: [End; 7] = [
         End::Closed,
         End::ResetByTarget,
         End::ResetUnhealthy,
         End::ResetDeregistered,
         End::IdleTimeout,
         End::Lost,
+        End::Rehashed,
     ];
 
     /// Position in [`End::ALL`].
@@ -76,6 +80,7 @@ impl End {
             End::ResetDeregistered => "RESET_DEREGISTERED",
             End::IdleTimeout => "IDLE_TIMEOUT",
             End::Lost => "LOST",
+            End::Rehashed => "REHASHED",
         }
     }
 
@@ -87,6 +92,7 @@ impl End {
             End::ResetUnhealthy => "CONN-2",
             End::ResetDeregistered => "CONN-3",
             End::IdleTimeout => "CONN-5",
+            End::Rehashed => "NLB-17",
         }
     }
 
@@ -98,6 +104,7 @@ impl End {
             End::ResetUnhealthy => &["CONN-2"],
             End::ResetDeregistered => &["CONN-3"],
             End::IdleTimeout => &["CONN-5"],
+            End::Rehashed => &["NLB-17", "NLB-9"],
         }
     }
 
@@ -125,6 +132,9 @@ pub struct Open {
     pub node: NodeId,
     /// Its target.
     pub target: TargetId,
+    /// The flow hash its node picked the target with, when known (a UDP flow's 5-tuple hash
+    /// picks again after the flow idles out: NLB-17).
+    pub hash: Option<u64>,
 }
 
 /// How a connection ended, when, and the requests it carried.
@@ -232,11 +242,21 @@ pub fn fate(t: &Topology, timeline: &Timeline, spec: &Connection, open: &Open) -
         .map_or(Span::from_secs(350), |l| {
             t.listeners[l.index()].idle_timeout
         });
-    let next_packet = next_activity(SimTime(open.answered.0.saturating_add(1)));
-    if next_packet.0.saturating_sub(open.answered.0) > idle.0
-        && ended.is_none_or(|(at, _)| next_packet < at)
-    {
-        ended = Some((next_packet, End::IdleTimeout));
+    if t.workload.protocol == Transport::Udp {
+        // No reset for UDP: a datagram after a longer silence than the node keeps a UDP flow
+        // (120 s, on UDP and TCP_UDP listeners alike) is a new flow, hashed again.
+        if let Some(moved) = rehashed(timeline, spec, open, x.target_group, UDP_FLOW_IDLE) {
+            if ended.is_none_or(|(at, _)| moved.0 < at) {
+                ended = Some(moved);
+            }
+        }
+    } else {
+        let next_packet = next_activity(SimTime(open.answered.0.saturating_add(1)));
+        if next_packet.0.saturating_sub(open.answered.0) > idle.0
+            && ended.is_none_or(|(at, _)| next_packet < at)
+        {
+            ended = Some((next_packet, End::IdleTimeout));
+        }
     }
     let (at, end) = ended.unwrap_or((open.close, End::Closed));
     let (requests, requests_failed) = requests(spec, open, at, end);
@@ -252,13 +272,54 @@ pub fn fate(t: &Topology, timeline: &Timeline, spec: &Connection, open: &Open) -
 /// establishment, then one every interval before the close; a reset ends the requests before
 /// it; a lost or forgotten connection fails the request that finds it so (none when the close
 /// finds it).
+/// How long a node keeps an idle UDP flow (NLB-17).
+pub const UDP_FLOW_IDLE: Span = Span::from_secs(120);
+
+/// When a UDP flow that sends a datagram every `spec.request_interval`, longer than the node's
+/// `idle` (120 s for UDP listeners), is first hashed to another target than its own: each such
+/// datagram is a new flow at the node, and its unchanged 5-tuple hash picks among the node's
+/// eligible targets of that time (NLB-17). `Lost` when the node then has none.
+fn rehashed(
+    timeline: &Timeline,
+    spec: &Connection,
+    open: &Open,
+    group: crate::model::ids::TargetGroupId,
+    idle: Span,
+) -> Option<(SimTime, End)> {
+    let p = spec.request_interval.filter(|p| p.0 > idle.0)?;
+    let hash = open.hash?;
+    let spans = &timeline.spans;
+    let first = open.established.0.saturating_add(p.0);
+    let mut i = timeline.span_at(SimTime(first));
+    while i < spans.len() && spans[i].0 < open.close {
+        let next = spans.get(i + 1).map_or(u64::MAX, |s| s.0.0);
+        // The first datagram at or after the span's start: established + k p, k >= 1.
+        let from = spans[i].0.0.max(first);
+        let k = from.saturating_sub(open.established.0).div_ceil(p.0);
+        let datagram = open.established.0.saturating_add(k.saturating_mul(p.0));
+        if datagram < next && datagram < open.close.0 {
+            let eligible = timeline.states[spans[i].1 as usize].eligible(open.node, group);
+            if eligible.targets.is_empty() {
+                return Some((SimTime(datagram), End::Lost));
+            }
+            if eligible.targets[crate::rules::nlb::pick::TargetPick::pick(&eligible.picker, hash)]
+                != open.target
+            {
+                return Some((SimTime(datagram), End::Rehashed));
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
 fn requests(spec: &Connection, open: &Open, at: SimTime, end: End) -> (u64, u64) {
     let Some(p) = spec.request_interval.filter(|p| p.0 > 0) else {
         return (1, 0);
     };
     let sent_before = |t: SimTime| t.0.saturating_sub(open.established.0).div_ceil(p.0).max(1);
     match end {
-        End::Lost | End::IdleTimeout if at < open.close => (sent_before(at) + 1, 1),
+        End::Lost | End::IdleTimeout | End::Rehashed if at < open.close => (sent_before(at) + 1, 1),
         _ => (sent_before(at), 0),
     }
 }
@@ -304,6 +365,7 @@ mod tests {
             answered: secs(from + 0.001),
             close: secs(to),
             eni: Some(EniId(0)),
+            hash: None,
             node: NodeId(0),
             target: TargetId(1),
         };
@@ -440,6 +502,7 @@ mod tests {
             answered: secs(5.001),
             close: secs(500.0),
             eni: Some(EniId(0)),
+            hash: None,
             node: NodeId(0),
             target: TargetId(1),
         };

@@ -39,6 +39,7 @@ pub fn fate_of(
             answered,
             close,
             eni: ended.eni,
+            hash: ended.hash,
             node,
             target,
         },

@@ -143,6 +143,8 @@ pub struct Walk {
     established: Span,
     /// The target sees the client's address (NLB-16).
     client_ip_seen: bool,
+    /// The flow hash of its pick.
+    hash: Option<u64>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -216,6 +218,9 @@ pub struct Ended {
     pub established: Span,
     /// The target saw the client's own address as the source (NLB-16), not the node's.
     pub client_ip_seen: bool,
+    /// The flow hash the node picked with, when the flow's draws were known (not when the
+    /// paths are enumerated).
+    pub hash: Option<u64>,
 }
 
 /// The random choices on a flow's path.
@@ -524,6 +529,7 @@ impl<'a> Walker<'a> {
             last_read: Span(0),
             established: Span(0),
             client_ip_seen: false,
+            hash: None,
         }
     }
 
@@ -904,19 +910,11 @@ impl<'a> Walker<'a> {
             return self.time_out(walk, FailReason::NoEligibleTarget);
         }
         // The address the client connected to: its endpoint ENI's, or the node's own.
-        let entry_ip = match walk.eni {
-            Some(eni) => t.enis[eni.index()].ip,
-            None => t.nodes[node.index()].ip,
-        };
-        // TCP: the 5-tuple and the ISN (NLB-7); UDP: the 5-tuple only (NLB-17).
-        let hasher = FlowHasher::new(
-            t.workload.protocol.ip_protocol(),
-            u32::from(client.ip),
-            u32::from(entry_ip),
-            t.workload.port,
-        );
+        let entry_ip = self.entry_ip(walk.eni, node);
+        let hasher = self.hasher(walk.client as usize, entry_ip);
         let (pick, hash) = decide.pick((node, target_group), eligible, &hasher);
         let target = eligible.targets[pick];
+        walk.hash = hash;
         note(
             &mut trace,
             walk.at,
@@ -1043,6 +1041,34 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The address a flow's client connected to: its endpoint ENI's, or, for a direct client, the
+    /// node's own.
+    pub fn entry_ip(&self, eni: Option<EniId>, node: NodeId) -> Ipv4Addr {
+        match eni {
+            Some(eni) => self.t.enis[eni.index()].ip,
+            None => self.t.nodes[node.index()].ip,
+        }
+    }
+
+    /// How a node hashes client `client`'s flows to `entry_ip`: TCP, the 5-tuple and the ISN
+    /// (NLB-7); UDP, the 5-tuple only (NLB-17).
+    pub fn hasher(&self, client: usize, entry_ip: Ipv4Addr) -> FlowHasher {
+        FlowHasher::new(
+            self.t.workload.protocol.ip_protocol(),
+            u32::from(self.clients[client].ip),
+            u32::from(entry_ip),
+            self.t.workload.port,
+        )
+    }
+
+    /// The hash of an answered flow with these `draws` that ended as `ended` (as the walk
+    /// computes it at the pick), for what happens to it later (NLB-17).
+    pub fn flow_hash(&self, client: usize, ended: &Ended, draws: &Draws) -> Option<u64> {
+        let node = ended.node.filter(|_| ended.target.is_some())?;
+        let hasher = self.hasher(client, self.entry_ip(ended.eni, node));
+        Some(hasher.hash(draws.src_port, draws.isn))
+    }
+
     /// A dropped SYN: curl gives up at its connect timeout, counted from its start (CLI-4); the
     /// drop itself already happened, so never earlier than now.
     fn time_out(&self, walk: &mut Walk, reason: FailReason) -> Next {
@@ -1112,6 +1138,7 @@ impl<'a> Walker<'a> {
             last_read: walk.last_read,
             established: walk.established,
             client_ip_seen: walk.client_ip_seen,
+            hash: walk.hash,
         }
     }
 }

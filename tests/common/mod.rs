@@ -111,6 +111,9 @@ pub const NLB_DIRECT: &str = include_str!("../../scenarios/nlb-direct.toml");
 /// Instance vs IP targets, client IP preservation and proxy protocol, direct and PrivateLink.
 #[allow(dead_code)]
 pub const CLIENT_IP: &str = include_str!("../../scenarios/client-ip.toml");
+/// UDP through the NLB's name: one-shot datagrams and sessions that idle out.
+#[allow(dead_code)]
+pub const UDP: &str = include_str!("../../scenarios/udp.toml");
 
 /// The seed with its listener as a weighted forward to `web` (web-1, web-2) and `green` (web-3).
 pub const WEIGHTED_FORWARD: &str = include_str!("weighted-forward.toml");

@@ -11,8 +11,9 @@
 //! `udp_server` must listen on that port, else the target answers ICMP port unreachable and the
 //! client's read fails at once (`PORT_UNREACHABLE`).
 //! ASSUMPTION: the ICMP port unreachable reaches the client (AWS documents no behaviour).
-//! Not modelled: the 120 s UDP flow idle timeout (every datagram of the model is a flow of its
-//! own), fragments, datagrams larger than the MTU, ICMP from the node.
+//! A UDP flow that lives (`[workload.connection]`) is re-hashed when it idles out: see
+//! [`crate::rules::connection`].
+//! Not modelled: fragments, datagrams larger than the MTU, ICMP from the node.
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation>
 

@@ -63,13 +63,6 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             Transport::Tcp
         }
     };
-    if protocol == Transport::Udp && w.connection.is_some() {
-        c.error(
-            kp!["workload", "connection"],
-            None,
-            "a UDP workload has no connections: each flow is one request datagram and one response datagram (NLB-17); omit [workload.connection]",
-        );
-    }
     let arrival_rate = w.arrival_rate.unwrap_or(100.0);
     let mut rate_ok = arrival_rate.is_finite() && arrival_rate > 0.0 && arrival_rate <= 1e9;
     if !rate_ok {
@@ -342,15 +335,6 @@ mod tests {
             )]),
             "workload.protocol",
             "\"tcp\" or \"udp\"",
-        );
-        assert_error(
-            &with_connection("duration = \"240s\"").replacen(
-                "port = 80\narrival_rate",
-                "port = 80\nprotocol = \"udp\"\narrival_rate",
-                1,
-            ),
-            "workload.connection",
-            "a UDP workload has no connections",
         );
         assert_error(
             &edited(&[("flows = 100000", "flows = 0")]),

@@ -691,7 +691,12 @@ impl<'a> Router<'a> {
         self.counts.leaves[self.state][leaf as usize][dns] += 1;
         self.note_end(position, leaf, dns);
         if self.live {
-            let ended = self.plan.leaves[leaf as usize].ended[dns];
+            let mut ended = self.plan.leaves[leaf as usize].ended[dns];
+            // The enumerated leaf knows no draws: the flow's own hash, as the walk takes it.
+            ended.hash = self
+                .plan
+                .walker
+                .flow_hash(client as usize, &ended, &Draws::of(word));
             self.connection(position, &ended);
         }
     }

@@ -564,7 +564,8 @@ fn engines_agree_on_direct_clients_across_dns_failover_and_zonal_shift() {
 
 /// UDP flows (NLB-17): no handshake, the 5-tuple hash, ICMP port unreachable from a target
 /// without a UDP server, across a crash, a slow server, a revoked UDP rule and an impaired zone,
-/// with and without a DNS cache.
+/// with and without a DNS cache; UDP sessions that idle out and are hashed again after cross-zone
+/// is turned off.
 #[test]
 fn engines_agree_on_udp_flows_across_changes_of_state() {
     let events = "\n[[events]]\nat = \"5s\"\ncrash = \"game-a1\"\n\n[[events]]\nat = \"40s\"\nrecover = \"game-a1\"\n\n[[events]]\nat = \"60s\"\nslow = { instance = \"game-b1\", response_time = \"30ms\" }\n\n[[events]]\nat = \"150s\"\nimpair_zone = \"use1-az4\"\n";
@@ -575,7 +576,8 @@ fn engines_agree_on_udp_flows_across_changes_of_state() {
             let t = &v.topology;
             for seed in [5, 6] {
                 let want = event_loop(t, 20_000, seed);
-                assert!(want.state_outcomes.len() > 3, "{}", v.name);
+                // The session variants set their own events (one change of state).
+                assert!(want.state_outcomes.len() > 1, "{}", v.name);
                 for threads in [1, 2, 3] {
                     assert_eq!(
                         bulk(t, 20_000, seed, threads),
