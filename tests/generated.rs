@@ -51,7 +51,7 @@ const COVERAGE_SEED: u64 = 20_261_126;
 const COVERAGE_CASES: u32 = 256;
 
 /// Failure reasons the generated scenarios cannot reach, and why.
-const UNREACHABLE: [(FailReason, &str); 3] = [
+const UNREACHABLE: [(FailReason, &str); 2] = [
     (
         FailReason::TargetStopped,
         "a stopped instance is unused (Target.InvalidState, HC-3) and never eligible, and health is settled before the run (HC-4): no flow meets a stopped target",
@@ -59,10 +59,6 @@ const UNREACHABLE: [(FailReason, &str); 3] = [
     (
         FailReason::NoUdpListener,
         "no valid scenario reaches it: a UDP workload cannot cross PrivateLink (PL-8), and a direct client's load balancer without a UDP listener on the port is refused by validation (NLB-17)",
-    ),
-    (
-        FailReason::PortUnreachable,
-        "the generator builds PrivateLink paths only, which carry TCP only (PL-8), so no UDP workload; UDP flows are covered by scenarios/udp.toml and the bulk engine's UDP agreement test",
     ),
 ];
 
@@ -604,6 +600,19 @@ fn invariants(t: &Topology, timeline: &Timeline, tally: &Tally, flows: u64) -> R
                 !lb.security_groups.is_empty() && (lb.enforce_sg_on_privatelink || direct_clients)
             }),
         "NLB_SG_DENY though no load balancer enforces security groups on the clients' traffic"
+            .into(),
+    )?;
+    ensure(
+        failures(FailReason::PortUnreachable) == 0
+            || t.targets.iter().any(|x| {
+                let port = t.target_groups[x.target_group.index()].port;
+                t.instances[x.instance.index()]
+                    .udp_server
+                    .as_ref()
+                    .is_none_or(|w| w.port != port)
+            })
+            || has_event(&|a| matches!(a, Action::Crash(_))),
+        "PORT_UNREACHABLE though every target has a UDP server on its group's port and none crashes"
             .into(),
     )?;
     ensure(

@@ -5,7 +5,9 @@
 //!
 //! The probability of an option is the rule's: a weighted forward's weight over the sum of its
 //! listener's weights (NLB-2); a pick's exact share of the flow hashes ([`crate::rules::nlb::pick::Picker::shares`]:
-//! 1/n for the uniform pick, a target's slots for Maglev; NLB-8).
+//! 1/n for the uniform pick, a target's slots for Maglev; NLB-8). A UDP flow's hash has no
+//! sequence number (NLB-17): it depends on the source port alone, so its pick's share is counted
+//! exactly over the client's ephemeral ports (CLI-1), per (node, target group) of the walk.
 
 use super::{AnswerRef, Decide, Ended, Lookup, Walker};
 use crate::model::ids::{NodeId, TargetGroupId};
@@ -58,6 +60,9 @@ struct Scripted<'s> {
     choices: &'s [usize],
     forks: Vec<Fork>,
     probability: f64,
+    /// UDP picks' shares over the source ports, per (node, target group), for this
+    /// (client, address).
+    port_shares: &'s mut Vec<((NodeId, TargetGroupId), Vec<f64>)>,
 }
 
 impl Scripted<'_> {
@@ -86,7 +91,18 @@ impl Decide for Scripted<'_> {
         hasher: &FlowHasher,
     ) -> (usize, Option<u64>) {
         let choice = self.next_choice();
-        self.probability *= eligible.shares[choice];
+        self.probability *= if hasher.ignores_isn() {
+            let at = (node, target_group);
+            let known = self.port_shares.iter().position(|(k, _)| *k == at);
+            let k = known.unwrap_or_else(|| {
+                self.port_shares
+                    .push((at, shares_over_ports(eligible, hasher)));
+                self.port_shares.len() - 1
+            });
+            self.port_shares[k].1[choice]
+        } else {
+            eligible.shares[choice]
+        };
         self.forks.push(Fork::Pick {
             node,
             target_group,
@@ -95,6 +111,22 @@ impl Decide for Scripted<'_> {
         });
         (choice, None)
     }
+}
+
+/// The exact share of each eligible target among the hashes of `hasher`'s flows from every
+/// source port a client draws (CLI-1), when the hash ignores the sequence number (UDP).
+fn shares_over_ports(eligible: &Eligible, hasher: &FlowHasher) -> Vec<f64> {
+    use crate::rules::client::{EPHEMERAL_FIRST, EVEN_PORTS};
+    use crate::rules::nlb::pick::TargetPick;
+    let mut counts = vec![0u64; eligible.targets.len()];
+    for k in 0..EVEN_PORTS {
+        let port = EPHEMERAL_FIRST + 2 * k as u16;
+        counts[eligible.picker.pick(hasher.hash(port, 0))] += 1;
+    }
+    counts
+        .iter()
+        .map(|&c| c as f64 / EVEN_PORTS as f64)
+        .collect()
 }
 
 /// Every branch of a flow of `client` that uses `answer` and gets it by `lookup`, under `state`,
@@ -108,11 +140,13 @@ pub fn branches(
 ) -> Vec<Branch> {
     let mut out = Vec::new();
     let mut choices: Vec<usize> = Vec::new();
+    let mut port_shares = Vec::new();
     loop {
         let mut script = Scripted {
             choices: &choices,
             forks: Vec::new(),
             probability: 1.0,
+            port_shares: &mut port_shares,
         };
         let ended = walker.walk(|_| state, client, lookup, answer, &mut script, None);
         let forks = script.forks;

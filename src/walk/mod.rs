@@ -1002,6 +1002,13 @@ impl<'a> Walker<'a> {
         let leg = self.node_leg(walk);
         let back = leg.times(2).plus(self.back_to_client(walk));
         match nlb::udp::reach(t, state.admin(), node, client_ip, target, port) {
+            // The client is the target itself, its address preserved (always, for UDP).
+            Ok(_) if t.target_instance(target).ip == client_ip => {
+                note(&mut trace, walk.at, &["NLB-16"], || HopKind::Hairpin {
+                    target,
+                });
+                self.time_out(walk, FailReason::HairpinTimeout)
+            }
             Ok(rule) => {
                 // Client IP preservation is always on for UDP groups (NLB-17).
                 walk.client_ip_seen = true;

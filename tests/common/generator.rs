@@ -141,6 +141,10 @@ pub struct DirectPlan {
     /// The first serving target is a client too (when targets may be in trouble): its flows
     /// sent back to itself time out when its address is preserved (NLB-16).
     pub hairpin: bool,
+    /// A UDP workload (NLB-17): the direct clients alone (UDP cannot cross PrivateLink), a
+    /// TCP_UDP listener and groups, a UDP server beside each web server, a `udp` twin of every
+    /// `tcp` security-group rule.
+    pub udp: bool,
 }
 
 /// The hops at which a scenario may deny or lose flows. A hop without trouble is built to let
@@ -443,18 +447,23 @@ fn direct_plan() -> impl Strategy<Value = DirectPlan> {
         any::<u16>(),
         any::<bool>(),
         any::<bool>(),
+        // A target that is a client, most of the time its targets may fail (hairpin).
+        proptest::bool::weighted(0.8),
         any::<bool>(),
     )
         .prop_map(
-            |(clients, form, policy, preserve, proxy, zonal_shift, admitted, hairpin)| DirectPlan {
-                clients,
-                form,
-                policy,
-                preserve,
-                proxy,
-                zonal_shift,
-                admitted,
-                hairpin,
+            |(clients, form, policy, preserve, proxy, zonal_shift, admitted, hairpin, udp)| {
+                DirectPlan {
+                    udp,
+                    clients,
+                    form,
+                    policy,
+                    preserve,
+                    proxy,
+                    zonal_shift,
+                    admitted,
+                    hairpin,
+                }
             },
         )
 }
@@ -1161,6 +1170,12 @@ fn without_unwanted_trouble(p: &Plan) -> Plan {
         if !t.targets {
             d.proxy = if d.proxy & 1 == 1 { u16::MAX } else { 0 };
             d.hairpin = false;
+        }
+        if d.udp {
+            // UDP groups always preserve client IPs (AWS refuses to turn it off); the header is
+            // modelled for TCP only.
+            d.preserve %= 2;
+            d.proxy = 0;
         }
     }
     if t.zones {
@@ -2123,9 +2138,81 @@ pub fn build(p: &Plan) -> GenScenario {
             client_names.len()
         ),
     );
+    if direct.is_some_and(|d| d.udp) {
+        let direct_clients: Vec<&String> = client_names
+            .iter()
+            .filter(|c| !c.starts_with("client-"))
+            .collect();
+        out = udp_variant(
+            &out,
+            &quote_list(&client_names),
+            &quote_list(&direct_clients),
+        );
+        notes.push(format!("a UDP workload from {direct_clients:?}"));
+    }
     GenScenario {
         toml: out,
         notes,
         eni_ips,
     }
+}
+
+/// `toml` with a UDP workload of the clients `direct` (was `all`): TCP_UDP listener and groups on
+/// the first load balancer, a UDP server beside each web server (the same port and body), and a
+/// `udp` twin after every `tcp` security-group rule.
+fn udp_variant(toml: &str, all: &str, direct: &str) -> String {
+    let mut out = String::new();
+    let mut section = String::new();
+    for line in toml.lines() {
+        if line.starts_with('[') {
+            section = line.to_string();
+        }
+        let mut line = line.to_string();
+        if (section == "[load_balancers.nlb]" && line.starts_with("listeners = "))
+            || line.starts_with("set.load_balancers.nlb.listeners = ")
+        {
+            line = line
+                .replace("protocol = \"TCP\", ", "")
+                .replace("{ port = 80, ", "{ port = 80, protocol = \"TCP_UDP\", ");
+        }
+        if (section == "[target_groups.tg0]" || section == "[target_groups.tg1]")
+            && line == "protocol = \"TCP\""
+        {
+            line = "protocol = \"TCP_UDP\"".into();
+        }
+        if section == "[workload]" && line.starts_with("clients = ") && line.ends_with(all) {
+            line = format!("clients = {direct}");
+        }
+        if section == "[workload]" && line == "protocol = \"tcp\"" {
+            line = "protocol = \"udp\"".into();
+        }
+        // Rules: every `{ protocol = "tcp", REST }` gets a twin `{ protocol = "udp", REST }`.
+        let mut twinned = String::new();
+        let mut rest = line.as_str();
+        while let Some(at) = rest.find("{ protocol = \"tcp\", ") {
+            let end = at + rest[at..].find(" }").expect("a rule closes") + 2;
+            let rule = &rest[at..end];
+            twinned.push_str(&rest[..end]);
+            twinned.push_str(", ");
+            twinned.push_str(&rule.replace("\"tcp\"", "\"udp\""));
+            rest = &rest[end..];
+        }
+        twinned.push_str(rest);
+        out.push_str(&twinned);
+        out.push('\n');
+        if let Some(server) = line.strip_prefix("web_server = { ") {
+            // port = P, body = "..." [, response_time = ...][, proxy_protocol = ...] }
+            let port_body: Vec<&str> = server.splitn(3, ", ").take(2).collect();
+            let port_body = port_body.join(", ");
+            let _ = writeln!(
+                out,
+                "udp_server = {{ {} }}",
+                port_body.trim_end_matches(" }")
+            );
+        }
+    }
+    if !out.contains("protocol = \"udp\"\n") {
+        out = out.replacen("[workload]\n", "[workload]\nprotocol = \"udp\"\n", 1);
+    }
+    out
 }

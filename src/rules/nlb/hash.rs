@@ -85,6 +85,12 @@ impl FlowHasher {
         }
     }
 
+    /// True for a UDP hasher, which ignores the sequence number: a flow's hash then depends on
+    /// its source port alone.
+    pub fn ignores_isn(&self) -> bool {
+        self.isn_mask == 0
+    }
+
     /// The hash of the flow with this source port and initial sequence number (which a UDP
     /// hasher ignores).
     ///
