@@ -531,3 +531,32 @@ fn explain_shows_a_udp_flow() {
         assert!(refused.contains(hop), "no {hop:?} in:\n{refused}");
     }
 }
+
+/// NLB-11 to NLB-16: `explain` on a direct client's flow shows what the NLB's name answered and
+/// the AZ rule that shaped it, the node reached directly, the target and the source address it
+/// sees (the client's own, preserved for instance targets).
+#[test]
+fn explain_shows_a_direct_clients_dns_answer_node_target_and_source() {
+    let output = sim(&[
+        "explain",
+        "scenarios/nlb-direct.toml",
+        "--flow",
+        "7",
+        "--variant",
+        "off, full",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for hop in [
+        "is load balancer app-nlb's regional name",
+        "NLB DNS: app-nlb-4f9c2a1b7d3e5a60.elb.us-east-1.amazonaws.com answers with one node per zone it keeps",
+        "client routing policy availability_zone_affinity: this query gets only the client's zone",
+        "reached directly over the VPC's local route",
+        "the NLB's security groups admit the client",
+        "the client's own address (preserve_client_ip.enabled is true for this instance target group)",
+        "[NLB-11, NLB-12, NLB-13]",
+        "NLB-13: with partial AZ affinity",
+    ] {
+        assert!(text.contains(hop), "no {hop:?} in:\n{text}");
+    }
+}

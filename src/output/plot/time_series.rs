@@ -163,13 +163,12 @@ pub(super) fn draw_time_series<DB: DrawingBackend>(
     let legend_height = series_legend_height(&body, &legend_names)?;
     let (legend, panels) = body.split_vertically(legend_height);
     draw_series_legend(&legend, &legend_names)?;
-    let seconds = bucket_seconds(report);
-    let buckets = variants
+    // Variants may run for different times (a variant may set the arrival rate), each with
+    // buckets of its own width: the axis spans the longest.
+    let x_end = variants
         .iter()
-        .map(|v| full_buckets(v))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+        .map(|v| full_buckets(v).max(1) as f64 * v.time_series.bucket_seconds)
+        .fold(bucket_seconds(report), f64::max);
     let mut peak: f64 = 1.0;
     for v in &variants {
         let columns = columns(v, &lines);
@@ -182,7 +181,6 @@ pub(super) fn draw_time_series<DB: DrawingBackend>(
             }
         }
     }
-    let x_end = buckets as f64 * seconds;
     // Room above the lines for the health bands.
     let bands = variants
         .iter()
