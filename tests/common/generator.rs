@@ -145,6 +145,9 @@ pub struct DirectPlan {
     /// TCP_UDP listener and groups, a UDP server beside each web server, a `udp` twin of every
     /// `tcp` security-group rule.
     pub udp: bool,
+    /// tg0 names its targets by IP address (`target_type = "ip"`: client IP preservation then
+    /// off by default over TCP, NLB-16).
+    pub ip_targets: bool,
 }
 
 /// The hops at which a scenario may deny or lose flows. A hop without trouble is built to let
@@ -407,7 +410,7 @@ pub fn plan() -> impl Strategy<Value = Plan> {
             1 => Just(Vec::new()),
             1 => vec((any::<u8>(), any::<u16>(), 0u16..=600), 1..=6),
         ],
-        prop_oneof![1 => Just(None), 1 => direct_plan().prop_map(Some)],
+        prop_oneof![1 => Just(None), 3 => direct_plan().prop_map(Some)],
     )
         .prop_map(
             |(
@@ -450,11 +453,24 @@ fn direct_plan() -> impl Strategy<Value = DirectPlan> {
         // A target that is a client, most of the time its targets may fail (hairpin).
         proptest::bool::weighted(0.8),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(clients, form, policy, preserve, proxy, zonal_shift, admitted, hairpin, udp)| {
+            |(
+                clients,
+                form,
+                policy,
+                preserve,
+                proxy,
+                zonal_shift,
+                admitted,
+                hairpin,
+                udp,
+                ip_targets,
+            )| {
                 DirectPlan {
                     udp,
+                    ip_targets,
                     clients,
                     form,
                     policy,
@@ -1686,14 +1702,26 @@ pub fn build(p: &Plan) -> GenScenario {
     let groups = if pv.two_groups { 2 } else { 1 };
     for g in 0..groups {
         let port = if g == 0 { pv.ports.0 } else { pv.ports.1 };
-        let members: Vec<&str> = targets
+        // IP targets: each instance's address, the lowest free ones of its subnet in file order
+        // (the targets are the first instances written in each provider subnet: NET-2).
+        let by_ip = g == 0 && direct.is_some_and(|d| d.ip_targets);
+        let members: Vec<String> = targets
             .iter()
-            .filter(|t| if g == 0 { t.groups.0 } else { t.groups.1 })
-            .map(|t| t.name.as_str())
+            .enumerate()
+            .filter(|(_, t)| if g == 0 { t.groups.0 } else { t.groups.1 })
+            .map(|(k, t)| {
+                if by_ip {
+                    let before = targets[..k].iter().filter(|o| o.subnet == t.subnet).count();
+                    format!("10.{p_octet}.{}.{}", p_third(t.subnet), 4 + before)
+                } else {
+                    t.name.clone()
+                }
+            })
             .collect();
         let _ = writeln!(
             out,
-            "[target_groups.tg{g}]\nprotocol = \"TCP\"\nport = {port}\nvpc_id = \"provider\"\ntarget_type = \"instance\"\ntargets = {}",
+            "[target_groups.tg{g}]\nprotocol = \"TCP\"\nport = {port}\nvpc_id = \"provider\"\ntarget_type = \"{}\"\ntargets = {}",
+            if by_ip { "ip" } else { "instance" },
             quote_list(&members)
         );
         let attr = if g == 0 {
