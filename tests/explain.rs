@@ -560,3 +560,21 @@ fn explain_shows_a_direct_clients_dns_answer_node_target_and_source() {
         assert!(text.contains(hop), "no {hop:?} in:\n{text}");
     }
 }
+
+/// `sim check` lists a load balancer's DNS names, its routing policy and listeners, and each
+/// target group's protocol, target type, client IP preservation and proxy protocol.
+#[test]
+fn check_lists_the_nlb_dns_names_and_what_targets_see() {
+    let output = sim(&["check", "scenarios/client-ip.toml"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for line in [
+        "DNS name provider-nlb-0a1b2c3d4e5f6a7b.elb.us-east-1.amazonaws.com (TTL 60s), client routing policy any_availability_zone; listeners TCP 80",
+        "zonal name us-east-1b.provider-nlb-0a1b2c3d4e5f6a7b.elb.us-east-1.amazonaws.com",
+        "target group web (TCP instance targets, client IPs preserved):",
+        "target group web (TCP ip targets):",
+        "target group web (TCP instance targets, proxy protocol v2):",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}

@@ -811,8 +811,8 @@ fn check_lists_the_events_and_the_settings_they_meet() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     for line in [
-        "target group web: checks every 30s (timeout 10s), 3 to be healthy, 3 to be unhealthy; deregistration delay 300s; unhealthy: connections reset",
-        "target group web: checks every 30s (timeout 10s), 3 to be healthy, 3 to be unhealthy; deregistration delay 300s, then open connections reset; unhealthy: connections reset",
+        "target group web (TCP instance targets, client IPs preserved): checks every 30s (timeout 10s), 3 to be healthy, 3 to be unhealthy; deregistration delay 300s; unhealthy: connections reset",
+        "target group web (TCP instance targets, client IPs preserved): checks every 30s (timeout 10s), 3 to be healthy, 3 to be unhealthy; deregistration delay 300s, then open connections reset; unhealthy: connections reset",
         "connections stay open for an exponential time of mean 600s, a request every 60s (CONN-1)",
         "events[0] at 300s: web-2 is deregistered",
     ] {

@@ -785,14 +785,40 @@ pub fn summary(scenario: &Scenario, seed: Option<u64>) -> String {
                 lb.name,
                 if lb.cross_zone { "on" } else { "off" }
             );
+            let listeners: Vec<String> = lb
+                .listeners
+                .iter()
+                .map(|l| {
+                    let l = &t.listeners[l.index()];
+                    format!("{} {}", l.protocol.name(), l.port)
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    DNS name {} (TTL {}), client routing policy {}{}; listeners {}",
+                lb.dns_name,
+                crate::rules::nlb::dns::TTL,
+                lb.routing_policy.name(),
+                if lb.zonal_shift {
+                    ", zonal shift enabled"
+                } else {
+                    ""
+                },
+                if listeners.is_empty() {
+                    "none".to_string()
+                } else {
+                    listeners.join(", ")
+                }
+            );
             for n in &lb.nodes {
                 let node = &t.nodes[n.index()];
                 let (az, az_id) = t.az_label(node.subnet);
                 let _ = writeln!(
                     out,
-                    "    node {} in {} ({az}, {az_id})",
+                    "    node {} in {} ({az}, {az_id}), zonal name {}",
                     node.ip,
-                    t.subnets[node.subnet.index()].name
+                    t.subnets[node.subnet.index()].name,
+                    node.dns_name
                 );
             }
         }
@@ -845,8 +871,20 @@ pub fn summary(scenario: &Scenario, seed: Option<u64>) -> String {
             let hc = &group.health_check;
             let _ = writeln!(
                 out,
-                "  target group {}: checks every {} (timeout {}), {} to be healthy, {} to be unhealthy; deregistration delay {}{}; unhealthy: {}",
+                "  target group {} ({} {} targets{}{}): checks every {} (timeout {}), {} to be healthy, {} to be unhealthy; deregistration delay {}{}; unhealthy: {}",
                 group.name,
+                group.protocol.name(),
+                target_type_name(group.target_type),
+                if group.preserve_client_ip {
+                    ", client IPs preserved"
+                } else {
+                    ""
+                },
+                if group.proxy_protocol_v2 {
+                    ", proxy protocol v2"
+                } else {
+                    ""
+                },
                 hc.interval,
                 hc.timeout,
                 hc.healthy_threshold,
