@@ -568,8 +568,8 @@ pub struct TargetGroup {
     /// `target_group_health.unhealthy_state_routing.minimum_healthy_targets.*`: a node whose
     /// healthy targets in scope fall below it fails open (NLB-6).
     pub routing_failover: FailoverThreshold,
-    /// `target_group_health.dns_failover.minimum_healthy_targets.*`: validated and kept; it acts
-    /// on the NLB's own DNS name, which is not on the PrivateLink path (NLB-6).
+    /// `target_group_health.dns_failover.minimum_healthy_targets.*`: a zone below it leaves the
+    /// NLB's own DNS name, which direct clients resolve (NLB-6, NLB-12).
     pub dns_failover: FailoverThreshold,
 }
 

@@ -38,6 +38,7 @@
 //! security_group_ids = ["web-sg"]       # optional; the VPC's default group when omitted or []
 //! instance_state = "running"            # or "stopped"
 //! web_server = { port = 80, body = "Hello from Provider VPC on Subnet 1", response_time = "200us" }
+//! # web_server.proxy_protocol = true: the server expects a proxy protocol v2 header (NLB-14)
 //! # udp_server = { port = 5000, body = "...", response_time = "200us" }   # answers UDP (NLB-17)
 //!
 //! [load_balancers.provider-nlb]
@@ -48,6 +49,9 @@
 //! security_groups = []                                   # optional
 //! enforce_security_group_inbound_rules_on_private_link_traffic = "on"
 //! hash = "uniform"                                       # the NLB-like pick function
+//! dns_name = "provider-nlb-0123456789abcdef.elb.us-east-1.amazonaws.com"   # optional (NLB-11)
+//! dns_record_client_routing_policy = "any_availability_zone"   # or partial_/availability_zone_affinity
+//! enable_zonal_shift = false                             # true: zonal shift events may act (EV-11)
 //! listeners = [{ port = 80, protocol = "TCP", target_group = "web", tcp.idle_timeout.seconds = 350 }]
 //! # or: forward = [{ target_group = "blue", weight = 3 }, { target_group = "green", weight = 1 }]
 //! # tcp.idle_timeout.seconds: 60-6000, default 350; a connection with no packet for this long is
@@ -60,7 +64,10 @@
 //!                        # groups, UDP to UDP / TCP_UDP, TCP_UDP to TCP_UDP, TLS to TCP / TLS
 //! port = 80
 //! vpc_id = "provider"
+//! target_type = "instance"   # or "ip": then targets are addresses of instances (NLB-16)
 //! targets = ["web-1", "web-2", "web-3"]
+//! preserve_client_ip.enabled = true   # default: on for instance targets and UDP, off for ip over TCP
+//! proxy_protocol_v2 = false           # true: the node prepends the v2 header (NLB-14)
 //! load_balancing.cross_zone.enabled = "use_load_balancer_configuration"   # or "true" / "false"
 //! health_check = { protocol = "TCP", interval = "30s", timeout = "10s", healthy_threshold = 3, unhealthy_threshold = 3 }
 //! deregistration_delay.timeout_seconds = 300   # 0-3600, default 300 (HC-3 / EV-3)
@@ -74,7 +81,7 @@
 //! # sends to all its in-service targets, unhealthy ones included
 //! target_group_health.unhealthy_state_routing.minimum_healthy_targets.count = 1   # 1 or more, default 1
 //! target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage = "off"   # or 1-100
-//! # DNS failover: validated and kept (it acts on the NLB's own DNS name, off the PrivateLink path)
+//! # DNS failover: a zone below it leaves the NLB's own DNS name (direct clients: NLB-12)
 //! target_group_health.dns_failover.minimum_healthy_targets.count = 1   # "off" or 1 or more, default 1
 //! target_group_health.dns_failover.minimum_healthy_targets.percentage = "off"   # or 1-100
 //!
@@ -96,6 +103,7 @@
 //!   { name = "web", type = "CNAME", ttl = 300, records = ["provider-nlb.example.local"] },
 //! ]
 //! # alias = { vpc_endpoint = "...", subnet_id = "consumer-1" } aliases the zonal name of one ENI
+//! # alias = { load_balancer = "provider-nlb" } aliases the NLB's own regional name (NLB-11)
 //!
 //! [vpc_peerings.p]                        # optional; overlapping CIDRs are rejected
 //! vpc_id = "a"
@@ -116,7 +124,8 @@
 //! # [workload.connection]
 //! # duration = "60s"                      # open this long after establishment (above 0)
 //! # distribution = "fixed"                # or "exponential" (duration is then the mean)
-//! # request_interval = "30s"              # optional: a keep-alive request this often
+//! # request_interval = "30s"              # optional: a keep-alive request this often (for UDP, a
+//! #                                       # datagram; over 120 s apart, a new flow: NLB-17)
 //! # about arrival_rate / clients x duration connections are then open per client at once: at
 //! # most 28,232, the source ports a client has for one destination (CONN-6)
 //!
@@ -149,6 +158,7 @@
 //! #                                                a weight for each group the listener forwards to
 //! #   slow = { instance = "web-2", response_time = "2s" }   the server answers in that time (EV-9)
 //! #   add_endpoint_subnet / remove_endpoint_subnet = { vpc_endpoint = "provider-endpoint", subnet_id = "consumer-2" }
+//! #   start_zonal_shift / end_zonal_shift = { load_balancer = "provider-nlb", away_from = "use1-az2" }
 //! #                                                the endpoint gains / loses that subnet's ENI (EV-10)
 //!
 //! [sweep]                                 # optional: the grid `sim sweep` runs (crate::sweep);
