@@ -27,7 +27,7 @@
 //! response datagram, reaching the NLB directly (UDP cannot cross PrivateLink: PL-8): no
 //! handshake, so no SYN-ACK event; the node needs a listener that carries UDP (else the datagram
 //! is dropped: `NO_UDP_LISTENER`, a timeout), hashes the 5-tuple without a sequence number, and
-//! sends the datagram on with the client's address ([`nlb::udp::reach`]); the response event
+//! sends the datagram on with the client's address ([`nlb::reach_over`]); the response event
 //! comes after the round trip and the server's time, or ICMP port unreachable comes back at once
 //! (`PORT_UNREACHABLE`).
 
@@ -701,13 +701,7 @@ impl<'a> Walker<'a> {
                     walk.stage = Stage::Failed(reason);
                     return Next::At(walk.at);
                 }
-                let instance = t.targets[target.index()].instance;
-                let server = t.instances[instance.index()]
-                    .web_server
-                    .as_ref()
-                    .expect("an established flow reaches a web server");
-                let response =
-                    state.admin().response_time[instance.index()].unwrap_or(server.response_time);
+                let response = self.response_time(state, target);
                 walk.at = walk.at.plus(self.one_way(walk).times(2)).plus(response);
                 walk.stage = Stage::Completed;
                 Next::At(walk.at)
@@ -933,17 +927,17 @@ impl<'a> Walker<'a> {
         let port = t.target_groups[target_group.index()].port;
         let leg = self.node_leg(walk);
         let back = leg.times(2).plus(self.back_to_client(walk));
-        if udp {
-            return self.datagram_at_target(state, walk, trace, node, target, port);
-        }
         let arrival = target_view::Arrival {
             client: (client.ip, decide.connection().map_or(0, |(p, _)| p)),
             entry: (entry_ip, t.workload.port),
             endpoint: walk.eni.map(|e| t.enis[e.index()].endpoint),
         };
+        // UDP groups always preserve client IPs (NLB-17), so a UDP datagram's source is the
+        // client's, as the group's setting says.
         let source = target_view::source_seen(t, node, target, &arrival);
         walk.client_ip_seen = target_view::preserved(t, target, &arrival);
-        match nlb::reach_from(t, state.admin(), node, target, port, source) {
+        let transport = t.workload.protocol;
+        match nlb::reach_over(t, state.admin(), node, target, port, source, transport) {
             Ok(_) if target_view::hairpin(t, target, &arrival) => {
                 note(&mut trace, walk.at, &["NLB-16"], || HopKind::Hairpin {
                     target,
@@ -951,101 +945,73 @@ impl<'a> Walker<'a> {
                 self.time_out(walk, FailReason::HairpinTimeout)
             }
             Ok(rule) => {
-                note(
-                    &mut trace,
-                    walk.at,
-                    &["NLB-10", "NLB-16", "PL-5", "NLB-14"],
-                    || HopKind::Delivered {
-                        target,
-                        node,
-                        rule,
-                        source,
-                        header: decide
-                            .connection()
-                            .and_then(|_| target_view::header(t, target, &arrival)),
-                    },
-                );
+                let rules: &'static [&'static str] = if udp {
+                    &["NLB-10", "NLB-17"]
+                } else {
+                    &["NLB-10", "NLB-16", "PL-5", "NLB-14"]
+                };
+                note(&mut trace, walk.at, rules, || HopKind::Delivered {
+                    target,
+                    node,
+                    rule,
+                    source,
+                    // The header is modelled on TCP connections only (NLB-14).
+                    header: decide
+                        .connection()
+                        .filter(|_| !udp)
+                        .and_then(|_| target_view::header(t, target, &arrival)),
+                });
                 walk.at = walk.at.plus(back);
-                walk.stage = Stage::Established;
+                if udp {
+                    // No handshake: the server answers the datagram after its response time,
+                    // the state's (a slow server: EV-9).
+                    walk.at = walk.at.plus(self.response_time(state, target));
+                    walk.stage = Stage::Completed;
+                } else {
+                    walk.stage = Stage::Established;
+                }
                 Next::At(walk.at)
             }
-            Err(FailReason::TargetRefused) => {
-                note(&mut trace, walk.at, &["NLB-10"], || {
-                    HopKind::TargetRefused { target }
+            Err(reason @ (FailReason::TargetRefused | FailReason::PortUnreachable)) => {
+                // A reset, or ICMP port unreachable for UDP: back at the client at once.
+                let rules: &'static [&'static str] = if udp {
+                    &["NLB-10", "NLB-17"]
+                } else {
+                    &["NLB-10"]
+                };
+                note(&mut trace, walk.at, rules, || HopKind::TargetRefused {
+                    target,
                 });
-                self.refused(walk, FailReason::TargetRefused, back)
+                self.refused(walk, reason, back)
             }
             Err(reason) => {
-                note(&mut trace, walk.at, &["NLB-10", "SG-1", "SG-3"], || {
-                    HopKind::TargetDropped { target, reason }
+                let rules: &'static [&'static str] = if udp {
+                    &["NLB-10", "NLB-17", "SG-1"]
+                } else {
+                    &["NLB-10", "SG-1", "SG-3"]
+                };
+                note(&mut trace, walk.at, rules, || HopKind::TargetDropped {
+                    target,
+                    reason,
                 });
                 self.time_out(walk, reason)
             }
         }
     }
 
-    /// A UDP request datagram from `node` to `target` on `port` (NLB-17): delivered, the server
-    /// answers one datagram back to the client after its response time (no handshake, no
-    /// established connection); a target without a UDP server answers ICMP port unreachable,
-    /// which reaches the client at once; a drop times out.
-    fn datagram_at_target(
-        &self,
-        state: &State,
-        walk: &mut Walk,
-        mut trace: Trace<'_>,
-        node: NodeId,
-        target: TargetId,
-        port: u16,
-    ) -> Next {
+    /// How long `target`'s server takes to answer under `state`: an event's response time (a
+    /// slow server: EV-9), else its own, of its web server or, for a UDP workload, its UDP server.
+    fn response_time(&self, state: &State, target: TargetId) -> Span {
         let t = self.t;
-        let client_ip = self.clients[walk.client as usize].ip;
-        let leg = self.node_leg(walk);
-        let back = leg.times(2).plus(self.back_to_client(walk));
-        match nlb::udp::reach(t, state.admin(), node, client_ip, target, port) {
-            // The client is the target itself, its address preserved (always, for UDP).
-            Ok(_) if t.target_instance(target).ip == client_ip => {
-                note(&mut trace, walk.at, &["NLB-16"], || HopKind::Hairpin {
-                    target,
-                });
-                self.time_out(walk, FailReason::HairpinTimeout)
-            }
-            Ok(rule) => {
-                // Client IP preservation is always on for UDP groups (NLB-17).
-                walk.client_ip_seen = true;
-                note(&mut trace, walk.at, &["NLB-10", "NLB-17"], || {
-                    HopKind::Delivered {
-                        target,
-                        node,
-                        rule,
-                        source: client_ip,
-                        header: None,
-                    }
-                });
-                let instance = t.targets[target.index()].instance;
-                let server = t.instances[instance.index()]
-                    .udp_server
-                    .as_ref()
-                    .expect("a delivered datagram reaches a UDP server");
-                // The server's response time is the state's (a slow server: EV-9).
-                let response =
-                    state.admin().response_time[instance.index()].unwrap_or(server.response_time);
-                walk.at = walk.at.plus(back).plus(response);
-                walk.stage = Stage::Completed;
-                Next::At(walk.at)
-            }
-            Err(FailReason::PortUnreachable) => {
-                note(&mut trace, walk.at, &["NLB-10", "NLB-17"], || {
-                    HopKind::TargetRefused { target }
-                });
-                self.refused(walk, FailReason::PortUnreachable, back)
-            }
-            Err(reason) => {
-                note(&mut trace, walk.at, &["NLB-10", "NLB-17", "SG-1"], || {
-                    HopKind::TargetDropped { target, reason }
-                });
-                self.time_out(walk, reason)
-            }
-        }
+        let instance = t.targets[target.index()].instance;
+        let server = match t.workload.protocol {
+            Transport::Tcp => &t.instances[instance.index()].web_server,
+            Transport::Udp => &t.instances[instance.index()].udp_server,
+        };
+        let server = server
+            .as_ref()
+            .expect("a delivered flow reaches a server of its transport");
+        state.admin().response_time[instance.index()].unwrap_or(server.response_time)
     }
 
     /// The address a flow's client connected to: its endpoint ENI's, or, for a direct client, the

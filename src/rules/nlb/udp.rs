@@ -1,5 +1,6 @@
 //! UDP through a Network Load Balancer node (docs/model.md NLB-17): which listener takes a
-//! datagram, and the datagram from the node to the target.
+//! datagram. The datagram from the node to the target is [`super::reach_over`], the TCP
+//! connection's rules with `udp` and the target's `udp_server`.
 //!
 //! Modelled: a listener takes a flow when its protocol carries the flow's transport (`UDP` and
 //! `TCP_UDP` take UDP; `TCP`, `TCP_UDP` and `TLS` take TCP); a UDP datagram no listener takes
@@ -17,12 +18,8 @@
 //! Sources: <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation>
 
-use std::net::Ipv4Addr;
-
-use crate::model::ids::{ListenerId, LoadBalancerId, NodeId, SecurityGroupId, TargetId};
+use crate::model::ids::{ListenerId, LoadBalancerId};
 use crate::model::{Topology, Transport};
-use crate::rules::outcome::FailReason;
-use crate::state::Admin;
 
 /// The listener of `lb` on `port` that takes flows of `transport`, if any (NLB-2, NLB-17).
 pub fn listener_for(
@@ -32,17 +29,4 @@ pub fn listener_for(
     transport: Transport,
 ) -> Option<ListenerId> {
     super::listener_on(t, lb, port).filter(|l| t.listeners[l.index()].protocol.carries(transport))
-}
-
-/// A UDP datagram from `node` to `target` on `port`, sent with the client's address `client_ip`
-/// as its source (client IP preservation, always on for UDP): [`super::reach_over`] for UDP.
-pub fn reach(
-    t: &Topology,
-    admin: &Admin,
-    node: NodeId,
-    client_ip: Ipv4Addr,
-    target: TargetId,
-    port: u16,
-) -> Result<Option<(SecurityGroupId, usize)>, FailReason> {
-    super::reach_over(t, admin, node, target, port, client_ip, Transport::Udp)
 }
