@@ -93,6 +93,27 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "bulk")]
         engine: EngineKind,
     },
+    /// Check the answers: run each scenario's variants that its `[[expect]]` blocks name (every
+    /// variant for a block without one) and judge every expectation. Prints one verdict per
+    /// expectation and variant; exits 3 naming each that failed, with what was observed (2 for a
+    /// scenario that is not valid, 1 when output cannot be written).
+    Test {
+        /// Scenario files (TOML), or directories whose *.toml files are all tested.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Flows to simulate per variant (overrides each scenario's [run] flows).
+        #[arg(long, value_name = "N")]
+        flows: Option<u64>,
+        /// Master seed (overrides each scenario's [run] seed).
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+        /// Worker threads (default: every core). Verdicts are the same for any count.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Print only the expectations that fail, and the closing count.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Validate a scenario and summarise what it contains, without simulating.
     Check {
         /// The scenario file (TOML).
@@ -388,9 +409,23 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             let text = crate::sweep::part::merge(&texts)?;
             write_output(out, output.as_deref(), &text)
         }
+        Command::Test {
+            scenarios,
+            flows,
+            seed,
+            threads,
+            quiet,
+        } => {
+            if flows == Some(0) {
+                return Err(Error::Usage("--flows must be at least 1".into()));
+            }
+            let threads = threads_flag(threads)?;
+            test_scenarios(&scenarios, flows, seed, threads, quiet, out)
+        }
         Command::Check { scenario } => {
             let loaded = scenario::load(&scenario)?;
-            let summary = crate::output::explain::summary(&loaded, None);
+            let mut summary = crate::output::explain::summary(&loaded, None);
+            summary.push_str(&expectations_summary(&loaded));
             write_to(out, &escape_controls(&summary))?;
             for warning in &loaded.warnings {
                 notes.note(&format!("warning: {warning}\n"));
@@ -398,6 +433,161 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             Ok(())
         }
     }
+}
+
+/// `sim test`: every expectation of every scenario in `paths`, judged; the verdicts on `out`.
+/// The first scenario that is not valid stops it (exit 2); otherwise every failed expectation is
+/// named in the error (exit 3).
+fn test_scenarios(
+    paths: &[PathBuf],
+    flows: Option<u64>,
+    seed: Option<u64>,
+    threads: usize,
+    quiet: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let files = scenario_files(paths)?;
+    let mut failed: Vec<String> = Vec::new();
+    let (mut total, mut held, mut blocks) = (0usize, 0usize, 0usize);
+    for file in &files {
+        let mut loaded = scenario::load(file)?;
+        let needed = crate::expect::variants_needed(&loaded);
+        loaded.variants.retain(|v| needed.contains(&v.name));
+        let report = if loaded.variants.is_empty() {
+            None
+        } else {
+            check_clock(&loaded, flows)?;
+            Some(run::run_scenario(
+                &loaded,
+                flows,
+                seed,
+                run::Engine {
+                    event_loop: false,
+                    threads,
+                    progress: None,
+                },
+            ))
+        };
+        let verdicts = match &report {
+            Some(r) => r.expectations.clone(),
+            None => crate::expect::evaluate(&loaded, None),
+        };
+        total += verdicts.len();
+        blocks += loaded.expectations.len();
+        held += verdicts
+            .iter()
+            .filter(|v| v.outcome == crate::expect::Outcome::Holds)
+            .count();
+        for v in verdicts
+            .iter()
+            .filter(|v| v.outcome != crate::expect::Outcome::Holds)
+        {
+            failed.push(format!(
+                "{}: {} (variant \"{}\"): {}: expected {}, observed {}",
+                loaded.file, v.key, v.variant, v.what, v.expected, v.observed
+            ));
+        }
+        let shown: Vec<crate::expect::Verdict> = verdicts
+            .iter()
+            .filter(|v| !quiet || v.outcome != crate::expect::Outcome::Holds)
+            .cloned()
+            .collect();
+        let text = if verdicts.is_empty() {
+            format!("{}: no [[expect]] blocks\n", loaded.file)
+        } else if quiet && shown.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{}\n{}",
+                loaded.file,
+                crate::output::verdicts::lines(&shown)
+            )
+        };
+        write_to(out, &escape_controls(&text))?;
+    }
+    write_to(
+        out,
+        &format!(
+            "{total} check{} of {blocks} expectation{} in {} file{}: {held} hold, {} fail\n",
+            if total == 1 { "" } else { "s" },
+            if blocks == 1 { "" } else { "s" },
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            failed.len()
+        ),
+    )?;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Expectations(format!(
+            "{}\n{} of {total} checks failed",
+            failed.join("\n"),
+            failed.len()
+        )))
+    }
+}
+
+/// The scenario files `paths` name: files as given, directories as their `*.toml` files in
+/// name order.
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(p).map_err(|source| Error::Read {
+                path: p.clone(),
+                source,
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml") && f.is_file())
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: a directory without scenario files (*.toml)",
+                    p.display()
+                )));
+            }
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// What `sim check` adds for `[[expect]]` and `[quiz]`: the refused variants with their errors,
+/// and what the expectations and the quiz hold.
+fn expectations_summary(s: &Scenario) -> String {
+    let mut out = String::new();
+    for r in &s.refused {
+        out.push_str(&format!(
+            "variant \"{}\": refused by validation, as [[expect]] says:\n",
+            r.name
+        ));
+        for e in &r.errors {
+            out.push_str(&format!("  {e}\n"));
+        }
+    }
+    if !s.expectations.is_empty() {
+        out.push_str(&format!(
+            "expectations: {} [[expect]] block{} (`sim test` judges them)\n",
+            s.expectations.len(),
+            if s.expectations.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(q) = &s.quiz {
+        out.push_str(&format!(
+            "quiz: {} choices, topics {}\n",
+            q.choices.len(),
+            if q.topics.is_empty() {
+                "none".to_string()
+            } else {
+                q.topics.join(", ")
+            }
+        ));
+    }
+    out
 }
 
 /// `--threads`, checked; every core by default.

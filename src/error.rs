@@ -63,15 +63,19 @@ pub enum Error {
     Scenario(Vec<ScenarioError>),
     /// A command-line value is unusable (names the flag).
     Usage(String),
+    /// `sim test`: expectations did not hold (each named, with what was observed).
+    Expectations(String),
 }
 
 impl Error {
     /// Exit status for this error: 2 for bad input (a scenario that cannot be read or is wrong,
-    /// a bad flag), 1 when output cannot be written.
+    /// a bad flag), 1 when output cannot be written, 3 when `sim test` found an expectation that
+    /// does not hold.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Scenario(_) | Error::Usage(_) | Error::Read { .. } => 2,
             Error::Write { .. } => 1,
+            Error::Expectations(_) => 3,
         }
     }
 }
@@ -93,7 +97,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Usage(message) => f.write_str(message),
+            Error::Usage(message) | Error::Expectations(message) => f.write_str(message),
         }
     }
 }

@@ -44,6 +44,7 @@
 pub mod cli;
 pub mod detmath;
 pub mod error;
+pub mod expect;
 pub mod expected;
 pub mod model;
 pub mod output;

@@ -7,3 +7,4 @@ pub mod plot;
 pub mod render;
 pub mod report;
 pub mod terminal;
+pub mod verdicts;

@@ -411,6 +411,16 @@ fn table(report: &Report) -> String {
             v.cross_zone.join("; ")
         );
     }
+    for r in &report.refused {
+        let _ = writeln!(
+            out,
+            "  variant \"{}\": refused by validation, as [[expect]] says (not run):",
+            r.name
+        );
+        for e in &r.errors {
+            let _ = writeln!(out, "    {e}");
+        }
+    }
     out.push('\n');
 
     section(
@@ -622,6 +632,10 @@ fn table(report: &Report) -> String {
         }
     }
 
+    if !report.expectations.is_empty() {
+        let _ = writeln!(out, "\nChecked answers ([[expect]])");
+        out.push_str(&super::verdicts::lines(&report.expectations));
+    }
     if !report.warnings.is_empty() {
         out.push('\n');
         for warning in &report.warnings {

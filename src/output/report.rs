@@ -52,6 +52,21 @@ pub struct Report {
     pub variants: Vec<VariantReport>,
     /// Validation warnings.
     pub warnings: Vec<String>,
+    /// Variants validation refused, as `[[expect]]` said it would: name and errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedVariant>,
+    /// The verdicts of the scenario's `[[expect]]` blocks (none when it has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<crate::expect::Verdict>,
+}
+
+/// A variant validation refused (what goes wrong), with its errors as `sim check` prints them.
+#[derive(Clone, Debug, Serialize)]
+pub struct RefusedVariant {
+    /// The variant.
+    pub name: String,
+    /// Its errors.
+    pub errors: Vec<String>,
 }
 
 /// The workload, for the report header.
@@ -323,7 +338,7 @@ pub fn report(scenario: &Scenario, runs: &[VariantRun<'_>], flows: u64, seed: u6
         .first()
         .map(|r| r.topology)
         .expect("a scenario has a variant");
-    Report {
+    let mut report = Report {
         scenario: scenario.name.clone(),
         file: scenario.file.clone(),
         description: scenario.description.clone(),
@@ -352,7 +367,18 @@ pub fn report(scenario: &Scenario, runs: &[VariantRun<'_>], flows: u64, seed: u6
             .chain(late_events(scenario, runs))
             .chain(busy_targets(scenario, runs))
             .collect(),
-    }
+        refused: scenario
+            .refused
+            .iter()
+            .map(|r| RefusedVariant {
+                name: r.name.clone(),
+                errors: r.errors.iter().map(|e| e.to_string()).collect(),
+            })
+            .collect(),
+        expectations: Vec::new(),
+    };
+    report.expectations = crate::expect::evaluate(scenario, Some(&report));
+    report
 }
 
 /// New connections per minute per target an endpoint service takes before port allocation

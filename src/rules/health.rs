@@ -95,6 +95,16 @@ impl TargetHealth {
         )
     }
 
+    /// Every name [`TargetHealth::state_name`] gives.
+    pub const STATE_NAMES: [&'static str; 6] = [
+        "initial",
+        "healthy",
+        "unhealthy",
+        "unhealthy.draining",
+        "draining",
+        "unused",
+    ];
+
     /// The state's name in `DescribeTargetHealth`, without its reason.
     pub fn state_name(self) -> &'static str {
         match self {

@@ -168,13 +168,45 @@
 //! [[variants]]                            # each variant is simulated and reported side by side
 //! name = "cross-zone on"
 //! set.load_balancers.provider-nlb.enable_cross_zone_load_balancing = true
+//!
+//! [[expect]]                              # what should happen: `sim test` judges it (exit 3 if not),
+//! variant = "cross-zone on"               # `sim run` prints the verdict; omitted: every variant
+//! what = "web-2 answers a third"          # optional words for the verdict
+//! target = "web-2"                        # the subject, exactly one of:
+//! #   target / subnet / az = "NAME"        flows that target, subnet or AZ (name or ID) answered
+//! #   failed = "TARGET_REFUSED"            flows failing with a reason ("any": every reason)
+//! #   answered = true                      every answered flow
+//! #   seen_from = "consumer-client"        flows whose target saw that client's own address
+//! #                                        ("load_balancer": a node's), at_target = "web-1" optional
+//! #   cross_az = "node_to_target"          flows crossing AZs on a leg (or "client_to_entry")
+//! #   health = "web-2"                     with becomes = "unhealthy", after = "300s", and
+//! #                                        within = "120s" or never = true
+//! #   new_connections = "web-2"            with after = "400s" and a flows test: flows = 0
+//! #   validation_error = "PL-9"            the variant is refused with an error citing the rule
+//! consistent_with = 0.3333                # the test, one of: share = x (tolerance = t, 0 when
+//! significance = 0.01                     # omitted); share_at_least / share_at_most; consistent_with
+//! # (significance 0.01 when omitted; target, subnet and az only); flows = n; flows_at_least /
+//! # flows_at_most. proves = "B" / refutes = ["A", "C"]: the quiz choices it proves or refutes
+//!
+//! [quiz]                                  # the top-level `question` as an exam question
+//! topics = ["cross-zone"]                 # `sim quiz --topic` selects by them
+//! choices = { A = "...", B = "...", C = "...", D = "..." }
+//! answer = "B"                            # proved by an [[expect]], each other choice refuted
+//! explanation = "..."                     # why, in words, citing rules
+//! rules = ["NLB-3", "PL-3"]               # docs/model.md rules it rests on
+//! sources = ["https://docs.aws.amazon.com/elasticloadbalancing/latest/network/..."]
 //! ```
 //!
 //! A variant's `set` table has the shape of the scenario: its values replace the scenario's at
 //! the same key path (tables merge key by key, any other value is replaced whole). The resource
 //! it names must exist, so a misspelt name is an error rather than a new resource. Without
 //! `[[variants]]` the scenario runs as one variant named `base`. A variant's `set.events = [...]`
-//! replaces the scenario's events whole.
+//! replaces the scenario's events whole. `run`, `sweep`, `expect` and `quiz` belong to the whole
+//! scenario: a variant cannot set them.
+//!
+//! A variant named by a `validation_error` expectation may fail validation: its errors are the
+//! answer to "what goes wrong?", reported, and the variant is not run. At least one variant
+//! must validate.
 //!
 //! Events are validated against the state the ones before them leave (in time order, file order
 //! among events at the same instant): a crash of a server already down, a register of a target
@@ -222,10 +254,27 @@ pub struct Scenario {
     pub description: Option<String>,
     /// Exam-style question.
     pub question: Option<String>,
-    /// Variants, in file order.
+    /// Variants, in file order (those validation refused, as `[[expect]]` said it would, left
+    /// out: see `refused`).
     pub variants: Vec<Variant>,
     /// Warnings, located like errors.
     pub warnings: Vec<ScenarioError>,
+    /// What should happen (`[[expect]]`), validated.
+    pub expectations: Vec<crate::expect::Expectation>,
+    /// The scenario as an exam question (`[quiz]`).
+    pub quiz: Option<crate::expect::Quiz>,
+    /// Variants validation refused, each named by a `validation_error` expectation, with their
+    /// errors: the answers to "what goes wrong?".
+    pub refused: Vec<Refused>,
+}
+
+/// A variant validation refused, as an `[[expect]]` block said it would.
+#[derive(Clone, Debug)]
+pub struct Refused {
+    /// The variant.
+    pub name: String,
+    /// Its errors, located.
+    pub errors: Vec<ScenarioError>,
 }
 
 /// One variant of a scenario.
@@ -396,7 +445,7 @@ pub fn parse_with(
         .map_err(|issue| vec![locate_issue(issue, None)])?;
     let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
     for o in overrides {
-        for key in ["run", "variants", "sweep"] {
+        for key in UNSHARED {
             if o.set.contains_key(key) {
                 return Err(vec![locate_issue(
                     Issue {
@@ -423,6 +472,14 @@ pub fn parse_with(
     // Of the whole scenario only these are needed from here on: the rest is validated per
     // variant, from `base` (memory: a 50 MB scenario is not kept in one more copy).
     let (description, question, raw_variants) = (raw.description, raw.question, raw.variants);
+    let (raw_expects, raw_quiz) = (raw.expect, raw.quiz);
+    // Variants an expectation says validation refuses: their errors are the answer, not a fault.
+    let expected_refused: HashSet<&str> = raw_expects
+        .iter()
+        .filter(|e| e.validation_error.is_some())
+        .filter_map(|e| e.variant.as_deref())
+        .collect();
+    let mut refused: Vec<Refused> = Vec::new();
 
     let mut errors: Vec<ScenarioError> = Vec::new();
     // What identifies a mistake, of the errors up to `errors_seen`.
@@ -460,10 +517,7 @@ pub fn parse_with(
             continue;
         }
         let context = (!raw_variants.is_empty()).then_some((i, variant_name.as_str(), set));
-        if let Some(key) = ["run", "variants", "sweep"]
-            .into_iter()
-            .find(|k| set.contains_key(*k))
-        {
+        if let Some(key) = UNSHARED.into_iter().find(|k| set.contains_key(*k)) {
             errors.push(locate_issue(
                 Issue {
                     path: KeyPath::root().key("variants").index(i).key("set").key(key),
@@ -520,6 +574,15 @@ pub fn parse_with(
                     topology,
                 });
             }
+            Err(found) if expected_refused.contains(variant_name.as_str()) => {
+                refused.push(Refused {
+                    name: variant_name.clone(),
+                    errors: found
+                        .into_iter()
+                        .map(|e| locate_issue(e, context))
+                        .collect(),
+                });
+            }
             Err(found) => {
                 for e in found {
                     let mut e = locate_issue(e, context);
@@ -539,9 +602,41 @@ pub fn parse_with(
             }
         }
     }
+    if errors.is_empty() && variants.is_empty() && !refused.is_empty() {
+        let i = raw_expects
+            .iter()
+            .position(|e| e.validation_error.is_some())
+            .expect("a variant is refused only when an expectation says so");
+        errors.push(locate_issue(
+            Issue {
+                path: KeyPath::root()
+                    .key("expect")
+                    .index(i)
+                    .key("validation_error"),
+                value: None,
+                message: "every variant is refused: keep one that validates, to show what works"
+                    .into(),
+            },
+            None,
+        ));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
+    let all_names: Vec<String> = specs.iter().map(|(n, _, _)| n.clone()).collect();
+    let (expectations, quiz) = validate::expect::check(
+        &raw_expects,
+        raw_quiz.as_ref(),
+        question.as_deref(),
+        &all_names,
+        &variants[0].topology,
+    )
+    .map_err(|issues| {
+        issues
+            .into_iter()
+            .map(|issue| locate_issue(issue, None))
+            .collect::<Vec<_>>()
+    })?;
     // A warning every variant gives is the scenario's, not one variant's.
     let all = variants.len();
     let warnings = warnings
@@ -560,8 +655,14 @@ pub fn parse_with(
         question,
         variants,
         warnings,
+        expectations,
+        quiz,
+        refused,
     })
 }
+
+/// Top-level keys every variant shares: a variant's `set` and a sweep's axes cannot change them.
+const UNSHARED: [&str; 5] = ["run", "variants", "sweep", "expect", "quiz"];
 
 /// Deserializes the raw scenario, turning serde's error into an issue with its key path.
 fn deserialize(value: toml::Value) -> Result<RawScenario, Issue> {

@@ -251,6 +251,102 @@ pub struct RawScenario {
     /// The grid `sim sweep` runs (ignored by the other commands once validated).
     #[serde(default)]
     pub sweep: Option<RawSweep>,
+    /// What should happen (`sim test` checks it; `sim run` prints the verdicts).
+    #[serde(default)]
+    pub expect: Vec<RawExpect>,
+    /// The scenario as an exam question: choices, the answer, the explanation.
+    #[serde(default)]
+    pub quiz: Option<RawQuiz>,
+}
+
+/// `[[expect]]`: one thing that should happen, in one variant or every one. Exactly one subject
+/// key (`target`, `subnet`, `az`, `failed`, `answered`, `seen_from`, `cross_az`,
+/// `health`, `new_connections`, `validation_error`) and the measures it takes; validation
+/// ([`super::validate::expect`]) checks the combination.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    /// The variant it is about (every variant that runs when omitted).
+    pub variant: Option<String>,
+    /// What it says, in words (one is made from the keys when omitted).
+    pub what: Option<String>,
+    /// With `[quiz]`: the choice this expectation proves (the answer).
+    pub proves: Option<String>,
+    /// With `[quiz]`: the wrong choices this expectation refutes.
+    #[serde(default)]
+    pub refutes: Vec<String>,
+    /// Subject: the flows a target answered.
+    pub target: Option<String>,
+    /// Subject: the flows the targets of a subnet answered.
+    pub subnet: Option<String>,
+    /// Subject: the flows the targets of an AZ (name or ID) answered.
+    pub az: Option<String>,
+    /// Subject: the flows that failed with this reason (`"any"`: every reason).
+    pub failed: Option<String>,
+    /// Subject (`answered = true`): every answered flow.
+    pub answered: Option<bool>,
+    /// Subject: answered flows whose target saw this source: a client instance's own address,
+    /// or `"load_balancer"` for the NLB nodes' addresses.
+    pub seen_from: Option<String>,
+    /// With `seen_from`: only at this target.
+    pub at_target: Option<String>,
+    /// Subject: flows crossing AZs on a leg: `"node_to_target"` or `"client_to_entry"`.
+    pub cross_az: Option<String>,
+    /// Subject: a target's health over the run (with `becomes`, `after`, `within` / `never`).
+    pub health: Option<String>,
+    /// Subject: new connections a target received from `after` on.
+    pub new_connections: Option<String>,
+    /// Subject: the variant is refused by validation with an error citing this rule id.
+    pub validation_error: Option<String>,
+    /// Share of the variant's flows, with `tolerance` (0 when omitted).
+    pub share: Option<f64>,
+    /// Allowed absolute difference from `share`.
+    pub tolerance: Option<f64>,
+    /// Share at least this.
+    pub share_at_least: Option<f64>,
+    /// Share at most this.
+    pub share_at_most: Option<f64>,
+    /// A share the observed one must be consistent with at `significance`.
+    pub consistent_with: Option<f64>,
+    /// Significance of `consistent_with` (0.01 when omitted): the expectation fails when the
+    /// two-sided p-value of the observed share is below it.
+    pub significance: Option<f64>,
+    /// Exactly this many flows.
+    pub flows: Option<u64>,
+    /// At least this many flows.
+    pub flows_at_least: Option<u64>,
+    /// At most this many flows.
+    pub flows_at_most: Option<u64>,
+    /// With `health`: the state it becomes (`healthy`, `unhealthy`, `draining`, `unused`,
+    /// `initial`).
+    pub becomes: Option<String>,
+    /// With `health` or `new_connections`: from this time on.
+    pub after: Option<Duration>,
+    /// With `health`: at most this long after `after`.
+    pub within: Option<Duration>,
+    /// With `health`: it never becomes that state from `after` on.
+    pub never: Option<bool>,
+}
+
+/// `[quiz]`: the scenario's top-level `question` as a multiple-choice exam question.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuiz {
+    /// Topics `sim quiz --topic` selects by.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    /// The choices, by letter (`A = "..."`), in order.
+    pub choices: NamedMap<String>,
+    /// The right choice's letter.
+    pub answer: String,
+    /// Why, in our words.
+    pub explanation: String,
+    /// docs/model.md rule ids the explanation rests on.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// AWS pages (URLs) the explanation rests on.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// `[sweep]`: the seeds and axes of `sim sweep` ([`crate::sweep`]).

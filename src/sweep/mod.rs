@@ -485,6 +485,9 @@ pub fn execute_with_progress(
             question: s.question.clone(),
             variants: vec![s.variants[id.variant].clone()],
             warnings: Vec::new(),
+            expectations: Vec::new(),
+            quiz: None,
+            refused: Vec::new(),
         };
         let report = run::run_scenario(
             &single,

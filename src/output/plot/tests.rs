@@ -106,6 +106,8 @@ fn report() -> Report {
             variant("spread on", [340, 330, 330], [1.0 / 3.0; 3]),
         ],
         warnings: Vec::new(),
+        refused: Vec::new(),
+        expectations: Vec::new(),
     }
 }
 

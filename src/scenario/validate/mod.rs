@@ -21,6 +21,7 @@
 
 mod dns;
 mod events;
+pub mod expect;
 mod instances;
 mod load_balancing;
 mod network;
