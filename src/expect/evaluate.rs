@@ -182,9 +182,10 @@ fn judge(check: &Check, v: &VariantReport, flows: u64) -> (Outcome, String) {
         Check::NewConnections {
             target,
             after,
+            before,
             at_least,
             at_most,
-        } => new_connections(v, target, *after, *at_least, *at_most),
+        } => new_connections(v, target, (*after, *before), *at_least, *at_most),
         Check::Refused { .. } => unreachable!("judged from validation"),
     }
 }
@@ -298,51 +299,56 @@ fn health(
     }
 }
 
-/// A `NewConnections` check, from the time series (hits per bucket by flow start) and the
-/// failures picked for the target. A bucket that straddles `after` is counted as a bound: the
-/// verdict holds only when both bounds agree.
+/// A `NewConnections` check, from the time series (per bucket by flow start, the flows each
+/// target answered and those picked for it that failed). A bucket that straddles an end of the
+/// window is counted as a bound: the verdict is given only when both bounds agree.
 fn new_connections(
     v: &VariantReport,
     target: &str,
-    after: Span,
+    (after, before): (Span, Option<Span>),
     at_least: u64,
     at_most: u64,
 ) -> (Outcome, String) {
     let series = &v.time_series;
     let width = series.bucket_seconds;
     let from = after.as_secs_f64();
+    let to = before.map_or(f64::INFINITY, |b| b.as_secs_f64());
     let columns: Vec<usize> = (0..series.targets.len())
         .filter(|&x| series.targets[x] == target)
         .collect();
     let (mut surely, mut maybe) = (0u64, 0u64);
-    for (b, row) in series.hits.iter().enumerate() {
-        let start = b as f64 * width;
-        let n: u64 = columns.iter().map(|&x| row[x]).sum();
-        if start >= from - 1e-9 {
+    for (b, (hits, failed)) in series.hits.iter().zip(&series.picked_failed).enumerate() {
+        let (start, end) = (b as f64 * width, (b + 1) as f64 * width);
+        let n: u64 = columns.iter().map(|&x| hits[x] + failed[x]).sum();
+        if start >= from - 1e-9 && end <= to + 1e-9 {
             surely += n;
-        } else if start + width > from + 1e-9 {
+        } else if end > from + 1e-9 && start < to - 1e-9 {
             maybe += n;
         }
     }
+    let window = match before {
+        Some(b) => format!("from {after} to {b}"),
+        None => format!("from {after} on"),
+    };
     let fits = |n: u64| n >= at_least && n <= at_most;
     let upper = surely + maybe;
     if maybe == 0 {
         verdict(
             fits(surely),
-            format!("{surely} new connections answered by {target} from {after} on"),
+            format!("{surely} new connections to {target} {window}"),
         )
     } else if fits(surely) == fits(upper) {
         verdict(
             fits(surely),
             format!(
-                "{surely} to {upper} new connections answered by {target} from {after} on (time series buckets of {width} s)"
+                "{surely} to {upper} new connections to {target} {window} (time series buckets of {width} s)"
             ),
         )
     } else {
         (
             Outcome::Fails,
             format!(
-                "cannot tell at the time series' resolution: {surely} to {upper} new connections answered by {target} from {after} on (buckets of {width} s; give `after` on a multiple of {width} s)"
+                "cannot tell at the time series' resolution: {surely} to {upper} new connections to {target} {window} (buckets of {width} s; give times on multiples of {width} s)"
             ),
         )
     }

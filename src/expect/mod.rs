@@ -68,13 +68,15 @@ pub enum Check {
         /// It must not happen.
         never: bool,
     },
-    /// New connections (flows picked for the target, answered or not) from `after` on, in
-    /// `[at_least, at_most]`.
+    /// New connections (flows picked for the target, answered or not) from `after` on (up to
+    /// `before`), in `[at_least, at_most]`.
     NewConnections {
         /// Instance name.
         target: String,
         /// From this time on.
         after: Span,
+        /// Up to this time (the end of the run when `None`).
+        before: Option<Span>,
         /// Lower bound.
         at_least: u64,
         /// Upper bound.
@@ -254,11 +256,16 @@ impl Check {
             Check::NewConnections {
                 target,
                 after,
+                before,
                 at_least,
                 at_most,
             } => format!(
-                "{target} gets {} from {after} on",
-                count_words(*at_least, *at_most, "new connections")
+                "{target} gets {} {}",
+                count_words(*at_least, *at_most, "new connections"),
+                match before {
+                    Some(b) => format!("from {after} to {b}"),
+                    None => format!("from {after} on"),
+                }
             ),
             Check::Refused { rule } => format!("refused by validation citing {rule}"),
         }

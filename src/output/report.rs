@@ -237,6 +237,9 @@ pub struct TimeSeries {
     pub targets: Vec<String>,
     /// `hits[bucket][target]`.
     pub hits: Vec<Vec<u64>>,
+    /// Flows picked for a target that failed (refused, timed out, reset...):
+    /// `picked_failed[bucket][target]`. With `hits`, the new connections each target was given.
+    pub picked_failed: Vec<Vec<u64>>,
     /// Failed flows per bucket, every reason together, and, when connections live, the
     /// connections that a reset or a loss ended in the bucket.
     pub failed: Vec<u64>,
@@ -764,6 +767,7 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows, seed: u64) -> VariantReport
                 .map(|x| t.instances[x.instance.index()].name.clone())
                 .collect(),
             hits: tally.timeline.hits(),
+            picked_failed: tally.timeline.picked_failed(),
             failed: tally
                 .timeline
                 .rows

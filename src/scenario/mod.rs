@@ -181,7 +181,8 @@
 //! #   cross_az = "node_to_target"          flows crossing AZs on a leg (or "client_to_entry")
 //! #   health = "web-2"                     with becomes = "unhealthy", after = "300s", and
 //! #                                        within = "120s" or never = true
-//! #   new_connections = "web-2"            with after = "400s" and a flows test: flows = 0
+//! #   new_connections = "web-2"            with after = "400s" (before = "900s" optional) and a
+//! #                                        flows test: flows = 0 (answered or failed, by start)
 //! #   validation_error = "PL-9"            the variant is refused with an error citing the rule
 //! consistent_with = 0.3333                # the test, one of: share = x (tolerance = t, 0 when
 //! significance = 0.01                     # omitted); share_at_least / share_at_most; consistent_with

@@ -322,6 +322,8 @@ pub struct RawExpect {
     pub becomes: Option<String>,
     /// With `health` or `new_connections`: from this time on.
     pub after: Option<Duration>,
+    /// With `new_connections`: up to this time (the end of the run when omitted).
+    pub before: Option<Duration>,
     /// With `health`: at most this long after `after`.
     pub within: Option<Duration>,
     /// With `health`: it never becomes that state from `after` on.

@@ -29,6 +29,15 @@ impl Timeline {
             .collect()
     }
 
+    /// Flows picked for each target that failed, per bucket: `picked_failed()[bucket][target]`.
+    pub fn picked_failed(&self) -> Vec<Vec<u64>> {
+        let c = self.columns;
+        self.rows
+            .iter()
+            .map(|row| (0..c.targets).map(|x| row[c.failed_at(x)]).collect())
+            .collect()
+    }
+
     /// The row of `bucket`, added when missing (with every row before it).
     pub fn row(&mut self, bucket: u64) -> &mut [u64] {
         let bucket = bucket as usize;

@@ -163,7 +163,13 @@ fn expectation(
     let measures = measures_given(raw);
     let allowed: &[&str] = match subject {
         "health" => &["becomes", "after", "within", "never"],
-        "new_connections" => &["after", "flows", "flows_at_least", "flows_at_most"],
+        "new_connections" => &[
+            "after",
+            "before",
+            "flows",
+            "flows_at_least",
+            "flows_at_most",
+        ],
         "validation_error" => &[],
         "target" | "subnet" | "az" => &INTERVAL_MEASURES,
         "seen_from" => &SEEN_FROM_MEASURES,
@@ -377,10 +383,20 @@ fn expectation(
                 );
                 return None;
             };
+            let before = raw.before.map(|d| d.0);
+            if before.is_some_and(|b| b <= after.0) {
+                fail(
+                    "before",
+                    None,
+                    "not after `after`: the window counts from `after` up to `before`".into(),
+                );
+                return None;
+            }
             let (at_least, at_most) = counts(raw, at, issues)?;
             Some(Check::NewConnections {
                 target: name.to_string(),
                 after: after.0,
+                before,
                 at_least,
                 at_most,
             })
@@ -455,7 +471,7 @@ fn subject_given(raw: &RawExpect, s: &str) -> bool {
 
 /// The measure keys the block gives.
 fn measures_given(raw: &RawExpect) -> Vec<&'static str> {
-    let keys: [(&str, bool); 14] = [
+    let keys: [(&str, bool); 15] = [
         ("share", raw.share.is_some()),
         ("tolerance", raw.tolerance.is_some()),
         ("share_at_least", raw.share_at_least.is_some()),
@@ -468,6 +484,7 @@ fn measures_given(raw: &RawExpect) -> Vec<&'static str> {
         ("at_target", raw.at_target.is_some()),
         ("becomes", raw.becomes.is_some()),
         ("after", raw.after.is_some()),
+        ("before", raw.before.is_some()),
         ("within", raw.within.is_some()),
         ("never", raw.never.is_some()),
     ];
