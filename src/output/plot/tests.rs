@@ -73,6 +73,7 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
             hits: (0..20)
                 .map(|b| hits.iter().map(|h| h / 20 + b % 3).collect())
                 .collect(),
+            picked_failed: vec![vec![0; 3]; 20],
             failed: vec![0; 20],
             open: None,
         },
