@@ -165,6 +165,8 @@ pub struct Quiz {
     pub rules: Vec<String>,
     /// AWS pages.
     pub sources: Vec<String>,
+    /// The variant and flow `sim quiz` traces.
+    pub trace: (String, u64),
 }
 
 impl Subject {

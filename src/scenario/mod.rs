@@ -196,6 +196,7 @@
 //! explanation = "..."                     # why, in words, citing rules
 //! rules = ["NLB-3", "PL-3"]               # docs/model.md rules it rests on
 //! sources = ["https://docs.aws.amazon.com/elasticloadbalancing/latest/network/..."]
+//! trace = { variant = "cross-zone on", flow = 3 }   # the flow `sim quiz` explains (optional)
 //! ```
 //!
 //! A variant's `set` table has the shape of the scenario: its values replace the scenario's at

@@ -349,6 +349,20 @@ pub struct RawQuiz {
     /// AWS pages (URLs) the explanation rests on.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// The flow `sim quiz` traces to show the deciding hops (flow 0 of the variant the answer's
+    /// expectation names when omitted).
+    pub trace: Option<RawQuizTrace>,
+}
+
+/// `trace = { variant = "...", flow = 3 }` of `[quiz]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuizTrace {
+    /// The variant (the first that runs when omitted).
+    pub variant: Option<String>,
+    /// The flow's index (0 when omitted).
+    #[serde(default)]
+    pub flow: u64,
 }
 
 /// `[sweep]`: the seeds and axes of `sim sweep` ([`crate::sweep`]).

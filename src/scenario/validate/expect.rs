@@ -43,7 +43,7 @@ pub fn check(
     t: &Topology,
 ) -> Result<(Vec<Expectation>, Option<Quiz>), Vec<Issue>> {
     let mut issues = Vec::new();
-    let quiz = quiz.and_then(|q| self::quiz(q, question, &mut issues));
+    let quiz = quiz.and_then(|q| self::quiz(q, question, expects, variants, &mut issues));
     let mut out = Vec::new();
     for (i, raw) in expects.iter().enumerate() {
         let at = KeyPath::root().key("expect").index(i);
@@ -742,9 +742,47 @@ fn quiz_links(raw: &RawExpect, at: &KeyPath, quiz: Option<&Quiz>, issues: &mut V
 }
 
 /// `[quiz]`, checked.
-fn quiz(raw: &RawQuiz, question: Option<&str>, issues: &mut Vec<Issue>) -> Option<Quiz> {
+fn quiz(
+    raw: &RawQuiz,
+    question: Option<&str>,
+    expects: &[RawExpect],
+    variants: &[String],
+    issues: &mut Vec<Issue>,
+) -> Option<Quiz> {
     let at = KeyPath::root().key("quiz");
     let before = issues.len();
+    // The traced variant: as given, or the one the answer's first expectation names.
+    let traced = raw
+        .trace
+        .as_ref()
+        .and_then(|t| t.variant.clone())
+        .or_else(|| {
+            expects
+                .iter()
+                .filter(|e| e.proves.as_ref() == Some(&raw.answer) && e.validation_error.is_none())
+                .find_map(|e| e.variant.clone())
+        })
+        .unwrap_or_else(|| variants[0].clone());
+    let refused = expects
+        .iter()
+        .any(|e| e.validation_error.is_some() && e.variant.as_ref() == Some(&traced));
+    if refused {
+        issues.push(Issue {
+            path: at.key("trace").key("variant"),
+            value: Some(quoted(&traced)),
+            message: "validation refuses this variant (an [[expect]] says so): trace one that runs"
+                .into(),
+        });
+    } else if !variants.contains(&traced) {
+        issues.push(Issue {
+            path: at.key("trace").key("variant"),
+            value: Some(quoted(&traced)),
+            message: format!(
+                "no variant has this name (the scenario's variants: {})",
+                names(variants)
+            ),
+        });
+    }
     if question.is_none_or(|q| q.trim().is_empty()) {
         issues.push(Issue {
             path: at.clone(),
@@ -838,5 +876,6 @@ fn quiz(raw: &RawQuiz, question: Option<&str>, issues: &mut Vec<Issue>) -> Optio
         explanation: raw.explanation.clone(),
         rules: raw.rules.clone(),
         sources: raw.sources.clone(),
+        trace: (traced, raw.trace.as_ref().map_or(0, |t| t.flow)),
     })
 }
