@@ -43,6 +43,7 @@ pub fn check(
     t: &Topology,
 ) -> Result<(Vec<Expectation>, Option<Quiz>), Vec<Issue>> {
     let mut issues = Vec::new();
+    let raw_quiz = quiz;
     let quiz = quiz.and_then(|q| self::quiz(q, question, expects, variants, &mut issues));
     let mut out = Vec::new();
     for (i, raw) in expects.iter().enumerate() {
@@ -68,7 +69,9 @@ pub fn check(
                 message: "name the `variant` validation should refuse (the others must run)".into(),
             });
         }
-        quiz_links(raw, &at, quiz.as_ref(), &mut issues);
+        if quiz.is_some() || raw_quiz.is_none() {
+            quiz_links(raw, &at, quiz.as_ref(), &mut issues);
+        }
         if let (Some(check), true) = (checked, issues.len() == before) {
             out.push(Expectation {
                 index: i,
