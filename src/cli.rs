@@ -114,6 +114,34 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Study for the exam: ask the questions of the exam library (scenarios with a `[quiz]`) one
+    /// by one, read your answer, simulate, and show the verdict with the evidence (the
+    /// expectations that prove the answer and rule out your choice), the hits per target, the
+    /// deciding hops of one flow, the explanation and its sources; keep a score.
+    Quiz {
+        /// A directory of scenarios (their *.toml files with a [quiz], in name order) or one
+        /// scenario file.
+        #[arg(default_value = "scenarios/ans")]
+        path: PathBuf,
+        /// Only the questions with this topic (e.g. cross-zone, dns, health-checks).
+        #[arg(long, value_name = "T")]
+        topic: Option<String>,
+        /// Answer every question with this letter instead of asking (for scripts).
+        #[arg(long, value_name = "X")]
+        answer: Option<String>,
+        /// Flows to simulate per variant (overrides each scenario's [run] flows).
+        #[arg(long, value_name = "N")]
+        flows: Option<u64>,
+        /// Master seed (overrides each scenario's [run] seed).
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+        /// Worker threads (default: every core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Draw each question's plots into this directory (none by default).
+        #[arg(long, value_name = "DIR")]
+        plot_dir: Option<PathBuf>,
+    },
     /// Validate a scenario and summarise what it contains, without simulating.
     Check {
         /// The scenario file (TOML).
@@ -421,6 +449,43 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             }
             let threads = threads_flag(threads)?;
             test_scenarios(&scenarios, flows, seed, threads, quiet, out)
+        }
+        Command::Quiz {
+            path,
+            topic,
+            answer,
+            flows,
+            seed,
+            threads,
+            plot_dir,
+        } => {
+            if flows == Some(0) {
+                return Err(Error::Usage("--flows must be at least 1".into()));
+            }
+            if let Some(a) = &answer {
+                let letter = a.len() == 1 && a.chars().all(|c| c.is_ascii_alphabetic());
+                if !letter {
+                    return Err(Error::Usage(format!(
+                        "--answer {a}: give one letter, a choice such as B"
+                    )));
+                }
+            }
+            let threads = threads_flag(threads)?;
+            let questions = crate::quiz::questions(&path, topic.as_deref())?;
+            for s in &questions {
+                check_clock(s, flows)?;
+            }
+            let options = crate::quiz::Options {
+                topic,
+                answer,
+                flows,
+                seed,
+                threads,
+                plot_dir,
+            };
+            let stdin = std::io::stdin();
+            crate::quiz::play(&questions, &options, &mut stdin.lock(), out)?;
+            Ok(())
         }
         Command::Check { scenario } => {
             let loaded = scenario::load(&scenario)?;

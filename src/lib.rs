@@ -48,6 +48,7 @@ pub mod expect;
 pub mod expected;
 pub mod model;
 pub mod output;
+pub mod quiz;
 pub mod rng;
 pub mod rules;
 pub mod run;

@@ -230,6 +230,13 @@ fn count(subject: &Subject, v: &VariantReport) -> u64 {
             })
             .map(|s| s.flows)
             .sum(),
+        Subject::Ended(code) => v
+            .connections
+            .iter()
+            .flat_map(|c| c.ends.iter())
+            .filter(|e| e.code == code)
+            .map(|e| e.connections)
+            .sum(),
         Subject::CrossAz(Leg::NodeToTarget) => v.cross_az.flows,
         Subject::CrossAz(Leg::ClientToEntry) => v.cross_az.client_leg_flows,
     }
@@ -274,15 +281,30 @@ fn health(
     never: bool,
 ) -> (Outcome, String) {
     let from = after.as_secs_f64();
-    let first = v.changes.as_ref().and_then(|c| {
-        c.health
+    // Its health changes over the run; a target whose health never changed (or a run without
+    // events) holds its state at the start all along: a step at 0.
+    let mut steps: Vec<(f64, &str)> = v
+        .changes
+        .iter()
+        .flat_map(|c| c.health.iter())
+        .filter(|line| line.target == target || line.target.starts_with(&format!("{target} (")))
+        .flat_map(|line| line.changes.iter())
+        .map(|step| (step.at_seconds, step.state.as_str()))
+        .collect();
+    if steps.is_empty() {
+        steps = v
+            .targets
             .iter()
-            .filter(|line| line.target == target || line.target.starts_with(&format!("{target} (")))
-            .flat_map(|line| line.changes.iter())
-            .filter(|step| step.state == becomes && step.at_seconds >= from)
-            .map(|step| step.at_seconds)
-            .min_by(f64::total_cmp)
-    });
+            .filter(|t| t.name == target)
+            .filter_map(|t| t.health.as_deref())
+            .map(|label| (0.0, label.split(' ').next().unwrap_or(label)))
+            .collect();
+    }
+    let first = steps
+        .iter()
+        .filter(|(at, state)| *state == becomes && *at >= from)
+        .map(|(at, _)| *at)
+        .min_by(f64::total_cmp);
     match first {
         None => verdict(
             never,

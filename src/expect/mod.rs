@@ -112,6 +112,9 @@ pub enum Subject {
     },
     /// Crossing AZs on this leg.
     CrossAz(Leg),
+    /// Connections that ended this way (`RESET_DEREGISTERED`, ...: docs/model.md CONN-1 to
+    /// CONN-5), when connections live.
+    Ended(String),
 }
 
 /// A leg of the path that may cross AZs.
@@ -189,6 +192,7 @@ impl Subject {
                     None => format!("flows the targets saw from {from}"),
                 }
             }
+            Subject::Ended(code) => format!("connections ending {code}"),
             Subject::CrossAz(Leg::ClientToEntry) => {
                 "flows crossing AZs from the client to the ENI or node".into()
             }

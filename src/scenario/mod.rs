@@ -179,6 +179,7 @@
 //! #   seen_from = "consumer-client"        flows whose target saw that client's own address
 //! #                                        ("load_balancer": a node's), at_target = "web-1" optional
 //! #   cross_az = "node_to_target"          flows crossing AZs on a leg (or "client_to_entry")
+//! #   ended = "RESET_DEREGISTERED"         connections that ended so (with [workload.connection])
 //! #   health = "web-2"                     with becomes = "unhealthy", after = "300s", and
 //! #                                        within = "120s" or never = true
 //! #   new_connections = "web-2"            with after = "400s" (before = "900s" optional) and a

@@ -290,6 +290,8 @@ pub struct RawExpect {
     pub seen_from: Option<String>,
     /// With `seen_from`: only at this target.
     pub at_target: Option<String>,
+    /// Subject: connections that ended this way (`RESET_DEREGISTERED`, ...), when they live.
+    pub ended: Option<String>,
     /// Subject: flows crossing AZs on a leg: `"node_to_target"` or `"client_to_entry"`.
     pub cross_az: Option<String>,
     /// Subject: a target's health over the run (with `becomes`, `after`, `within` / `never`).

@@ -9,6 +9,7 @@ use super::Issue;
 use super::quoted;
 use crate::expect::{Check, Expectation, Leg, Quiz, ShareTest, Subject};
 use crate::model::Topology;
+use crate::rules::connection::End;
 use crate::rules::health::TargetHealth;
 use crate::rules::outcome::FailReason;
 use crate::scenario::path::KeyPath;
@@ -19,7 +20,7 @@ use crate::time::Span;
 pub const DEFAULT_SIGNIFICANCE: f64 = 0.01;
 
 /// The subjects an expectation may name (exactly one).
-const SUBJECTS: [&str; 10] = [
+const SUBJECTS: [&str; 11] = [
     "target",
     "subnet",
     "az",
@@ -27,6 +28,7 @@ const SUBJECTS: [&str; 10] = [
     "answered",
     "seen_from",
     "cross_az",
+    "ended",
     "health",
     "new_connections",
     "validation_error",
@@ -342,6 +344,27 @@ fn expectation(
                 _ => None,
             }
         }
+        "ended" => {
+            let code = raw.ended.as_deref().expect("given");
+            if t.workload.connection.is_none() {
+                fail(
+                    "ended",
+                    Some(quoted(code)),
+                    "connections end one way or another only when they live: give [workload.connection] (CONN-1)".into(),
+                );
+                None
+            } else if End::ALL.iter().any(|e| e.code() == code) {
+                Some(Subject::Ended(code.to_string()))
+            } else {
+                let codes: Vec<&str> = End::ALL.iter().map(|e| e.code()).collect();
+                fail(
+                    "ended",
+                    Some(quoted(code)),
+                    format!("not a way a connection ends: one of {}", codes.join(", ")),
+                );
+                None
+            }
+        }
         "cross_az" => match raw.cross_az.as_deref().expect("given") {
             "node_to_target" => Some(Subject::CrossAz(Leg::NodeToTarget)),
             "client_to_entry" => Some(Subject::CrossAz(Leg::ClientToEntry)),
@@ -465,6 +488,7 @@ fn subject_given(raw: &RawExpect, s: &str) -> bool {
         "answered" => raw.answered.is_some(),
         "seen_from" => raw.seen_from.is_some(),
         "cross_az" => raw.cross_az.is_some(),
+        "ended" => raw.ended.is_some(),
         "health" => raw.health.is_some(),
         "new_connections" => raw.new_connections.is_some(),
         "validation_error" => raw.validation_error.is_some(),
