@@ -251,6 +251,25 @@ pub struct RawScenario {
     /// The grid `sim sweep` runs (ignored by the other commands once validated).
     #[serde(default)]
     pub sweep: Option<RawSweep>,
+    /// Prices that replace the table's (docs/model.md COST-1 to COST-3).
+    #[serde(default)]
+    pub prices: Option<RawPrices>,
+}
+
+/// `[prices]`: USD, each optional (the table's price when omitted).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrices {
+    /// Inter-AZ data transfer, per GB in each direction (both ends pay).
+    pub inter_az_usd_per_gb_each_direction: Option<toml::Value>,
+    /// An interface endpoint, per AZ and hour.
+    pub endpoint_usd_per_az_hour: Option<toml::Value>,
+    /// An interface endpoint's data processed, per GB: one number, or the three tiers.
+    pub endpoint_usd_per_gb: Option<toml::Value>,
+    /// A Network Load Balancer, per hour.
+    pub nlb_usd_per_hour: Option<toml::Value>,
+    /// An NLCU, per hour.
+    pub nlcu_usd_per_hour: Option<toml::Value>,
 }
 
 /// `[sweep]`: the seeds and axes of `sim sweep` ([`crate::sweep`]).
