@@ -139,6 +139,16 @@
 //! seed = 1
 //! flows = 30000
 //!
+//! [prices]                                # optional: USD that replace the price table's
+//!                                         # (crate::cost::prices; docs/model.md COST-1 to COST-3);
+//!                                         # each a finite number, 0 or more; a variant may set them
+//! inter_az_usd_per_gb_each_direction = 0.01   # both ends pay: a crossing costs twice this
+//! endpoint_usd_per_az_hour = 0.01         # per ENI and hour begun
+//! endpoint_usd_per_gb = [0.01, 0.006, 0.004]   # first PB, next 4 PB, above 5 PB; or one number
+//! nlb_usd_per_hour = 0.0225               # per load balancer and hour begun
+//! nlcu_usd_per_hour = 0.006               # per NLCU-hour
+//! # the report marks an overridden price "scenario" (`+` in the table), a third-party one `*`
+//!
 //! [[events]]                              # optional: what happens to the system during the run
 //! at = "300s"                             # from the start of the run (a duration, below 100 years)
 //! crash = "web-2"                         # the instance's web server stops answering
