@@ -14,7 +14,7 @@
 //!   │        │                         └─> rules::{address, client, dns, health, nlb (+ hash,
 //!   │        │                               pick), outcome, privatelink, security}
 //!   │        │                                   └─> model (Topology; ids, net) ─> time, rng
-//!   │        └─> output::report (plain data) <─ stats (+ detmath)
+//!   │        └─> output::report (plain data) <─ stats (+ detmath), cost (+ prices)
 //!   ├─> output::{render, plot, explain}: read a report or a walk's hops, decide nothing
 //!   └─> scenario (raw TOML -> validate, by resource family -> Topology; calls rules)
 //! ```
@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod cost;
 pub mod detmath;
 pub mod error;
 pub mod expect;

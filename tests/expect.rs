@@ -17,7 +17,7 @@ fn the_seed_scenarios_answers_hold() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("6 checks of 5 expectations in 1 file: 6 hold, 0 fail"),
+        text.contains("8 checks of 7 expectations in 1 file: 8 hold, 0 fail"),
         "{text}"
     );
     assert!(text.contains("holds  expect[0]"), "{text}");
@@ -40,7 +40,7 @@ fn a_wrong_number_fails_with_exit_3_naming_the_expectation_and_what_was_observed
         err.contains("expect[0] (variant \"cross-zone off\"): only the Subnet 1 server answers: expected target web-1: share 90%, observed 100% (2000 of 2000 flows)"),
         "{err}"
     );
-    assert!(err.contains("1 of 6 checks failed"), "{err}");
+    assert!(err.contains("1 of 8 checks failed"), "{err}");
     assert!(stdout(&out).contains("FAILS  expect[0]"));
 }
 
@@ -50,7 +50,7 @@ fn sim_run_prints_the_verdicts_beside_the_report_and_in_its_json() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("Checked answers ([[expect]])"), "{text}");
-    assert!(text.contains("6 hold, 0 fail"), "{text}");
+    assert!(text.contains("8 hold, 0 fail"), "{text}");
     let out = sim(&[
         "run",
         "scenarios/crosszone.toml",
@@ -61,7 +61,7 @@ fn sim_run_prints_the_verdicts_beside_the_report_and_in_its_json() {
     ]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let verdicts = report["expectations"].as_array().expect("verdicts in JSON");
-    assert_eq!(verdicts.len(), 6);
+    assert_eq!(verdicts.len(), 8);
     assert!(verdicts.iter().all(|v| v["outcome"] == "holds"));
     assert_eq!(verdicts[0]["proves"], "B");
     // A failed expectation does not fail `sim run`: only `sim test` judges.
@@ -77,47 +77,55 @@ fn unknown_subjects_and_bad_measures_are_validation_errors() {
     let cases = [
         (
             "[[expect]]\ntarget = \"web-9\"\nshare = 1",
-            "expect[5].target = \"web-9\": no target group lists this instance",
+            "expect[7].target = \"web-9\": no target group lists this instance",
         ),
         (
             "[[expect]]\nfailed = \"TARGET_ON_FIRE\"\nflows = 0",
-            "expect[5].failed = \"TARGET_ON_FIRE\": not a failure reason",
+            "expect[7].failed = \"TARGET_ON_FIRE\": not a failure reason",
         ),
         (
             "[[expect]]\nvariant = \"cross-zone sideways\"\nanswered = true\nflows = 1",
-            "expect[5].variant = \"cross-zone sideways\": no variant has this name",
+            "expect[7].variant = \"cross-zone sideways\": no variant has this name",
         ),
         (
             "[[expect]]\ntarget = \"web-1\"\nsubnet = \"provider-1\"\nshare = 1",
-            "expect[5].subnet: an expectation names one subject",
+            "expect[7].subnet: an expectation names one subject",
         ),
         (
             "[[expect]]\nfailed = \"any\"\nconsistent_with = 0.5",
-            "expect[5].consistent_with: `consistent_with` needs a share with a confidence interval",
+            "expect[7].consistent_with: `consistent_with` needs a share with a confidence interval",
         ),
         (
             "[[expect]]\ntarget = \"web-1\"\nshare = 1.5",
-            "expect[5].share = 1.5: a share of the variant's flows, from 0 to 1",
+            "expect[7].share = 1.5: a share of the variant's flows, from 0 to 1",
         ),
         (
             "[[expect]]\ntarget = \"web-1\"\nshare = 1\nflows = 3",
-            "expect[5]: give one test",
+            "expect[7]: give one test",
         ),
         (
             "[[expect]]\nhealth = \"web-1\"\nbecomes = \"sleepy\"",
-            "expect[5].becomes = \"sleepy\": a target health state",
+            "expect[7].becomes = \"sleepy\": a target health state",
         ),
         (
             "[[expect]]\nnew_connections = \"web-1\"\nflows = 0",
-            "expect[5].after: a `new_connections` expectation needs `after`",
+            "expect[7].after: a `new_connections` expectation needs `after`",
+        ),
+        (
+            "[[expect]]\ncost = \"lunch\"\nusd = 1",
+            "expect[7].cost = \"lunch\": not a line of the cost section",
+        ),
+        (
+            "[[expect]]\ncost = \"total\"\nshare = 1",
+            "expect[7].share: `share` does not apply to a `cost` expectation",
         ),
         (
             "[[expect]]\nvalidation_error = \"PL-8\"",
-            "expect[5].validation_error: name the `variant` validation should refuse",
+            "expect[7].validation_error: name the `variant` validation should refuse",
         ),
         (
             "[[expect]]\ntarget = \"web-1\"\nshare = 1\nproves = \"E\"",
-            "expect[5].proves = \"E\": an expectation proves the answer, \"B\"",
+            "expect[7].proves = \"E\": an expectation proves the answer, \"B\"",
         ),
     ];
     for (i, (extra, message)) in cases.iter().enumerate() {
@@ -165,7 +173,7 @@ fn a_variant_refused_with_the_expected_rule_is_an_answer_not_an_error() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("holds  expect[5]  \"udp\": refused by validation citing PL-8"),
+        text.contains("holds  expect[7]  \"udp\": refused by validation citing PL-8"),
         "{text}"
     );
     assert!(text.contains("UDP cannot cross PrivateLink"), "{text}");
@@ -300,7 +308,7 @@ fn sim_test_takes_directories_and_reports_unreadable_files() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("12 checks of 10 expectations in 2 files: 12 hold, 0 fail"),
+        text.contains("16 checks of 14 expectations in 2 files: 16 hold, 0 fail"),
         "{text}"
     );
     let out = sim(&["test", "no/such/file.toml"]);

@@ -267,6 +267,8 @@ fn differences(a: &Tally, b: &Tally) -> String {
         cross_az_bytes,
         client_cross_az_flows,
         bytes,
+        client_cross_az_bytes,
+        endpoint_bytes,
         completion,
         clients,
         end,

@@ -84,8 +84,8 @@ fn csv_has_a_row_per_variant_level_and_name() {
         "variant,level,name,az,az_id,present,hits,share,expected_share,ci95_low,ci95_high"
     );
     let rows: Vec<&str> = lines.collect();
-    // Two variants x (3 subnets + 3 AZs + 3 targets).
-    assert_eq!(rows.len(), 18, "{text}");
+    // Two variants x (3 subnets + 3 AZs + 3 targets + (6 cost lines + 3 sums) x run and month).
+    assert_eq!(rows.len(), 2 * (9 + 18), "{text}");
     assert!(
         rows.contains(&"cross-zone off,subnet,provider-1,us-east-1a,use1-az1,true,500,1,1,1,1"),
         "{text}"

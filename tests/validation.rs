@@ -2213,3 +2213,38 @@ fn rejects_turning_off_client_ip_preservation_on_a_udp_group() {
         "client IP preservation is always on for TCP_UDP target groups",
     );
 }
+
+#[test]
+fn rejects_prices_that_are_not_finite_non_negative_numbers() {
+    let with = |table: &str| crosszone_with("[run]", &format!("[prices]\n{table}\n\n[run]"));
+    rejects(
+        "price-negative",
+        &with("nlcu_usd_per_hour = -0.5"),
+        "prices.nlcu_usd_per_hour = -0.5",
+        "a price must be a finite number of USD, 0 or more",
+    );
+    rejects(
+        "price-infinite",
+        &with("inter_az_usd_per_gb_each_direction = inf"),
+        "prices.inter_az_usd_per_gb_each_direction = inf",
+        "a price must be a finite number of USD, 0 or more",
+    );
+    rejects(
+        "price-string",
+        &with("endpoint_usd_per_az_hour = \"cheap\""),
+        "prices.endpoint_usd_per_az_hour",
+        "a price is a number of USD, not a string",
+    );
+    rejects(
+        "price-tiers",
+        &with("endpoint_usd_per_gb = [0.01, 0.006, 0.004, 0.002]"),
+        "prices.endpoint_usd_per_gb",
+        "one price for every tier, or three: [first PB, next 4 PB, above 5 PB]",
+    );
+    rejects(
+        "price-unknown",
+        &with("alb_usd_per_hour = 1"),
+        "prices.alb_usd_per_hour",
+        "unknown key",
+    );
+}

@@ -186,6 +186,22 @@ fn judge(check: &Check, v: &VariantReport, flows: u64) -> (Outcome, String) {
             at_least,
             at_most,
         } => new_connections(v, target, (*after, *before), *at_least, *at_most),
+        Check::Cost {
+            line,
+            per_month,
+            at_least,
+            at_most,
+        } => {
+            let usd = v
+                .cost
+                .usd(line, *per_month)
+                .expect("validation admits only the cost section's keys");
+            // At the precision the report prints (1e-9 USD).
+            verdict(
+                usd >= at_least - 1e-9 && usd <= at_most + 1e-9,
+                format!("${usd}"),
+            )
+        }
         Check::Refused { .. } => unreachable!("judged from validation"),
     }
 }

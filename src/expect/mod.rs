@@ -82,6 +82,18 @@ pub enum Check {
         /// Upper bound.
         at_most: u64,
     },
+    /// A line of the cost section (or a sum), in USD over the run or a month, in
+    /// `[at_least, at_most]`.
+    Cost {
+        /// `total`, `consumer`, `provider` or a line key.
+        line: String,
+        /// Over a month instead of the run.
+        per_month: bool,
+        /// Lower bound.
+        at_least: f64,
+        /// Upper bound.
+        at_most: f64,
+    },
     /// The variant is refused by validation with an error that cites `rule`.
     Refused {
         /// A docs/model.md rule id (`PL-9`).
@@ -273,6 +285,24 @@ impl Check {
                     None => format!("from {after} on"),
                 }
             ),
+            Check::Cost {
+                line,
+                per_month,
+                at_least,
+                at_most,
+            } => {
+                let usd = bounds(
+                    *at_least,
+                    *at_most,
+                    0.0,
+                    f64::INFINITY,
+                    |x| format!("at least ${x}"),
+                    |x| format!("at most ${x}"),
+                    |lo, hi| format!("${lo} to ${hi}"),
+                );
+                let over = if *per_month { "a month" } else { "the run" };
+                format!("cost {line} over {over}: {usd}")
+            }
             Check::Refused { rule } => format!("refused by validation citing {rule}"),
         }
     }

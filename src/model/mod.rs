@@ -71,6 +71,9 @@ pub struct Topology {
     /// listener's `forward` ([`events::Action::ListenerWeights`] keeps an index here, so that
     /// actions stay `Copy`).
     pub listener_weight_sets: Vec<Vec<u16>>,
+    /// The prices the report charges at: the table of [`crate::cost::prices`], or the
+    /// scenario's `[prices]` (COST-1 to COST-3).
+    pub prices: crate::cost::prices::Prices,
 }
 
 /// An AWS account and its own mapping of AZ names to physical zones.

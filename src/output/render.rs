@@ -76,6 +76,116 @@ fn metrics_csv(report: &Report) -> String {
     out
 }
 
+/// The cost section (docs/model.md COST-1 to COST-4): per line its payer, then per variant its
+/// quantity, price, USD for the run and for a month; the sums each side pays; a price not from
+/// an AWS page marked `*`, one the scenario set marked `+`; the notes on the estimates.
+fn cost_section(out: &mut String, report: &Report) {
+    let Some(first) = report.variants.first() else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\nCost in USD (inter-AZ: $ per GB crossing, both ends pay; run: the simulated run; month: {} hours)",
+        first.cost.month_hours
+    );
+    let mut grid = Grid { rows: Vec::new() };
+    let mut header = vec!["line".to_string(), "payer".to_string()];
+    for _ in &report.variants {
+        header.extend(["quantity", "price", "run", "month"].map(String::from));
+    }
+    grid.rows.push(header);
+    let mut marks: Vec<&str> = Vec::new();
+    for (i, line) in first.cost.lines.iter().enumerate() {
+        let mut row = vec![line.what.clone(), line.payer.to_string()];
+        for v in &report.variants {
+            let Some(l) = v.cost.lines.get(i) else {
+                row.extend(["-", "", "", ""].map(String::from));
+                continue;
+            };
+            let mark = match l.price_source {
+                "third-party" => "*",
+                "scenario" => "+",
+                _ => "",
+            };
+            if !mark.is_empty() && !marks.contains(&mark) {
+                marks.push(mark);
+            }
+            row.extend([
+                format!("{} {}", quantity(l.quantity), l.unit),
+                format!("${}/{}{mark}", l.price, l.unit.trim_end_matches('s')),
+                format!("${:.6}", l.usd),
+                format!("${:.4}", l.usd_per_month),
+            ]);
+        }
+        grid.rows.push(row);
+    }
+    type Sum = fn(&crate::cost::Cost) -> (f64, f64);
+    let sums: [(&str, Sum); 3] = [
+        ("consumer pays", |c| (c.consumer_usd, c.month_consumer_usd)),
+        ("provider pays", |c| (c.provider_usd, c.month_provider_usd)),
+        ("total", |c| (c.total_usd, c.month_total_usd)),
+    ];
+    for (label, sum) in sums {
+        let mut row = vec![label.to_string(), String::new()];
+        for v in &report.variants {
+            let (run, month) = sum(&v.cost);
+            row.extend([
+                String::new(),
+                String::new(),
+                format!("${run:.6}"),
+                format!("${month:.4}"),
+            ]);
+        }
+        grid.rows.push(row);
+    }
+    let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
+    grid.render(out, 2, 4, &names);
+    marks.sort();
+    for mark in marks {
+        let _ = match mark {
+            "*" => writeln!(out, "  * not from an AWS page (third-party figure)"),
+            _ => writeln!(out, "  + set by the scenario's [prices], not AWS's"),
+        };
+    }
+    let mut notes: Vec<&String> = Vec::new();
+    for v in &report.variants {
+        for note in &v.cost.notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+    for note in notes {
+        wrapped(out, note);
+    }
+}
+
+/// `text` as lines of at most [`TABLE_WIDTH`] characters (unless a word is longer), indented by
+/// two spaces, the lines after the first by four.
+fn wrapped(out: &mut String, text: &str) {
+    let mut line = String::from("  ");
+    for word in text.split(' ') {
+        let indent = line.trim_start().is_empty();
+        if !indent && line.chars().count() + 1 + word.chars().count() > TABLE_WIDTH {
+            let _ = writeln!(out, "{line}");
+            line = String::from("    ");
+        } else if !line.trim_start().is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    let _ = writeln!(out, "{line}");
+}
+
+/// A quantity as the cost section shows it: whole numbers plain, others to six decimals.
+fn quantity(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.6}")
+    }
+}
+
 /// The connections section of a variant whose connections live.
 fn connections_section(out: &mut String, name: &str, c: &crate::output::connections::Connections) {
     let _ = writeln!(
@@ -623,6 +733,7 @@ fn table(report: &Report) -> String {
     }
     let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
     grid.render(&mut out, 1, 1, &names);
+    cost_section(&mut out, report);
     for v in &report.variants {
         if let Some(c) = &v.connections {
             connections_section(&mut out, &v.name, c);
@@ -706,6 +817,24 @@ fn csv(report: &Report) -> String {
                 f.share,
                 f.expected_share
             );
+        }
+        // Cost (COST-1 to COST-4): `share` holds USD, for the run (`cost`) and for a month
+        // (`cost_month`), per line key and for the consumer, the provider and the total.
+        let c = &v.cost;
+        let lines = c.lines.iter().map(|l| (l.key, l.usd, l.usd_per_month));
+        let sums = [
+            ("consumer", c.consumer_usd, c.month_consumer_usd),
+            ("provider", c.provider_usd, c.month_provider_usd),
+            ("total", c.total_usd, c.month_total_usd),
+        ];
+        for (key, usd, month) in lines.chain(sums) {
+            for (level, value) in [("cost", usd), ("cost_month", month)] {
+                let _ = writeln!(
+                    out,
+                    "{},{level},{key},,,true,,{value},,,",
+                    csv_field(&v.name)
+                );
+            }
         }
     }
     out

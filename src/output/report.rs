@@ -28,9 +28,6 @@ use crate::state::State;
 use crate::stats::{self, Covariance};
 use crate::timeline::Timeline;
 
-/// Price of inter-AZ data transfer, per GB, charged on each side (docs/model.md COST-1).
-pub const INTER_AZ_USD_PER_GB_EACH_SIDE: f64 = 0.01;
-
 /// A whole run of a scenario.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -193,7 +190,8 @@ pub struct CrossAz {
     pub expected_share: f64,
     /// HTTP payload bytes of those flows (request + response; headers of TCP/IP not counted).
     pub bytes: u64,
-    /// Their inter-AZ data transfer cost, USD ($0.01/GB charged on each side).
+    /// Their inter-AZ data transfer cost, USD: the `inter_az_node_target` line of the variant's
+    /// [`crate::cost::Cost`] (COST-1).
     pub cost_usd: f64,
     /// Flows whose client -> endpoint ENI leg (or client -> NLB node, for a direct client)
     /// crossed AZs.
@@ -271,6 +269,8 @@ pub struct VariantReport {
     pub fit: Option<Fit>,
     /// Cross-AZ traffic.
     pub cross_az: CrossAz,
+    /// What the run costs, line by line, and who pays (docs/model.md COST-1 to COST-4).
+    pub cost: crate::cost::Cost,
     /// Completion times.
     pub completion: Completion,
     /// DNS queries sent to the resolver: each answer is one cluster of flows (STAT-2).
@@ -734,6 +734,12 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows, seed: u64) -> VariantReport
         }
     }
 
+    let cost = crate::cost::cost(t, tally);
+    let node_target_usd = cost
+        .lines
+        .iter()
+        .find(|l| l.key == "inter_az_node_target")
+        .map_or(0.0, |l| l.usd);
     VariantReport {
         name: run.name.to_string(),
         description: run.description.map(str::to_string),
@@ -748,11 +754,12 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows, seed: u64) -> VariantReport
             share: m.share(tally.cross_az_flows),
             expected_share: round6(expected.cross_az),
             bytes: tally.cross_az_bytes,
-            cost_usd: tally.cross_az_bytes as f64 / 1e9 * INTER_AZ_USD_PER_GB_EACH_SIDE * 2.0,
+            cost_usd: node_target_usd,
             client_leg_flows: tally.client_cross_az_flows,
             client_leg_share: m.share(tally.client_cross_az_flows),
             client_leg_expected_share: round6(expected.client_cross_az),
         },
+        cost,
         completion: completion(tally, expected),
         dns_queries: tally.dns_queries(),
         dns_cache_hits: tally.dns_cache_hits(),

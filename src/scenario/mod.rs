@@ -139,6 +139,16 @@
 //! seed = 1
 //! flows = 30000
 //!
+//! [prices]                                # optional: USD that replace the price table's
+//!                                         # (crate::cost::prices; docs/model.md COST-1 to COST-3);
+//!                                         # each a finite number, 0 or more; a variant may set them
+//! inter_az_usd_per_gb_each_direction = 0.01   # both ends pay: a crossing costs twice this
+//! endpoint_usd_per_az_hour = 0.01         # per ENI and hour begun
+//! endpoint_usd_per_gb = [0.01, 0.006, 0.004]   # first PB, next 4 PB, above 5 PB; or one number
+//! nlb_usd_per_hour = 0.0225               # per load balancer and hour begun
+//! nlcu_usd_per_hour = 0.006               # per NLCU-hour
+//! # the report marks an overridden price "scenario" (`+` in the table), a third-party one `*`
+//!
 //! [[events]]                              # optional: what happens to the system during the run
 //! at = "300s"                             # from the start of the run (a duration, below 100 years)
 //! crash = "web-2"                         # the instance's web server stops answering
@@ -180,6 +190,9 @@
 //! #                                        ("load_balancer": a node's), at_target = "web-1" optional
 //! #   cross_az = "node_to_target"          flows crossing AZs on a leg (or "client_to_entry")
 //! #   ended = "RESET_DEREGISTERED"         connections that ended so (with [workload.connection])
+//! #   cost = "inter_az_node_target"        a cost line (or "total", "consumer", "provider"), USD
+//! #                                        over the run (per_month = true: a month), tested with
+//! #                                        usd = x (tolerance = t), usd_at_least / usd_at_most
 //! #   health = "web-2"                     with becomes = "unhealthy", after = "300s", and
 //! #                                        within = "120s" or never = true
 //! #   new_connections = "web-2"            with after = "400s" (before = "900s" optional) and a

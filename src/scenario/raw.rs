@@ -257,6 +257,9 @@ pub struct RawScenario {
     /// The scenario as an exam question: choices, the answer, the explanation.
     #[serde(default)]
     pub quiz: Option<RawQuiz>,
+    /// Prices that replace the table's (docs/model.md COST-1 to COST-3).
+    #[serde(default)]
+    pub prices: Option<RawPrices>,
 }
 
 /// `[[expect]]`: one thing that should happen, in one variant or every one. Exactly one subject
@@ -292,6 +295,10 @@ pub struct RawExpect {
     pub at_target: Option<String>,
     /// Subject: connections that ended this way (`RESET_DEREGISTERED`, ...), when they live.
     pub ended: Option<String>,
+    /// Subject: a line of the cost section (`"total"`, `"consumer"`, `"provider"` or a line key).
+    pub cost: Option<String>,
+    /// With `cost`: over a month (730 h at the arrival rate) instead of over the run.
+    pub per_month: Option<bool>,
     /// Subject: flows crossing AZs on a leg: `"node_to_target"` or `"client_to_entry"`.
     pub cross_az: Option<String>,
     /// Subject: a target's health over the run (with `becomes`, `after`, `within` / `never`).
@@ -302,7 +309,13 @@ pub struct RawExpect {
     pub validation_error: Option<String>,
     /// Share of the variant's flows, with `tolerance` (0 when omitted).
     pub share: Option<f64>,
-    /// Allowed absolute difference from `share`.
+    /// Cost in USD, with `tolerance`.
+    pub usd: Option<f64>,
+    /// Cost at least this, USD.
+    pub usd_at_least: Option<f64>,
+    /// Cost at most this, USD.
+    pub usd_at_most: Option<f64>,
+    /// Allowed absolute difference from `share` (or from `usd`).
     pub tolerance: Option<f64>,
     /// Share at least this.
     pub share_at_least: Option<f64>,
@@ -365,6 +378,22 @@ pub struct RawQuizTrace {
     /// The flow's index (0 when omitted).
     #[serde(default)]
     pub flow: u64,
+}
+
+/// `[prices]`: USD, each optional (the table's price when omitted).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrices {
+    /// Inter-AZ data transfer, per GB in each direction (both ends pay).
+    pub inter_az_usd_per_gb_each_direction: Option<toml::Value>,
+    /// An interface endpoint, per AZ and hour.
+    pub endpoint_usd_per_az_hour: Option<toml::Value>,
+    /// An interface endpoint's data processed, per GB: one number, or the three tiers.
+    pub endpoint_usd_per_gb: Option<toml::Value>,
+    /// A Network Load Balancer, per hour.
+    pub nlb_usd_per_hour: Option<toml::Value>,
+    /// An NLCU, per hour.
+    pub nlcu_usd_per_hour: Option<toml::Value>,
 }
 
 /// `[sweep]`: the seeds and axes of `sim sweep` ([`crate::sweep`]).

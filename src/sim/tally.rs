@@ -211,6 +211,13 @@ pub struct Tally {
     pub client_cross_az_flows: u64,
     /// Payload bytes of all answered flows.
     pub bytes: u64,
+    /// Payload bytes of the answered flows whose client leg crossed AZs (client -> endpoint ENI,
+    /// or client -> NLB node for a direct client): what inter-AZ transfer charges on that leg
+    /// (docs/model.md COST-1).
+    pub client_cross_az_bytes: u64,
+    /// Payload bytes of the answered flows that went through an endpoint ENI: what the interface
+    /// endpoint processed (COST-2).
+    pub endpoint_bytes: u64,
     /// Completion times of answered flows (nanoseconds -> count).
     pub completion: BTreeMap<u64, u64>,
     /// Per workload client.
@@ -307,6 +314,8 @@ impl Tally {
             cross_az_bytes: 0,
             client_cross_az_flows: 0,
             bytes: 0,
+            client_cross_az_bytes: 0,
+            endpoint_bytes: 0,
             completion: BTreeMap::new(),
             clients: routes
                 .iter()
@@ -429,6 +438,12 @@ impl Tally {
                 if ended.cross_az {
                     self.cross_az_flows += count;
                     self.cross_az_bytes += count * ended.bytes;
+                }
+                if ended.client_cross_az {
+                    self.client_cross_az_bytes += count * ended.bytes;
+                }
+                if ended.eni.is_some() {
+                    self.endpoint_bytes += count * ended.bytes;
                 }
                 *self.completion.entry(ended.at.0).or_insert(0) += count;
             }

@@ -77,6 +77,7 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
             failed: vec![0; 20],
             open: None,
         },
+        cost: crate::cost::Cost::default(),
         connections: None,
         changes: None,
         metrics: crate::output::metrics::Metrics {

@@ -20,7 +20,7 @@ use crate::time::Span;
 pub const DEFAULT_SIGNIFICANCE: f64 = 0.01;
 
 /// The subjects an expectation may name (exactly one).
-const SUBJECTS: [&str; 11] = [
+const SUBJECTS: [&str; 12] = [
     "target",
     "subnet",
     "az",
@@ -29,6 +29,7 @@ const SUBJECTS: [&str; 11] = [
     "seen_from",
     "cross_az",
     "ended",
+    "cost",
     "health",
     "new_connections",
     "validation_error",
@@ -176,6 +177,13 @@ fn expectation(
             "flows_at_most",
         ],
         "validation_error" => &[],
+        "cost" => &[
+            "usd",
+            "tolerance",
+            "usd_at_least",
+            "usd_at_most",
+            "per_month",
+        ],
         "target" | "subnet" | "az" => &INTERVAL_MEASURES,
         "seen_from" => &SEEN_FROM_MEASURES,
         _ => &INTERVAL_MEASURES[..FLOWS_MEASURES],
@@ -427,6 +435,7 @@ fn expectation(
                 at_most,
             })
         }
+        "cost" => cost(raw, at, issues),
         "validation_error" => {
             let rule = raw.validation_error.as_deref().expect("given");
             if rule_id(rule) {
@@ -489,6 +498,7 @@ fn subject_given(raw: &RawExpect, s: &str) -> bool {
         "seen_from" => raw.seen_from.is_some(),
         "cross_az" => raw.cross_az.is_some(),
         "ended" => raw.ended.is_some(),
+        "cost" => raw.cost.is_some(),
         "health" => raw.health.is_some(),
         "new_connections" => raw.new_connections.is_some(),
         "validation_error" => raw.validation_error.is_some(),
@@ -498,8 +508,12 @@ fn subject_given(raw: &RawExpect, s: &str) -> bool {
 
 /// The measure keys the block gives.
 fn measures_given(raw: &RawExpect) -> Vec<&'static str> {
-    let keys: [(&str, bool); 15] = [
+    let keys: [(&str, bool); 19] = [
         ("share", raw.share.is_some()),
+        ("usd", raw.usd.is_some()),
+        ("usd_at_least", raw.usd_at_least.is_some()),
+        ("usd_at_most", raw.usd_at_most.is_some()),
+        ("per_month", raw.per_month.is_some()),
         ("tolerance", raw.tolerance.is_some()),
         ("share_at_least", raw.share_at_least.is_some()),
         ("share_at_most", raw.share_at_most.is_some()),
@@ -665,6 +679,84 @@ fn counts(raw: &RawExpect, at: &KeyPath, issues: &mut Vec<Issue>) -> Option<(u64
             Some((lo, hi))
         }
     }
+}
+
+/// A `cost` expectation: a line key or a sum, and one test in USD.
+fn cost(raw: &RawExpect, at: &KeyPath, issues: &mut Vec<Issue>) -> Option<Check> {
+    let line = raw.cost.as_deref().expect("given");
+    let sums = ["total", "consumer", "provider"];
+    if !sums.contains(&line) && !crate::cost::LINE_KEYS.contains(&line) {
+        issues.push(Issue {
+            path: at.key("cost"),
+            value: Some(quoted(line)),
+            message: format!(
+                "not a line of the cost section: one of {}, {} (docs/model.md COST-1 to COST-4)",
+                sums.join(", "),
+                crate::cost::LINE_KEYS.join(", ")
+            ),
+        });
+        return None;
+    }
+    let usd_ok = |x: f64| x.is_finite() && x >= 0.0;
+    for (key, value) in [
+        ("usd", raw.usd),
+        ("tolerance", raw.tolerance),
+        ("usd_at_least", raw.usd_at_least),
+        ("usd_at_most", raw.usd_at_most),
+    ] {
+        if let Some(x) = value.filter(|x| !usd_ok(*x)) {
+            issues.push(Issue {
+                path: at.key(key),
+                value: Some(super::number(x)),
+                message: "USD: a finite amount, 0 or more".into(),
+            });
+            return None;
+        }
+    }
+    let (at_least, at_most) = match (raw.usd, raw.usd_at_least, raw.usd_at_most) {
+        (Some(x), None, None) => {
+            let t = raw.tolerance.unwrap_or(0.0);
+            ((x - t).max(0.0), x + t)
+        }
+        (None, lo, hi) if lo.is_some() || hi.is_some() => {
+            if raw.tolerance.is_some() {
+                issues.push(Issue {
+                    path: at.key("tolerance"),
+                    value: None,
+                    message: "`tolerance` goes with `usd`".into(),
+                });
+                return None;
+            }
+            (lo.unwrap_or(0.0), hi.unwrap_or(f64::INFINITY))
+        }
+        _ => {
+            issues.push(Issue {
+                path: at.clone(),
+                value: None,
+                message:
+                    "give one test: `usd` (with `tolerance`), or `usd_at_least` / `usd_at_most`"
+                        .into(),
+            });
+            return None;
+        }
+    };
+    if at_least > at_most {
+        issues.push(Issue {
+            path: at.key("usd_at_least"),
+            value: Some(super::number(at_least)),
+            message: format!(
+                "above usd_at_most = {}: no cost passes",
+                super::number(at_most)
+            ),
+        });
+        return None;
+    }
+    Some(Check::Cost {
+        line: line.to_string(),
+        per_month: raw.per_month.unwrap_or(false),
+        at_least,
+        at_most,
+    })
 }
 
 /// A `health` expectation.

@@ -11,6 +11,7 @@
 //! - `workload`: the clients, `[network]` and `[run]`;
 //! - `events`: the scheduled events (`[[events]]`): their names resolve and none contradicts the
 //!   state the events before it leave;
+//! - `prices`: the `[prices]` that replace the table's (COST-1 to COST-3);
 //! - `paths`: what needs the whole topology: what each client's name resolves to, whether a
 //!   listener serves the port, targets that will never get traffic.
 //!
@@ -26,6 +27,7 @@ mod instances;
 mod load_balancing;
 mod network;
 mod paths;
+mod prices;
 mod privatelink;
 mod security;
 mod workload;
@@ -273,6 +275,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
     network::peerings(c, &mut b);
     let (workload, network, run) = workload::settings(c);
     let (events, listener_weight_sets) = events::events(c, &b);
+    let prices = prices::prices(c);
     if !c.errors.is_empty() {
         return None;
     }
@@ -299,6 +302,7 @@ fn build(c: &mut Checker<'_>) -> Option<Topology> {
         run,
         events,
         listener_weight_sets,
+        prices,
     })
 }
 
