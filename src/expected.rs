@@ -137,8 +137,13 @@ fn address_probabilities(walker: &Walker<'_>, c: usize, state: &State) -> Vec<(u
 
 /// The mixture of `parts` (weights need not sum to 1; parts of weight 0 are left out): the
 /// expected distribution of a run whose flows start in several states, each state's share of
-/// flows its weight (docs/model.md STAT-3). Each client's route outcome vectors are mixed with
-/// the same weights; completion branches are kept per part with their weights.
+/// flows its weight (docs/model.md STAT-3). A client's routes are the addresses of its whole
+/// answer in every state, so route `r` is the same address in each part: its probability is
+/// the weighted mean of its probabilities, and its outcome vector the mean of the parts' weighted
+/// by how often the route is taken in each (weight times probability), so that the mixed model
+/// predicts the mixed shares even when the addresses a client may take change (an ENI removed:
+/// EV-10; a zone leaving the NLB's DNS: NLB-12). A route no part takes keeps the weighted mean of
+/// its outcomes. Completion branches are kept per part with their weights.
 pub fn mixture(parts: &[(f64, &Expected)]) -> Expected {
     let total: f64 = parts.iter().map(|(w, _)| w).sum();
     let parts: Vec<(f64, &Expected)> = parts
@@ -163,7 +168,21 @@ pub fn mixture(parts: &[(f64, &Expected)]) -> Expected {
     };
     for client in &mut out.clients {
         for route in &mut client.routes {
+            route.probability = 0.0;
             route.outcomes.iter_mut().for_each(|p| *p = 0.0);
+        }
+    }
+    // Per client and route: the weight of the parts that take it (w times its probability).
+    let mut taken: Vec<Vec<f64>> = out
+        .clients
+        .iter()
+        .map(|c| vec![0.0; c.routes.len()])
+        .collect();
+    for (w, e) in &parts {
+        for (c, client) in e.clients.iter().enumerate() {
+            for (r, route) in client.routes.iter().enumerate() {
+                taken[c][r] += w * route.probability;
+            }
         }
     }
     for (w, e) in &parts {
@@ -175,13 +194,21 @@ pub fn mixture(parts: &[(f64, &Expected)]) -> Expected {
         }
         out.cross_az += w * e.cross_az;
         out.client_cross_az += w * e.client_cross_az;
-        for (mine, theirs) in out.clients.iter_mut().zip(&e.clients) {
-            for (route, other) in mine.routes.iter_mut().zip(&theirs.routes) {
+        for ((mine, theirs), taken) in out.clients.iter_mut().zip(&e.clients).zip(&taken) {
+            for ((route, other), &taken) in mine.routes.iter_mut().zip(&theirs.routes).zip(taken) {
+                route.probability += w * other.probability;
                 if route.outcomes.len() < other.outcomes.len() {
                     route.outcomes.resize(other.outcomes.len(), 0.0);
                 }
+                // Weighted by how often this part takes the route; by the part's weight alone
+                // when no part takes it.
+                let weight = if taken > 0.0 {
+                    w * other.probability / taken
+                } else {
+                    *w
+                };
                 for (p, q) in route.outcomes.iter_mut().zip(&other.outcomes) {
-                    *p += w * q;
+                    *p += weight * q;
                 }
             }
         }
@@ -214,5 +241,42 @@ mod tests {
         let route_sum: f64 = m.clients[0].routes[0].outcomes.iter().sum();
         assert!((route_sum - 1.0).abs() < 1e-12);
         assert_eq!(mixture(&[(2.0, &e_on)]), e_on);
+    }
+
+    #[test]
+    fn a_mixture_of_states_with_different_addresses_predicts_the_mixed_shares() {
+        // The client's own-subnet ENI leaves at 90 s of a 150 s run (EV-10): before, it takes
+        // that address always (DNS-7); after, one of the other two at random. The mixed client
+        // model must give the mixed shares (its routes' probabilities move with the states).
+        let text = include_str!("../scenarios/ans/07-dns-ttl-cached-answer.toml");
+        let s = crate::scenario::parse("t.toml", "t", text).unwrap();
+        let v = s
+            .variants
+            .iter()
+            .find(|v| v.name == "no client cache")
+            .unwrap();
+        let t = &v.topology;
+        let timeline = crate::timeline::Timeline::new(t, 1, crate::time::SimTime(150_000_000_000));
+        assert!(timeline.states.len() >= 2, "the event makes a second state");
+        let walker = Walker::new(t, 1);
+        let per_state: Vec<Expected> = timeline
+            .states
+            .iter()
+            .map(|state| expected(&walker, state))
+            .collect();
+        let parts: Vec<(f64, &Expected)> = [0.6, 0.4].into_iter().zip(per_state.iter()).collect();
+        let m = mixture(&parts);
+        let from_model = crate::stats::expected_shares(&m.clients);
+        for (a, b) in from_model.iter().zip(m.categories()) {
+            assert!(
+                (a - b).abs() < 1e-12,
+                "{from_model:?} vs {:?}",
+                m.categories()
+            );
+        }
+        for client in &m.clients {
+            let total: f64 = client.routes.iter().map(|r| r.probability).sum();
+            assert!((total - 1.0).abs() < 1e-12);
+        }
     }
 }
