@@ -2,6 +2,7 @@
 //! [`crate::walk`] applies them in order; nothing else does.
 
 pub mod address;
+pub mod catalog;
 pub mod check_timeline;
 pub mod client;
 pub mod connection;
