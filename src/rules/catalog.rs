@@ -68,9 +68,12 @@ impl Source {
 
     /// Who publishes it, by its address's host.
     pub fn publisher(&self) -> Publisher {
-        let host = self
-            .url()
-            .map(|u| u.trim_start_matches("https://").split('/').next().unwrap_or(""));
+        let host = self.url().map(|u| {
+            u.trim_start_matches("https://")
+                .split('/')
+                .next()
+                .unwrap_or("")
+        });
         match host {
             Some(h) if h == "aws.amazon.com" || h.ends_with(".aws.amazon.com") => Publisher::Aws,
             Some("repost.aws") => Publisher::Aws,
@@ -100,13 +103,18 @@ pub fn ids_in(text: &str) -> Vec<(usize, &str)> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i].is_ascii_uppercase() && (i == 0 || !word(bytes[i - 1])) {
-            let letters = bytes[i..].iter().take_while(|b| b.is_ascii_uppercase()).count();
-            let dash = i + letters;
-            let digits = bytes[dash + 1..]
+            let letters = bytes[i..]
                 .iter()
-                .take_while(|b| b.is_ascii_digit())
-                .count()
-                * usize::from(bytes.get(dash) == Some(&b'-'));
+                .take_while(|b| b.is_ascii_uppercase())
+                .count();
+            let dash = i + letters;
+            let digits = match bytes.get(dash) {
+                Some(b'-') => bytes[dash + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count(),
+                _ => 0,
+            };
             let end = dash + 1 + digits;
             if digits > 0
                 && PREFIXES.contains(&&text[i..dash])
@@ -221,7 +229,10 @@ mod tests {
         let dns7 = rule("DNS-7").expect("DNS-7");
         assert_eq!(dns7.sources.len(), 2);
         assert_eq!(dns7.sources[0].publisher(), Publisher::Rfc);
-        assert_eq!(dns7.sources[0].text, "https://www.rfc-editor.org/rfc/rfc6724 (rule 9)");
+        assert_eq!(
+            dns7.sources[0].text,
+            "https://www.rfc-editor.org/rfc/rfc6724 (rule 9)"
+        );
         assert_eq!(dns7.sources[1].url(), None);
         assert_eq!(dns7.sources[1].publisher(), Publisher::Other);
         // Several pages over several lines; a blog on aws.amazon.com is AWS's.
@@ -233,7 +244,11 @@ mod tests {
         for r in rules() {
             for s in &r.sources {
                 if let Some(url) = s.url() {
-                    assert!(!url.ends_with(',') && !url.ends_with('.'), "{}: {url}", r.id);
+                    assert!(
+                        !url.ends_with(',') && !url.ends_with('.'),
+                        "{}: {url}",
+                        r.id
+                    );
                     let aws = url.contains("docs.aws.amazon.com/")
                         || url.starts_with("https://aws.amazon.com/")
                         || url.starts_with("https://repost.aws/");
@@ -247,7 +262,9 @@ mod tests {
 
     #[test]
     fn assumptions_are_read_from_the_rules_text() {
-        for id in ["NLB-7", "NLB-8", "DNS-5", "CLI-1", "HC-2", "HC-5", "PL-10", "TIME-1"] {
+        for id in [
+            "NLB-7", "NLB-8", "DNS-5", "CLI-1", "HC-2", "HC-5", "PL-10", "TIME-1",
+        ] {
             assert!(rule(id).expect(id).assumption, "{id}");
         }
         for id in ["PL-2", "NLB-2", "WL-1", "DNS-6"] {
@@ -257,11 +274,12 @@ mod tests {
 
     #[test]
     fn ids_stand_as_words() {
-        let found: Vec<&str> = ids_in("PL-3, AZ-2 (NLB-17); XNLB-1 NLB-1x use1-az1 TCP-80 EV-")
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect();
-        assert_eq!(found, ["PL-3", "AZ-2", "NLB-17"]);
+        let found: Vec<&str> =
+            ids_in("PL-3, AZ-2 (NLB-17); XNLB-1 NLB-1x use1-az1 TCP-80 EV- HC-5 AZ")
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect();
+        assert_eq!(found, ["PL-3", "AZ-2", "NLB-17", "HC-5"]);
     }
 
     /// Every rule id cited anywhere in src/ (code, comments, messages) is a rule of
