@@ -2508,6 +2508,22 @@ fn every_refusal_for_a_rule_names_its_id() {
             "PL-7",
         ),
         (
+            "a port no listener serves",
+            edit(
+                CROSSZONE,
+                "port = 80\narrival_rate",
+                "port = 8080\narrival_rate",
+            ),
+            "workload.port",
+            "NLB-2",
+        ),
+        (
+            "a revoke naming both lists",
+            event("revoke = { security_group = \"web-sg\", ingress = 0, egress = 0 }"),
+            "events[0].revoke",
+            "EV-7",
+        ),
+        (
             "a connect timeout of zero",
             edit(
                 CROSSZONE,

@@ -360,11 +360,11 @@ fn rule_change(
                 None,
                 if both.is_some() {
                     format!(
-                        "{article} {key} names one rule: `ingress = N` or `egress = N`, not both (write one event per rule)"
+                        "{article} {key} names one rule: `ingress = N` or `egress = N`, not both (write one event per rule) (docs/model.md EV-7)"
                     )
                 } else {
                     format!(
-                        "{article} {key} names its rule by its position in the group's list: `ingress = N` or `egress = N`"
+                        "{article} {key} names its rule by its position in the group's list: `ingress = N` or `egress = N` (docs/model.md EV-7)"
                     )
                 },
             );

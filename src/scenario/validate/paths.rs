@@ -167,9 +167,9 @@ fn listeners_serve(t: &Topology, c: &mut Checker<'_>, lbs: &[LoadBalancerId], en
             names.join(", "),
             t.workload.host,
             match t.workload.protocol {
-                crate::model::Transport::Tcp => "",
+                crate::model::Transport::Tcp => " (docs/model.md NLB-2)",
                 crate::model::Transport::Udp =>
-                    " for UDP, a UDP or TCP_UDP listener (docs/model.md NLB-17)",
+                    " for UDP, a UDP or TCP_UDP listener (docs/model.md NLB-2, NLB-17)",
             }
         ),
     };
