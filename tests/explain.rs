@@ -705,7 +705,11 @@ fn every_explain_line_names_its_rules_and_their_sources() {
     );
     let text = explain(&[denied.to_str().unwrap(), "--flow", "0"]);
     let cited = assert_every_line_cites_its_sources(&text);
-    assert!(text.contains("failed: SG_DENY"), "{text}");
+    // The last line names the rule behind the failure reason, and when curl learns it.
+    assert!(
+        text.contains("failed: SG_DENY (curl: (28) Connection timed out) [CLI-4, PL-6]"),
+        "{text}"
+    );
     for id in ["PL-6", "SG-1", "CLI-4"] {
         assert!(cited.iter().any(|c| c == id), "{id}: {text}");
     }

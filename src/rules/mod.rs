@@ -1,5 +1,6 @@
 //! The rules a flow meets on its path, one module per hop, each citing its docs/model.md ids.
-//! [`crate::walk`] applies them in order; nothing else does.
+//! [`crate::walk`] applies them in order; nothing else does. [`catalog`] reads the rules' titles,
+//! sources and assumptions from docs/model.md itself.
 
 pub mod address;
 pub mod catalog;

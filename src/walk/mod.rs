@@ -598,7 +598,7 @@ impl<'a> Walker<'a> {
                     // curl fails at once: this event is its last.
                     note(&mut trace, walk.at, &["DNS-1"], || HopKind::NxDomain);
                     let reason = FailReason::DnsNxdomain;
-                    note(&mut trace, walk.at, &["CLI-4"], || HopKind::Failed {
+                    note(&mut trace, walk.at, reason.rules(), || HopKind::Failed {
                         reason,
                     });
                     Next::Done(self.ended(walk, Err(reason), 0))
@@ -724,9 +724,12 @@ impl<'a> Walker<'a> {
                 Next::Done(self.ended(walk, Ok(()), bytes))
             }
             Stage::Failed(reason) => {
-                note(&mut trace, walk.at, &["CLI-4"], || HopKind::Failed {
-                    reason,
-                });
+                // A direct client meets the NLB's inbound rules under NLB-15, not PL-7.
+                let rules = match (reason, walk.eni) {
+                    (FailReason::NlbSgDeny, None) => &["CLI-4", "NLB-15"],
+                    _ => reason.rules(),
+                };
+                note(&mut trace, walk.at, rules, || HopKind::Failed { reason });
                 Next::Done(self.ended(walk, Err(reason), 0))
             }
         }

@@ -868,7 +868,7 @@ fn zone(c: &mut Checker<'_>, b: &Built, path: KeyPath, name: &str) -> Option<Zon
             format!(" and {more} more")
         };
         format!(
-            "no AZ ID of that name: events name zones by AZ ID (the accounts map {}{more}) (docs/model.md EV-4, AZ-2)",
+            "no AZ ID of that name: events name zones by AZ ID (the accounts map {}{more}) (docs/model.md AZ-2)",
             shown.join(", ")
         )
     } else {
