@@ -171,4 +171,23 @@ mod tests {
             assert_eq!(FailReason::from_code(r.code()), Some(*r));
         }
     }
+
+    /// Each reason cites the rule docs/model.md's "Failure reasons" table gives it (the first of
+    /// its rule column), after CLI-4.
+    #[test]
+    fn each_reason_cites_the_rule_of_the_failure_table() {
+        let table = crate::rules::catalog::MODEL
+            .split("## Failure reasons")
+            .nth(1)
+            .expect("docs/model.md has the table");
+        for r in FailReason::ALL {
+            let row = table
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", r.code())))
+                .unwrap_or_else(|| panic!("{r}: no row"));
+            let rule = row.split('|').nth(3).expect("a rule column").trim();
+            let first = rule.split(", ").next().expect("a rule");
+            assert_eq!(r.rules(), ["CLI-4", first], "{r}: {row}");
+        }
+    }
 }
