@@ -56,7 +56,14 @@ fn explain_traces_one_flow_hop_by_hop() {
             "a hop without its rules: {hop}"
         );
     }
-    for id in ["[WL-1]", "DNS-7", "PL-6", "NLB-7", "NLB-10", "CLI-3"] {
+    for id in [
+        "[WL-1, CLI-3]",
+        "DNS-7",
+        "PL-6",
+        "NLB-7*",
+        "NLB-10",
+        "CLI-3",
+    ] {
         assert!(text.contains(id), "missing {id} in\n{text}");
     }
     // The source port is even (docs/model.md CLI-1: connect() tries the even ports first).
@@ -554,7 +561,7 @@ fn explain_shows_a_direct_clients_dns_answer_node_target_and_source() {
         "reached directly over the VPC's local route",
         "the NLB's security groups admit the client",
         "the client's own address (preserve_client_ip.enabled is true for this instance target group)",
-        "[NLB-11, NLB-12, NLB-13]",
+        "[NLB-11*, NLB-12*, NLB-13*]",
         "NLB-13: with partial AZ affinity",
     ] {
         assert!(text.contains(hop), "no {hop:?} in:\n{text}");
@@ -577,4 +584,173 @@ fn check_lists_the_nlb_dns_names_and_what_targets_see() {
     ] {
         assert!(text.contains(line), "{line}\n{text}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every line names its rules, and every rule its sources (docs/model.md, read by
+// sim::rules::catalog).
+
+/// Checks one `sim explain` output: every line of every flow's trace ends with the rules that
+/// decided it, `[ID, ...]`, each a rule of docs/model.md, marked `*` exactly when its rule rests
+/// on a stated assumption; every id anywhere in the output is listed under "Sources" with its
+/// title and every source docs/model.md gives it (AWS pages labelled AWS). Returns the ids the
+/// trace lines cite.
+fn assert_every_line_cites_its_sources(text: &str) -> Vec<String> {
+    use sim::rules::catalog;
+    let lines: Vec<&str> = text.lines().collect();
+    let sources_at = lines
+        .iter()
+        .position(|l| l.starts_with("Sources ("))
+        .unwrap_or_else(|| panic!("no Sources section in\n{text}"));
+    // The Sources section: "  ID[*]  title", then "      LABEL: reference" rows.
+    let mut listed: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in &lines[sources_at + 1..] {
+        let trimmed = line.trim_start();
+        if line.len() - trimmed.len() == 2 {
+            let (id, title) = trimmed.split_once("  ").expect("id and title");
+            listed.push((id.to_string(), vec![title.trim()]));
+        } else {
+            listed.last_mut().expect("an entry").1.push(trimmed);
+        }
+    }
+    for (id, rows) in &listed {
+        let rule = catalog::rule(id.trim_end_matches('*')).unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(id.ends_with('*'), rule.assumption, "{id}");
+        assert_eq!(rows[0], rule.title, "{id}");
+        for source in &rule.sources {
+            let row = format!("{}: {}", source.publisher().label(), source.text);
+            assert!(rows.contains(&row.as_str()), "{id}: no {row:?} in {rows:?}");
+        }
+        if rule.sources.is_empty() {
+            assert_eq!(rows[1..], ["no page cited: see docs/model.md"], "{id}");
+        }
+    }
+    let listed_ids: Vec<&str> = listed
+        .iter()
+        .map(|(id, _)| id.trim_end_matches('*'))
+        .collect();
+    for (_, id) in catalog::ids_in(text) {
+        assert!(
+            listed_ids.contains(&id),
+            "{id} is cited but not under Sources"
+        );
+    }
+    // The trace lines: under each flow's heading, up to the blank line.
+    let mut cited = Vec::new();
+    let mut in_trace = false;
+    let mut traced = 0;
+    for line in &lines[..sources_at] {
+        if line.starts_with("flow ") {
+            in_trace = true;
+            continue;
+        }
+        if line.is_empty() {
+            in_trace = false;
+        }
+        if !in_trace {
+            continue;
+        }
+        traced += 1;
+        let ids = line
+            .trim_end()
+            .strip_suffix(']')
+            .and_then(|l| l.rsplit_once(" ["))
+            .map(|(_, ids)| ids)
+            .unwrap_or_else(|| panic!("a line without its rules: {line}"));
+        assert!(!ids.is_empty(), "{line}");
+        for marked in ids.split(", ") {
+            let id = marked.trim_end_matches('*');
+            let rule = catalog::rule(id).unwrap_or_else(|| panic!("{id} is no rule: {line}"));
+            assert_eq!(
+                marked.ends_with('*'),
+                rule.assumption,
+                "{id} (assumption: {}) on {line}",
+                rule.assumption
+            );
+            cited.push(id.to_string());
+        }
+    }
+    assert!(traced >= 3, "{text}");
+    cited
+}
+
+/// Every scenario, every variant: each line of a flow's trace cites rules of docs/model.md, with
+/// their sources listed; and so do a failure, a direct client, a UDP flow, a connection that
+/// lives, a proxy protocol header and a flow that meets a changed state.
+#[test]
+fn every_explain_line_names_its_rules_and_their_sources() {
+    let explain = |args: &[&str]| {
+        let output = sim(&[&["explain"], args].concat());
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    let mut scenarios: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 10);
+    for path in &scenarios {
+        let text = explain(&[path.to_str().unwrap(), "--flow", "2"]);
+        assert_every_line_cites_its_sources(&text);
+    }
+    // A failure: the endpoint's group drops the SYN.
+    let denied = scratch(
+        "explain-sources-sg-deny",
+        &crosszone_with(
+            "cidr_blocks = [\"10.11.0.0/26\", \"10.11.0.64/26\", \"10.11.0.128/26\"]",
+            "cidr_blocks = [\"10.11.0.64/26\"]",
+        ),
+    );
+    let text = explain(&[denied.to_str().unwrap(), "--flow", "0"]);
+    let cited = assert_every_line_cites_its_sources(&text);
+    // The last line names the rule behind the failure reason, and when curl learns it.
+    assert!(
+        text.contains("failed: SG_DENY (curl: (28) Connection timed out) [CLI-4, PL-6]"),
+        "{text}"
+    );
+    for id in ["PL-6", "SG-1", "CLI-4"] {
+        assert!(cited.iter().any(|c| c == id), "{id}: {text}");
+    }
+    assert!(text.contains("docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html"), "{text}");
+    // A refused flow after a crash, whose line names the checks that took a target out (HC-5).
+    let text = explain(&[
+        "scenarios/target-failure.toml",
+        "--flow",
+        "40000",
+        "--variant",
+        "server crash",
+    ]);
+    let cited = assert_every_line_cites_its_sources(&text);
+    assert!(text.contains("left out: web-2 unhealthy"), "{text}");
+    assert!(cited.iter().any(|c| c == "HC-5"), "{text}");
+    // A direct client, with the NLB's DNS answer.
+    let text = explain(&["scenarios/nlb-direct.toml", "--flow", "7"]);
+    let cited = assert_every_line_cites_its_sources(&text);
+    assert!(text.contains("[NLB-11*, NLB-12*, NLB-13*]"), "{text}");
+    assert!(cited.iter().any(|c| c == "NLB-15"), "{text}");
+    // UDP: the 5-tuple hash is NLB-17's, not NLB-7's (no sequence number).
+    let text = explain(&["scenarios/udp.toml", "--flow", "1"]);
+    assert_every_line_cites_its_sources(&text);
+    let pick = text.lines().find(|l| l.contains("5-tuple hash")).unwrap();
+    assert!(
+        pick.contains("NLB-17*") && !pick.contains("NLB-7*"),
+        "{pick}"
+    );
+    // A connection that lives, and how it ended.
+    let text = explain(&["scenarios/draining.toml", "--flow", "5"]);
+    let cited = assert_every_line_cites_its_sources(&text);
+    assert!(text.contains("connection CLOSED"), "{text}");
+    assert!(cited.iter().any(|c| c.starts_with("CONN-")), "{text}");
+    // A proxy protocol header: each row of its bytes cites NLB-14.
+    let text = explain(&[
+        "scenarios/client-ip.toml",
+        "--flow",
+        "0",
+        "--variant",
+        "proxy protocol",
+    ]);
+    assert_every_line_cites_its_sources(&text);
+    assert!(text.contains("  [NLB-14*]\n"), "{text}");
 }

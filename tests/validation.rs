@@ -780,7 +780,7 @@ fn rejects_target_groups_sim_does_not_model() {
         "target-group-udp",
         &text,
         "load_balancers.provider-nlb.listeners[0].target_group = \"web\"",
-        "a TCP listener forwards to TCP or TCP_UDP target groups only; target group web is UDP (NLB-17, NLB-18)",
+        "a TCP listener forwards to TCP or TCP_UDP target groups only; target group web is UDP (docs/model.md NLB-17, NLB-18)",
     );
     let text = crosszone_with(
         "protocol = \"TCP\"\nport = 80\nvpc_id",
@@ -1119,7 +1119,7 @@ fn rejects_a_connection_duration_of_zero() {
         "connection-duration",
         &text,
         "workload.connection.duration = \"0s\"",
-        "duration must be above zero (CONN-1); omit [workload.connection] for curl-like flows",
+        "duration must be above zero (docs/model.md CONN-1); omit [workload.connection] for curl-like flows",
     );
     let line = line_of(&text, "duration = ");
     assert!(
@@ -1135,7 +1135,7 @@ fn rejects_a_request_interval_of_zero() {
         "request-interval",
         &text,
         "workload.connection.request_interval = \"0s\"",
-        "request_interval must be above zero (CONN-1)",
+        "request_interval must be above zero (docs/model.md CONN-1)",
     );
     let line = line_of(&text, "request_interval = ");
     assert!(
@@ -1151,7 +1151,7 @@ fn rejects_an_unknown_connection_distribution() {
         "connection-distribution",
         &text,
         "workload.connection.distribution = \"pareto\"",
-        "distribution must be \"fixed\" or \"exponential\" (CONN-1)",
+        "distribution must be \"fixed\" or \"exponential\" (docs/model.md CONN-1)",
     );
 }
 
@@ -1167,7 +1167,7 @@ fn rejects_more_open_connections_per_client_than_it_has_source_ports() {
         "source-ports",
         &text,
         "workload.connection.duration = \"60s\"",
-        "about 60000 connections would be open at once per client (1000 flows/s over 1 client, each open 60s): more than the 28232 source ports a client has for one destination (CONN-6)",
+        "about 60000 connections would be open at once per client (1000 flows/s over 1 client, each open 60s): more than the 28232 source ports a client has for one destination (docs/model.md CONN-6)",
     );
     // The same over three clients is 20,000 each.
     let text = text
@@ -1198,7 +1198,7 @@ fn rejects_an_idle_timeout_outside_60_to_6000_seconds() {
             &format!(
                 "load_balancers.provider-nlb.listeners[0].tcp.idle_timeout.seconds = {seconds}"
             ),
-            "tcp.idle_timeout.seconds must be 60 to 6000 (CONN-5)",
+            "tcp.idle_timeout.seconds must be 60 to 6000 (docs/model.md CONN-5)",
         );
     }
 }
@@ -1219,7 +1219,7 @@ fn rejects_a_draining_interval_outside_0_to_360000_seconds() {
             &format!(
                 "target_groups.web.target_health_state.unhealthy.draining_interval_seconds = {seconds}"
             ),
-            "draining_interval_seconds must be 0 to 360000 (CONN-2)",
+            "draining_interval_seconds must be 0 to 360000 (docs/model.md CONN-2)",
         );
     }
 }
@@ -1427,7 +1427,7 @@ fn rejects_an_event_naming_a_missing_resource_or_a_server_it_needs() {
             "event-slow-serverless",
             "slow = { instance = \"consumer-client\", response_time = \"2s\" }",
             "events[0].slow.instance = \"consumer-client\"",
-            "instance consumer-client has no web_server: only a web server can be slow (EV-9)",
+            "instance consumer-client has no web_server: only a web server can be slow (docs/model.md EV-9)",
         ),
         (
             "event-zone",
@@ -1448,7 +1448,7 @@ fn rejects_an_az_name_where_an_event_needs_an_az_id() {
         "event-az-name",
         &text,
         "events[0].impair_zone = \"us-east-1b\"",
-        "AZ names differ per account (AZ-1): name the zone by its AZ ID (us-east-1b is use1-az2 in account lab)",
+        "AZ names differ per account (docs/model.md AZ-1): name the zone by its AZ ID (us-east-1b is use1-az2 in account lab)",
     );
 }
 
@@ -1459,7 +1459,7 @@ fn rejects_a_crash_of_an_instance_without_a_web_server() {
         "event-no-server",
         &text,
         "events[0].crash = \"consumer-client\"",
-        "instance consumer-client has no web_server: only a web server can crash (EV-1)",
+        "instance consumer-client has no web_server: only a web server can crash (docs/model.md EV-1)",
     );
 }
 
@@ -1534,7 +1534,7 @@ fn rejects_a_rule_change_of_a_rule_the_group_does_not_have() {
         "rule-change-no-rule",
         &text,
         "events[0].revoke.ingress = 1",
-        "security group web-sg has one ingress rule, ingress[0]: there is no rule ingress[1] to revoke (EV-7)",
+        "security group web-sg has one ingress rule, ingress[0]: there is no rule ingress[1] to revoke (docs/model.md EV-7)",
     );
     // A group written without `egress` has AWS's allow-all rule, and that one only.
     let text = crosszone_with_events(
@@ -1619,7 +1619,7 @@ fn rejects_weights_for_a_port_without_a_listener() {
         "weights-no-listener",
         &crosszone_with_weights(8080, "{ target_group = \"web\", weight = 1 }"),
         "events[0].listener_weights.port = 8080",
-        "load balancer provider-nlb has one listener, on port 80: no listener on port 8080 to give weights (EV-8)",
+        "load balancer provider-nlb has one listener, on port 80: no listener on port 8080 to give weights (docs/model.md EV-8)",
     );
 }
 
@@ -1636,7 +1636,7 @@ fn rejects_weights_that_add_or_leave_out_a_target_group() {
         "weights-add-group",
         &text,
         "events[0].listener_weights.forward[1].target_group = \"api\"",
-        "listener provider-nlb:80 forwards to web, not to api: an event changes the weights of a forward, it cannot add a target group (EV-8)",
+        "listener provider-nlb:80 forwards to web, not to api: an event changes the weights of a forward, it cannot add a target group (docs/model.md EV-8)",
     );
     let text = crosszone_with_weights(
         80,
@@ -1652,7 +1652,7 @@ fn rejects_weights_that_add_or_leave_out_a_target_group() {
         "weights-leave-out-group",
         &crosszone_with_weights(80, ""),
         "events[0].listener_weights.forward",
-        "no weight for web, which listener provider-nlb:80 forwards to: give each of its target groups a weight (0 sends it nothing; EV-8)",
+        "no weight for web, which listener provider-nlb:80 forwards to: give each of its target groups a weight, 0 sending it nothing (docs/model.md EV-8)",
     );
 }
 
@@ -2050,7 +2050,7 @@ fn rejects_endpoint_subnet_events_that_contradict_the_endpoint() {
         "event-last-eni",
         &text,
         "events[0].remove_endpoint_subnet",
-        "removing consumer-1 at 1s leaves endpoint provider-endpoint with no ENI: an interface endpoint keeps at least one subnet (EV-10)",
+        "removing consumer-1 at 1s leaves endpoint provider-endpoint with no ENI: an interface endpoint keeps at least one subnet (docs/model.md EV-10)",
     );
     // consumer-2 is not in it, and no event adds it.
     let text = crosszone_with_events(&format!(
@@ -2107,7 +2107,7 @@ fn rejects_bad_nlb_dns_settings() {
             lb,
             "dns_record_client_routing_policy = \"nearest\"",
             "load_balancers.app-nlb.dns_record_client_routing_policy = \"nearest\"",
-            "must be \"any_availability_zone\", \"partial_availability_zone_affinity\" or \"availability_zone_affinity\" (NLB-13)",
+            "must be \"any_availability_zone\", \"partial_availability_zone_affinity\" or \"availability_zone_affinity\" (docs/model.md NLB-13)",
         ),
         (
             "dns-name-region",
@@ -2147,7 +2147,7 @@ fn rejects_a_zonal_shift_aws_would_refuse() {
         "shift-not-enabled",
         &shift("app-nlb", "use1-az2"),
         "events[0].start_zonal_shift.load_balancer = \"app-nlb\"",
-        "does not have enable_zonal_shift = true: AWS refuses a zonal shift on it (EV-11)",
+        "does not have enable_zonal_shift = true: AWS refuses a zonal shift on it (docs/model.md EV-11)",
     );
     let enabled = |text: String| {
         text.replacen(
@@ -2160,7 +2160,7 @@ fn rejects_a_zonal_shift_aws_would_refuse() {
         "shift-zone",
         &enabled(shift("app-nlb", "use1-az3")),
         "events[0].start_zonal_shift.away_from = \"use1-az3\"",
-        "load balancer app-nlb has no node in AZ ID use1-az3: it enables use1-az1, use1-az2 and use1-az4 (EV-11)",
+        "load balancer app-nlb has no node in AZ ID use1-az3: it enables use1-az1, use1-az2 and use1-az4 (docs/model.md EV-11)",
     );
     let twice = enabled(shift("app-nlb", "use1-az2"))
         + "\n[[events]]\nat = \"20s\"\nstart_zonal_shift = { load_balancer = \"app-nlb\", away_from = \"use1-az2\" }\n";
@@ -2247,4 +2247,360 @@ fn rejects_prices_that_are_not_finite_non_negative_numbers() {
         "prices.alb_usd_per_hour",
         "unknown key",
     );
+}
+
+// ---- Each refusal names its rule ---------------------------------------------------------------
+
+/// Whether `message` cites `id` in the form validation uses, `(docs/model.md ID[, ID...])`: the
+/// id stands as a word inside that group.
+fn cites(message: &str, id: &str) -> bool {
+    message.match_indices("docs/model.md ").any(|(at, _)| {
+        let group = &message[at..];
+        let group = &group[..group.find(')').unwrap_or(group.len())];
+        sim::rules::catalog::ids_in(group)
+            .iter()
+            .any(|(_, found)| *found == id)
+    })
+}
+
+/// A table of mutations of the seed scenarios and the rule of docs/model.md each refusal names,
+/// at the key it names, in the one form `(docs/model.md ID)` (what `validation_error = "ID"`
+/// expectations match).
+#[test]
+fn every_refusal_for_a_rule_names_its_id() {
+    const CROSSZONE: &str = include_str!("../scenarios/crosszone.toml");
+    const UDP: &str = include_str!("../scenarios/udp.toml");
+    let event = |body: &str| format!("{CROSSZONE}\n[[events]]\nat = \"10s\"\n{body}\n");
+    let edit = |base: &str, from: &str, to: &str| {
+        assert!(base.contains(from), "no {from:?}");
+        base.replacen(from, to, 1)
+    };
+    let subnet = |name: &str, vpc: &str, az: &str, cidr: &str| {
+        format!(
+            "[subnets.{name}]\nvpc_id = \"{vpc}\"\navailability_zone = \"{az}\"\ncidr_block = \"{cidr}\"\n\n[workload]"
+        )
+    };
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "peering overlapping CIDRs",
+            edit(
+                CROSSZONE,
+                "[workload]",
+                "[vpc_peerings.direct]\nvpc_id = \"consumer\"\npeer_vpc_id = \"provider\"\n\n[workload]",
+            ),
+            "vpc_peerings.direct.peer_vpc_id",
+            "PL-9",
+        ),
+        (
+            "UDP through an endpoint",
+            edit(
+                CROSSZONE,
+                "port = 80\narrival_rate",
+                "protocol = \"udp\"\nport = 80\narrival_rate",
+            ),
+            "workload.protocol",
+            "PL-8",
+        ),
+        (
+            "a subnet outside its VPC",
+            edit(
+                CROSSZONE,
+                "cidr_block = \"10.11.0.128/26\"",
+                "cidr_block = \"10.12.0.128/26\"",
+            ),
+            "subnets.provider-3.cidr_block",
+            "NET-1",
+        ),
+        (
+            "overlapping subnets",
+            edit(
+                CROSSZONE,
+                "cidr_block = \"10.11.0.128/26\"",
+                "cidr_block = \"10.11.0.0/25\"",
+            ),
+            "subnets.provider-3.cidr_block",
+            "NET-1",
+        ),
+        (
+            "a reserved address",
+            edit(
+                CROSSZONE,
+                "subnet_id = \"provider-1\"\n",
+                "subnet_id = \"provider-1\"\nprivate_ip = \"10.11.0.2\"\n",
+            ),
+            "instances.web-1.private_ip",
+            "NET-1",
+        ),
+        (
+            "an endpoint subnet in an AZ the NLB lacks",
+            edit(
+                &edit(
+                    CROSSZONE,
+                    "subnets = [\"provider-1\", \"provider-2\", \"provider-3\"]",
+                    "subnets = [\"provider-1\", \"provider-2\"]",
+                ),
+                "subnet_ids = [\"consumer-1\"]",
+                "subnet_ids = [\"consumer-3\"]",
+            ),
+            "vpc_endpoints.provider-endpoint.subnet_ids[0]",
+            "PL-2",
+        ),
+        (
+            "two ENIs in one AZ",
+            edit(
+                &edit(
+                    CROSSZONE,
+                    "[workload]",
+                    &subnet("consumer-4", "consumer", "us-east-1a", "10.11.0.192/26"),
+                ),
+                "subnet_ids = [\"consumer-1\"]",
+                "subnet_ids = [\"consumer-1\", \"consumer-4\"]",
+            ),
+            "vpc_endpoints.provider-endpoint.subnet_ids[1]",
+            "PL-1",
+        ),
+        (
+            "two NLB subnets in one AZ",
+            edit(
+                &edit(
+                    CROSSZONE,
+                    "[workload]",
+                    &subnet("provider-4", "provider", "us-east-1a", "10.11.0.192/26"),
+                ),
+                "subnets = [\"provider-1\", \"provider-2\", \"provider-3\"]",
+                "subnets = [\"provider-1\", \"provider-2\", \"provider-3\", \"provider-4\"]",
+            ),
+            "load_balancers.provider-nlb.subnets[3]",
+            "NLB-1",
+        ),
+        (
+            "a TCP listener to a UDP group",
+            edit(
+                CROSSZONE,
+                "protocol = \"TCP\"\nport = 80",
+                "protocol = \"UDP\"\nport = 80",
+            ),
+            "load_balancers.provider-nlb.listeners[0]",
+            "NLB-17",
+        ),
+        (
+            "client IP preservation off on UDP",
+            edit(
+                UDP,
+                "[target_groups.game]\n",
+                "[target_groups.game]\npreserve_client_ip = { enabled = false }\n",
+            ),
+            "target_groups.game.preserve_client_ip",
+            "NLB-16",
+        ),
+        (
+            "an idle timeout outside 60-6000 s",
+            edit(
+                CROSSZONE,
+                "target_group = \"web\" }]",
+                "target_group = \"web\", tcp.idle_timeout.seconds = 30 }]",
+            ),
+            "load_balancers.provider-nlb.listeners[0].tcp.idle_timeout.seconds",
+            "CONN-5",
+        ),
+        (
+            "more open connections than source ports",
+            format!("{CROSSZONE}\n[workload.connection]\nduration = \"1h\"\n"),
+            "workload.connection",
+            "CONN-6",
+        ),
+        (
+            "a deregistration delay above 3600 s",
+            edit(
+                CROSSZONE,
+                "targets = [\"web-1\", \"web-2\", \"web-3\"]\n",
+                "targets = [\"web-1\", \"web-2\", \"web-3\"]\nderegistration_delay = { timeout_seconds = 5000 }\n",
+            ),
+            "target_groups.web.deregistration_delay.timeout_seconds",
+            "EV-3",
+        ),
+        (
+            "a health check interval below 5 s",
+            edit(CROSSZONE, "interval = \"30s\"", "interval = \"1s\""),
+            "target_groups.web.health_check.interval",
+            "HC-4",
+        ),
+        (
+            "a security group rule of another protocol",
+            edit(
+                CROSSZONE,
+                "ingress = [{ protocol = \"tcp\", from_port = 80, to_port = 80, cidr_blocks = [\"10.11.0.0/24\"] }]",
+                "ingress = [{ protocol = \"icmp\", from_port = 80, to_port = 80, cidr_blocks = [\"10.11.0.0/24\"] }]",
+            ),
+            "security_groups.web-sg.ingress[0].protocol",
+            "SG-1",
+        ),
+        (
+            "a group named default",
+            edit(
+                CROSSZONE,
+                "[workload]",
+                "[security_groups.default]\nvpc_id = \"consumer\"\n\n[workload]",
+            ),
+            "security_groups.default",
+            "SG-4",
+        ),
+        (
+            "an alias with a TTL",
+            edit(
+                CROSSZONE,
+                "type = \"A\", alias",
+                "type = \"A\", ttl = 60, alias",
+            ),
+            "route53_zones.\"example.local\".records[0].ttl",
+            "DNS-2",
+        ),
+        (
+            "a load balancer DNS name AWS would not give",
+            edit(
+                CROSSZONE,
+                "load_balancer_type = \"network\"\n",
+                "load_balancer_type = \"network\"\ndns_name = \"nlb.example.com\"\n",
+            ),
+            "load_balancers.provider-nlb.dns_name",
+            "NLB-11",
+        ),
+        (
+            "an AZ name missing from the account's map",
+            edit(
+                CROSSZONE,
+                "availability_zone = \"us-east-1c\"",
+                "availability_zone = \"us-east-1z\"",
+            ),
+            "subnets.provider-3.availability_zone",
+            "AZ-1",
+        ),
+        (
+            "an event naming a zone by its AZ name",
+            event("impair_zone = \"us-east-1b\""),
+            "events[0].impair_zone",
+            "AZ-1",
+        ),
+        (
+            "a listener weight above 999",
+            edit(
+                CROSSZONE,
+                "target_group = \"web\" }]",
+                "forward = [{ target_group = \"web\", weight = 1000 }] }]",
+            ),
+            "load_balancers.provider-nlb.listeners[0].forward[0].weight",
+            "NLB-2",
+        ),
+        (
+            "a web server crashed twice",
+            format!(
+                "{}\n[[events]]\nat = \"20s\"\ncrash = \"web-2\"\n",
+                event("crash = \"web-2\"")
+            ),
+            "events[1].crash",
+            "EV-1",
+        ),
+        (
+            "a zonal shift the load balancer does not enable",
+            event(
+                "start_zonal_shift = { load_balancer = \"provider-nlb\", away_from = \"use1-az2\" }",
+            ),
+            "events[0].start_zonal_shift.load_balancer",
+            "EV-11",
+        ),
+        (
+            "weights for a port without a listener",
+            event(
+                "listener_weights = { load_balancer = \"provider-nlb\", port = 8080, forward = [{ target_group = \"web\", weight = 1 }] }",
+            ),
+            "events[0].listener_weights",
+            "EV-8",
+        ),
+        (
+            "a revoke of a rule not in its group",
+            event("revoke = { security_group = \"web-sg\", ingress = 3 }"),
+            "events[0].revoke",
+            "EV-7",
+        ),
+        (
+            "private DNS names of endpoint services",
+            edit(
+                CROSSZONE,
+                "private_dns_enabled = false",
+                "private_dns_enabled = true",
+            ),
+            "vpc_endpoints.provider-endpoint.private_dns_enabled",
+            "PL-4",
+        ),
+        (
+            "enforcement on PrivateLink traffic neither on nor off",
+            edit(
+                CROSSZONE,
+                "internal = true\n",
+                "internal = true\nenforce_security_group_inbound_rules_on_private_link_traffic = \"maybe\"\n",
+            ),
+            "load_balancers.provider-nlb.enforce_security_group_inbound_rules_on_private_link_traffic",
+            "PL-7",
+        ),
+        (
+            "a port no listener serves",
+            edit(
+                CROSSZONE,
+                "port = 80\narrival_rate",
+                "port = 8080\narrival_rate",
+            ),
+            "workload.port",
+            "NLB-2",
+        ),
+        (
+            "a revoke naming both lists",
+            event("revoke = { security_group = \"web-sg\", ingress = 0, egress = 0 }"),
+            "events[0].revoke",
+            "EV-7",
+        ),
+        (
+            "a connect timeout of zero",
+            edit(
+                CROSSZONE,
+                "connect_timeout = \"10s\"",
+                "connect_timeout = \"0s\"",
+            ),
+            "workload.connect_timeout",
+            "CLI-4",
+        ),
+        (
+            "a name that resolves to an instance",
+            edit(
+                CROSSZONE,
+                "type = \"A\", alias = { vpc_endpoint = \"provider-endpoint\" }",
+                "type = \"A\", ttl = 60, records = [\"10.11.0.4\"]",
+            ),
+            "workload.host",
+            "NET-3",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (what, text, key_path, id) in &cases {
+        assert!(sim::rules::catalog::rule(id).is_some(), "{id}");
+        let errors = match sim::scenario::parse("t.toml", "t", text) {
+            Ok(_) => {
+                failures.push(format!("{what}: accepted"));
+                continue;
+            }
+            Err(errors) => errors,
+        };
+        let shown: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.key_path, e.message))
+            .collect();
+        if !errors
+            .iter()
+            .any(|e| e.key_path.starts_with(key_path) && cites(&e.message, id))
+        {
+            failures.push(format!(
+                "{what}: no error at {key_path} citing {id}: {shown:#?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -104,7 +104,8 @@ fn refused(scenario: &Scenario, name: &str, rule: &str) -> (Outcome, String) {
     }
 }
 
-/// True if `message` names rule `rule` as a whole word (`PL-9`, not `PL-90`).
+/// True if `message` names rule `rule` as a whole word (the same id followed by another digit
+/// is another rule).
 pub fn cites(message: &str, rule: &str) -> bool {
     message.match_indices(rule).any(|(at, _)| {
         let before = message[..at].chars().next_back();

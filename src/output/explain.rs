@@ -1,5 +1,6 @@
 //! Teaching output: `sim explain` renders one flow's hops ([`crate::walk::Hop`]) with the rules
-//! that decided each (docs/model.md ids); `sim check` summarises what a scenario builds (zones by
+//! that decided each (docs/model.md ids, an assumption's marked `*`) and lists those rules'
+//! titles and sources from docs/model.md itself ([`crate::rules::catalog`]); `sim check` summarises what a scenario builds (zones by
 //! AZ ID, nodes, ENI -> node bindings, target health, DNS names). Both only read: the walk and
 //! the state decide, this module words it.
 
@@ -9,6 +10,7 @@ use crate::model::ids::*;
 use crate::model::{LbProtocol, Topology, Transport};
 use crate::output::report::cross_zone_setting_words;
 use crate::rules::address::Destination;
+use crate::rules::catalog;
 use crate::rules::connection::End;
 use crate::rules::nlb::CrossZone;
 use crate::rules::outcome::FailReason;
@@ -50,27 +52,50 @@ pub struct TracedVariant<'s> {
     pub traced: Traced,
 }
 
-/// The hop-by-hop trace of one flow in every variant of `scenario` ([`crate::run::trace`]), and
-/// the assumptions it relies on.
+/// How a trace says where its rule ids lead.
+const LEGEND: &str = "Each line ends with the rules that decided it, [ids] of docs/model.md, listed with \
+their sources under \"Sources\" at the end; * marks a rule that rests on a stated assumption.";
+
+/// The hop-by-hop trace of one flow in every variant of `scenario` ([`crate::run::trace`]), the
+/// assumptions it relies on and the sources of the rules it cites.
 pub fn explain(scenario: &Scenario, flow: u64, variants: &[TracedVariant<'_>]) -> String {
     let mut out = String::new();
+    let _ = writeln!(out, "{LEGEND}\n");
+    let mut cited: Vec<&'static str> = Vec::new();
     for v in variants {
         let _ = writeln!(
             out,
             "flow {flow} of scenario {} (seed {}), variant \"{}\"",
             scenario.name, v.seed, v.name
         );
-        for line in trace_lines(v.topology, &v.timeline, &v.traced) {
+        for (line, ids) in trace_hops(v.topology, &v.timeline, &v.traced) {
             let _ = writeln!(out, "  {line}");
+            cited.extend(ids);
         }
         out.push('\n');
     }
     out.push_str(ASSUMPTIONS);
+    out.push('\n');
+    cited.extend(catalog::ids_in(ASSUMPTIONS).into_iter().map(|(_, id)| id));
+    out.push_str(&sources(&cited));
     out
 }
 
-/// One line per hop: its time since the run started, what happened, `[rules]`.
+/// One line per hop: its time since the run started, what happened, `[rules]` (a proxy protocol
+/// header's bytes follow on rows of their own, each citing NLB-14).
 pub fn trace_lines(t: &Topology, timeline: &Timeline, traced: &Traced) -> Vec<String> {
+    trace_hops(t, timeline, traced)
+        .into_iter()
+        .map(|(line, _)| line)
+        .collect()
+}
+
+/// [`trace_lines`], each with the rule ids it cites.
+fn trace_hops(
+    t: &Topology,
+    timeline: &Timeline,
+    traced: &Traced,
+) -> Vec<(String, Vec<&'static str>)> {
     let client = t.workload.clients[traced.client];
     traced
         .hops
@@ -78,13 +103,73 @@ pub fn trace_lines(t: &Topology, timeline: &Timeline, traced: &Traced) -> Vec<St
         .map(|hop| {
             let when = traced.start.after(hop.at);
             let at = Span(when.0).to_string();
-            format!(
-                "{at:>12}  {} [{}]",
-                words(t, timeline, when, traced, client, hop),
-                hop.rules.join(", ")
-            )
+            let text = words(t, timeline, when, traced, client, hop);
+            let ids = cited_by(hop, &text);
+            let (first, rows) = text.split_once('\n').unwrap_or((&text, ""));
+            let mut line = format!("{at:>12}  {first} {}", bracket(&ids));
+            for row in rows.lines() {
+                let _ = write!(line, "\n{row}  {}", bracket(&["NLB-14"]));
+            }
+            (line, ids)
         })
         .collect()
+}
+
+/// The rules a hop's line cites: those that decided it, then any its words name (the checks
+/// that turned a target unhealthy, HC-5, ...), each once, as docs/model.md spells them.
+fn cited_by(hop: &Hop, words: &str) -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = hop.rules.to_vec();
+    for (_, id) in catalog::ids_in(words) {
+        if let Some(rule) = catalog::rule(id) {
+            if !ids.contains(&rule.id) {
+                ids.push(rule.id);
+            }
+        }
+    }
+    ids
+}
+
+/// `[PL-6, NLB-7*]`: the ids, an assumption's marked.
+fn bracket(ids: &[&str]) -> String {
+    let marked: Vec<String> = ids.iter().map(|id| marked(id)).collect();
+    format!("[{}]", marked.join(", "))
+}
+
+/// `id`, with `*` when its rule rests on a stated assumption.
+fn marked(id: &str) -> String {
+    match catalog::rule(id) {
+        Some(rule) if rule.assumption => format!("{id}*"),
+        _ => id.to_string(),
+    }
+}
+
+/// The "Sources" section: each rule `cited` (once, in the order of docs/model.md) with its title
+/// and what its text cites, each source labelled by who publishes it.
+fn sources(cited: &[&str]) -> String {
+    let mut out = String::from(
+        "Sources (the rules cited above, from docs/model.md; * rests on a stated assumption):\n",
+    );
+    let rules: Vec<&catalog::Rule> = catalog::rules()
+        .iter()
+        .filter(|r| cited.contains(&r.id))
+        .collect();
+    let width = rules.iter().map(|r| marked(r.id).len()).max().unwrap_or(0);
+    for rule in rules {
+        let _ = writeln!(out, "  {:<width$}  {}", marked(rule.id), rule.title);
+        if rule.sources.is_empty() {
+            let _ = writeln!(out, "  {:<width$}    no page cited: see docs/model.md", "");
+        }
+        for source in &rule.sources {
+            let _ = writeln!(
+                out,
+                "  {:<width$}    {}: {}",
+                "",
+                source.publisher().label(),
+                source.text
+            );
+        }
+    }
+    out
 }
 
 /// The targets of `group` in `node`'s scope that it may not pick at `when` for their health,

@@ -1,7 +1,9 @@
 //! The rules a flow meets on its path, one module per hop, each citing its docs/model.md ids.
-//! [`crate::walk`] applies them in order; nothing else does.
+//! [`crate::walk`] applies them in order; nothing else does. [`catalog`] reads the rules' titles,
+//! sources and assumptions from docs/model.md itself.
 
 pub mod address;
+pub mod catalog;
 pub mod check_timeline;
 pub mod client;
 pub mod connection;

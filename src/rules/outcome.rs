@@ -100,6 +100,30 @@ impl FailReason {
         }
     }
 
+    /// The rule that produces it (docs/model.md, "Failure reasons"), after CLI-4, which says
+    /// when the client learns it: what `sim explain` cites on a failed flow's last line.
+    pub fn rules(self) -> &'static [&'static str] {
+        match self {
+            FailReason::DnsNxdomain => &["CLI-4", "DNS-1"],
+            FailReason::NoEndpointAtAddress => &["CLI-4", "NET-3"],
+            FailReason::ClientSgDeny => &["CLI-4", "SG-3"],
+            FailReason::SgDeny => &["CLI-4", "PL-6"],
+            FailReason::NlbSgDeny => &["CLI-4", "PL-7"],
+            FailReason::NoListener => &["CLI-4", "NLB-2"],
+            FailReason::NoUdpListener | FailReason::PortUnreachable => &["CLI-4", "NLB-17"],
+            FailReason::NoEligibleTarget => &["CLI-4", "NLB-4"],
+            FailReason::NlbSgEgressDeny | FailReason::TargetSgDeny | FailReason::TargetRefused => {
+                &["CLI-4", "NLB-10"]
+            }
+            FailReason::TargetStopped => &["CLI-4", "HC-3"],
+            FailReason::ZoneImpaired => &["CLI-4", "EV-4"],
+            FailReason::HairpinTimeout => &["CLI-4", "NLB-16"],
+            FailReason::ProxyProtocolUnexpected | FailReason::ProxyProtocolMissing => {
+                &["CLI-4", "NLB-14"]
+            }
+        }
+    }
+
     /// The reason with this code.
     pub fn from_code(code: &str) -> Option<FailReason> {
         FailReason::ALL.into_iter().find(|r| r.code() == code)
@@ -145,6 +169,25 @@ mod tests {
         for (i, r) in FailReason::ALL.iter().enumerate() {
             assert_eq!(r.index(), i);
             assert_eq!(FailReason::from_code(r.code()), Some(*r));
+        }
+    }
+
+    /// Each reason cites the rule docs/model.md's "Failure reasons" table gives it (the first of
+    /// its rule column), after CLI-4.
+    #[test]
+    fn each_reason_cites_the_rule_of_the_failure_table() {
+        let table = crate::rules::catalog::MODEL
+            .split("## Failure reasons")
+            .nth(1)
+            .expect("docs/model.md has the table");
+        for r in FailReason::ALL {
+            let row = table
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", r.code())))
+                .unwrap_or_else(|| panic!("{r}: no row"));
+            let rule = row.split('|').nth(3).expect("a rule column").trim();
+            let first = rule.split(", ").next().expect("a rule");
+            assert_eq!(r.rules(), ["CLI-4", first], "{r}: {row}");
         }
     }
 }

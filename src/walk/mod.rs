@@ -568,7 +568,11 @@ impl<'a> Walker<'a> {
         let client = &self.clients[walk.client as usize];
         match walk.stage {
             Stage::Start => {
-                note(&mut trace, walk.at, &["WL-1"], || HopKind::Start {
+                let rules: &'static [&'static str] = match t.workload.protocol {
+                    Transport::Tcp => &["WL-1", "CLI-3"],
+                    Transport::Udp => &["WL-1", "NLB-17"],
+                };
+                note(&mut trace, walk.at, rules, || HopKind::Start {
                     client: client.instance,
                 });
                 let query = walk.query();
@@ -594,7 +598,7 @@ impl<'a> Walker<'a> {
                     // curl fails at once: this event is its last.
                     note(&mut trace, walk.at, &["DNS-1"], || HopKind::NxDomain);
                     let reason = FailReason::DnsNxdomain;
-                    note(&mut trace, walk.at, &["CLI-4"], || HopKind::Failed {
+                    note(&mut trace, walk.at, reason.rules(), || HopKind::Failed {
                         reason,
                     });
                     Next::Done(self.ended(walk, Err(reason), 0))
@@ -709,16 +713,23 @@ impl<'a> Walker<'a> {
             Stage::Completed => {
                 let target = walk.target.expect("a completed flow has a target");
                 let bytes = self.request_bytes + self.response_bytes[target.index()];
-                note(&mut trace, walk.at, &["CLI-3"], || HopKind::Completed {
+                let rules: &'static [&'static str] = match t.workload.protocol {
+                    Transport::Tcp => &["CLI-3", "TIME-1"],
+                    Transport::Udp => &["NLB-17", "TIME-1"],
+                };
+                note(&mut trace, walk.at, rules, || HopKind::Completed {
                     target,
                     bytes,
                 });
                 Next::Done(self.ended(walk, Ok(()), bytes))
             }
             Stage::Failed(reason) => {
-                note(&mut trace, walk.at, &["CLI-4"], || HopKind::Failed {
-                    reason,
-                });
+                // A direct client meets the NLB's inbound rules under NLB-15, not PL-7.
+                let rules = match (reason, walk.eni) {
+                    (FailReason::NlbSgDeny, None) => &["CLI-4", "NLB-15"],
+                    _ => reason.rules(),
+                };
+                note(&mut trace, walk.at, rules, || HopKind::Failed { reason });
                 Next::Done(self.ended(walk, Err(reason), 0))
             }
         }
@@ -746,18 +757,18 @@ impl<'a> Walker<'a> {
             .expect("only resolved answers connect");
         let destination = client.destinations[address];
         walk.address = address as u32;
-        note(
-            &mut trace,
-            walk.at,
-            &["DNS-7", "NET-3", "CLI-1", "CLI-2"],
-            || HopKind::Connect {
-                address,
-                ip: answer.addresses[address],
-                own_subnet: client.own_subnet[address],
-                destination,
-                connection: decide.connection(),
-            },
-        );
+        // A UDP datagram has no sequence number (NLB-17).
+        let rules: &'static [&'static str] = match t.workload.protocol {
+            Transport::Tcp => &["DNS-7", "NET-3", "CLI-1", "CLI-2"],
+            Transport::Udp => &["DNS-7", "NET-3", "CLI-1", "NLB-17"],
+        };
+        note(&mut trace, walk.at, rules, || HopKind::Connect {
+            address,
+            ip: answer.addresses[address],
+            own_subnet: client.own_subnet[address],
+            destination,
+            connection: decide.connection(),
+        });
         match destination {
             Destination::EndpointEni(eni) => {
                 walk.last_read = walk.at;
@@ -909,20 +920,21 @@ impl<'a> Walker<'a> {
         let (pick, hash) = decide.pick((node, target_group), eligible, &hasher);
         let target = eligible.targets[pick];
         walk.hash = hash;
-        note(
-            &mut trace,
-            walk.at,
-            &["NLB-3", "NLB-4", "NLB-6", "NLB-7", "NLB-8"],
-            || HopKind::Picked {
-                node,
-                target_group,
-                cross_zone: eligible.cross_zone,
-                eligible: eligible.targets.clone(),
-                fail_open: eligible.fail_open,
-                hash,
-                pick,
-            },
-        );
+        // TCP hashes with the sequence number (NLB-7), UDP the 5-tuple alone (NLB-17).
+        let rules: &'static [&'static str] = if udp {
+            &["NLB-3", "NLB-4", "NLB-6", "NLB-17", "NLB-8"]
+        } else {
+            &["NLB-3", "NLB-4", "NLB-6", "NLB-7", "NLB-8"]
+        };
+        note(&mut trace, walk.at, rules, || HopKind::Picked {
+            node,
+            target_group,
+            cross_zone: eligible.cross_zone,
+            eligible: eligible.targets.clone(),
+            fail_open: eligible.fail_open,
+            hash,
+            pick,
+        });
         walk.target = Some(target);
         let port = t.target_groups[target_group.index()].port;
         let leg = self.node_leg(walk);
@@ -945,10 +957,12 @@ impl<'a> Walker<'a> {
                 self.time_out(walk, FailReason::HairpinTimeout)
             }
             Ok(rule) => {
-                let rules: &'static [&'static str] = if udp {
-                    &["NLB-10", "NLB-17"]
-                } else {
-                    &["NLB-10", "NLB-16", "PL-5", "NLB-14"]
+                // The source the target sees: the node's through PrivateLink (PL-5), a direct
+                // client's own when preserved (NLB-15, NLB-16).
+                let rules: &'static [&'static str] = match (udp, walk.eni.is_some()) {
+                    (true, _) => &["NLB-10", "NLB-17"],
+                    (false, true) => &["NLB-10", "NLB-16", "PL-5", "NLB-14"],
+                    (false, false) => &["NLB-10", "NLB-16", "NLB-15", "NLB-14"],
                 };
                 note(&mut trace, walk.at, rules, || HopKind::Delivered {
                     target,

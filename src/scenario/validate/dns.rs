@@ -28,7 +28,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
             c.error(
                 base.key("vpc_ids"),
                 None,
-                "a private hosted zone needs at least one associated VPC",
+                "a private hosted zone needs at least one associated VPC (docs/model.md DNS-1)",
             );
         }
         let mut records: Vec<Record> = Vec::new();
@@ -45,7 +45,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                 c.error(
                     rpath.key("name"),
                     Some(quoted(&record.name)),
-                    format!("{fqdn} already has a record in this zone"),
+                    format!("{fqdn} already has a record in this zone (docs/model.md DNS-1)"),
                 );
                 continue;
             }
@@ -53,13 +53,13 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
             let target = match (record.record_type.as_str(), &record.alias) {
                 ("A", Some(alias)) => {
                     if record.ttl.is_some() {
-                        c.error(rpath.key("ttl"), record.ttl.map(|t| t.to_string()), "alias records take the TTL of their target (60s for endpoint and load balancer names): remove `ttl`");
+                        c.error(rpath.key("ttl"), record.ttl.map(|t| t.to_string()), "alias records take the TTL of their target (60s for endpoint and load balancer names): remove `ttl` (docs/model.md DNS-2)");
                     }
                     if !record.records.is_empty() {
                         c.error(
                             rpath.key("records"),
                             None,
-                            "an alias record has no `records`",
+                            "an alias record has no `records` (docs/model.md DNS-2)",
                         );
                     }
                     let apath = rpath.key("alias");
@@ -73,7 +73,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                                 c.error(
                                         apath.key("subnet_id"),
                                         alias.subnet_id.as_deref().map(quoted),
-                                        "an alias to a load balancer names its regional name: use a CNAME to a zonal name (AZ.NAME) instead",
+                                        "an alias to a load balancer names its regional name: use a CNAME to a zonal name (AZ.NAME) instead (docs/model.md NLB-11)",
                                     );
                             }
                             let Some(l) = c.reference(
@@ -90,7 +90,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                             c.error(
                                 apath,
                                 None,
-                                "an alias names either `vpc_endpoint` or `load_balancer`",
+                                "an alias names either `vpc_endpoint` or `load_balancer` (docs/model.md DNS-2)",
                             );
                             continue;
                         }
@@ -124,7 +124,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                                 c.error(
                                     apath.key("subnet_id"),
                                     Some(quoted(subnet_name)),
-                                    format!("endpoint {endpoint} has no ENI in that subnet"),
+                                    format!("endpoint {endpoint} has no ENI in that subnet (docs/model.md DNS-2)"),
                                 );
                                 continue;
                             }
@@ -155,7 +155,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                         c.error(
                             rpath.key("records"),
                             None,
-                            "an A record needs `records` (addresses) or an `alias`",
+                            "an A record needs `records` (addresses) or an `alias` (docs/model.md DNS-2)",
                         );
                     }
                     let Some(ttl) = required_ttl(c, rpath, ttl) else {
@@ -168,7 +168,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                         c.error(
                             rpath.key("records"),
                             None,
-                            "a CNAME record takes exactly one name in `records`",
+                            "a CNAME record takes exactly one name in `records` (docs/model.md DNS-3)",
                         );
                         continue;
                     }
@@ -186,7 +186,7 @@ pub(super) fn zones(c: &mut Checker<'_>, b: &mut Built) {
                     c.error(
                         rpath.key("alias"),
                         None,
-                        "alias records (to an endpoint or a load balancer) are of type A",
+                        "alias records (to an endpoint or a load balancer) are of type A (docs/model.md DNS-2)",
                     );
                     continue;
                 }
@@ -219,7 +219,7 @@ fn required_ttl(c: &mut Checker<'_>, record: KeyPath, ttl: Option<Span>) -> Opti
         c.error(
             record,
             None,
-            "missing `ttl` (seconds): records that are not aliases need one",
+            "missing `ttl` (seconds): records that are not aliases need one (docs/model.md DNS-2)",
         );
     }
     ttl
@@ -305,7 +305,7 @@ mod tests {
                 "{ name = \"provider-nlb\", type = \"A\", records = [\"10.11.0.9\"], alias = { vpc_endpoint = \"provider-endpoint\" } }",
             ),
             "route53_zones.\"example.local\".records[0].records",
-            "an alias record has no `records`",
+            "an alias record has no `records` (docs/model.md DNS-2)",
         );
         assert_error(
             &edited(&[("vpc_ids = [\"consumer\"]", "vpc_ids = []")]),

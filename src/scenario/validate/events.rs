@@ -319,6 +319,23 @@ fn resolve(
 
 /// A `revoke` / `authorize`: the group, exactly one of `ingress` / `egress`, a rule at that
 /// position (EV-7).
+/// The rule of docs/model.md that says what an action changes, cited when an event finds the
+/// state it sets already so.
+fn state_rule(action: &Action) -> &'static str {
+    match action {
+        Action::Crash(_) | Action::Recover(_) => "EV-1",
+        Action::Stop(_) | Action::Start(_) => "EV-2",
+        Action::Deregister(_) | Action::Register(_) => "EV-3",
+        Action::ImpairZone { .. } | Action::RestoreZone(_) => "EV-4",
+        Action::LoadBalancerCrossZone { .. } | Action::TargetGroupCrossZone { .. } => "EV-5",
+        Action::Revoke { .. } | Action::Authorize { .. } => "EV-7",
+        Action::ListenerWeights { .. } => "EV-8",
+        Action::Slow { .. } => "EV-9",
+        Action::EndpointSubnet { .. } => "EV-10",
+        Action::ZonalShift { .. } => "EV-11",
+    }
+}
+
 fn rule_change(
     c: &mut Checker<'_>,
     b: &Built,
@@ -343,11 +360,11 @@ fn rule_change(
                 None,
                 if both.is_some() {
                     format!(
-                        "{article} {key} names one rule: `ingress = N` or `egress = N`, not both (write one event per rule)"
+                        "{article} {key} names one rule: `ingress = N` or `egress = N`, not both (write one event per rule) (docs/model.md EV-7)"
                     )
                 } else {
                     format!(
-                        "{article} {key} names its rule by its position in the group's list: `ingress = N` or `egress = N`"
+                        "{article} {key} names its rule by its position in the group's list: `ingress = N` or `egress = N` (docs/model.md EV-7)"
                     )
                 },
             );
@@ -377,7 +394,7 @@ fn rule_change(
             path.key(list),
             Some(rule.to_string()),
             format!(
-                "security group {} has {has}{implicit}: there is no rule {} to {key} (EV-7)",
+                "security group {} has {has}{implicit}: there is no rule {} to {key} (docs/model.md EV-7)",
                 sg.name,
                 SgRule::position(direction, rule)
             ),
@@ -435,7 +452,7 @@ fn weights(
             path.key("port"),
             Some(x.port.to_string()),
             format!(
-                "load balancer {lb_name} has {has}: no listener on port {} to give weights (EV-8)",
+                "load balancer {lb_name} has {has}: no listener on port {} to give weights (docs/model.md EV-8)",
                 x.port
             ),
         );
@@ -455,7 +472,7 @@ fn weights(
             c.error(
                 fpath.key("weight"),
                 Some(weight.to_string()),
-                "weight must be 0 to 999",
+                "weight must be 0 to 999 (docs/model.md EV-8)",
             );
         }
         let Some(tg) = c.reference(
@@ -473,7 +490,7 @@ fn weights(
                 fpath.key("target_group"),
                 Some(quoted(&entry.target_group)),
                 format!(
-                    "listener {at} forwards to {}, not to {}: an event changes the weights of a forward, it cannot add a target group (EV-8)",
+                    "listener {at} forwards to {}, not to {}: an event changes the weights of a forward, it cannot add a target group (docs/model.md EV-8)",
                     and_list(&its_groups),
                     entry.target_group
                 ),
@@ -485,7 +502,7 @@ fn weights(
             c.error(
                 fpath.key("target_group"),
                 Some(quoted(&entry.target_group)),
-                "this list already gives the target group a weight",
+                "this list already gives the target group a weight (docs/model.md EV-8)",
             );
             continue;
         }
@@ -506,7 +523,7 @@ fn weights(
             path.key("forward"),
             None,
             format!(
-                "no weight for {}, which listener {at} forwards to: give each of its target groups a weight (0 sends it nothing; EV-8)",
+                "no weight for {}, which listener {at} forwards to: give each of its target groups a weight, 0 sending it nothing (docs/model.md EV-8)",
                 and_list(&missing)
             ),
         );
@@ -520,7 +537,7 @@ fn weights(
         c.error(
             path.key("forward"),
             None,
-            "at least one target group needs a weight above 0",
+            "at least one target group needs a weight above 0 (docs/model.md EV-8)",
         );
         return None;
     }
@@ -563,7 +580,7 @@ fn resolve_named<'a>(
                     path,
                     Some(quoted(name)),
                     format!(
-                        "instance {name} has no web_server: only a web server can {key} (EV-1)"
+                        "instance {name} has no web_server: only a web server can {key} (docs/model.md EV-1)"
                     ),
                 );
                 return None;
@@ -601,7 +618,7 @@ fn resolve_named<'a>(
                             base.key("target_group"),
                             Some(quoted(tg_name)),
                             format!(
-                                "target group {tg_name} does not list {name} in its targets: an event can {key} only a target of the scenario (EV-3)"
+                                "target group {tg_name} does not list {name} in its targets: an event can {key} only a target of the scenario (docs/model.md EV-3)"
                             ),
                         );
                         return None;
@@ -613,7 +630,7 @@ fn resolve_named<'a>(
                         path,
                         Some(quoted(name)),
                         format!(
-                            "no target group lists {name} in its targets: there is nothing to {key} (EV-3)"
+                            "no target group lists {name} in its targets: there is nothing to {key} (docs/model.md EV-3)"
                         ),
                     );
                     return None;
@@ -707,7 +724,7 @@ fn resolve_named<'a>(
                     path,
                     Some(quoted(name)),
                     format!(
-                        "instance {name} has no web_server: only a web server can be slow (EV-9)"
+                        "instance {name} has no web_server: only a web server can be slow (docs/model.md EV-9)"
                     ),
                 );
                 return None;
@@ -740,7 +757,7 @@ fn resolve_named<'a>(
                         path.key("subnet_id"),
                         Some(quoted(&x.subnet_id)),
                         format!(
-                            "endpoint {} has no ENI in subnet {}: it lists it in neither its subnet_ids nor an add_endpoint_subnet event (EV-10)",
+                            "endpoint {} has no ENI in subnet {}: it lists it in neither its subnet_ids nor an add_endpoint_subnet event (docs/model.md EV-10)",
                             x.vpc_endpoint, x.subnet_id
                         ),
                     );
@@ -775,7 +792,7 @@ fn resolve_named<'a>(
                     path.key("load_balancer"),
                     Some(quoted(&x.load_balancer)),
                     format!(
-                        "load balancer {} does not have enable_zonal_shift = true: AWS refuses a zonal shift on it (EV-11)",
+                        "load balancer {} does not have enable_zonal_shift = true: AWS refuses a zonal shift on it (docs/model.md EV-11)",
                         x.load_balancer
                     ),
                 );
@@ -795,7 +812,7 @@ fn resolve_named<'a>(
                     path.key("away_from"),
                     Some(quoted(&x.away_from)),
                     format!(
-                        "load balancer {} has no node in AZ ID {}: it enables {} (EV-11)",
+                        "load balancer {} has no node in AZ ID {}: it enables {} (docs/model.md EV-11)",
                         x.load_balancer,
                         x.away_from,
                         and_list(&enabled)
@@ -851,7 +868,7 @@ fn zone(c: &mut Checker<'_>, b: &Built, path: KeyPath, name: &str) -> Option<Zon
             format!(" and {more} more")
         };
         format!(
-            "no AZ ID of that name: events name zones by AZ ID (the accounts map {}{more})",
+            "no AZ ID of that name: events name zones by AZ ID (the accounts map {}{more}) (docs/model.md AZ-2)",
             shown.join(", ")
         )
     } else {
@@ -863,7 +880,7 @@ fn zone(c: &mut Checker<'_>, b: &Built, path: KeyPath, name: &str) -> Option<Zon
             })
             .collect();
         format!(
-            "{name} is an AZ name, and AZ names differ per account (AZ-1): name the zone by its AZ ID ({name} is {})",
+            "{name} is an AZ name, and AZ names differ per account (docs/model.md AZ-1): name the zone by its AZ ID ({name} is {})",
             meanings.join("; ")
         )
     };
@@ -1035,7 +1052,7 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved]) {
                             r.path.clone(),
                             Some(r.value.clone()),
                             format!(
-                                "removing {subnet} at {} leaves endpoint {endpoint} with no ENI: an interface endpoint keeps at least one subnet (EV-10)",
+                                "removing {subnet} at {} leaves endpoint {endpoint} with no ENI: an interface endpoint keeps at least one subnet (docs/model.md EV-10)",
                                 r.at
                             ),
                         );
@@ -1090,7 +1107,11 @@ fn contradictions(c: &mut Checker<'_>, b: &Built, resolved: &[Resolved]) {
                 c.error(
                     r.path.clone(),
                     Some(r.value.clone()),
-                    format!("{found} at {} ({why})", r.at),
+                    format!(
+                        "{found} at {} ({why}) (docs/model.md {})",
+                        r.at,
+                        state_rule(action)
+                    ),
                 );
             } else {
                 *known = Known {
@@ -1266,8 +1287,8 @@ mod tests {
         assert_eq!(
             errors,
             [
-                "events[2].deregister: web-1 is already deregistered from web at 80s (events[1] deregistered it at 70s)",
-                "events[2].deregister: web-1 is already deregistered from api at 80s (events[0] deregistered it at 60s)",
+                "events[2].deregister: web-1 is already deregistered from web at 80s (events[1] deregistered it at 70s) (docs/model.md EV-3)",
+                "events[2].deregister: web-1 is already deregistered from api at 80s (events[0] deregistered it at 60s) (docs/model.md EV-3)",
             ]
         );
     }
@@ -1346,7 +1367,7 @@ mod tests {
         assert_error(
             &with_events(&event("1s", "crash = \"consumer-client\"")),
             "events[0].crash",
-            "instance consumer-client has no web_server: only a web server can crash (EV-1)",
+            "instance consumer-client has no web_server: only a web server can crash (docs/model.md EV-1)",
         );
         assert_error(
             &with_events(&event("1s", "recover = \"consumer-client\"")),
@@ -1398,7 +1419,7 @@ mod tests {
         assert_error(
             &with_events(&event("1s", "restore_zone = \"us-east-1b\"")),
             "events[0].restore_zone",
-            "us-east-1b is an AZ name, and AZ names differ per account (AZ-1): name the zone by its AZ ID (us-east-1b is use1-az2 in account lab)",
+            "us-east-1b is an AZ name, and AZ names differ per account (docs/model.md AZ-1): name the zone by its AZ ID (us-east-1b is use1-az2 in account lab)",
         );
     }
 
@@ -1530,7 +1551,7 @@ mod tests {
                 "revoke = { security_group = \"endpoint-sg\", ingress = 3 }",
             )),
             "events[0].revoke.ingress",
-            "security group endpoint-sg has one ingress rule, ingress[0]: there is no rule ingress[3] to revoke (EV-7)",
+            "security group endpoint-sg has one ingress rule, ingress[0]: there is no rule ingress[3] to revoke (docs/model.md EV-7)",
         );
         let no_egress = edited(&[(
             "description = \"HTTP from inside the provider VPC (the NLB nodes' addresses)\"",
@@ -1577,7 +1598,7 @@ mod tests {
                 "{ target_group = \"web\", weight = 1 }, { target_group = \"green\", weight = 1 }, { target_group = \"green\", weight = 1 }",
             ),
             "events[0].listener_weights.forward[2].target_group",
-            "this list already gives the target group a weight",
+            "this list already gives the target group a weight (docs/model.md EV-8)",
         );
         let api = format!(
             "{}\n{}",
@@ -1590,21 +1611,21 @@ mod tests {
         assert_error(
             &api,
             "events[0].listener_weights.forward[2].target_group",
-            "listener provider-nlb:80 forwards to web and green, not to api: an event changes the weights of a forward, it cannot add a target group (EV-8)",
+            "listener provider-nlb:80 forwards to web and green, not to api: an event changes the weights of a forward, it cannot add a target group (docs/model.md EV-8)",
         );
         assert_error(
             &with(
                 "{ target_group = \"web\", weight = 0 }, { target_group = \"green\", weight = 0 }",
             ),
             "events[0].listener_weights.forward",
-            "at least one target group needs a weight above 0",
+            "at least one target group needs a weight above 0 (docs/model.md EV-8)",
         );
         assert_error(
             &with(
                 "{ target_group = \"web\", weight = 1000 }, { target_group = \"green\", weight = 0 }",
             ),
             "events[0].listener_weights.forward[0].weight",
-            "weight must be 0 to 999",
+            "weight must be 0 to 999 (docs/model.md EV-8)",
         );
     }
 

@@ -29,13 +29,13 @@ pub(super) fn instances(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 Ok(addr) if !subnet.cidr.contains(addr) => c.error(
                     base.key("private_ip"),
                     Some(quoted(text)),
-                    format!("address is outside its subnet {} ({})", subnet.name, subnet.cidr),
+                    format!("address is outside its subnet {} ({}) (docs/model.md NET-2)", subnet.name, subnet.cidr),
                 ),
                 Ok(addr) if subnet.cidr.is_aws_reserved(addr) => c.error(
                     base.key("private_ip"),
                     Some(quoted(text)),
                     format!(
-                        "AWS reserves the first four addresses and the last one of every subnet ({})",
+                        "AWS reserves the first four addresses and the last one of every subnet ({}) (docs/model.md NET-1)",
                         subnet.cidr
                     ),
                 ),
@@ -45,7 +45,7 @@ pub(super) fn instances(c: &mut Checker<'_>, b: &mut Built) -> Step {
                         c.error(
                             base.key("private_ip"),
                             Some(quoted(text)),
-                            format!("address is already used by {owner} in the same VPC"),
+                            format!("address is already used by {owner} in the same VPC (docs/model.md NET-2)"),
                         );
                     } else {
                         taken.insert(addr, format!("instance {name}"));
@@ -90,7 +90,10 @@ pub(super) fn instances(c: &mut Checker<'_>, b: &mut Built) -> Step {
             c.error(
                 base.key("subnet_id"),
                 None,
-                format!("subnet {} has no free address left", b.subnets[s].name),
+                format!(
+                    "subnet {} has no free address left (docs/model.md NET-1, NET-2)",
+                    b.subnets[s].name
+                ),
             );
         }
         if instance.web_server.as_ref().and_then(|w| w.port) == Some(0) {

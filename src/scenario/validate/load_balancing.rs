@@ -43,7 +43,7 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
                     base.key("preserve_client_ip").key("enabled"),
                     Some("false".into()),
                     format!(
-                        "client IP preservation is always on for {} target groups: AWS refuses to turn it off (NLB-16)",
+                        "client IP preservation is always on for {} target groups: AWS refuses to turn it off (docs/model.md NLB-16, NLB-17)",
                         protocol.name()
                     ),
                 );
@@ -84,7 +84,7 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
                 c.error(
                     base.key("deregistration_delay").key("timeout_seconds"),
                     Some(d.to_string()),
-                    "timeout_seconds must be 0 to 3600 (seconds)",
+                    "timeout_seconds must be 0 to 3600 (seconds) (docs/model.md EV-3)",
                 );
                 DEFAULT_DEREGISTRATION_DELAY
             }
@@ -127,7 +127,10 @@ pub(super) fn target_groups(c: &mut Checker<'_>, b: &mut Built) {
                 c.error(
                     tpath,
                     Some(quoted(target)),
-                    format!("instance is not in the target group's VPC {}", tg.vpc_id),
+                    format!(
+                        "instance is not in the target group's VPC {} (docs/model.md NLB-16)",
+                        tg.vpc_id
+                    ),
                 );
                 continue;
             }
@@ -175,7 +178,7 @@ fn ip_target(
         c.error(
             path.clone(),
             Some(quoted(address)),
-            "an IP target is an IPv4 address (target_type = \"ip\")",
+            "an IP target is an IPv4 address (target_type = \"ip\") (docs/model.md NLB-16)",
         );
         return None;
     };
@@ -195,7 +198,7 @@ fn ip_target(
             path.clone(),
             Some(quoted(address)),
             format!(
-                "no instance has this address in VPC {tg_vpc} or a VPC peered with it: sim simulates the server behind an IP target (NLB-16)"
+                "no instance has this address in VPC {tg_vpc} or a VPC peered with it: sim simulates the server behind an IP target (docs/model.md NLB-16)"
             ),
         );
     }
@@ -211,7 +214,7 @@ fn lb_protocol(c: &mut Checker<'_>, path: KeyPath, value: Option<&str>) -> LbPro
         c.error(
             path,
             Some(quoted(value)),
-            "protocol must be \"TCP\", \"UDP\", \"TCP_UDP\" or \"TLS\"",
+            "protocol must be \"TCP\", \"UDP\", \"TCP_UDP\" or \"TLS\" (docs/model.md NLB-17)",
         );
         LbProtocol::Tcp
     })
@@ -257,7 +260,7 @@ fn failover_thresholds(
                     dns_path.key(key),
                     Some(dns.to_string()),
                     format!(
-                        "DNS failover's {key} must be at least routing failover's ({routing}), so that DNS failover happens with or before routing failover"
+                        "DNS failover's {key} must be at least routing failover's ({routing}), so that DNS failover happens with or before routing failover (docs/model.md NLB-6)"
                     ),
                 );
             }
@@ -293,9 +296,9 @@ fn failover_threshold(
             path.key("count"),
             Some(threshold_text(other)),
             if off_count {
-                "count must be \"off\" or an integer of 1 or more"
+                "count must be \"off\" or an integer of 1 or more (docs/model.md NLB-6)"
             } else {
-                "count must be an integer of 1 or more (routing failover has no \"off\")"
+                "count must be an integer of 1 or more (routing failover has no \"off\") (docs/model.md NLB-6)"
             },
         ),
     }
@@ -308,7 +311,7 @@ fn failover_threshold(
         Some(other) => c.error(
             path.key("percentage"),
             Some(threshold_text(other)),
-            "percentage must be \"off\" or 1 to 100",
+            "percentage must be \"off\" or 1 to 100 (docs/model.md NLB-6)",
         ),
     }
     (threshold, given)
@@ -358,14 +361,14 @@ fn health_check(
         c.error(
             hpath.key("interval"),
             Some(quoted(&interval.to_string())),
-            "interval must be 5s to 300s",
+            "interval must be 5s to 300s (docs/model.md HC-4)",
         );
     }
     if !(Span::from_secs(2)..=Span::from_secs(120)).contains(&timeout) {
         c.error(
             hpath.key("timeout"),
             Some(quoted(&timeout.to_string())),
-            "timeout must be 2s to 120s",
+            "timeout must be 2s to 120s (docs/model.md HC-4)",
         );
     }
     for (key, value) in [
@@ -376,7 +379,7 @@ fn health_check(
             c.error(
                 hpath.key(key),
                 Some(value.to_string()),
-                format!("{key} must be 2 to 10"),
+                format!("{key} must be 2 to 10 (docs/model.md HC-4)"),
             );
         }
     }
@@ -392,7 +395,7 @@ fn health_check(
             c.error(
                 hpath.key("port"),
                 Some(shown),
-                "port must be \"traffic-port\" or 1-65535",
+                "port must be \"traffic-port\" or 1-65535 (docs/model.md HC-1)",
             );
             traffic_port
         }
@@ -450,7 +453,7 @@ pub(super) fn load_balancers(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 c.error(
                     base.key("enforce_security_group_inbound_rules_on_private_link_traffic"),
                     Some(quoted(other)),
-                    "must be \"on\" or \"off\"",
+                    "must be \"on\" or \"off\" (docs/model.md PL-7)",
                 );
                 true
             }
@@ -462,7 +465,7 @@ pub(super) fn load_balancers(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 c.error(
                     base.key("hash"),
                     lb.hash.as_deref().map(quoted),
-                    "hash must be \"uniform\" or \"maglev\"",
+                    "hash must be \"uniform\" or \"maglev\" (docs/model.md NLB-8)",
                 );
                 PickStrategy::Uniform
             }
@@ -475,7 +478,7 @@ pub(super) fn load_balancers(c: &mut Checker<'_>, b: &mut Built) -> Step {
                     c.error(
                         base.key("dns_record_client_routing_policy"),
                         Some(quoted(given)),
-                        "must be \"any_availability_zone\", \"partial_availability_zone_affinity\" or \"availability_zone_affinity\" (NLB-13)",
+                        "must be \"any_availability_zone\", \"partial_availability_zone_affinity\" or \"availability_zone_affinity\" (docs/model.md NLB-13)",
                     );
                     RoutingPolicy::AnyZone
                 }
@@ -497,13 +500,13 @@ pub(super) fn load_balancers(c: &mut Checker<'_>, b: &mut Built) -> Step {
                     c.error(
                         base.key("dns_name"),
                         lb.dns_name.as_deref().map(quoted),
-                        format!("must be NAME-ID{suffix}, as AWS names a load balancer of region {} (NLB-11)", raw.region),
+                        format!("must be NAME-ID{suffix}, as AWS names a load balancer of region {} (docs/model.md NLB-11)", raw.region),
                     );
                 } else if taken {
                     c.error(
                         base.key("dns_name"),
                         lb.dns_name.as_deref().map(quoted),
-                        "another load balancer has this DNS name",
+                        "another load balancer has this DNS name (docs/model.md NLB-11)",
                     );
                 }
                 given
@@ -545,7 +548,7 @@ fn nodes(
         c.error(
             base.key("subnets"),
             None,
-            "a load balancer needs at least one subnet",
+            "a load balancer needs at least one subnet (docs/model.md NLB-1)",
         );
     }
     let mut lb_vpc: Option<VpcId> = None;
@@ -562,7 +565,7 @@ fn nodes(
                 c.error(
                     spath,
                     Some(quoted(subnet_name)),
-                    "all subnets of a load balancer must be in one VPC",
+                    "all subnets of a load balancer must be in one VPC (docs/model.md NLB-1)",
                 );
                 continue;
             }
@@ -577,7 +580,7 @@ fn nodes(
                 spath,
                 Some(quoted(subnet_name)),
                 format!(
-                    "subnet is in {} ({}) like {}: a load balancer takes at most one subnet per AZ",
+                    "subnet is in {} ({}) like {}: a load balancer takes at most one subnet per AZ (docs/model.md NLB-1)",
                     subnet.az_name,
                     b.zones[subnet.zone.index()].az_id,
                     other_subnet.name
@@ -590,7 +593,7 @@ fn nodes(
             c.error(
                 spath,
                 Some(quoted(subnet_name)),
-                "subnet has no free address for the load balancer node",
+                "subnet has no free address for the load balancer node (docs/model.md NLB-1, NET-2)",
             );
             continue;
         };
@@ -645,10 +648,10 @@ fn listeners(
                 Some(listener.port.to_string()),
                 if tcp_and_udp {
                     format!(
-                        "listeners[{other}] already uses this port: AWS refuses two listeners on one port; for TCP and UDP on one port use one listener with protocol = \"TCP_UDP\" (NLB-17)"
+                        "listeners[{other}] already uses this port: AWS refuses two listeners on one port; for TCP and UDP on one port use one listener with protocol = \"TCP_UDP\" (docs/model.md NLB-17)"
                     )
                 } else {
-                    format!("another listener already uses this port (listeners[{other}])")
+                    format!("another listener already uses this port (listeners[{other}]) (docs/model.md NLB-2)")
                 },
             );
         }
@@ -669,7 +672,7 @@ fn listeners(
                 c.error(
                     lpath,
                     None,
-                    "a listener needs exactly one of `target_group` or a non-empty `forward` list",
+                    "a listener needs exactly one of `target_group` or a non-empty `forward` list (docs/model.md NLB-2)",
                 );
                 continue;
             }
@@ -680,7 +683,7 @@ fn listeners(
                 c.error(
                     lpath.key("forward").index(f).key("weight"),
                     Some(weight.to_string()),
-                    "weight must be 0 to 999",
+                    "weight must be 0 to 999 (docs/model.md NLB-2)",
                 );
             }
             let Some(t) = c.reference(&raw.target_groups, "target group", fpath.clone(), tg_name)
@@ -694,7 +697,7 @@ fn listeners(
                     fpath.clone(),
                     Some(quoted(tg_name)),
                     format!(
-                        "a {} listener forwards to {} target groups only; target group {tg_name} is {} (NLB-17, NLB-18)",
+                        "a {} listener forwards to {} target groups only; target group {tg_name} is {} (docs/model.md NLB-17, NLB-18)",
                         protocol.name(),
                         allowed.join(" or "),
                         tg_protocol.name()
@@ -706,7 +709,7 @@ fn listeners(
                     fpath,
                     Some(quoted(tg_name)),
                     format!(
-                        "target group is not in the load balancer's VPC {}",
+                        "target group is not in the load balancer's VPC {} (docs/model.md NLB-2)",
                         b.vpcs[vpc.index()].name
                     ),
                 );
@@ -717,7 +720,7 @@ fn listeners(
                     fpath,
                     Some(quoted(tg_name)),
                     format!(
-                        "target group is already used by load balancer {}: an NLB target group serves one load balancer",
+                        "target group is already used by load balancer {}: an NLB target group serves one load balancer (docs/model.md NLB-2)",
                         raw.load_balancers.entry(owner.index()).0
                     ),
                 ),
@@ -729,7 +732,7 @@ fn listeners(
             c.error(
                 lpath.key("forward"),
                 None,
-                "at least one target group needs a weight above 0",
+                "at least one target group needs a weight above 0 (docs/model.md NLB-2)",
             );
         }
         listener_ids.push(ListenerId::from_index(b.listeners.len()));
@@ -744,7 +747,7 @@ fn listeners(
                     lpath.key("tcp").key("idle_timeout").key("seconds"),
                     given.map(|s| s.to_string()),
                     format!(
-                        "a {} listener's idle timeout is fixed ({}): tcp.idle_timeout.seconds applies to TCP and TCP_UDP listeners only (CONN-5, NLB-17, NLB-18)",
+                        "a {} listener's idle timeout is fixed ({}): tcp.idle_timeout.seconds applies to TCP and TCP_UDP listeners only (docs/model.md CONN-5, NLB-17, NLB-18)",
                         protocol.name(),
                         if protocol == LbProtocol::Udp {
                             "120 s for UDP flows"
@@ -762,7 +765,7 @@ fn listeners(
             c.error(
                 lpath.key("tcp").key("idle_timeout").key("seconds"),
                 Some(idle.to_string()),
-                "tcp.idle_timeout.seconds must be 60 to 6000 (CONN-5)",
+                "tcp.idle_timeout.seconds must be 60 to 6000 (docs/model.md CONN-5)",
             );
         }
         b.listeners.push(Listener {
@@ -811,7 +814,7 @@ fn connection_termination(
                     .key("unhealthy")
                     .key("draining_interval_seconds"),
                 Some(s.to_string()),
-                "draining_interval_seconds must be 0 to 360000 (CONN-2)",
+                "draining_interval_seconds must be 0 to 360000 (docs/model.md CONN-2)",
             );
             Span(0)
         }
@@ -1002,25 +1005,25 @@ mod tests {
                 "interval = \"30s\"",
                 "interval = \"4s\"",
                 "interval",
-                "interval must be 5s to 300s",
+                "interval must be 5s to 300s (docs/model.md HC-4)",
             ),
             (
                 "interval = \"30s\"",
                 "interval = \"301s\"",
                 "interval",
-                "interval must be 5s to 300s",
+                "interval must be 5s to 300s (docs/model.md HC-4)",
             ),
             (
                 "interval = \"30s\"",
                 "interval = \"30s\", timeout = \"1s\"",
                 "timeout",
-                "timeout must be 2s to 120s",
+                "timeout must be 2s to 120s (docs/model.md HC-4)",
             ),
             (
                 "interval = \"30s\"",
                 "interval = \"30s\", timeout = \"121s\"",
                 "timeout",
-                "timeout must be 2s to 120s",
+                "timeout must be 2s to 120s (docs/model.md HC-4)",
             ),
             (
                 "healthy_threshold = 3",
@@ -1038,13 +1041,13 @@ mod tests {
                 "interval = \"30s\"",
                 "interval = \"30s\", port = 0",
                 "port",
-                "port must be \"traffic-port\" or 1-65535",
+                "port must be \"traffic-port\" or 1-65535 (docs/model.md HC-1)",
             ),
             (
                 "interval = \"30s\"",
                 "interval = \"30s\", port = \"service-port\"",
                 "port",
-                "port must be \"traffic-port\" or 1-65535",
+                "port must be \"traffic-port\" or 1-65535 (docs/model.md HC-1)",
             ),
         ] {
             let text = edited(&[(HC, &HC.replace(from, to))]);
@@ -1084,7 +1087,7 @@ mod tests {
                     &format!("{HC}\nderegistration_delay.timeout_seconds = {seconds}"),
                 )]),
                 "target_groups.web.deregistration_delay.timeout_seconds",
-                "timeout_seconds must be 0 to 3600 (seconds)",
+                "timeout_seconds must be 0 to 3600 (seconds) (docs/model.md EV-3)",
             );
         }
         assert_error(
@@ -1128,7 +1131,7 @@ mod tests {
             assert_error(
                 &with_idle(seconds),
                 "load_balancers.provider-nlb.listeners[0].tcp.idle_timeout.seconds",
-                "tcp.idle_timeout.seconds must be 60 to 6000 (CONN-5)",
+                "tcp.idle_timeout.seconds must be 60 to 6000 (docs/model.md CONN-5)",
             );
         }
         assert_error(
@@ -1199,7 +1202,7 @@ mod tests {
                     "target_health_state.unhealthy.draining_interval_seconds = {seconds}"
                 )]),
                 "target_groups.web.target_health_state.unhealthy.draining_interval_seconds",
-                "draining_interval_seconds must be 0 to 360000 (CONN-2)",
+                "draining_interval_seconds must be 0 to 360000 (docs/model.md CONN-2)",
             );
         }
         assert_error(
@@ -1273,7 +1276,7 @@ mod tests {
             (
                 format!("{ROUTING}.count = 0"),
                 format!("target_groups.web.{ROUTING}.count"),
-                "count must be an integer of 1 or more (routing failover has no \"off\")",
+                "count must be an integer of 1 or more (routing failover has no \"off\") (docs/model.md NLB-6)",
             ),
             (
                 format!("{ROUTING}.count = \"off\""),
@@ -1283,17 +1286,17 @@ mod tests {
             (
                 format!("{DNS}.count = -1"),
                 format!("target_groups.web.{DNS}.count"),
-                "count must be \"off\" or an integer of 1 or more",
+                "count must be \"off\" or an integer of 1 or more (docs/model.md NLB-6)",
             ),
             (
                 format!("{ROUTING}.percentage = 0"),
                 format!("target_groups.web.{ROUTING}.percentage"),
-                "percentage must be \"off\" or 1 to 100",
+                "percentage must be \"off\" or 1 to 100 (docs/model.md NLB-6)",
             ),
             (
                 format!("{DNS}.percentage = 101"),
                 format!("target_groups.web.{DNS}.percentage"),
-                "percentage must be \"off\" or 1 to 100",
+                "percentage must be \"off\" or 1 to 100 (docs/model.md NLB-6)",
             ),
             (
                 format!("{DNS}.percentage = \"half\""),

@@ -359,3 +359,56 @@ pub(crate) mod testing {
         assert!(errors.is_empty(), "{errors:#?}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::catalog;
+
+    /// The checks' code (tests aside), file by file.
+    const CHECKS: [&str; 10] = [
+        include_str!("mod.rs"),
+        include_str!("dns.rs"),
+        include_str!("events.rs"),
+        include_str!("instances.rs"),
+        include_str!("load_balancing.rs"),
+        include_str!("network.rs"),
+        include_str!("paths.rs"),
+        include_str!("privatelink.rs"),
+        include_str!("security.rs"),
+        include_str!("workload.rs"),
+    ];
+
+    /// Every rule id a message cites is written in one form, `(docs/model.md ID[, ID...])`, so
+    /// that a reader (and a `validation_error = "ID"` expectation) finds it; comments may cite
+    /// ids as they like, and an id alone in a string (`"EV-1"`) is a value, not a message.
+    #[test]
+    fn messages_cite_rule_ids_in_one_form() {
+        let mut wrong = Vec::new();
+        let mut cited = 0;
+        for file in CHECKS {
+            let code = file.split("#[cfg(test)]").next().unwrap_or(file);
+            for line in code.lines() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                let groups: Vec<(usize, usize)> = line
+                    .match_indices("(docs/model.md ")
+                    .map(|(at, _)| (at, line[at..].find(')').map_or(line.len(), |end| at + end)))
+                    .collect();
+                for (at, id) in catalog::ids_in(line) {
+                    assert!(catalog::rule(id).is_some(), "{id}: {line}");
+                    let alone = line[..at].ends_with('"') && line[at + id.len()..].starts_with('"');
+                    if alone {
+                        continue;
+                    }
+                    cited += 1;
+                    if !groups.iter().any(|&(start, end)| start < at && at < end) {
+                        wrong.push(line.trim().to_string());
+                    }
+                }
+            }
+        }
+        assert!(cited > 80, "{cited}");
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+}

@@ -12,7 +12,7 @@ pub(super) fn accounts(c: &mut Checker<'_>, b: &mut Built) -> Step {
         c.error(
             kp!["accounts"],
             None,
-            "define at least one account with its AZ name -> AZ ID map, e.g. [accounts.lab] az_ids = { us-east-1a = \"use1-az1\" }",
+            "define at least one account with its AZ name -> AZ ID map (docs/model.md AZ-1), e.g. [accounts.lab] az_ids = { us-east-1a = \"use1-az1\" }",
         );
         return None;
     }
@@ -33,7 +33,7 @@ pub(super) fn accounts(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 c.error(
                     path,
                     Some(quoted(az_id)),
-                    format!("AZ ID is already mapped to {other} in this account: each AZ name of an account is a different physical zone"),
+                    format!("AZ ID is already mapped to {other} in this account: each AZ name of an account is a different physical zone (docs/model.md AZ-1)"),
                 );
             }
             az_names.push((az_name.to_string(), zone));
@@ -64,7 +64,7 @@ pub(super) fn vpcs(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 c.error(
                     kp!["vpcs", name],
                     None,
-                    "missing `account`: the scenario has several accounts",
+                    "missing `account`: the scenario has several accounts (docs/model.md AZ-1)",
                 );
                 None
             }
@@ -75,7 +75,7 @@ pub(super) fn vpcs(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 c.error(
                     kp!["vpcs", name, "cidr_block"],
                     Some(quoted(&vpc.cidr_block)),
-                    "a VPC CIDR block must be between /16 and /28",
+                    "a VPC CIDR block must be between /16 and /28 (docs/model.md NET-1)",
                 );
             }
         }
@@ -112,7 +112,7 @@ pub(super) fn subnets(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 base.key("availability_zone"),
                 Some(quoted(&subnet.availability_zone)),
                 format!(
-                    "account {} has no AZ of that name (its az_ids map: {})",
+                    "account {} has no AZ of that name (its az_ids map: {}) (docs/model.md AZ-1)",
                     account.name,
                     names.join(", ")
                 ),
@@ -126,7 +126,7 @@ pub(super) fn subnets(c: &mut Checker<'_>, b: &mut Built) -> Step {
                     base.key("cidr_block"),
                     Some(quoted(&subnet.cidr_block)),
                     format!(
-                        "subnet CIDR is outside its VPC {} ({vpc_cidr})",
+                        "subnet CIDR is outside its VPC {} ({vpc_cidr}) (docs/model.md NET-1)",
                         b.vpcs[vpc].name
                     ),
                 );
@@ -134,7 +134,7 @@ pub(super) fn subnets(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 c.error(
                     base.key("cidr_block"),
                     Some(quoted(&subnet.cidr_block)),
-                    "a subnet CIDR block must be between /16 and /28",
+                    "a subnet CIDR block must be between /16 and /28 (docs/model.md NET-1)",
                 );
             }
             if let Some(other) = b
@@ -146,7 +146,7 @@ pub(super) fn subnets(c: &mut Checker<'_>, b: &mut Built) -> Step {
                     base.key("cidr_block"),
                     Some(quoted(&subnet.cidr_block)),
                     format!(
-                        "overlaps subnet {} ({}) of the same VPC",
+                        "overlaps subnet {} ({}) of the same VPC (docs/model.md NET-1)",
                         other.name, other.cidr
                     ),
                 );
@@ -185,14 +185,14 @@ pub(super) fn peerings(c: &mut Checker<'_>, b: &mut Built) {
             c.error(
                 base.key("peer_vpc_id"),
                 Some(quoted(&peering.peer_vpc_id)),
-                "a VPC cannot peer with itself",
+                "a VPC cannot peer with itself (docs/model.md PL-9)",
             );
         } else if va.cidr.overlaps(&vb.cidr) {
             c.error(
                 base.key("peer_vpc_id"),
                 Some(quoted(&peering.peer_vpc_id)),
                 format!(
-                    "VPC peering cannot be created between overlapping CIDRs ({} {} and {} {}): connect them with PrivateLink (an endpoint service and an interface endpoint), which works across overlapping ranges",
+                    "VPC peering cannot be created between overlapping CIDRs ({} {} and {} {}): connect them with PrivateLink (an endpoint service and an interface endpoint), which works across overlapping ranges (docs/model.md PL-9)",
                     va.name, va.cidr, vb.name, vb.cidr
                 ),
             );

@@ -25,7 +25,7 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
             c.warn(
                 kp!["workload", "clients"].index(k),
                 format!(
-                    "{} does not resolve from client {} in VPC {vpc_name} (no private hosted zone of that VPC has it): its flows fail with DNS_NXDOMAIN",
+                    "{} does not resolve from client {} in VPC {vpc_name} (no private hosted zone of that VPC has it): its flows fail with DNS_NXDOMAIN (docs/model.md DNS-1)",
                     w.host, instance.name
                 ),
             );
@@ -41,7 +41,7 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
                                 path: kp!["workload", "protocol"],
                                 value: Some(super::quoted("udp")),
                                 message: format!(
-                                    "{} resolves from client {} (VPC {vpc_name}) to {ip}, an interface endpoint: an endpoint service carries TCP only, so UDP cannot cross PrivateLink (docs/model.md PL-8); reach the NLB directly through its own DNS name (NLB-11, NLB-15), or use protocol = \"tcp\"",
+                                    "{} resolves from client {} (VPC {vpc_name}) to {ip}, an interface endpoint: an endpoint service carries TCP only, so UDP cannot cross PrivateLink (docs/model.md PL-8); reach the NLB directly through its own DNS name (docs/model.md NLB-11, NLB-15), or use protocol = \"tcp\"",
                                     w.host, instance.name
                                 ),
                             },
@@ -57,7 +57,7 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
                 }
                 _ if refused.contains(&(vpc, *ip)) => continue,
                 Destination::Instance(i) => format!(
-                    "instance {}'s own address: connections straight to an instance are not modelled",
+                    "instance {}'s own address: connections straight to an instance are not modelled (docs/model.md NET-3)",
                     t.instances[i.index()].name
                 ),
             };
@@ -90,7 +90,7 @@ pub(super) fn check(t: &Topology, c: &mut Checker<'_>) {
             Some(lb) => {
                 let subnet = &t.subnets[instance.subnet.index()];
                 format!(
-                    "target {} is in {} ({}), which load balancer {} does not enable: it gets no traffic (Target.NotInUse)",
+                    "target {} is in {} ({}), which load balancer {} does not enable: it gets no traffic (Target.NotInUse) (docs/model.md NLB-5)",
                     instance.name,
                     subnet.az_name,
                     t.zones[subnet.zone.index()].az_id,
@@ -167,8 +167,9 @@ fn listeners_serve(t: &Topology, c: &mut Checker<'_>, lbs: &[LoadBalancerId], en
             names.join(", "),
             t.workload.host,
             match t.workload.protocol {
-                crate::model::Transport::Tcp => "",
-                crate::model::Transport::Udp => " for UDP (a UDP or TCP_UDP listener: NLB-17)",
+                crate::model::Transport::Tcp => " (docs/model.md NLB-2)",
+                crate::model::Transport::Udp =>
+                    " for UDP, a UDP or TCP_UDP listener (docs/model.md NLB-2, NLB-17)",
             }
         ),
     };

@@ -16,7 +16,7 @@ pub(super) fn services(c: &mut Checker<'_>, b: &mut Built) {
             c.error(
                 base.key("network_load_balancers"),
                 None,
-                "an endpoint service needs at least one network load balancer",
+                "an endpoint service needs at least one network load balancer (docs/model.md PL-2)",
             );
         }
         let mut lbs = Vec::new();
@@ -24,7 +24,11 @@ pub(super) fn services(c: &mut Checker<'_>, b: &mut Built) {
             let path = base.key("network_load_balancers").index(k);
             if let Some(l) = c.reference(&raw.load_balancers, "load balancer", path.clone(), lb) {
                 if lbs.contains(&LoadBalancerId::from_index(l)) {
-                    c.error(path, Some(quoted(lb)), "load balancer is listed twice");
+                    c.error(
+                        path,
+                        Some(quoted(lb)),
+                        "load balancer is listed twice (docs/model.md PL-3)",
+                    );
                     continue;
                 }
                 lbs.push(LoadBalancerId::from_index(l));
@@ -54,7 +58,7 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
             c.error(
                 base.key("private_dns_enabled"),
                 Some("true".into()),
-                "private DNS names of endpoint services are not modelled: set false and add a record to a private hosted zone",
+                "private DNS names of endpoint services are not modelled: set false and add a record to a private hosted zone (docs/model.md PL-4)",
             );
         }
         let vpc = c.reference(&raw.vpcs, "VPC", base.key("vpc_id"), &ep.vpc_id);
@@ -83,7 +87,7 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
             c.error(
                 base.key("subnet_ids"),
                 None,
-                "an interface endpoint needs at least one subnet",
+                "an interface endpoint needs at least one subnet (docs/model.md PL-1)",
             );
         }
         let mut eni_ids: Vec<EniId> = Vec::new();
@@ -118,7 +122,10 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 c.error(
                     spath,
                     Some(quoted(subnet_name)),
-                    format!("subnet is not in the endpoint's VPC {}", ep.vpc_id),
+                    format!(
+                        "subnet is not in the endpoint's VPC {} (docs/model.md PL-1)",
+                        ep.vpc_id
+                    ),
                 );
                 continue;
             }
@@ -130,7 +137,7 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
                     spath,
                     Some(quoted(subnet_name)),
                     format!(
-                        "subnet is in {} ({}) like {}: an interface endpoint takes at most one subnet per AZ",
+                        "subnet is in {} ({}) like {}: an interface endpoint takes at most one subnet per AZ (docs/model.md PL-1)",
                         subnet.az_name,
                         b.zones[subnet.zone.index()].az_id,
                         b.subnets[b.enis[other.index()].subnet.index()].name
@@ -159,7 +166,7 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
                     spath,
                     Some(quoted(subnet_name)),
                     format!(
-                        "subnet is in {} = {} for account {}, but service {} is only available in {}: PrivateLink matches AZs by AZ ID, not by name",
+                        "subnet is in {} = {} for account {}, but service {} is only available in {}: PrivateLink matches AZs by AZ ID, not by name (docs/model.md PL-2, AZ-2)",
                         subnet.az_name,
                         b.zones[subnet.zone.index()].az_id,
                         b.accounts[b.vpcs[vpc.index()].account.index()].name,
@@ -174,7 +181,7 @@ pub(super) fn endpoints(c: &mut Checker<'_>, b: &mut Built) -> Step {
                 c.error(
                     spath,
                     Some(quoted(subnet_name)),
-                    "subnet has no free address for the endpoint ENI",
+                    "subnet has no free address for the endpoint ENI (docs/model.md PL-1, NET-2)",
                 );
                 continue;
             };

@@ -30,7 +30,7 @@ pub(super) fn groups(c: &mut Checker<'_>, b: &mut Built) -> Step {
             c.error(
                 base.clone(),
                 None,
-                "`default` names each VPC's default group, which `sim` creates: omit security_group_ids to use it",
+                "`default` names each VPC's default group, which `sim` creates: omit security_group_ids to use it (docs/model.md SG-4)",
             );
         }
         let Some(vpc) = *vpc else {
@@ -84,7 +84,7 @@ fn rules(c: &mut Checker<'_>, path: &KeyPath, raw_rules: &[RawRule]) -> Vec<SgRu
                 c.error(
                     rpath.key("protocol"),
                     Some(quoted(&rule.protocol)),
-                    "protocol must be \"tcp\", \"udp\" or \"-1\" (all)",
+                    "protocol must be \"tcp\", \"udp\" or \"-1\" (all) (docs/model.md SG-1)",
                 );
                 continue;
             }
@@ -93,7 +93,10 @@ fn rules(c: &mut Checker<'_>, path: &KeyPath, raw_rules: &[RawRule]) -> Vec<SgRu
             c.error(
                 rpath.key("from_port"),
                 Some(rule.from_port.to_string()),
-                format!("from_port is above to_port ({})", rule.to_port),
+                format!(
+                    "from_port is above to_port ({}) (docs/model.md SG-1)",
+                    rule.to_port
+                ),
             );
         }
         let mut peers = Vec::new();
@@ -112,7 +115,7 @@ fn rules(c: &mut Checker<'_>, path: &KeyPath, raw_rules: &[RawRule]) -> Vec<SgRu
             c.error(
                 rpath,
                 None,
-                "a rule needs at least one peer in cidr_blocks or security_groups",
+                "a rule needs at least one peer in cidr_blocks or security_groups (docs/model.md SG-1)",
             );
         }
         out.push(SgRule {
@@ -166,7 +169,7 @@ pub(super) fn group_list(
                     path.index(k),
                     Some(quoted(name)),
                     format!(
-                        "security group belongs to VPC {}, not {}",
+                        "security group belongs to VPC {}, not {} (docs/model.md SG-2)",
                         b.vpcs[b.security_groups[g].vpc.index()].name,
                         b.vpcs[vpc.index()].name
                     ),

@@ -25,7 +25,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
         c.error(
             kp!["workload", "clients"],
             None,
-            "the workload needs at least one client instance",
+            "the workload needs at least one client instance (docs/model.md WL-1)",
         );
     }
     let mut first_at: HashMap<&str, usize> = HashMap::new();
@@ -41,7 +41,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
                     kp!["workload", "clients"].index(k),
                     Some(quoted(client)),
                     format!(
-                        "client is listed twice, at workload.clients[{first}] and [{k}] (each flow picks one client uniformly: list it once)"
+                        "client is listed twice, at workload.clients[{first}] and [{k}] (each flow picks one client uniformly: list it once) (docs/model.md WL-1)"
                     ),
                 );
                 continue;
@@ -58,7 +58,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             c.error(
                 kp!["workload", "protocol"],
                 Some(quoted(p)),
-                "protocol must be \"tcp\" or \"udp\"",
+                "protocol must be \"tcp\" or \"udp\" (docs/model.md NLB-17)",
             );
             Transport::Tcp
         }
@@ -69,7 +69,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
         c.error(
             kp!["workload", "arrival_rate"],
             Some(number(arrival_rate)),
-            "arrival_rate must be above 0 and at most 1e9 flows per second",
+            "arrival_rate must be above 0 and at most 1e9 flows per second (docs/model.md WL-1)",
         );
     } else if crate::time::arrivals_fit(1, arrival_rate).is_err() {
         rate_ok = false;
@@ -91,7 +91,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
         c.error(
             kp!["workload", "connect_timeout"],
             Some(quoted("0s")),
-            "connect_timeout must be above zero",
+            "connect_timeout must be above zero (docs/model.md CLI-4)",
         );
     }
     if !is_dns_name(&w.host) {
@@ -112,7 +112,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
                 c.error(
                     path.key("distribution"),
                     Some(quoted(other)),
-                    "distribution must be \"fixed\" or \"exponential\" (CONN-1)",
+                    "distribution must be \"fixed\" or \"exponential\" (docs/model.md CONN-1)",
                 );
                 false
             }
@@ -121,14 +121,14 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
             c.error(
                 path.key("duration"),
                 Some(quoted("0s")),
-                "duration must be above zero (CONN-1); omit [workload.connection] for curl-like flows, closed after their first response",
+                "duration must be above zero (docs/model.md CONN-1); omit [workload.connection] for curl-like flows, closed after their first response",
             );
         }
         if conn.request_interval.is_some_and(|i| i.0 == Span(0)) {
             c.error(
                 path.key("request_interval"),
                 Some(quoted("0s")),
-                "request_interval must be above zero (CONN-1); omit it for connections idle after their first response",
+                "request_interval must be above zero (docs/model.md CONN-1); omit it for connections idle after their first response",
             );
         }
         crate::model::Connection {
@@ -146,7 +146,7 @@ pub(super) fn settings(c: &mut Checker<'_>) -> (Workload, Network, Run) {
                 kp!["workload", "connection", "duration"],
                 Some(quoted(&conn.duration.to_string())),
                 format!(
-                    "about {} connections would be open at once per client ({} flows/s over {} client{}, each open {}{}): more than the {SOURCE_PORTS} source ports a client has for one destination (CONN-6); lower arrival_rate or duration, or add clients",
+                    "about {} connections would be open at once per client ({} flows/s over {} client{}, each open {}{}): more than the {SOURCE_PORTS} source ports a client has for one destination (docs/model.md CONN-6); lower arrival_rate or duration, or add clients",
                     number(per_client.round()),
                     number(arrival_rate),
                     clients.len(),
@@ -432,17 +432,17 @@ mod tests {
         assert_error(
             &with_connection("duration = \"0s\""),
             "workload.connection.duration",
-            "duration must be above zero (CONN-1); omit [workload.connection] for curl-like flows",
+            "duration must be above zero (docs/model.md CONN-1); omit [workload.connection] for curl-like flows",
         );
         assert_error(
             &with_connection("duration = 0\ndistribution = \"exponential\""),
             "workload.connection.duration",
-            "duration must be above zero (CONN-1)",
+            "duration must be above zero (docs/model.md CONN-1)",
         );
         assert_error(
             &with_connection("duration = \"60s\"\nrequest_interval = \"0ms\""),
             "workload.connection.request_interval",
-            "request_interval must be above zero (CONN-1); omit it for connections idle after their first response",
+            "request_interval must be above zero (docs/model.md CONN-1); omit it for connections idle after their first response",
         );
         for distribution in ["pareto", "Exponential", ""] {
             assert_error(
@@ -450,7 +450,7 @@ mod tests {
                     "duration = \"60s\"\ndistribution = \"{distribution}\""
                 )),
                 "workload.connection.distribution",
-                "distribution must be \"fixed\" or \"exponential\" (CONN-1)",
+                "distribution must be \"fixed\" or \"exponential\" (docs/model.md CONN-1)",
             );
         }
         assert_error(
@@ -494,7 +494,7 @@ mod tests {
         assert_error(
             &with_open_connections("1000", "\"60s\"", false),
             "workload.connection.duration",
-            "about 60000 connections would be open at once per client (1000 flows/s over 1 client, each open 60s): more than the 28232 source ports a client has for one destination (CONN-6); lower arrival_rate or duration, or add clients",
+            "about 60000 connections would be open at once per client (1000 flows/s over 1 client, each open 60s): more than the 28232 source ports a client has for one destination (docs/model.md CONN-6); lower arrival_rate or duration, or add clients",
         );
         // The mean of an exponential duration counts the same.
         assert_error(
