@@ -5,7 +5,8 @@
 //! and a bottom band with the targets in their subnets. Every leg that carried flows is a line
 //! whose width is proportional to its share of the variant's flows ([`leg_width`]), dashed and
 //! orange when it crosses AZs; a red cross marks an element where flows failed, and a red line
-//! under its row names the reason and the share. A legend says so.
+//! under its row (on a white tag, over the legs) names the reason and the share. A legend says
+//! so.
 //!
 //! The picture is first laid out as a list of shapes ([`Picture`]), then painted; the layout is
 //! what the tests read. Readability when crowded: at most [`MAX_PER_ROW`] elements per row and
@@ -656,12 +657,19 @@ fn panel(
             };
             for (k, line) in failure_lines(map, cell).iter().enumerate() {
                 if let Some(text) = fit(line, SMALL_SIZE, column - 12) {
+                    let y = top + BOX_HEIGHT + 6 + k as i32 * FAILURE_LINE + FAILURE_LINE / 2;
+                    // A white tag under the text, so that the legs passing there do not cross it.
+                    let w = width_of(&text, SMALL_SIZE);
+                    let start = if slots == 1 { x - w / 2 } else { x };
+                    texts.push(Shape::Rect {
+                        from: (start - 3, y - FAILURE_LINE / 2 + 1),
+                        to: (start + w + 3, y + FAILURE_LINE / 2 - 1),
+                        fill: BOX_FILL,
+                        stroke: None,
+                    });
                     texts.push(Shape::Text {
                         text,
-                        at: (
-                            x,
-                            top + BOX_HEIGHT + 6 + k as i32 * FAILURE_LINE + FAILURE_LINE / 2,
-                        ),
+                        at: (x, y),
                         size: SMALL_SIZE,
                         h,
                         v: VPos::Center,
