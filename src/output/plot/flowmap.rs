@@ -9,8 +9,9 @@
 //! so.
 //!
 //! The picture is first laid out as a list of shapes ([`Picture`]), then painted; the layout is
-//! what the tests read. Readability when crowded: at most [`MAX_PER_ROW`] elements per row and
-//! column (the most flows; the rest are one "+N more" box that takes their legs), labels cut to
+//! what the tests read. Readability when crowded: at most [`MAX_PER_ROW`] boxes per row and
+//! column (beyond that, the elements with the most flows and one "+N more" box that takes the
+//! rest and their legs), labels cut to
 //! their box (a name's last part after `-` or `_`, then an ellipsis, then nothing), at most
 //! [`MAX_FAILURE_LINES`] failure lines per row and column (a last line counts the rest); AZ
 //! headers and failure crosses are always drawn. No text is smaller than 12 units (9.7 px in
@@ -25,7 +26,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::select::shown_variants;
 use super::style::dash_segments;
 use super::{Drawn, FAMILY, GRID, INK, PlotError};
-use crate::output::flowmap::{Element, FlowMap, Kind, MapZone};
+use crate::output::flowmap::{Element, FailureMark, FlowMap, Kind, MapZone};
 use crate::output::report::{Report, VariantReport};
 
 /// A leg that stays in its AZ.
@@ -46,7 +47,8 @@ const IDLE: RGBColor = RGBColor(150, 150, 150);
 /// Width of a leg that carries every flow of its variant, pixels.
 pub const FULL_WIDTH: f64 = 24.0;
 
-/// The most elements drawn in one row of one column; the rest are one "+N more" box.
+/// The most boxes drawn in one row of one column: beyond it, the elements with the most flows
+/// and one "+N more" box for the rest.
 pub const MAX_PER_ROW: usize = 12;
 
 /// The most failure lines under one row of one column; a last line counts the rest.
@@ -273,6 +275,8 @@ fn row_of(rows: &[Row], e: &Element) -> usize {
 struct Cell<'a> {
     shown: Vec<&'a Element>,
     folded: Vec<&'a Element>,
+    /// The failure marks of its elements, shown ones first.
+    marks: Vec<(&'a Element, &'a FailureMark)>,
 }
 
 impl Cell<'_> {
@@ -288,6 +292,7 @@ fn cells<'a>(map: &'a FlowMap, g: &Grid) -> Vec<Vec<Cell<'a>>> {
                 .map(|_| Cell {
                     shown: Vec::new(),
                     folded: Vec::new(),
+                    marks: Vec::new(),
                 })
                 .collect()
         })
@@ -299,24 +304,22 @@ fn cells<'a>(map: &'a FlowMap, g: &Grid) -> Vec<Vec<Cell<'a>>> {
         };
         all[row_of(&g.rows, e)][c].push(e);
     }
+    // Each element's marks, looked up once (a scan per element would be quadratic).
+    let mut marks_at: BTreeMap<&str, Vec<&'a FailureMark>> = BTreeMap::new();
+    for mark in &map.failures {
+        marks_at.entry(mark.at.as_str()).or_default().push(mark);
+    }
     for (r, row) in all.into_iter().enumerate() {
         for (c, elements) in row.into_iter().enumerate() {
             if elements.len() <= MAX_PER_ROW {
                 cells[r][c].shown = elements;
-                continue;
+            } else {
+                fold(&mut cells[r][c], elements);
             }
-            // The most flows stay (ties: drawing order); the rest fold, in drawing order.
-            let mut by_flows: Vec<usize> = (0..elements.len()).collect();
-            by_flows.sort_by(|&a, &b| elements[b].flows.cmp(&elements[a].flows).then(a.cmp(&b)));
-            let mut keep = vec![false; elements.len()];
-            for &i in &by_flows[..MAX_PER_ROW - 1] {
-                keep[i] = true;
-            }
-            for (e, keep) in elements.into_iter().zip(keep) {
-                if keep {
-                    cells[r][c].shown.push(e);
-                } else {
-                    cells[r][c].folded.push(e);
+            let cell = &mut cells[r][c];
+            for e in cell.shown.iter().chain(&cell.folded) {
+                for mark in marks_at.get(e.id.as_str()).into_iter().flatten() {
+                    cell.marks.push((e, mark));
                 }
             }
         }
@@ -324,24 +327,40 @@ fn cells<'a>(map: &'a FlowMap, g: &Grid) -> Vec<Vec<Cell<'a>>> {
     cells
 }
 
+/// Puts the [`MAX_PER_ROW`] - 1 elements with the most flows (ties: drawing order) in `cell`,
+/// the rest folded, both in drawing order.
+fn fold<'a>(cell: &mut Cell<'a>, elements: Vec<&'a Element>) {
+    let mut by_flows: Vec<usize> = (0..elements.len()).collect();
+    by_flows.sort_by(|&a, &b| elements[b].flows.cmp(&elements[a].flows).then(a.cmp(&b)));
+    let mut keep = vec![false; elements.len()];
+    for &i in &by_flows[..MAX_PER_ROW - 1] {
+        keep[i] = true;
+    }
+    for (e, keep) in elements.into_iter().zip(keep) {
+        if keep {
+            cell.shown.push(e);
+        } else {
+            cell.folded.push(e);
+        }
+    }
+}
+
 /// A failure line's text.
-fn failure_lines(map: &FlowMap, cell: &Cell<'_>) -> Vec<String> {
+fn failure_lines(cell: &Cell<'_>) -> Vec<String> {
     let named = cell.slots() > 1;
     let mut lines = Vec::new();
     let mut rest = (0usize, 0.0f64);
-    for e in cell.shown.iter().chain(&cell.folded) {
-        for mark in map.failures.iter().filter(|m| m.at == e.id) {
-            if lines.len() < MAX_FAILURE_LINES {
-                let line = format!("{} {}", mark.reason, percent(mark.share));
-                lines.push(if named {
-                    format!("{line} ({})", e.name)
-                } else {
-                    line
-                });
+    for (e, mark) in &cell.marks {
+        if lines.len() < MAX_FAILURE_LINES {
+            let line = format!("{} {}", mark.reason, percent(mark.share));
+            lines.push(if named {
+                format!("{line} ({})", e.name)
             } else {
-                rest.0 += 1;
-                rest.1 += mark.share;
-            }
+                line
+            });
+        } else {
+            rest.0 += 1;
+            rest.1 += mark.share;
         }
     }
     if rest.0 > 0 {
@@ -410,8 +429,7 @@ pub fn picture(report: &Report) -> Result<Picture, PlotError> {
     for r in 0..g.rows.len() {
         let lines = all_cells
             .iter()
-            .zip(&maps)
-            .flat_map(|(v, m)| v[r].iter().map(|cell| failure_lines(m, cell).len()))
+            .flat_map(|v| v[r].iter().map(|cell| failure_lines(cell).len()))
             .max()
             .unwrap_or(0) as i32;
         let band_break = r + 1 < g.rows.len() && g.rows[r + 1].kind.band() != g.rows[r].kind.band();
@@ -598,7 +616,13 @@ fn panel(
         });
     }
 
-    // Boxes.
+    // Boxes; a target's second line is its share of the variant's flows (its clients' flows).
+    let total: u64 = map
+        .elements
+        .iter()
+        .filter(|x| x.kind == Kind::Client)
+        .map(|x| x.flows)
+        .sum();
     let mut placed: BTreeMap<String, Placed> = BTreeMap::new();
     let mut boxes: Vec<Shape> = Vec::new();
     let mut texts: Vec<Shape> = Vec::new();
@@ -625,7 +649,7 @@ fn panel(
             for (k, e) in cell.shown.iter().enumerate() {
                 let p = place(k);
                 placed.insert(e.id.clone(), p);
-                element_box(&mut boxes, &mut texts, p, e, map);
+                element_box(&mut boxes, &mut texts, p, e, total);
             }
             if !cell.folded.is_empty() {
                 let p = place(cell.shown.len());
@@ -646,7 +670,7 @@ fn panel(
                     flows,
                     failed,
                 };
-                element_box(&mut boxes, &mut texts, p, &more, map);
+                element_box(&mut boxes, &mut texts, p, &more, total);
             }
             // Failure lines under the row.
             // Under a lone element, centred on it; else from the column's left, named.
@@ -655,7 +679,7 @@ fn panel(
             } else {
                 (left + 6, HPos::Left)
             };
-            for (k, line) in failure_lines(map, cell).iter().enumerate() {
+            for (k, line) in failure_lines(cell).iter().enumerate() {
                 if let Some(text) = fit(line, SMALL_SIZE, column - 12) {
                     let y = top + BOX_HEIGHT + 6 + k as i32 * FAILURE_LINE + FAILURE_LINE / 2;
                     // A white tag under the text, so that the legs passing there do not cross it.
@@ -740,14 +764,9 @@ fn panel(
     shapes.extend(texts);
 }
 
-/// An element's box, its labels and, when flows failed there, its cross.
-fn element_box(
-    boxes: &mut Vec<Shape>,
-    texts: &mut Vec<Shape>,
-    p: Placed,
-    e: &Element,
-    map: &FlowMap,
-) {
+/// An element's box, its labels and, when flows failed there, its cross; `total` is the
+/// variant's flows.
+fn element_box(boxes: &mut Vec<Shape>, texts: &mut Vec<Shape>, p: Placed, e: &Element, total: u64) {
     let failed = e.failed > 0;
     let idle = e.flows == 0;
     let outline = if failed {
@@ -791,12 +810,6 @@ fn element_box(
     // The second line: a target's answered share, the others' IP.
     let second = match e.kind {
         Kind::Target => {
-            let total: u64 = map
-                .elements
-                .iter()
-                .filter(|x| x.kind == Kind::Client)
-                .map(|x| x.flows)
-                .sum();
             let answered = e.flows - e.failed;
             if total == 0 {
                 String::new()
