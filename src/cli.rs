@@ -29,7 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Simulate every variant of a scenario and report the hit distribution per subnet, AZ and
     /// target beside the expected one. Prints a throughput line on stderr, then draws the
-    /// distribution and the hits over time as PNG and SVG under plots/ (see --plot-dir).
+    /// distribution, the hits over time and the flow map as PNG and SVG under plots/ (see
+    /// --plot-dir).
     Run {
         /// The scenario file (TOML), e.g. scenarios/crosszone.toml.
         scenario: PathBuf,
@@ -56,8 +57,9 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
         /// Directory for the plots (created if missing): SCENARIO-NAME.png and .svg (hits per
-        /// subnet) and SCENARIO-NAME-timeseries.png and .svg (hits per target over time). No
-        /// other file in it is touched.
+        /// subnet), SCENARIO-NAME-timeseries.png and .svg (hits per target over time) and
+        /// SCENARIO-NAME-flowmap.png and .svg (the architecture by AZ with the flows on each
+        /// leg and where flows failed). No other file in it is touched.
         #[arg(
             long,
             value_name = "DIR",

@@ -78,14 +78,20 @@ fn plots_never_follow_or_remove_a_planted_temporary_file() {
         [
             ".crosszone.png.tmp",
             ".crosszone.svg.tmp",
+            "crosszone-flowmap.png",
+            "crosszone-flowmap.svg",
             "crosszone-timeseries.png",
             "crosszone-timeseries.svg",
             "crosszone.png",
             "crosszone.svg"
         ],
-        "the four plots and nothing else of sim's"
+        "the six plots and nothing else of sim's"
     );
-    for plot in ["crosszone.png", "crosszone-timeseries.png"] {
+    for plot in [
+        "crosszone.png",
+        "crosszone-timeseries.png",
+        "crosszone-flowmap.png",
+    ] {
         let bytes = std::fs::read(plots.join(plot)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG", "{plot} is a PNG");
     }
@@ -267,7 +273,11 @@ fn control_sequences_in_names_leave_the_svg_well_formed_and_escaped() {
     let path = scratch("hostile-plots", &text);
     let plots = fresh_dir("hostile-plots");
     run_with_plots(path.to_str().unwrap(), 1000, &plots);
-    for name in ["cross--31mzone-2J.svg", "cross--31mzone-2J-timeseries.svg"] {
+    for name in [
+        "cross--31mzone-2J.svg",
+        "cross--31mzone-2J-timeseries.svg",
+        "cross--31mzone-2J-flowmap.svg",
+    ] {
         let svg = std::fs::read_to_string(plots.join(name)).unwrap();
         let document = roxmltree::Document::parse(&svg)
             .unwrap_or_else(|e| panic!("{name} is not well-formed XML: {e}"));
@@ -287,4 +297,6 @@ fn control_sequences_in_names_leave_the_svg_well_formed_and_escaped() {
         series.contains("web\\u{1b}-1"),
         "the target's name, escaped"
     );
+    let map = std::fs::read_to_string(plots.join("cross--31mzone-2J-flowmap.svg")).unwrap();
+    assert!(map.contains("web\\u{1b}-1"), "the target's name, escaped");
 }

@@ -1,5 +1,5 @@
-//! Plots: `sim run` writes the distribution and the time series as PNG and SVG into the plot
-//! directory, nothing with `--no-plot`, and fails after the table when the directory cannot be
+//! Plots: `sim run` writes the distribution, the time series and the flow map as PNG and SVG
+//! into the plot directory, nothing with `--no-plot`, and fails after the table when the directory cannot be
 //! written.
 
 mod common;
@@ -18,11 +18,13 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
-const PLOT_FILES: [&str; 4] = [
+const PLOT_FILES: [&str; 6] = [
     "crosszone.png",
     "crosszone.svg",
     "crosszone-timeseries.png",
     "crosszone-timeseries.svg",
+    "crosszone-flowmap.png",
+    "crosszone-flowmap.svg",
 ];
 
 fn png_size(bytes: &[u8]) -> (u32, u32) {
@@ -69,6 +71,8 @@ fn run_writes_the_distribution_and_the_time_series_into_the_plot_dir() {
     assert_eq!(
         listed,
         [
+            "crosszone-flowmap.png",
+            "crosszone-flowmap.svg",
             "crosszone-timeseries.png",
             "crosszone-timeseries.svg",
             "crosszone.png",
@@ -230,6 +234,21 @@ fn forty_variants_draw_twelve_panels_on_a_canvas_of_bounded_size() {
         texts
             .iter()
             .any(|t| t.starts_with("+28 variants not shown") && t.contains("extra ")),
+        "{texts:?}"
+    );
+    // The flow map too: twelve panels, the same note, a canvas that does not grow beyond them.
+    let map = png_size(&std::fs::read(dir.join("crosszone-flowmap.png")).unwrap());
+    assert!(map.0 <= 2600 && map.1 <= 2700, "{map:?}");
+    let texts = svg_texts(&dir.join("crosszone-flowmap.svg"));
+    let panels = texts
+        .iter()
+        .filter(|t| t.starts_with("extra ") || *t == "cross-zone off" || *t == "cross-zone on")
+        .count();
+    assert_eq!(panels, 12, "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("+28 variants not shown")),
         "{texts:?}"
     );
 }

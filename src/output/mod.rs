@@ -2,6 +2,7 @@
 pub mod changes;
 pub mod connections;
 pub mod explain;
+pub mod flowmap;
 pub mod metrics;
 pub mod plot;
 pub mod render;

@@ -292,6 +292,9 @@ pub struct VariantReport {
     /// What changed during the run and what it did (only for scenarios with events).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<Changes>,
+    /// The flow map: clients, endpoint ENIs, NLB nodes and targets by AZ, the flows on each
+    /// leg between them and where failed flows ended.
+    pub flow_map: super::flowmap::FlowMap,
     /// CloudWatch's metrics per time bucket (rendered by `--format metrics-json` and
     /// `metrics-csv`, not part of the report's JSON).
     #[serde(skip)]
@@ -798,6 +801,7 @@ fn variant_report(run: &VariantRun<'_>, rows: &Rows, seed: u64) -> VariantReport
         connections: super::connections::connections(t, tally),
         changes: (!t.events.is_empty())
             .then(|| changes::changes(t, run.timeline, tally, run.per_state, seed)),
+        flow_map: super::flowmap::flow_map(t, tally),
         metrics: metrics::metrics(t, run.timeline, tally),
     }
 }

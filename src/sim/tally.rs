@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::Topology;
+use crate::model::ids::{EniId, NodeId, TargetId};
 use crate::rules::connection::{End, Fate};
 use crate::rules::outcome::FailReason;
 use crate::time::{SimTime, Span};
@@ -236,6 +237,98 @@ pub struct Tally {
     pub state_outcomes: Vec<Vec<u64>>,
     /// How the connections that lived ended (a workload with `[workload.connection]`).
     pub connections: ConnectionTally,
+    /// Flows per leg of their path, and where the failed ones ended: the flow map.
+    pub legs: Legs,
+}
+
+/// Where a failed flow ended: the last element of its path it reached (the walk's [`Ended`]:
+/// its target once picked, else its node, else its endpoint ENI, else its client).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Place {
+    /// Before it reached an ENI or a node: at the client (DNS, its own egress rules, an address
+    /// nothing owns), by workload client index.
+    Client(u32),
+    /// At the endpoint ENI (its security groups, an impaired zone).
+    Eni(EniId),
+    /// At the NLB node (its security groups, no listener, no eligible target).
+    Node(NodeId),
+    /// At the target the node picked (refused, dropped, stopped, ...).
+    Target(TargetId),
+}
+
+impl Place {
+    /// Where `ended`, a flow of client `client`, ended.
+    pub fn of(client: usize, ended: &Ended) -> Place {
+        match (ended.target, ended.node, ended.eni) {
+            (Some(x), _, _) => Place::Target(x),
+            (None, Some(n), _) => Place::Node(n),
+            (None, None, Some(e)) => Place::Eni(e),
+            (None, None, None) => Place::Client(client as u32),
+        }
+    }
+}
+
+/// Flows per leg of their path (each leg counts the flows that got to its end, answered or
+/// not), and the failed flows by where they ended and why: what the flow map draws. Both
+/// engines fill it from the walk's [`Ended`] alone ([`Tally::add`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Legs {
+    /// ENIs of the topology.
+    pub enis: usize,
+    /// NLB nodes of the topology.
+    pub nodes: usize,
+    /// Targets of the topology.
+    pub targets: usize,
+    /// Client -> entry: `client_entry[c * (enis + nodes) + k]`, `k` an endpoint ENI, or
+    /// `enis + n` for NLB node `n` reached directly (NLB-15).
+    pub client_entry: Vec<u64>,
+    /// ENI -> node over PrivateLink: `eni_node[e * nodes + n]`.
+    pub eni_node: Vec<u64>,
+    /// Node -> target, the flows the node sent to the target it picked: `node_target[n *
+    /// targets + x]`.
+    pub node_target: Vec<u64>,
+    /// Failed flows by where they ended and why.
+    pub failed: BTreeMap<(Place, FailReason), u64>,
+}
+
+impl Legs {
+    /// Nothing counted, for `clients` clients of `t`.
+    pub fn new(t: &Topology, clients: usize) -> Legs {
+        let (enis, nodes, targets) = (t.enis.len(), t.nodes.len(), t.targets.len());
+        Legs {
+            enis,
+            nodes,
+            targets,
+            client_entry: vec![0; clients * (enis + nodes)],
+            eni_node: vec![0; enis * nodes],
+            node_target: vec![0; nodes * targets],
+            failed: BTreeMap::new(),
+        }
+    }
+
+    /// Adds `count` flows of client `client` that ended as `ended`.
+    pub fn add(&mut self, client: usize, ended: &Ended, count: u64) {
+        let entries = self.enis + self.nodes;
+        match (ended.eni, ended.node) {
+            (Some(e), node) => {
+                self.client_entry[client * entries + e.index()] += count;
+                if let Some(n) = node {
+                    self.eni_node[e.index() * self.nodes + n.index()] += count;
+                }
+            }
+            (None, Some(n)) => self.client_entry[client * entries + self.enis + n.index()] += count,
+            (None, None) => {}
+        }
+        if let (Some(n), Some(x)) = (ended.node, ended.target) {
+            self.node_target[n.index() * self.targets + x.index()] += count;
+        }
+        if let Err(reason) = ended.outcome {
+            *self
+                .failed
+                .entry((Place::of(client, ended), reason))
+                .or_insert(0) += count;
+        }
+    }
 }
 
 /// How the answered flows' connections ended, when they live (docs/model.md CONN-1 to CONN-5).
@@ -333,6 +426,7 @@ impl Tally {
             },
             state_outcomes: Vec::new(),
             connections: ConnectionTally::new(t.targets.len()),
+            legs: Legs::new(t, routes.len()),
         }
     }
 
@@ -421,6 +515,7 @@ impl Tally {
         if ended.client_cross_az {
             self.client_cross_az_flows += count;
         }
+        self.legs.add(client, ended, count);
         match ended.outcome {
             Err(reason) => self.failures[reason.index()] += count,
             Ok(()) => {

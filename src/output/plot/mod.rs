@@ -8,6 +8,10 @@
 //!   bar and the clustered 95 % interval as an error bar;
 //! - the **time series**: flows answered per target per bucket of simulated time, one panel per
 //!   variant, one line per target.
+//! - the **flow map** ([`flowmap`]): the architecture as people draw it, one column per AZ,
+//!   clients and endpoint ENIs on top, NLB nodes in the middle, targets below, each leg as wide
+//!   as its share of flows (dashed when it crosses AZs), failures marked where flows ended, one
+//!   panel per variant.
 //! - the **heat map** of a sweep (`sim sweep --plot`, [`heatmap`]): one mean share over the first
 //!   two axes, one panel per combination of the other axes.
 //!
@@ -20,8 +24,7 @@
 //! support: no system font or image library is used. PNGs are encoded in memory with the pure
 //! Rust `png` crate. The same report gives byte-identical files.
 //!
-//! It does not: simulate, read the scenario, plot AZs or failure reasons (the table has them),
-//! or write any file but the four it names after the scenario ([`file_names`]) and a sweep's two
+//! It does not: simulate, read the scenario, or write any file but the six it names after the scenario ([`file_names`]) and a sweep's two
 //! (`SCENARIO-sweep.png` and `.svg`); each is written
 //! to a temporary file in the same directory and renamed over the old one, so a failure never
 //! leaves half a picture.
@@ -40,6 +43,7 @@ use crate::output::report::Report;
 use crate::output::terminal::escape_controls;
 
 mod distribution;
+pub mod flowmap;
 pub mod heatmap;
 mod select;
 mod style;
@@ -105,15 +109,18 @@ pub struct PlotFile {
     pub bytes: Vec<u8>,
 }
 
-/// The four file names for scenario `scenario`: distribution PNG and SVG, then time series PNG
-/// and SVG (`crosszone.png`, `crosszone.svg`, `crosszone-timeseries.png`, ...).
-pub fn file_names(scenario: &str) -> [String; 4] {
+/// The six file names for scenario `scenario`: distribution PNG and SVG, time series PNG and
+/// SVG, then flow map PNG and SVG (`crosszone.png`, `crosszone.svg`, `crosszone-timeseries.png`,
+/// ..., `crosszone-flowmap.svg`).
+pub fn file_names(scenario: &str) -> [String; 6] {
     let stem = file_stem(scenario);
     [
         format!("{stem}.png"),
         format!("{stem}.svg"),
         format!("{stem}-timeseries.png"),
         format!("{stem}-timeseries.svg"),
+        format!("{stem}-flowmap.png"),
+        format!("{stem}-flowmap.svg"),
     ]
 }
 
@@ -138,9 +145,10 @@ pub fn file_stem(scenario: &str) -> String {
     }
 }
 
-/// Renders the four pictures of `report` in memory.
+/// Renders the six pictures of `report` in memory.
 pub fn render_all(report: &Report) -> Result<Vec<PlotFile>, PlotError> {
-    let [dist_png, dist_svg, series_png, series_svg] = file_names(&report.scenario);
+    let [dist_png, dist_svg, series_png, series_svg, map_png, map_svg] =
+        file_names(&report.scenario);
     let pictured = pictured(report);
     let report = &pictured;
     Ok(vec![
@@ -159,6 +167,14 @@ pub fn render_all(report: &Report) -> Result<Vec<PlotFile>, PlotError> {
         PlotFile {
             name: series_svg,
             bytes: time_series_svg(report)?.into_bytes(),
+        },
+        PlotFile {
+            name: map_png,
+            bytes: flowmap_png(report)?,
+        },
+        PlotFile {
+            name: map_svg,
+            bytes: flowmap_svg(report)?.into_bytes(),
         },
     ])
 }
@@ -189,6 +205,24 @@ fn pictured(report: &Report) -> Report {
             }
         }
         v.time_series.targets.iter_mut().for_each(escape);
+        let map = &mut v.flow_map;
+        for e in &mut map.elements {
+            for text in [&mut e.id, &mut e.name, &mut e.group, &mut e.az_id] {
+                escape(text);
+            }
+        }
+        for leg in &mut map.legs {
+            escape(&mut leg.from);
+            escape(&mut leg.to);
+        }
+        map.failures.iter_mut().for_each(|f| escape(&mut f.at));
+        for zone in &mut map.zones {
+            escape(&mut zone.az_id);
+            for n in &mut zone.names {
+                escape(&mut n.account);
+                escape(&mut n.name);
+            }
+        }
     }
     copy
 }
@@ -352,6 +386,18 @@ pub fn time_series_size(report: &Report) -> (u32, u32) {
         _ => 2400,
     };
     (width, 700.max(100 + 300 * rows as u32))
+}
+
+/// The flow map as PNG.
+pub fn flowmap_png(report: &Report) -> Result<Vec<u8>, PlotError> {
+    let picture = flowmap::picture(report)?;
+    to_png(picture.size, |root| flowmap::draw_flowmap(root, &picture))
+}
+
+/// The flow map as SVG.
+pub fn flowmap_svg(report: &Report) -> Result<String, PlotError> {
+    let picture = flowmap::picture(report)?;
+    to_svg(picture.size, |root| flowmap::draw_flowmap(root, &picture))
 }
 
 /// The heat map of a sweep as PNG.

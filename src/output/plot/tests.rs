@@ -80,6 +80,7 @@ fn variant(name: &str, hits: [u64; 3], expected: [f64; 3]) -> VariantReport {
         cost: crate::cost::Cost::default(),
         connections: None,
         changes: None,
+        flow_map: Default::default(),
         metrics: crate::output::metrics::Metrics {
             bucket_seconds: 0.5,
             buckets: Vec::new(),
@@ -211,13 +212,13 @@ fn an_empty_report_still_draws() {
     let mut empty = report();
     empty.variants.clear();
     let files = render_all(&empty).unwrap();
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 6);
     let mut silent = report();
     for v in &mut silent.variants {
         v.time_series.hits.clear();
         v.subnets.clear();
     }
-    assert_eq!(render_all(&silent).unwrap().len(), 4);
+    assert_eq!(render_all(&silent).unwrap().len(), 6);
 }
 
 #[test]
@@ -228,7 +229,9 @@ fn file_names_come_from_the_scenario_name_made_safe() {
             "crosszone.png",
             "crosszone.svg",
             "crosszone-timeseries.png",
-            "crosszone-timeseries.svg"
+            "crosszone-timeseries.svg",
+            "crosszone-flowmap.png",
+            "crosszone-flowmap.svg"
         ]
     );
     assert_eq!(file_stem("hand/built & <odd>"), "hand-built----odd-");
