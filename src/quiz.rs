@@ -335,8 +335,20 @@ fn feedback(s: &Scenario, chosen: &str, right: bool, options: &Options) -> Resul
     out.push_str(&wrap(q.explanation.trim(), 96, "  "));
     if !q.rules.is_empty() || !q.sources.is_empty() {
         out.push_str("\nSources:\n");
-        for rule in &q.rules {
-            out.push_str(&format!("  docs/model.md {rule}\n"));
+        for id in &q.rules {
+            // Validation admits only the catalogue's rules.
+            let Some(rule) = crate::rules::catalog::rule(id) else {
+                continue;
+            };
+            let mark = if rule.assumption { " (assumption)" } else { "" };
+            out.push_str(&format!("  docs/model.md {id} {}{mark}\n", rule.title));
+            for source in &rule.sources {
+                out.push_str(&format!(
+                    "      {}: {}\n",
+                    source.publisher().label(),
+                    source.text
+                ));
+            }
         }
         for url in &q.sources {
             out.push_str(&format!("  {url}\n"));

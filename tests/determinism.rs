@@ -76,6 +76,34 @@ fn threads_and_engines_give_byte_identical_reports() {
     }
 }
 
+/// The exam library too: every question's report (its own flows and seed) is the same from the
+/// event loop and the bulk engine, so the answers `sim test` checks do not depend on the engine.
+#[test]
+fn the_exam_library_reports_the_same_on_both_engines() {
+    let files = common::scenario_files("scenarios/ans");
+    assert!(files.len() >= 15);
+    for file in files {
+        let file = file.to_str().unwrap();
+        let run = |extra: &[&str]| {
+            let mut args = vec!["run", file, "--format", "json"];
+            args.extend_from_slice(extra);
+            let output = sim(&args);
+            assert!(output.status.success(), "{file}: {}", stderr(&output));
+            output.stdout
+        };
+        let event_loop = run(&["--engine", "events"]);
+        let bulk = run(&["--threads", "2"]);
+        assert!(
+            bulk == event_loop,
+            "{file}: {}",
+            first_difference(
+                &String::from_utf8_lossy(&event_loop),
+                &String::from_utf8_lossy(&bulk)
+            )
+        );
+    }
+}
+
 #[test]
 fn rejects_a_run_longer_than_the_clock() {
     // One flow at 1e-8 flows/s fits (the file validates); 1000 flows are about 3,200 years.

@@ -334,8 +334,8 @@ fn fast_trace_is_the_event_loops(
 #[test]
 fn fast_trace_is_the_event_loops_on_every_scenario() {
     let w = WINDOW as u64;
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
-        let path = entry.unwrap().path();
+    // The exam library's reports are compared engine to engine in tests/determinism.rs.
+    for path in common::scenario_files("scenarios") {
         let s = sim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         let what = path.display().to_string();
         for (seed, threads) in [(1, 2), (7, 1)] {
@@ -684,13 +684,8 @@ fn every_explain_line_names_its_rules_and_their_sources() {
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         stdout(&output)
     };
-    let mut scenarios: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    scenarios.sort();
-    assert!(scenarios.len() >= 10);
+    let scenarios = common::every_scenario();
+    assert!(scenarios.len() >= 30);
     for path in &scenarios {
         let text = explain(&[path.to_str().unwrap(), "--flow", "2"]);
         assert_every_line_cites_its_sources(&text);

@@ -36,6 +36,25 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("utf-8 output")
 }
 
+/// The scenario files (`*.toml`) directly in `dir` (relative to the repository), sorted.
+pub fn scenario_files(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every scenario the repository ships: `scenarios/` and the exam library `scenarios/ans/`.
+pub fn every_scenario() -> Vec<PathBuf> {
+    let mut files = scenario_files("scenarios");
+    files.extend(scenario_files("scenarios/ans"));
+    files
+}
+
 /// Writes `text` as a scenario file in the test's scratch directory.
 pub fn scratch(name: &str, text: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.toml"));

@@ -438,7 +438,7 @@ fn expectation(
         "cost" => cost(raw, at, issues),
         "validation_error" => {
             let rule = raw.validation_error.as_deref().expect("given");
-            if rule_id(rule) {
+            if crate::rules::catalog::rule(rule).is_some() {
                 Some(Check::Refused {
                     rule: rule.to_string(),
                 })
@@ -446,7 +446,7 @@ fn expectation(
                 fail(
                     "validation_error",
                     Some(quoted(rule)),
-                    "a docs/model.md rule id such as \"PL-9\" or \"NLB-17\"".into(),
+                    "not a rule of docs/model.md: give the id its error cites, such as \"PL-9\" or \"NLB-17\"".into(),
                 );
                 None
             }
@@ -799,19 +799,6 @@ fn health(raw: &RawExpect, target: &str, at: &KeyPath, issues: &mut Vec<Issue>) 
     })
 }
 
-/// True for a docs/model.md rule id: letters, `-`, digits (`PL-9`, `NLB-17`).
-fn rule_id(text: &str) -> bool {
-    match text.split_once('-') {
-        Some((prefix, number)) => {
-            !prefix.is_empty()
-                && prefix.chars().all(|c| c.is_ascii_uppercase())
-                && !number.is_empty()
-                && number.chars().all(|c| c.is_ascii_digit())
-        }
-        None => false,
-    }
-}
-
 /// `proves` / `refutes` of one block, against the quiz.
 fn quiz_links(raw: &RawExpect, at: &KeyPath, quiz: Option<&Quiz>, issues: &mut Vec<Issue>) {
     if raw.proves.is_none() && raw.refutes.is_empty() {
@@ -958,11 +945,11 @@ fn quiz(
         });
     }
     for (j, rule) in raw.rules.iter().enumerate() {
-        if !rule_id(rule) {
+        if crate::rules::catalog::rule(rule).is_none() {
             issues.push(Issue {
                 path: at.key("rules").index(j),
                 value: Some(quoted(rule)),
-                message: "a docs/model.md rule id such as \"PL-3\"".into(),
+                message: "not a rule of docs/model.md (its ids: AZ-1, PL-3, NLB-7, ...)".into(),
             });
         }
     }
