@@ -484,6 +484,7 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
                 seed,
                 threads,
                 plot_dir,
+                echo: !std::io::stdin().is_terminal(),
             };
             let stdin = std::io::stdin();
             crate::quiz::play(&questions, &options, &mut stdin.lock(), out)?;

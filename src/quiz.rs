@@ -31,6 +31,9 @@ pub struct Options {
     pub threads: usize,
     /// Where to draw each question's plots (none when `None`).
     pub plot_dir: Option<PathBuf>,
+    /// Write each answer read after its prompt: input that is not a terminal is not echoed by
+    /// one, and the transcript should read as the session did.
+    pub echo: bool,
 }
 
 /// The score so far.
@@ -144,7 +147,7 @@ pub fn play(
                 write(out, &format!("\nYour answer: {a} (--answer)\n"))?;
                 Reply::Choice(a.to_ascii_uppercase())
             }
-            None => ask(&letters, input, out)?,
+            None => ask(&letters, input, out, options.echo)?,
         };
         let chosen = match reply {
             Reply::Quit => break,
@@ -193,7 +196,12 @@ pub fn play(
 }
 
 /// Reads a reply: a choice's letter (any case), `s` or `q`; asks again otherwise.
-fn ask(letters: &[&str], input: &mut dyn BufRead, out: &mut dyn Write) -> Result<Reply, Error> {
+fn ask(
+    letters: &[&str],
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    echo: bool,
+) -> Result<Reply, Error> {
     let first = letters.first().copied().unwrap_or("A");
     let last = letters.last().copied().unwrap_or("D");
     loop {
@@ -209,6 +217,9 @@ fn ask(letters: &[&str], input: &mut dyn BufRead, out: &mut dyn Write) -> Result
         if read == 0 {
             write(out, "\n")?;
             return Ok(Reply::Quit);
+        }
+        if echo {
+            write(out, &format!("{}\n", line.trim_end()))?;
         }
         let word = line.trim().to_ascii_uppercase();
         match word.as_str() {
@@ -273,14 +284,26 @@ fn feedback(s: &Scenario, chosen: &str, right: bool, options: &Options) -> Resul
     out.push_str("\nWhat the simulation shows (sim test judges these):\n");
     out.push_str(&crate::output::verdicts::lines(&proving));
     if !right {
-        let refuting: Vec<Verdict> = verdicts
+        let refuting: Vec<&Verdict> = verdicts
             .iter()
             .filter(|v| v.refutes.iter().any(|r| r == chosen))
-            .cloned()
             .collect();
-        if !refuting.is_empty() {
+        let shown: Vec<&str> = proving.iter().map(|v| v.key.as_str()).collect();
+        let more: Vec<Verdict> = refuting
+            .iter()
+            .filter(|v| !shown.contains(&v.key.as_str()))
+            .map(|v| (*v).clone())
+            .collect();
+        if !more.is_empty() {
             out.push_str(&format!("\nWhat rules out {chosen}:\n"));
-            out.push_str(&crate::output::verdicts::lines(&refuting));
+            out.push_str(&crate::output::verdicts::lines(&more));
+        } else if !refuting.is_empty() {
+            let mut keys: Vec<&str> = refuting.iter().map(|v| v.key.as_str()).collect();
+            keys.dedup();
+            out.push_str(&format!(
+                "\nThe same evidence rules out {chosen} ({}).\n",
+                keys.join(", ")
+            ));
         }
     }
     if verdicts.iter().any(|v| v.outcome == Outcome::Fails) {
@@ -350,7 +373,13 @@ fn feedback(s: &Scenario, chosen: &str, right: bool, options: &Options) -> Resul
                 ));
             }
         }
-        for url in &q.sources {
+        let cited = |url: &str| {
+            q.rules.iter().any(|id| {
+                crate::rules::catalog::rule(id)
+                    .is_some_and(|r| r.sources.iter().any(|s| s.url() == Some(url)))
+            })
+        };
+        for url in q.sources.iter().filter(|u| !cited(u)) {
             out.push_str(&format!("  {url}\n"));
         }
     }
@@ -427,6 +456,7 @@ mod tests {
         let options = Options {
             flows: Some(2000),
             threads: 1,
+            echo: true,
             ..Options::default()
         };
         let mut out = Vec::new();
@@ -462,7 +492,10 @@ mod tests {
             text.contains("Not quite: you chose C; the answer is B."),
             "{text}"
         );
-        assert!(text.contains("What rules out C:"), "{text}");
+        assert!(
+            text.contains("The same evidence rules out C (expect[2])"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -200,7 +200,7 @@ fn judge(check: &Check, v: &VariantReport, flows: u64) -> (Outcome, String) {
             // At the precision the report prints (1e-9 USD).
             verdict(
                 usd >= at_least - 1e-9 && usd <= at_most + 1e-9,
-                format!("${usd}"),
+                format!("${usd:.6}"),
             )
         }
         Check::Refused { .. } => unreachable!("judged from validation"),

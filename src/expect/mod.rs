@@ -291,15 +291,19 @@ impl Check {
                 at_least,
                 at_most,
             } => {
-                let usd = bounds(
-                    *at_least,
-                    *at_most,
-                    0.0,
-                    f64::INFINITY,
-                    |x| format!("at least ${x}"),
-                    |x| format!("at most ${x}"),
-                    |lo, hi| format!("${lo} to ${hi}"),
-                );
+                let usd = if at_least == at_most {
+                    format!("${at_least}")
+                } else {
+                    bounds(
+                        *at_least,
+                        *at_most,
+                        0.0,
+                        f64::INFINITY,
+                        |x| format!("at least ${x}"),
+                        |x| format!("at most ${x}"),
+                        |lo, hi| format!("${lo} to ${hi}"),
+                    )
+                };
                 let over = if *per_month { "a month" } else { "the run" };
                 format!("cost {line} over {over}: {usd}")
             }
