@@ -514,7 +514,7 @@ fn test_scenarios(
     quiet: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let files = scenario_files(paths)?;
+    let files = scenario::files(paths)?;
     let mut failed: Vec<String> = Vec::new();
     let (mut total, mut held, mut blocks) = (0usize, 0usize, 0usize);
     for file in &files {
@@ -593,35 +593,6 @@ fn test_scenarios(
             failed.len()
         )))
     }
-}
-
-/// The scenario files `paths` name: files as given, directories as their `*.toml` files in
-/// name order.
-fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let entries = std::fs::read_dir(p).map_err(|source| Error::Read {
-                path: p.clone(),
-                source,
-            })?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "toml") && f.is_file())
-                .collect();
-            found.sort();
-            if found.is_empty() {
-                return Err(Error::Usage(format!(
-                    "{}: a directory without scenario files (*.toml)",
-                    p.display()
-                )));
-            }
-            files.extend(found);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    Ok(files)
 }
 
 /// What `sim check` adds for `[[expect]]` and `[quiz]`: the refused variants with their errors,

@@ -51,20 +51,7 @@ pub struct Score {
 /// that have a `[quiz]`, with `topic` when given. A scenario that is not valid is an error
 /// (exit 2); so is a topic no question has (the message lists the topics there are).
 pub fn questions(path: &Path, topic: Option<&str>) -> Result<Vec<Scenario>, Error> {
-    let files = if path.is_dir() {
-        let entries = std::fs::read_dir(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|f| f.extension().is_some_and(|x| x == "toml") && f.is_file())
-            .collect();
-        files.sort();
-        files
-    } else {
-        vec![path.to_path_buf()]
-    };
+    let files = scenario::files(&[path.to_path_buf()])?;
     let mut all = Vec::new();
     for f in &files {
         let s = scenario::load(f)?;
@@ -170,11 +157,7 @@ pub fn play(
                 "Score: {} right of {} answered{}\n\n{}\n\n",
                 score.right,
                 score.answered,
-                if score.skipped > 0 {
-                    format!(", {} skipped", score.skipped)
-                } else {
-                    String::new()
-                },
+                skipped(score, ", {} skipped"),
                 "=".repeat(96)
             ),
         )?;
@@ -185,14 +168,19 @@ pub fn play(
             "Final score: {} of {} answered right{}.\n",
             score.right,
             score.answered,
-            if score.skipped > 0 {
-                format!(" ({} skipped)", score.skipped)
-            } else {
-                String::new()
-            }
+            skipped(score, " ({} skipped)")
         ),
     )?;
     Ok(score)
+}
+
+/// `form` with the questions skipped in place of `{}`, or nothing when none was.
+fn skipped(score: Score, form: &str) -> String {
+    if score.skipped > 0 {
+        form.replace("{}", &score.skipped.to_string())
+    } else {
+        String::new()
+    }
 }
 
 /// Reads a reply: a choice's letter (any case), `s` or `q`; asks again otherwise.

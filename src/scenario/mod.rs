@@ -321,6 +321,35 @@ pub fn locate_in(file: &str, text: &str, key_path: &KeyPath, message: String) ->
     }
 }
 
+/// The scenario files `paths` name: a file as given, a directory as its `*.toml` files in name
+/// order (none is an error naming it).
+pub fn files(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, Error> {
+    let mut files = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            files.push(p.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(p).map_err(|source| Error::Read {
+            path: p.clone(),
+            source,
+        })?;
+        let mut found: Vec<std::path::PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| f.extension().is_some_and(|x| x == "toml") && f.is_file())
+            .collect();
+        found.sort();
+        if found.is_empty() {
+            return Err(Error::Usage(format!(
+                "{}: a directory without scenario files (*.toml)",
+                p.display()
+            )));
+        }
+        files.extend(found);
+    }
+    Ok(files)
+}
+
 /// Reads the scenario file at `path` as text (the checks of [`load`]).
 pub fn read_text(path: &Path) -> Result<String, Error> {
     read_capped(path).map_err(|source| Error::Read {
