@@ -47,6 +47,7 @@ pub mod detmath;
 pub mod error;
 pub mod expect;
 pub mod expected;
+pub mod import;
 pub mod model;
 pub mod output;
 pub mod quiz;
