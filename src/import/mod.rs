@@ -3,4 +3,5 @@
 //! of resources and references ([`ir`]); maps that model to a scenario people would have
 //! written (`emit`), naming everything it drops or cannot evaluate.
 
+pub mod hcl;
 pub mod ir;
