@@ -54,3 +54,11 @@ fn the_explain_corpus_replays() {
         "the explain corpus is kept"
     );
 }
+
+#[test]
+fn the_import_hcl_corpus_replays() {
+    assert!(
+        replay("import_hcl", oracle::import_hcl) > 0,
+        "the import_hcl corpus is kept"
+    );
+}

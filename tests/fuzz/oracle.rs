@@ -103,3 +103,67 @@ pub fn explain(data: &[u8]) {
     assert!(bulk.contains("flow"), "the explanation is written");
     assert_eq!(bulk, text(true), "the engines trace the same flow");
 }
+
+/// The files an `import_hcl` input stands for, split at NUL bytes: a root module, a module it
+/// may call (`source = "./modules/m"`), the root's tfvars and a template `file()` may read.
+pub const IMPORT_HCL_FILES: [&str; 4] = [
+    "tf/main.tf",
+    "tf/modules/m/main.tf",
+    "tf/terraform.tfvars",
+    "tf/modules/m/user_data.tftpl",
+];
+
+/// `sim import DIR`'s reader on arbitrary bytes: no panic; a refusal is exit 2 naming one of
+/// the files and a line; a model locates every unknown value and note in one of the files.
+pub fn import_hcl(data: &[u8]) {
+    let files: Vec<(std::path::PathBuf, String)> = data
+        .split(|&b| b == 0)
+        .zip(IMPORT_HCL_FILES)
+        .map(|(bytes, path)| (path.into(), String::from_utf8_lossy(bytes).into_owned()))
+        .collect();
+    let located = |file: &std::path::Path| {
+        IMPORT_HCL_FILES
+            .iter()
+            .any(|f| file == std::path::Path::new(f))
+    };
+    match sim::import::hcl::parse_files(&files) {
+        Ok(model) => {
+            fn check_value(
+                value: &sim::import::ir::Value,
+                located: &dyn Fn(&std::path::Path) -> bool,
+            ) {
+                use sim::import::ir::Value;
+                match value {
+                    Value::Unknown { at, text } => {
+                        let at = at.as_ref().expect("an unknown value is located");
+                        assert!(located(&at.file) && at.line >= 1, "{text} at {at}");
+                    }
+                    Value::List(items) => items.iter().for_each(|v| check_value(v, located)),
+                    Value::Map(map) => map.values().for_each(|v| check_value(v, located)),
+                    _ => {}
+                }
+            }
+            for resource in &model.resources {
+                assert!(!resource.address.kind.is_empty() && !resource.provider.is_empty());
+                resource
+                    .values
+                    .values()
+                    .for_each(|v| check_value(v, &located));
+            }
+            for note in &model.notes {
+                let at = note.at.as_ref().expect("a note is located");
+                assert!(located(&at.file), "{}: {}", at, note.message);
+            }
+        }
+        Err(error) => {
+            assert_eq!(error.exit_code(), 2, "{error}");
+            let message = error.to_string();
+            assert!(
+                IMPORT_HCL_FILES
+                    .iter()
+                    .any(|f| message.starts_with(&format!("{f}:"))),
+                "located: {message}"
+            );
+        }
+    }
+}

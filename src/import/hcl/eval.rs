@@ -614,7 +614,15 @@ impl<'a> Evaluator<'a> {
                         );
                         continue;
                     }
-                    let value = Value::Map(self.eval_body(scope, &block.body, false));
+                    let value = if self.depth >= MAX_DEPTH {
+                        let message = format!("blocks nested more than {MAX_DEPTH} deep");
+                        self.unknown(scope, block.span(), Fail::Invalid(message))
+                    } else {
+                        self.depth += 1;
+                        let body = self.eval_body(scope, &block.body, false);
+                        self.depth -= 1;
+                        Value::Map(body)
+                    };
                     match blocks.iter_mut().find(|(k, _)| k == ident) {
                         Some((_, list)) => list.push(value),
                         None => blocks.push((ident.to_string(), vec![value])),

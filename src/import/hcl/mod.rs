@@ -174,8 +174,10 @@ fn error_at(
     message: String,
 ) -> Error {
     let line = source.line(offset);
-    let line_start = source.text[..offset.min(source.text.len())]
-        .rfind('\n')
+    let line_start = source
+        .text
+        .get(..offset)
+        .and_then(|before| before.rfind('\n'))
         .map_or(0, |i| i + 1);
     let column = source
         .text

@@ -1096,3 +1096,72 @@ proptest! {
         let _ = parse_files(&files(&[("main.tf", &text), ("m/main.tf", &text)]));
     }
 }
+
+#[test]
+fn read_follows_local_modules_reads_data_files_and_skips_hidden_directories() {
+    let base = std::env::temp_dir().join(format!("sim-import-hcl-{}", std::process::id()));
+    let root = base.join("env");
+    let write = |path: &str, text: &str| {
+        let path = base.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "env/main.tf",
+        r#"
+variable "name" { default = "default" }
+module "vpc" {
+  source = "./modules/vpc"
+}
+module "shared" {
+  source = "../shared"
+}
+resource "aws_instance" "web" {
+  user_data = file("${path.module}/scripts/web.sh")
+  name      = var.name
+}
+"#,
+    );
+    write("env/terraform.tfvars", "name = \"from-tfvars\"\n");
+    write("env/scripts/web.sh", "#!/bin/sh\n");
+    write(
+        "env/modules/vpc/main.tf",
+        "resource \"aws_vpc\" \"this\" {}\n",
+    );
+    write(
+        "env/.terraform/modules/broken/main.tf",
+        "not terraform {{{\n",
+    );
+    write("shared/main.tf", "resource \"aws_route53_zone\" \"z\" {}\n");
+    write("empty/README", "no configuration here\n");
+    let m = super::read(&root).expect("the directory reads");
+    let empty = super::read(&base.join("empty")).expect_err("no .tf file");
+    std::fs::remove_dir_all(&base).unwrap();
+
+    assert_eq!(
+        addresses(&m),
+        [
+            "aws_instance.web",
+            "module.vpc.aws_vpc.this",
+            "module.shared.aws_route53_zone.z"
+        ]
+    );
+    assert_eq!(
+        value(&m, "aws_instance.web", "user_data"),
+        &s("#!/bin/sh\n")
+    );
+    assert_eq!(value(&m, "aws_instance.web", "name"), &s("from-tfvars"));
+    let at = |address: &str| resource(&m, address).at.clone().unwrap().file;
+    assert_eq!(at("aws_instance.web"), root.join("main.tf"));
+    assert_eq!(
+        at("module.vpc.aws_vpc.this"),
+        root.join("modules/vpc/main.tf")
+    );
+    assert_eq!(
+        at("module.shared.aws_route53_zone.z"),
+        root.join("../shared/main.tf")
+    );
+    assert!(m.notes.is_empty(), "{}", notes(&m));
+    assert_eq!(empty.exit_code(), 2);
+    assert!(empty.to_string().contains("holds no .tf file"), "{empty}");
+}
