@@ -199,6 +199,13 @@ fn string_literal(expr: &Expression) -> Option<&str> {
     }
 }
 
+/// A Terraform identifier: a letter or `_`, then letters, digits, `_` and `-`.
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
 /// A module source that Terraform reads from the local file system.
 pub(super) fn is_local_source(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
@@ -319,6 +326,14 @@ impl<'a> Evaluator<'a> {
                 let at = self.location(file, block.span());
                 let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
                 match (block.ident.as_str(), labels.as_slice()) {
+                    ("resource" | "data", [kind, name])
+                        if !is_identifier(kind) || !is_identifier(name) =>
+                    {
+                        self.note(
+                            at,
+                            format!("{kind:?} {name:?} is not a valid resource type and name; the block is ignored"),
+                        );
+                    }
                     ("resource" | "data", [kind, name]) => {
                         let mode = if block.ident.as_str() == "data" {
                             Mode::Data
@@ -554,11 +569,16 @@ impl<'a> Evaluator<'a> {
     }
 
     fn provider_of(&self, inst: usize, block: &Block, kind: &str) -> String {
+        // Terraform's default: the provider named by the type's prefix (`aws` of `aws_vpc`).
         let local = block
             .body
             .get_attribute("provider")
             .and_then(|a| provider_reference(&a.value))
-            .unwrap_or_else(|| kind.split('_').next().unwrap_or(kind).to_string());
+            .filter(|key| !key.is_empty())
+            .unwrap_or_else(|| match kind.split('_').next() {
+                Some(prefix) if !prefix.is_empty() => prefix.to_string(),
+                _ => kind.to_string(),
+            });
         self.resolve_provider(inst, &local)
     }
 

@@ -1029,6 +1029,8 @@ fn odd_inputs_do_not_panic() {
         "resource {}",
         "resource \"a\" {}",
         "resource \"a\" \"b\" \"c\" {}",
+        "resource \"\" \"x\" {}",
+        "resource \"_x\" \"y\" { provider = \"\" }",
         "resource \"a\" \"b\" { count = -1 }",
         "resource \"a\" \"b\" { count = 1e12 }",
         "resource \"a\" \"b\" { count = 1.5 }",
