@@ -681,6 +681,19 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Counts a copy of a named value against the step budget, so that values built by
+    /// referring to each other (`b = concat(local.a, local.a)`, `"${local.s}${local.s}"`)
+    /// cannot grow without bound.
+    fn charge(&mut self, value: Value) -> Result<Value, Fail> {
+        self.steps += weight(&value);
+        if self.steps > MAX_STEPS {
+            return Err(Fail::Invalid(format!(
+                "evaluation stopped after {MAX_STEPS} steps"
+            )));
+        }
+        Ok(value)
+    }
+
     fn unknown(&mut self, scope: &Scope, span: Option<Range<usize>>, fail: Fail) -> Value {
         let text = self.text(scope.file, span.clone());
         let at = self.location(scope.file, span);
@@ -738,7 +751,7 @@ impl<'a> Evaluator<'a> {
                 .map(Value::String),
             Expression::Parenthesis(inner) => Ok(self.eval(scope, inner.inner())),
             Expression::Variable(name) => match lookup(scope, name.as_str()) {
-                Some(value) => Ok(value),
+                Some(value) => self.charge(value),
                 None => Err(Fail::Invalid(format!(
                     "{} is not a known name",
                     name.as_str()
@@ -942,7 +955,7 @@ impl<'a> Evaluator<'a> {
         operators: &[&TraversalOperator],
     ) -> Result<(Value, usize), Fail> {
         if let Some(value) = lookup(scope, root) {
-            return Ok((value, 0));
+            return Ok((self.charge(value)?, 0));
         }
         if scope.template {
             return Err(Fail::Invalid(format!("{root} is not a template variable")));
@@ -1075,7 +1088,8 @@ impl<'a> Evaluator<'a> {
 
     fn var(&mut self, inst: usize, name: &str) -> Result<Value, Fail> {
         if let Some(value) = self.instances[inst].vars.get(name) {
-            return Ok(value.clone());
+            let value = value.clone();
+            return self.charge(value);
         }
         let dir = self.instances[inst].dir;
         let (file, block) = *self.decls[dir]
@@ -1120,7 +1134,10 @@ impl<'a> Evaluator<'a> {
 
     fn local(&mut self, inst: usize, name: &str) -> Result<Value, Fail> {
         match self.instances[inst].locals.get(name) {
-            Some(Slot::Done(value)) => return Ok(value.clone()),
+            Some(Slot::Done(value)) => {
+                let value = value.clone();
+                return self.charge(value);
+            }
             Some(Slot::InProgress) => {
                 return Err(Fail::Invalid(format!("local.{name} refers to itself")));
             }
@@ -1149,7 +1166,10 @@ impl<'a> Evaluator<'a> {
 
     fn output(&mut self, inst: usize, name: &str) -> Result<Value, Fail> {
         match self.instances[inst].outputs.get(name) {
-            Some(Slot::Done(value)) => return Ok(value.clone()),
+            Some(Slot::Done(value)) => {
+                let value = value.clone();
+                return self.charge(value);
+            }
             Some(Slot::InProgress) => {
                 return Err(Fail::Invalid(format!("output {name} refers to itself")));
             }
@@ -1457,6 +1477,22 @@ impl<'a> Evaluator<'a> {
             };
         }
         Expansion::One
+    }
+}
+
+/// The size of a value in steps: one per element, one per 16 bytes of text.
+fn weight(value: &Value) -> u64 {
+    match value {
+        Value::String(s) => 1 + s.len() as u64 / 16,
+        Value::List(items) => 1 + items.iter().map(weight).sum::<u64>(),
+        Value::Map(map) => {
+            1 + map
+                .iter()
+                .map(|(k, v)| k.len() as u64 / 16 + weight(v))
+                .sum::<u64>()
+        }
+        Value::Unknown { text, .. } => 1 + text.len() as u64 / 16,
+        _ => 1,
     }
 }
 

@@ -1167,3 +1167,28 @@ resource "aws_instance" "web" {
     assert_eq!(empty.exit_code(), 2);
     assert!(empty.to_string().contains("holds no .tf file"), "{empty}");
 }
+
+#[test]
+fn values_that_double_at_each_reference_stop_at_the_step_budget() {
+    let mut text = String::from("locals {\n  l0 = range(4000)\n  s0 = \"0123456789abcdef\"\n");
+    for i in 1..40 {
+        text += &format!("  l{i} = concat(local.l{0}, local.l{0})\n", i - 1);
+        text += &format!("  s{i} = \"${{local.s{0}}}${{local.s{0}}}\"\n", i - 1);
+    }
+    // Referred to in order, so that each step is evaluated once and nesting stays shallow.
+    text += "}\nresource \"a\" \"b\" {\n";
+    for i in 1..40 {
+        text += &format!("  l{i} = length(local.l{i})\n  s{i} = length(local.s{i})\n");
+    }
+    text += "}\n";
+    let m = one(&text);
+    assert_eq!(value(&m, "a.b", "l1"), &Value::Number(8000.0));
+    assert_eq!(value(&m, "a.b", "s1"), &Value::Number(32.0));
+    assert!(matches!(value(&m, "a.b", "l39"), Value::Unknown { .. }));
+    assert!(matches!(value(&m, "a.b", "s39"), Value::Unknown { .. }));
+    assert!(
+        notes(&m).contains("evaluation stopped after 1000000 steps"),
+        "{}",
+        notes(&m)
+    );
+}
