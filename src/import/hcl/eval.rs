@@ -844,7 +844,15 @@ impl<'a> Evaluator<'a> {
                     .map(|k| k.as_str().to_string());
                 let mut list = Vec::new();
                 let mut map = BTreeMap::new();
+                let names_weight: u64 = scope.names.iter().map(|(_, v)| weight(v)).sum();
                 for (key, value) in pairs {
+                    // Each iteration copies the names in scope: charged like any other copy.
+                    self.steps += names_weight;
+                    if self.steps > MAX_STEPS {
+                        return Err(Fail::Invalid(format!(
+                            "evaluation stopped after {MAX_STEPS} steps"
+                        )));
+                    }
                     let mut inner = scope.clone();
                     if let Some(key_var) = &key_var {
                         inner.names.push((key_var.clone(), key));
