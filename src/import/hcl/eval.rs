@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use hcl_edit::Span;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
-use hcl_edit::template::{Element, Template};
+use hcl_edit::template::{Directive, Element, Template};
 
 use super::functions::{self, Fail, MAX_ELEMENTS};
 use crate::import::ir::{
@@ -884,21 +884,120 @@ impl<'a> Evaluator<'a> {
 
     fn eval_template(&mut self, scope: &Scope, template: &Template) -> Result<String, Fail> {
         let mut out = String::new();
+        let mut trim_next = false;
+        self.render(scope, template, &mut out, &mut trim_next)?;
+        Ok(out)
+    }
+
+    /// Renders a template into `out`: literals, interpolations, `%{ if }` and `%{ for }`
+    /// directives, with the `~` strip markers (`trim_next`: the next literal loses its leading
+    /// whitespace).
+    fn render(
+        &mut self,
+        scope: &Scope,
+        template: &Template,
+        out: &mut String,
+        trim_next: &mut bool,
+    ) -> Result<(), Fail> {
+        fn trim_end(out: &mut String) {
+            let len = out.trim_end().len();
+            out.truncate(len);
+        }
         for element in template.iter() {
             match element {
-                Element::Literal(literal) => out.push_str(literal.as_str()),
+                Element::Literal(literal) => {
+                    let text = if *trim_next {
+                        literal.trim_start()
+                    } else {
+                        literal.as_str()
+                    };
+                    *trim_next = false;
+                    out.push_str(text);
+                }
                 Element::Interpolation(interpolation) => {
+                    if interpolation.strip.strip_start() {
+                        trim_end(out);
+                    }
                     let value = self.eval(scope, &interpolation.expr);
                     out.push_str(&functions::to_string(&value)?);
+                    *trim_next = interpolation.strip.strip_end();
                 }
-                Element::Directive(_) => {
-                    return Err(Fail::Invalid(
-                        "template directives %{...} are not evaluated".into(),
-                    ));
-                }
+                Element::Directive(directive) => match directive.as_ref() {
+                    Directive::If(when) => {
+                        if when.if_expr.strip.strip_start() {
+                            trim_end(out);
+                        }
+                        let condition = self.eval(scope, &when.if_expr.cond_expr);
+                        *trim_next = when.if_expr.strip.strip_end();
+                        if functions::to_bool(&condition)? {
+                            self.render(scope, &when.if_expr.template, out, trim_next)?;
+                        } else if let Some(otherwise) = &when.else_expr {
+                            if otherwise.strip.strip_start() {
+                                trim_end(out);
+                            }
+                            *trim_next = otherwise.strip.strip_end();
+                            self.render(scope, &otherwise.template, out, trim_next)?;
+                        }
+                        if when.endif_expr.strip.strip_start() {
+                            trim_end(out);
+                        }
+                        *trim_next = when.endif_expr.strip.strip_end();
+                    }
+                    Directive::For(each) => {
+                        let intro = &each.for_expr;
+                        if intro.strip.strip_start() {
+                            trim_end(out);
+                        }
+                        let pairs: Vec<(Value, Value)> = match self
+                            .eval(scope, &intro.collection_expr)
+                        {
+                            Value::List(items) => items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| (Value::Number(i as f64), v))
+                                .collect(),
+                            Value::Map(map) => map
+                                .into_iter()
+                                .map(|(k, v)| (Value::String(k), v))
+                                .collect(),
+                            Value::Unknown { .. } => return Err(Fail::Unknown),
+                            Value::Ref { to, attribute } => {
+                                return Err(Fail::AfterApply(functions::ref_text(&to, &attribute)));
+                            }
+                            other => {
+                                return Err(Fail::Invalid(format!(
+                                    "a template for over a {}",
+                                    functions::type_name(&other)
+                                )));
+                            }
+                        };
+                        for (key, value) in pairs {
+                            self.steps +=
+                                1 + scope.names.iter().map(|(_, v)| weight(v)).sum::<u64>();
+                            if self.steps > MAX_STEPS {
+                                return Err(Fail::Invalid(format!(
+                                    "evaluation stopped after {MAX_STEPS} steps"
+                                )));
+                            }
+                            let mut inner = scope.clone();
+                            if let Some(key_var) = &intro.key_var {
+                                inner.names.push((key_var.as_str().to_string(), key));
+                            }
+                            inner
+                                .names
+                                .push((intro.value_var.as_str().to_string(), value));
+                            *trim_next = intro.strip.strip_end();
+                            self.render(&inner, &intro.template, out, trim_next)?;
+                            if each.endfor_expr.strip.strip_start() {
+                                trim_end(out);
+                            }
+                        }
+                        *trim_next = each.endfor_expr.strip.strip_end();
+                    }
+                },
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The source file a `file` / `templatefile` path names: as written, or relative to the

@@ -9,7 +9,7 @@
 //! module outputs); arguments are evaluated as Terraform would before apply ([`eval`], with the
 //! functions of [`functions`]), and references to other resources' attributes stay references.
 //! What is not read: modules from a registry or git (a note; their resources are skipped),
-//! `dynamic` blocks, template directives, provider-defined functions, IPv6 `cidrsubnet`, and
+//! `dynamic` blocks, provider-defined functions, IPv6 `cidrsubnet`, and
 //! anything known only after apply: each becomes an unknown value with its file and line, and a
 //! note. AZ name -> ID maps are not in `.tf` files: providers are read with empty maps.
 //!

@@ -916,7 +916,10 @@ resource "aws_instance" "web" {
 "#,
         ),
         ("root/scripts/hello.sh", "echo hello\n"),
-        ("root/web.tftpl", "listen ${port}\n"),
+        (
+            "root/web.tftpl",
+            "listen ${port}\n%{ for p in [1, 2] ~}\nextra ${p}\n%{ endfor ~}\n%{ if port > 80 }high%{ else }low%{ endif }\n",
+        ),
     ]);
     assert_eq!(
         value(&m, "aws_instance.web", "user_data"),
@@ -928,7 +931,7 @@ resource "aws_instance" "web" {
     );
     assert_eq!(
         value(&m, "aws_instance.web", "from_template"),
-        &s("listen 81\n")
+        &s("listen 81\nextra 1\nextra 2\nhigh\n")
     );
     assert!(matches!(
         value(&m, "aws_instance.web", "missing"),
@@ -1057,7 +1060,8 @@ fn odd_inputs_do_not_panic() {
         "resource \"a\" \"b\" { x = path.nowhere }",
         "resource \"a\" \"b\" { x = provider::aws::arn_parse(\"x\") }",
         "resource \"a\" \"b\" { x = concat([1]...) }",
-        "resource \"a\" \"b\" { x = \"%{ if true }y%{ endif }\" }",
+        "resource \"a\" \"b\" { x = \"%{ if 1 }y%{ endif }\" }",
+        "resource \"a\" \"b\" { x = \"%{ for x in 1 }y%{ endfor }\" }",
         "resource \"a\" \"b\" { x = self.id }",
         "resource \"a\" \"b\" { provider = \"weird\" }",
         "module \"m\" { source = var.x }",
