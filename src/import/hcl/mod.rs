@@ -31,7 +31,7 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
 
 use crate::error::{Error, ScenarioError};
-use crate::import::ir::{Model, Value};
+use crate::import::ir::{Location, Model, Note, Value};
 use eval::{DirConfig, Evaluator, Source, Target, is_local_source, normalize};
 
 /// Largest file read for `file()` / `templatefile()` (configuration files are read whatever
@@ -221,7 +221,31 @@ pub fn parse_files(files: &[(PathBuf, String)]) -> Result<Model, Error> {
         dirs, mut targets, ..
     } = loader;
     let evaluator = Evaluator::new(&sources, &dirs, &mut targets, root, given);
-    let (resources, providers, notes) = evaluator.run();
+    let (resources, providers, mut notes) = evaluator.run();
+    for source in &sources {
+        let name = source
+            .path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let dir = normalize(source.path.parent().unwrap_or(Path::new("")));
+        if !dirs.iter().any(|d| d.dir == dir) {
+            continue;
+        }
+        let message = if name.ends_with(".tf.json") {
+            "Terraform JSON configuration is not read by sim import"
+        } else if name == "override.tf" || name.ends_with("_override.tf") {
+            "an override file is read as an ordinary file, not merged as Terraform merges it"
+        } else {
+            continue;
+        };
+        notes.push(Note {
+            at: Some(Location {
+                file: source.path.clone(),
+                line: 0,
+            }),
+            message: message.to_string(),
+        });
+    }
     Ok(Model {
         resources,
         providers,

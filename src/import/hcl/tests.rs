@@ -1140,6 +1140,7 @@ resource "aws_instance" "web" {
     );
     write("shared/main.tf", "resource \"aws_route53_zone\" \"z\" {}\n");
     write("empty/README", "no configuration here\n");
+    write("env/extra.tf.json", "{}\n");
     let m = super::read(&root).expect("the directory reads");
     let empty = super::read(&base.join("empty")).expect_err("no .tf file");
     std::fs::remove_dir_all(&base).unwrap();
@@ -1167,7 +1168,13 @@ resource "aws_instance" "web" {
         at("module.shared.aws_route53_zone.z"),
         root.join("../shared/main.tf")
     );
-    assert!(m.notes.is_empty(), "{}", notes(&m));
+    assert_eq!(
+        notes(&m),
+        format!(
+            "{}:0: Terraform JSON configuration is not read by sim import\n",
+            root.join("extra.tf.json").display()
+        )
+    );
     assert_eq!(empty.exit_code(), 2);
     assert!(empty.to_string().contains("holds no .tf file"), "{empty}");
 }
