@@ -744,6 +744,13 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::Map(map))
             }
             Expression::StringTemplate(template) => {
+                // `"${expr}"` alone is expr's value, not its string (Terraform 0.11's style of
+                // reference: `vpc_id = "${aws_vpc.main.id}"`).
+                if let [Element::Interpolation(only)] =
+                    template.iter().collect::<Vec<_>>().as_slice()
+                {
+                    return Ok(self.eval(scope, &only.expr));
+                }
                 self.eval_template(scope, template).map(Value::String)
             }
             Expression::HeredocTemplate(heredoc) => self

@@ -488,6 +488,7 @@ resource "aws_route53_record" "r" {
   first_ip = aws_instance.web.*.private_ip[0]
   each_ip0 = aws_instance.web[*].private_ip[0]
   depends_on = [aws_vpc_endpoint.x]
+  old_style  = "${aws_lb_target_group.web.arn}"
 }
 "#);
     assert_eq!(
@@ -545,6 +546,10 @@ resource "aws_route53_record" "r" {
         !resource(&m, "aws_route53_record.r")
             .values
             .contains_key("depends_on")
+    );
+    assert_eq!(
+        value(&m, "aws_route53_record.r", "old_style"),
+        &reference(managed("aws_lb_target_group", "web", None), "arn")
     );
     assert!(m.notes.is_empty(), "{}", notes(&m));
 }
