@@ -785,11 +785,14 @@ impl<'a> Evaluator<'a> {
                         _ => return Err(Fail::Invalid("`...` expands only a list".into())),
                     }
                 }
-                match name {
+                let result = match name {
                     "file" => self.file(scope, &args),
                     "templatefile" => self.templatefile(scope, &args),
                     _ => functions::call(name, &args),
-                }
+                };
+                // A function's result is charged by its size, as a copy is: `range`,
+                // `concat` and the like build values larger than their arguments.
+                self.charge(result?)
             }
             Expression::Traversal(traversal) => {
                 let operators: Vec<&TraversalOperator> =

@@ -199,22 +199,7 @@ pub(super) fn equal(a: &Value, b: &Value) -> Result<bool, Fail> {
 /// A set of strings or numbers as Terraform keeps it: distinct elements, sorted (strings
 /// lexically, as `toset` of strings prints).
 pub(super) fn to_set(items: &[Value]) -> Result<Vec<Value>, Fail> {
-    let mut out: Vec<Value> = Vec::new();
-    for item in items {
-        if let Some(fail) = pending(item) {
-            return Err(fail);
-        }
-        let mut seen = false;
-        for kept in &out {
-            if equal(kept, item)? {
-                seen = true;
-                break;
-            }
-        }
-        if !seen {
-            out.push(item.clone());
-        }
-    }
+    let mut out = distinct(items)?;
     if out.iter().all(|v| matches!(v, Value::String(_))) {
         out.sort_by(|a, b| match (a, b) {
             (Value::String(x), Value::String(y)) => x.cmp(y),
@@ -225,6 +210,54 @@ pub(super) fn to_set(items: &[Value]) -> Result<Vec<Value>, Fail> {
             (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
             _ => std::cmp::Ordering::Equal,
         });
+    }
+    Ok(out)
+}
+
+/// The most structured values (lists, maps) compared pairwise to remove duplicates.
+const MAX_PAIRWISE: usize = 512;
+
+/// The distinct elements of a list, first occurrences in order: primitives through a hash set,
+/// lists and maps pairwise (a few hundred at most).
+fn distinct(items: &[Value]) -> Result<Vec<Value>, Fail> {
+    let mut seen_primitives = std::collections::HashSet::new();
+    let mut structured: Vec<&Value> = Vec::new();
+    let mut out: Vec<Value> = Vec::new();
+    for item in items {
+        if let Some(fail) = pending(item) {
+            return Err(fail);
+        }
+        let key = match item {
+            Value::Null => Some("n".to_string()),
+            Value::Bool(b) => Some(format!("b{b}")),
+            Value::Number(n) => Some(format!("#{}", n.to_bits())),
+            Value::String(s) => Some(format!("s{s}")),
+            _ => None,
+        };
+        let fresh = match key {
+            Some(key) => seen_primitives.insert(key),
+            None => {
+                if structured.len() == MAX_PAIRWISE {
+                    return Err(Fail::Invalid(format!(
+                        "more than {MAX_PAIRWISE} lists or maps to compare"
+                    )));
+                }
+                let mut fresh = true;
+                for kept in &structured {
+                    if equal(kept, item)? {
+                        fresh = false;
+                        break;
+                    }
+                }
+                if fresh {
+                    structured.push(item);
+                }
+                fresh
+            }
+        };
+        if fresh {
+            out.push(item.clone());
+        }
     }
     Ok(out)
 }
@@ -341,20 +374,7 @@ pub(super) fn call(name: &str, args: &[Value]) -> Result<Value, Fail> {
         }
         "distinct" => {
             arity(name, args, 1, 1)?;
-            let mut out: Vec<Value> = Vec::new();
-            for item in to_list(&args[0])? {
-                let mut seen = false;
-                for kept in &out {
-                    if equal(kept, item)? {
-                        seen = true;
-                        break;
-                    }
-                }
-                if !seen {
-                    out.push(item.clone());
-                }
-            }
-            Ok(Value::List(out))
+            Ok(Value::List(distinct(to_list(&args[0])?)?))
         }
         "contains" => {
             arity(name, args, 2, 2)?;
