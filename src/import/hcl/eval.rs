@@ -1045,6 +1045,13 @@ impl<'a> Evaluator<'a> {
             Value::Unknown { .. } => return Err(Fail::Unknown),
             _ => return Err(Fail::Invalid("templatefile variables must be a map".into())),
         };
+        if super::nesting::too_deep(&self.sources[found].text, true).is_some() {
+            return Err(Fail::Invalid(format!(
+                "{} nests interpolations more than {} deep",
+                self.sources[found].path.display(),
+                super::nesting::MAX_NESTING
+            )));
+        }
         let template =
             hcl_edit::parser::parse_template(&self.sources[found].text).map_err(|e| {
                 Fail::Invalid(format!(

@@ -20,6 +20,7 @@
 
 mod eval;
 mod functions;
+mod nesting;
 #[cfg(test)]
 mod tests;
 
@@ -255,6 +256,18 @@ pub fn parse_files(files: &[(PathBuf, String)]) -> Result<Model, Error> {
 
 /// Parses one source file, or the error naming its file, line and column.
 fn parse(source: &Source) -> Result<Body, Error> {
+    if let Some(offset) = nesting::too_deep(&source.text, false) {
+        return Err(error_at(
+            source,
+            offset,
+            "",
+            None,
+            format!(
+                "parentheses, braces and interpolations nested more than {} deep: sim import does not read it",
+                nesting::MAX_NESTING
+            ),
+        ));
+    }
     hcl_edit::parser::parse_body(&source.text).map_err(|e| {
         let location = e.location();
         Error::Scenario(vec![ScenarioError {

@@ -1085,7 +1085,13 @@ fn odd_inputs_do_not_panic() {
         }
     }
     let deep = format!("locals {{ x = {}1{} }}", "(".repeat(200), ")".repeat(200));
-    let _ = parse_files(&files(&[("main.tf", &deep)]));
+    let error = parse_files(&files(&[("main.tf", &deep)])).expect_err("too deep");
+    assert!(
+        error.to_string().starts_with(
+            "main.tf:1:29: parentheses, braces and interpolations nested more than 16 deep"
+        ),
+        "{error}"
+    );
 }
 
 proptest! {
