@@ -627,7 +627,15 @@ fn resource_address(module: &[ModuleStep], r: &Json) -> Option<Address> {
     let index = match r.get("index") {
         Some(Json::Number(n)) => Some(Index::Count(n.as_u64()?)),
         Some(Json::String(k)) => Some(Index::Key(k.clone())),
-        _ => None,
+        // Without an `index`, the address's last step says it (`aws_subnet.a[0]`).
+        _ => r
+            .get("address")
+            .and_then(Json::as_str)
+            .and_then(traversal)
+            .and_then(|steps| match steps.last() {
+                Some(Step::Index(i)) => Some(i.clone()),
+                _ => None,
+            }),
     };
     Some(Address {
         module: module.to_vec(),
@@ -870,5 +878,337 @@ fn relink(value: &mut Value, known: &HashMap<String, (Address, String)>, own: &A
         Value::List(items) => items.iter_mut().for_each(|i| relink(i, known, own)),
         Value::Map(map) => map.values_mut().for_each(|i| relink(i, known, own)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn managed(address: &str) -> Address {
+        let steps = traversal(address).expect("an address");
+        let mut module = Vec::new();
+        let mut i = 0;
+        while matches!(&steps[i], Step::Attr(m) if m == "module") {
+            let Step::Attr(name) = &steps[i + 1] else {
+                panic!("module name")
+            };
+            module.push(ModuleStep {
+                name: name.clone(),
+                index: None,
+            });
+            i += 2;
+        }
+        let (Step::Attr(kind), Step::Attr(name)) = (&steps[i], &steps[i + 1]) else {
+            panic!("type and name")
+        };
+        let index = match steps.get(i + 2) {
+            Some(Step::Index(index)) => Some(index.clone()),
+            _ => None,
+        };
+        Address {
+            module,
+            mode: Mode::Managed,
+            kind: kind.clone(),
+            name: name.clone(),
+            index,
+        }
+    }
+
+    fn reference(to: &str, attribute: &str) -> Value {
+        Value::Ref {
+            to: managed(to),
+            attribute: attribute.into(),
+        }
+    }
+
+    fn read(plan: serde_json::Value) -> Model {
+        parse("plan.json", &plan.to_string()).expect("a plan")
+    }
+
+    fn resource<'m>(model: &'m Model, address: &str) -> &'m Resource {
+        model
+            .resources
+            .iter()
+            .find(|r| r.address.to_string() == address)
+            .unwrap_or_else(|| panic!("{address} in {:?}", model.resources))
+    }
+
+    fn res(address: &str, kind: &str, name: &str, values: serde_json::Value) -> serde_json::Value {
+        json!({ "address": address, "mode": "managed", "type": kind, "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/aws", "values": values })
+    }
+
+    /// A VPC module called twice, subnets with count, instances picking a subnet by count.index.
+    fn modules_plan() -> serde_json::Value {
+        let module_config = json!({
+            "outputs": {
+                "vpc_id": { "expression": { "references": ["aws_vpc.this.id", "aws_vpc.this"] } },
+                "subnet_ids": { "expression": { "references": ["aws_subnet.private"] } }
+            },
+            "resources": [
+                { "address": "aws_vpc.this", "mode": "managed", "type": "aws_vpc", "name": "this",
+                  "provider_config_key": "aws",
+                  "expressions": { "cidr_block": { "references": ["var.cidr"] } } },
+                { "address": "aws_subnet.private", "mode": "managed", "type": "aws_subnet", "name": "private",
+                  "provider_config_key": "aws",
+                  "expressions": { "vpc_id": { "references": ["aws_vpc.this.id", "aws_vpc.this"] },
+                                   "cidr_block": { "references": ["var.cidr", "count.index"] } } }
+            ]
+        });
+        json!({
+            "planned_values": { "root_module": {
+                "resources": [
+                    res("aws_instance.web[0]", "aws_instance", "web", json!({ "ami": "ami-1" })),
+                    res("aws_instance.web[1]", "aws_instance", "web", json!({ "ami": "ami-1" })),
+                ],
+                "child_modules": [{ "address": "module.vpc", "resources": [
+                    res("module.vpc.aws_vpc.this", "aws_vpc", "this", json!({})),
+                    res("module.vpc.aws_subnet.private[0]", "aws_subnet", "private", json!({ "cidr_block": "10.0.0.0/24" })),
+                    res("module.vpc.aws_subnet.private[1]", "aws_subnet", "private", json!({ "cidr_block": "10.0.1.0/24" })),
+                ]}]
+            }},
+            "resource_changes": [
+                { "address": "aws_instance.web[0]", "change": { "after_unknown": { "subnet_id": true, "id": true } } }
+            ],
+            "configuration": {
+                "provider_config": { "aws": { "name": "aws", "expressions": { "region": { "references": ["var.region"] } } } },
+                "root_module": {
+                    "variables": { "region": { "default": "eu-west-1" } },
+                    "resources": [
+                        { "address": "aws_instance.web", "mode": "managed", "type": "aws_instance", "name": "web",
+                          "provider_config_key": "aws",
+                          "expressions": {
+                              "ami": { "constant_value": "ami-1" },
+                              "subnet_id": { "references": ["module.vpc.subnet_ids", "module.vpc", "count.index"] },
+                              "vpc_security_group_ids": { "references": ["local.groups"] }
+                          } }
+                    ],
+                    "module_calls": { "vpc": { "source": "./modules/vpc",
+                        "expressions": { "cidr": { "constant_value": "10.0.0.0/16" } },
+                        "module": module_config } }
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn resources_come_root_first_then_modules_in_file_order() {
+        let model = read(modules_plan());
+        let order: Vec<String> = model
+            .resources
+            .iter()
+            .map(|r| r.address.to_string())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "aws_instance.web[0]",
+                "aws_instance.web[1]",
+                "module.vpc.aws_vpc.this",
+                "module.vpc.aws_subnet.private[0]",
+                "module.vpc.aws_subnet.private[1]"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_values_become_references_resolved_in_the_module() {
+        let model = read(modules_plan());
+        let subnet = resource(&model, "module.vpc.aws_subnet.private[1]");
+        assert_eq!(
+            subnet.values["vpc_id"],
+            reference("module.vpc.aws_vpc.this", "id")
+        );
+        assert_eq!(
+            subnet.values["cidr_block"],
+            Value::String("10.0.1.0/24".into()),
+            "a known value stays"
+        );
+        // var.cidr inside the module is the call's argument.
+        let vpc = resource(&model, "module.vpc.aws_vpc.this");
+        assert_eq!(
+            vpc.values["cidr_block"],
+            Value::String("10.0.0.0/16".into())
+        );
+    }
+
+    #[test]
+    fn module_outputs_are_followed_and_count_index_picks_the_instance_element() {
+        let model = read(modules_plan());
+        for (i, subnet) in [(0, "[0]"), (1, "[1]")] {
+            let web = resource(&model, &format!("aws_instance.web[{i}]"));
+            assert_eq!(
+                web.values["subnet_id"],
+                reference(&format!("module.vpc.aws_subnet.private{subnet}"), ""),
+            );
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_evaluated_is_unknown_with_its_references_and_path() {
+        let model = read(modules_plan());
+        let web = resource(&model, "aws_instance.web[0]");
+        match &web.values["vpc_security_group_ids"] {
+            Value::Unknown { text, .. } => {
+                assert!(text.contains("local.groups"), "{text}");
+                assert!(
+                    text.contains("aws_instance.web[0].vpc_security_group_ids"),
+                    "{text}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(model.providers[0].region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn only_configured_attributes_are_kept_when_the_configuration_is_there() {
+        let mut plan = modules_plan();
+        plan["planned_values"]["root_module"]["resources"][0]["values"]["instance_type"] =
+            json!("t3.micro");
+        let model = read(plan);
+        let web = resource(&model, "aws_instance.web[0]");
+        assert!(!web.values.contains_key("instance_type"));
+        assert_eq!(web.values["ami"], Value::String("ami-1".into()));
+    }
+
+    #[test]
+    fn az_maps_come_from_prior_state_data_sources_per_provider() {
+        let az = |names: [&str; 2], ids: [&str; 2]| json!({ "names": names, "zone_ids": ids, "id": "us-east-1" });
+        let data = |name: &str, values: serde_json::Value| {
+            json!({ "address": format!("data.aws_availability_zones.{name}"), "mode": "data",
+                    "type": "aws_availability_zones", "name": name, "values": values })
+        };
+        let config = |name: &str, key: &str| {
+            json!({ "address": format!("data.aws_availability_zones.{name}"), "mode": "data",
+                    "type": "aws_availability_zones", "name": name, "provider_config_key": key,
+                    "expressions": { "state": { "constant_value": "available" } } })
+        };
+        let plan = json!({
+            "planned_values": { "root_module": {} },
+            "prior_state": { "values": { "root_module": { "resources": [
+                data("provider", az(["us-east-1a", "us-east-1b"], ["use1-az1", "use1-az2"])),
+                data("consumer", az(["us-east-1a", "us-east-1b"], ["use1-az2", "use1-az4"])),
+            ]}}},
+            "configuration": {
+                "provider_config": {
+                    "aws": { "name": "aws", "expressions": { "region": { "constant_value": "us-east-1" } } },
+                    "aws.consumer": { "name": "aws", "alias": "consumer",
+                                      "expressions": { "region": { "constant_value": "us-east-1" } } }
+                },
+                "root_module": { "resources": [config("provider", "aws"), config("consumer", "aws.consumer")] }
+            }
+        });
+        let model = read(plan);
+        let keys: Vec<&str> = model.providers.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["aws", "aws.consumer"]);
+        assert_eq!(model.providers[0].az_ids["us-east-1a"], "use1-az1");
+        assert_eq!(model.providers[1].az_ids["us-east-1a"], "use1-az2");
+        assert_eq!(model.providers[1].region.as_deref(), Some("us-east-1"));
+    }
+
+    #[test]
+    fn a_state_links_known_ids_to_references() {
+        let state = json!({ "values": { "root_module": { "resources": [
+            res("aws_vpc.main", "aws_vpc", "main", json!({ "id": "vpc-1", "cidr_block": "10.0.0.0/16" })),
+            res("aws_subnet.a", "aws_subnet", "a", json!({ "id": "subnet-1", "vpc_id": "vpc-1" })),
+        ]}}});
+        let model = read(state);
+        let subnet = resource(&model, "aws_subnet.a");
+        assert_eq!(subnet.values["vpc_id"], reference("aws_vpc.main", "id"));
+        assert_eq!(subnet.values["id"], Value::String("subnet-1".into()));
+    }
+
+    #[test]
+    fn the_configured_script_replaces_the_hash_the_plan_keeps() {
+        let plan = json!({
+            "planned_values": { "root_module": { "resources": [
+                res("aws_instance.a", "aws_instance", "a", json!({ "user_data": "0f2e5c9d1b7a3e4f6a8b9c0d1e2f3a4b5c6d7e8f" }))
+            ]}},
+            "configuration": { "root_module": { "resources": [
+                { "address": "aws_instance.a", "mode": "managed", "type": "aws_instance", "name": "a",
+                  "expressions": { "user_data": { "constant_value": "python3 -m http.server 80" } } }
+            ]}}
+        });
+        let model = read(plan);
+        assert_eq!(
+            resource(&model, "aws_instance.a").values["user_data"],
+            Value::String("python3 -m http.server 80".into())
+        );
+    }
+
+    #[test]
+    fn blocks_are_filled_from_their_expressions() {
+        let plan = json!({
+            "planned_values": { "root_module": { "resources": [
+                res("aws_lb_listener.l", "aws_lb_listener", "l", json!({ "port": 80, "default_action": [{ "type": "forward" }] })),
+                res("aws_lb_target_group.t", "aws_lb_target_group", "t", json!({ "port": 80 })),
+            ]}},
+            "resource_changes": [{ "address": "aws_lb_listener.l",
+                "change": { "after_unknown": { "default_action": [{ "target_group_arn": true }] } } }],
+            "configuration": { "root_module": { "resources": [
+                { "address": "aws_lb_listener.l", "mode": "managed", "type": "aws_lb_listener", "name": "l",
+                  "expressions": { "port": { "constant_value": 80 },
+                    "default_action": [{ "type": { "constant_value": "forward" },
+                        "target_group_arn": { "references": ["aws_lb_target_group.t.arn", "aws_lb_target_group.t"] } }] } }
+            ]}}
+        });
+        let model = read(plan);
+        let Value::List(actions) = &resource(&model, "aws_lb_listener.l").values["default_action"]
+        else {
+            panic!("a list of blocks")
+        };
+        let Value::Map(action) = &actions[0] else {
+            panic!("a block")
+        };
+        assert_eq!(action["type"], Value::String("forward".into()));
+        assert_eq!(
+            action["target_group_arn"],
+            reference("aws_lb_target_group.t", "arn")
+        );
+    }
+
+    #[test]
+    fn malformed_json_names_file_line_and_column() {
+        let err = parse(
+            "bad.json",
+            "{\n  \"planned_values\": {\n    \"root_module\": [1,\n  }\n}\n",
+        )
+        .expect_err("malformed");
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(text.starts_with("bad.json:4:3: not valid JSON"), "{text}");
+    }
+
+    #[test]
+    fn json_that_is_neither_plan_nor_state_is_refused() {
+        let err = parse("x.json", "{\"format_version\": \"1.0\"}").expect_err("not a plan");
+        assert!(err.to_string().contains("planned_values"), "{err}");
+        assert!(parse("x.json", "[]").is_err());
+        assert!(parse("x.json", "\"text\"").is_err());
+    }
+
+    #[test]
+    fn references_parse_with_indices_and_keys() {
+        assert_eq!(
+            traversal("module.vpc[\"a\"].aws_subnet.private[0].id"),
+            Some(vec![
+                Step::Attr("module".into()),
+                Step::Attr("vpc".into()),
+                Step::Index(Index::Key("a".into())),
+                Step::Attr("aws_subnet".into()),
+                Step::Attr("private".into()),
+                Step::Index(Index::Count(0)),
+                Step::Attr("id".into()),
+            ])
+        );
+        assert_eq!(traversal("a[count.index]"), None);
+        assert_eq!(traversal("a..b"), None);
+        assert_eq!(
+            primary_references(&["aws_vpc.main.id", "aws_vpc.main", "count.index"]),
+            ["aws_vpc.main.id"]
+        );
     }
 }
