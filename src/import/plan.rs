@@ -544,7 +544,7 @@ impl<'a> Reader<'a> {
                     module: &module,
                     index: None,
                 };
-                let value = self.expression(e, inner, &format!("{r}"), depth);
+                let value = self.expression(e, inner, r, depth);
                 if matches!(value, Value::Unknown { .. }) {
                     return None;
                 }
@@ -683,8 +683,8 @@ fn traversal(text: &str) -> Option<Vec<Step>> {
     let mut rest = text;
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('[') {
-            let close = if after.starts_with('"') {
-                let end = after[1..].find('"')? + 1;
+            let close = if let Some(quoted) = after.strip_prefix('"') {
+                let end = quoted.find('"')? + 1;
                 end + after[end..].find(']')?
             } else {
                 after.find(']')?
@@ -854,10 +854,7 @@ fn link_known_ids(resources: &mut [Resource]) {
         return;
     }
     for r in resources.iter_mut() {
-        for (key, value) in r.values.iter_mut() {
-            if COMPUTED_KEPT.contains(&key.as_str()) {
-                continue;
-            }
+        for value in r.values.values_mut() {
             relink(value, &known, &r.address);
         }
     }
@@ -1114,8 +1111,17 @@ mod tests {
         let state = json!({ "values": { "root_module": { "resources": [
             res("aws_vpc.main", "aws_vpc", "main", json!({ "id": "vpc-1", "cidr_block": "10.0.0.0/16" })),
             res("aws_subnet.a", "aws_subnet", "a", json!({ "id": "subnet-1", "vpc_id": "vpc-1" })),
+            res("aws_vpc_endpoint_service.s", "aws_vpc_endpoint_service", "s",
+                json!({ "id": "vpce-svc-1", "service_name": "com.amazonaws.vpce.us-east-1.vpce-svc-1" })),
+            res("aws_vpc_endpoint.e", "aws_vpc_endpoint", "e",
+                json!({ "id": "vpce-1", "service_name": "com.amazonaws.vpce.us-east-1.vpce-svc-1" })),
         ]}}});
         let model = read(state);
+        let endpoint = resource(&model, "aws_vpc_endpoint.e");
+        assert_eq!(
+            endpoint.values["service_name"],
+            reference("aws_vpc_endpoint_service.s", "service_name")
+        );
         let subnet = resource(&model, "aws_subnet.a");
         assert_eq!(subnet.values["vpc_id"], reference("aws_vpc.main", "id"));
         assert_eq!(subnet.values["id"], Value::String("subnet-1".into()));

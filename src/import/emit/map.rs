@@ -76,11 +76,12 @@ fn text(v: &Value) -> Option<String> {
 }
 
 fn num(v: &Value) -> Option<f64> {
-    match v {
+    let n = match v {
         Value::Number(n) => Some(*n),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    }
+    };
+    n.filter(|n: &f64| n.is_finite())
 }
 
 fn boolean(v: &Value) -> Option<bool> {

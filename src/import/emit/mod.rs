@@ -297,7 +297,7 @@ pub fn string_array(items: &[String]) -> String {
 pub fn base_name(address: &Address) -> String {
     let mut parts: Vec<String> = address.module.iter().map(step_name).collect();
     let generic = matches!(address.name.as_str(), "this" | "main");
-    if !(generic && !address.module.is_empty()) {
+    if !generic || address.module.is_empty() {
         parts.push(address.name.clone());
     }
     match &address.index {
