@@ -54,3 +54,11 @@ fn the_explain_corpus_replays() {
         "the explain corpus is kept"
     );
 }
+
+#[test]
+fn the_import_plan_corpus_replays() {
+    assert!(
+        replay("import_plan", oracle::import_plan) > 0,
+        "the import_plan corpus is kept"
+    );
+}

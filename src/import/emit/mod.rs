@@ -269,9 +269,19 @@ pub fn describe(v: &Value) -> String {
 pub fn number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         format!("{}", n as i64)
+    } else if n.abs() >= 9.0e15 {
+        // Beyond an i64 TOML has only floats, with an exponent.
+        format!("{n:e}")
     } else {
         format!("{n}")
     }
+}
+
+/// Text for a TOML comment: TOML allows no control character there, a line break included.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// A TOML string literal.
@@ -347,13 +357,25 @@ pub fn emit(model: &Model, options: &Options) -> Result<Emitted, Error> {
     };
     name_everything(&mut cx);
     check_az_maps(&cx)?;
+    // What the reader met and did not keep: warnings, and comments under the header.
+    let mut reader_notes = String::new();
     for note in &model.notes {
         let place = match &note.at {
-            Some(at) if at.line > 0 => format!("{at}: "),
-            Some(at) => format!("{}: ", at.file.display()),
+            Some(at) if at.line > 0 => at.to_string(),
+            Some(at) => at.file.display().to_string(),
             None => String::new(),
         };
-        cx.warnings.push(format!("{place}{}", note.message));
+        if place.is_empty() {
+            cx.warnings.push(note.message.clone());
+            reader_notes.push_str(&format!("# TODO: {}\n", one_line(&note.message)));
+        } else {
+            cx.warnings.push(format!("{place}: {}", note.message));
+            reader_notes.push_str(&format!(
+                "# TODO: {} ({})\n",
+                one_line(&note.message),
+                one_line(&place)
+            ));
+        }
     }
     // Tables first, then what adds to them.
     let mut body: Vec<Item> = Vec::new();
@@ -397,7 +419,11 @@ pub fn emit(model: &Model, options: &Options) -> Result<Emitted, Error> {
         }
     }
     let mut text = String::new();
-    header(&cx, options, &mut text);
+    header(&mut cx, options, &mut text);
+    if !reader_notes.is_empty() {
+        text.push_str(&section("What the reader could not evaluate or keep"));
+        text.push_str(&reader_notes);
+    }
     render_body(&cx, &body, &mut text);
     workload(&mut cx, options, &mut text)?;
     text.push_str("\n[run]\nseed = 1\nflows = 30000\n");
@@ -435,10 +461,16 @@ fn name_everything(cx: &mut Cx<'_>) {
         used.push(name.clone());
         cx.names.insert(r.address.clone(), (family, name));
         if family == Family::Vpc && !cx.accounts.contains_key(&r.provider) {
-            let account = match r.provider.split_once('.') {
+            let base = match r.provider.split_once('.') {
                 Some((_, alias)) => alias.to_string(),
                 None => "default".to_string(),
             };
+            let mut account = base.clone();
+            let mut n = 2;
+            while accounts_taken.contains(&account) {
+                account = format!("{base}-{n}");
+                n += 1;
+            }
             accounts_taken.push(account.clone());
             cx.accounts.insert(r.provider.clone(), account);
         }
@@ -479,12 +511,12 @@ fn check_az_maps(cx: &Cx<'_>) -> Result<(), Error> {
     )))
 }
 
-fn header(cx: &Cx<'_>, options: &Options, text: &mut String) {
+fn header(cx: &mut Cx<'_>, options: &Options, text: &mut String) {
     text.push_str(&format!(
         "# Imported from Terraform by `sim import {}`.\n\
          # Review every `# TODO` (a value to fill in) and `# dropped:` (what sim does not model)\n\
          # below, then `sim check` and `sim run` it.\n\n",
-        options.source
+        one_line(&options.source)
     ));
     text.push_str(&format!(
         "description = {}\n",
@@ -504,14 +536,18 @@ fn header(cx: &Cx<'_>, options: &Options, text: &mut String) {
             }
             text.push_str(&format!("region = {}\n", quote(region)));
         }
-        None => text.push_str("# TODO: the providers' region is not in the input\n# region = ?\n"),
+        None => {
+            text.push_str("# TODO: the providers' region is not in the input\n# region = ?\n");
+            cx.warnings
+                .push("region = ? (no provider region in the input): fill it in".into());
+        }
     }
     for p in used {
         let account = &cx.accounts[&p.key];
         text.push_str(&format!(
             "\n[accounts.{}]   # provider {}\n",
             key(account),
-            p.key
+            one_line(&p.key)
         ));
         let pairs: Vec<String> = p
             .az_ids
@@ -523,7 +559,7 @@ fn header(cx: &Cx<'_>, options: &Options, text: &mut String) {
 }
 
 fn section(title: &str) -> String {
-    let head = format!("# ---- {title} ");
+    let head = format!("# ---- {} ", one_line(title));
     let width = 100usize.saturating_sub(head.chars().count()).max(4);
     format!("\n{head}{}\n", "-".repeat(width))
 }
@@ -554,7 +590,7 @@ fn render_body(cx: &Cx<'_>, body: &[Item], text: &mut String) {
         }
         match item {
             Item::Comment(_, line) => {
-                text.push_str(&format!("# {line}\n"));
+                text.push_str(&format!("# {}\n", one_line(line)));
             }
             Item::Table(_, i) => render_entry(&cx.entries[*i], text),
         }
@@ -563,10 +599,10 @@ fn render_body(cx: &Cx<'_>, body: &[Item], text: &mut String) {
 
 fn render_entry(e: &Entry, text: &mut String) {
     text.push('\n');
-    text.push_str(&format!("# {}\n", e.address));
+    text.push_str(&format!("# {}\n", one_line(&e.address.to_string())));
     for c in &e.comments {
         for line in c.lines() {
-            text.push_str(&format!("# {line}\n"));
+            text.push_str(&format!("# {}\n", one_line(line)));
         }
     }
     text.push_str(&format!("[{}.{}]\n", e.family.table(), key(&e.name)));
@@ -574,12 +610,12 @@ fn render_entry(e: &Entry, text: &mut String) {
         text.push_str(&format!("{k} = {v}\n"));
     }
     for (k, why) in &e.missing {
-        text.push_str(&format!("# {k} = ?   # TODO: {why}\n"));
+        text.push_str(&format!("# {k} = ?   # TODO: {}\n", one_line(why)));
     }
     for (k, items) in &e.lists {
-        let one_line = format!("{k} = [{}]", items.join(", "));
-        if one_line.len() <= 100 || items.len() < 2 {
-            text.push_str(&one_line);
+        let single = format!("{k} = [{}]", items.join(", "));
+        if single.len() <= 100 || items.len() < 2 {
+            text.push_str(&single);
             text.push('\n');
         } else {
             text.push_str(&format!("{k} = [\n"));
@@ -683,7 +719,7 @@ fn workload(cx: &mut Cx<'_>, options: &Options, text: &mut String) -> Result<(),
                 .ok()
         });
     for n in &notes {
-        text.push_str(&format!("# {n}\n"));
+        text.push_str(&format!("# {}\n", one_line(n)));
     }
     text.push_str("[workload]\n");
     match &client {

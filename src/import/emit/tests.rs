@@ -739,3 +739,26 @@ fn the_small_plan_imports_to_a_scenario_that_runs_like_crosszone() {
         "{summary}"
     );
 }
+
+#[test]
+fn the_readers_notes_are_warnings_and_comments() {
+    let mut model = model_of(crosszone());
+    model.notes.push(crate::import::ir::Note {
+        at: Some(Location {
+            file: PathBuf::from("vpc.tf"),
+            line: 4,
+        }),
+        message: "local.azs: a function sim import does not evaluate".into(),
+    });
+    let emitted = emit_ok(&model, &options());
+    assert!(
+        emitted
+            .text
+            .contains("# TODO: local.azs: a function sim import does not evaluate (vpc.tf:4)\n")
+    );
+    assert!(
+        emitted
+            .warnings
+            .contains(&"vpc.tf:4: local.azs: a function sim import does not evaluate".to_string())
+    );
+}
