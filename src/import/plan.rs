@@ -395,7 +395,27 @@ impl<'a> Reader<'a> {
                             at: self.at(),
                         };
                     }
-                    return self.expression(e, scope, path, 0);
+                    let value = self.expression(e, scope, path, 0);
+                    return match v {
+                        // A structure known but for some leaves (a rule block whose group is
+                        // a reference): the leaves take what the references resolve to, when
+                        // that cannot be ambiguous.
+                        Some(known @ (Json::Array(_) | Json::Object(_))) => {
+                            let leaves = unknown_leaves(u);
+                            let single = matches!(value, Value::Ref { .. })
+                                || primary_references(&references(e)).len() == 1;
+                            let replacement = if leaves == 1 || single {
+                                value
+                            } else {
+                                Value::Unknown {
+                                    text: format!("{} ({path})", references(e).join(", ")),
+                                    at: self.at(),
+                                }
+                            };
+                            patch_unknown(to_value(known), u, &replacement)
+                        }
+                        _ => value,
+                    };
                 }
                 // A string the provider stores transformed (user_data as its hash): the
                 // configuration's constant is what the user wrote.
@@ -787,6 +807,46 @@ fn is_expression(e: &Json) -> bool {
     }
 }
 
+/// The references of an expression.
+fn references(e: &Json) -> Vec<&str> {
+    e.get("references")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// How many leaves an `after_unknown` value marks unknown.
+fn unknown_leaves(u: Option<&Json>) -> usize {
+    match u {
+        Some(Json::Bool(true)) => 1,
+        Some(Json::Array(items)) => items.iter().map(|i| unknown_leaves(Some(i))).sum(),
+        Some(Json::Object(map)) => map.values().map(|i| unknown_leaves(Some(i))).sum(),
+        _ => 0,
+    }
+}
+
+/// A known structure with the leaves `after_unknown` marks replaced.
+fn patch_unknown(value: Value, u: Option<&Json>, replacement: &Value) -> Value {
+    match (value, u) {
+        (_, Some(Json::Bool(true))) => replacement.clone(),
+        (Value::List(items), Some(Json::Array(marks))) => Value::List(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| patch_unknown(item, marks.get(i), replacement))
+                .collect(),
+        ),
+        (Value::Map(mut map), Some(Json::Object(marks))) => {
+            for (k, mark) in marks {
+                let item = map.remove(k).unwrap_or(Value::Null);
+                map.insert(k.clone(), patch_unknown(item, Some(mark), replacement));
+            }
+            Value::Map(map)
+        }
+        (value, _) => value,
+    }
+}
+
 /// Whether an `after_unknown` value marks anything unknown.
 fn any_true(u: Option<&Json>) -> bool {
     match u {
@@ -1173,6 +1233,37 @@ mod tests {
         assert_eq!(
             action["target_group_arn"],
             reference("aws_lb_target_group.t", "arn")
+        );
+    }
+
+    #[test]
+    fn unknown_leaves_of_a_known_structure_take_the_reference() {
+        let rule =
+            json!({ "protocol": "tcp", "from_port": 80, "to_port": 80, "security_groups": null });
+        let plan = json!({
+            "planned_values": { "root_module": { "resources": [
+                res("aws_security_group.web", "aws_security_group", "web", json!({ "ingress": [rule] })),
+                res("aws_security_group.lb", "aws_security_group", "lb", json!({})),
+            ]}},
+            "resource_changes": [{ "address": "aws_security_group.web",
+                "change": { "after_unknown": { "ingress": [{ "security_groups": true }] } } }],
+            "configuration": { "root_module": { "resources": [
+                { "address": "aws_security_group.web", "mode": "managed", "type": "aws_security_group", "name": "web",
+                  "expressions": { "ingress": { "references": ["aws_security_group.lb.id", "aws_security_group.lb"] } } }
+            ]}}
+        });
+        let model = read(plan);
+        let Value::List(rules) = &resource(&model, "aws_security_group.web").values["ingress"]
+        else {
+            panic!("a list of rules")
+        };
+        let Value::Map(rule) = &rules[0] else {
+            panic!("a rule")
+        };
+        assert_eq!(rule["from_port"], Value::Number(80.0));
+        assert_eq!(
+            rule["security_groups"],
+            reference("aws_security_group.lb", "id")
         );
     }
 
