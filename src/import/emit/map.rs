@@ -755,12 +755,9 @@ pub fn child(cx: &mut Cx<'_>, r: &Resource) -> Result<(), String> {
     let (family, parent, item, list) = match r.address.kind.as_str() {
         "aws_lb_listener" | "aws_alb_listener" => {
             let parent = parent_name(cx, &mut a, "load_balancer_arn", Family::LoadBalancer)?;
-            (
-                Family::LoadBalancer,
-                parent,
-                listener(cx, &mut a)?,
-                "listeners",
-            )
+            let (item, port) = listener(cx, &mut a)?;
+            cx.listener_ports.push(port);
+            (Family::LoadBalancer, parent, item, "listeners")
         }
         "aws_lb_target_group_attachment" => {
             let parent = parent_name(cx, &mut a, "target_group_arn", Family::TargetGroup)?;
@@ -833,7 +830,14 @@ pub fn child(cx: &mut Cx<'_>, r: &Resource) -> Result<(), String> {
         }
         "aws_route53_record" => {
             let parent = parent_name(cx, &mut a, "zone_id", Family::Zone)?;
-            (Family::Zone, parent, record(cx, &mut a)?, "records")
+            let (item, name) = record(cx, &mut a)?;
+            let host = if name == parent || name.ends_with(&format!(".{parent}")) {
+                name
+            } else {
+                format!("{name}.{parent}")
+            };
+            cx.records.push((parent.clone(), host));
+            (Family::Zone, parent, item, "records")
         }
         other => return Err(format!("resource type {other} not modelled")),
     };
@@ -873,8 +877,13 @@ fn parent_name(
     }
 }
 
-fn listener(cx: &Cx<'_>, a: &mut Attrs<'_>) -> Result<String, String> {
-    let port = a.get("port").and_then(num).ok_or("port is not set")?;
+/// A listener as an inline table, and its port.
+fn listener(cx: &Cx<'_>, a: &mut Attrs<'_>) -> Result<(String, u16), String> {
+    let port = a
+        .get("port")
+        .and_then(num)
+        .filter(|p| (1.0..=65535.0).contains(p) && p.fract() == 0.0)
+        .ok_or("port is not set, or not a port")?;
     let mut fields = vec![format!("port = {}", number(port))];
     if let Some(p) = a.get("protocol").and_then(text) {
         fields.push(format!("protocol = {}", quote(&p)));
@@ -924,10 +933,11 @@ fn listener(cx: &Cx<'_>, a: &mut Attrs<'_>) -> Result<String, String> {
             number(s)
         ));
     }
-    Ok(format!("{{ {} }}", fields.join(", ")))
+    Ok((format!("{{ {} }}", fields.join(", ")), port as u16))
 }
 
-fn record(cx: &Cx<'_>, a: &mut Attrs<'_>) -> Result<String, String> {
+/// A record as an inline table, and its name.
+fn record(cx: &Cx<'_>, a: &mut Attrs<'_>) -> Result<(String, String), String> {
     let name = a.get("name").and_then(text).ok_or("name is not set")?;
     let kind = a.get("type").and_then(text).ok_or("type is not set")?;
     if kind != "A" && kind != "CNAME" {
@@ -972,5 +982,6 @@ fn record(cx: &Cx<'_>, a: &mut Attrs<'_>) -> Result<String, String> {
         fields.push(format!("records = {}", string_array(&records)));
     }
     a.get("allow_overwrite");
-    Ok(format!("{{ {} }}", fields.join(", ")))
+    let name = name.trim_end_matches('.').to_string();
+    Ok((format!("{{ {} }}", fields.join(", ")), name))
 }

@@ -168,6 +168,10 @@ pub struct Cx<'m> {
     pub entries: Vec<Entry>,
     /// What is printed on stderr.
     pub warnings: Vec<String>,
+    /// Each hosted zone record: (zone name, fully qualified record name), in model order.
+    pub records: Vec<(String, String)>,
+    /// Each listener's port, in model order.
+    pub listener_ports: Vec<u16>,
 }
 
 impl<'m> Cx<'m> {
@@ -354,6 +358,8 @@ pub fn emit(model: &Model, options: &Options) -> Result<Emitted, Error> {
         accounts: BTreeMap::new(),
         entries: Vec::new(),
         warnings: Vec::new(),
+        records: Vec::new(),
+        listener_ports: Vec::new(),
     };
     name_everything(&mut cx);
     check_az_maps(&cx)?;
@@ -682,20 +688,19 @@ fn workload(cx: &mut Cx<'_>, options: &Options, text: &mut String) -> Result<(),
     let host = match &options.host {
         Some(host) => Some(host.clone()),
         None => {
-            let first_record = cx
+            // The first record of the first zone (in model order) that has one.
+            let zones: Vec<&str> = cx
                 .entries
                 .iter()
-                .find(|e| e.family == Family::Zone)
-                .and_then(|zone| {
-                    let records = zone.lists.iter().find(|(k, _)| *k == "records")?;
-                    let first = records.1.first()?;
-                    let name = first.split("name = ").nth(1)?.split('"').nth(1)?;
-                    Some(if name.ends_with(&zone.name) {
-                        name.to_string()
-                    } else {
-                        format!("{name}.{}", zone.name)
-                    })
-                });
+                .filter(|e| e.family == Family::Zone)
+                .map(|e| e.name.as_str())
+                .collect();
+            let first_record = zones.iter().find_map(|zone| {
+                cx.records
+                    .iter()
+                    .find(|(z, _)| z == zone)
+                    .map(|(_, host)| host.clone())
+            });
             if let Some(host) = &first_record {
                 notes.push(format!(
                     "TODO: the host is the first private hosted zone record ({host}); give --host to choose"
@@ -704,20 +709,7 @@ fn workload(cx: &mut Cx<'_>, options: &Options, text: &mut String) -> Result<(),
             first_record
         }
     };
-    let port = cx
-        .entries
-        .iter()
-        .filter(|e| e.family == Family::LoadBalancer)
-        .flat_map(|e| e.lists.iter().filter(|(k, _)| *k == "listeners"))
-        .flat_map(|(_, items)| items.first())
-        .find_map(|l| {
-            l.split("port = ")
-                .nth(1)?
-                .split([',', ' '])
-                .next()?
-                .parse::<u16>()
-                .ok()
-        });
+    let port = cx.listener_ports.first().copied();
     for n in &notes {
         text.push_str(&format!("# {}\n", one_line(n)));
     }
