@@ -1,6 +1,6 @@
 //! The plan reader: the JSON `terraform show -json` prints for a saved plan (`planned_values`,
 //! `resource_changes`, `configuration`, `prior_state`) or for a state (`values`), read into the
-//! import model ([`ir::Model`]). Format: Terraform's "JSON Output Format"
+//! import model ([`super::ir::Model`]). Format: Terraform's "JSON Output Format"
 //! (<https://developer.hashicorp.com/terraform/internals/json-format>).
 //!
 //! What it does:

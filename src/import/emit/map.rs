@@ -12,8 +12,9 @@ use super::{Cx, Entry, Family, describe, number, quote, string_array};
 use crate::import::ir::{Resource, Value};
 
 /// Attributes that never change where a flow goes: names, ids, tags, timeouts.
-pub const IGNORED: [&str; 12] = [
+pub const IGNORED: [&str; 13] = [
     "id",
+    "user_data_replace_on_change",
     "arn",
     "tags",
     "tags_all",
@@ -237,6 +238,12 @@ impl Kind {
 }
 
 fn vpc(cx: &mut Cx<'_>, a: &mut Attrs<'_>, e: &mut Entry) {
+    // sim's VPCs resolve names (DNS-1): true is what it models, false is reported as dropped.
+    for dns in ["enable_dns_support", "enable_dns_hostnames"] {
+        if a.r.values.get(dns) == Some(&Value::Bool(true)) {
+            a.get(dns);
+        }
+    }
     if cx.accounts.len() > 1 {
         if let Some(account) = cx.accounts.get(&a.r.provider) {
             e.set("account", quote(account));
@@ -377,33 +384,36 @@ fn instance(cx: &mut Cx<'_>, a: &mut Attrs<'_>, e: &mut Entry) {
             e.set("instance_state", quote(&s));
         }
     }
-    let script = match a.get("user_data") {
-        None => None,
-        Some(Value::String(s)) if is_hash(s) => {
-            cx.todo(
-                e,
-                a.r,
-                "web_server: the plan keeps only a hash of user_data; give the server's port and body by hand".into(),
-            );
-            return;
-        }
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => {
-            let why = why_not(other, "a script");
-            cx.todo(e, a.r, format!("web_server: user_data: {why}"));
-            return;
-        }
+    let tag_name = match a.r.values.get("tags") {
+        Some(Value::Map(tags)) => tags.get("Name").and_then(text),
+        _ => None,
     };
-    if a.get("user_data_base64").is_some() {
-        cx.todo(
-            e,
-            a.r,
-            "web_server: user_data_base64 is not read; give the server's port and body by hand"
-                .into(),
-        );
-    }
-    let Some(script) = script else {
-        return;
+    let unreadable = |cx: &mut Cx<'_>, e: &mut Entry, why: String| {
+        cx.unread_servers.push((
+            e.name.clone(),
+            tag_name.clone().unwrap_or_else(|| e.name.clone()),
+            why,
+        ));
+    };
+    let script = match (a.get("user_data"), a.get("user_data_base64")) {
+        (None, None) => return,
+        (Some(Value::String(s)), _) if is_hash(s) => {
+            unreadable(cx, e, "the plan keeps only a hash of user_data".into());
+            return;
+        }
+        (Some(Value::String(s)), _) => s.clone(),
+        (None, Some(Value::String(encoded))) => match user_data::base64_decode(encoded) {
+            Some(script) => script,
+            None => {
+                unreadable(cx, e, "user_data_base64 is not base64 of a text".into());
+                return;
+            }
+        },
+        (Some(other), _) | (None, Some(other)) => {
+            let why = why_not(other, "a script");
+            unreadable(cx, e, format!("user_data: {why}"));
+            return;
+        }
     };
     match user_data::web_server(&script) {
         Some(server) => {
@@ -432,10 +442,10 @@ fn instance(cx: &mut Cx<'_>, a: &mut Attrs<'_>, e: &mut Entry) {
                 format!("{{ port = {}, body = {} }}", server.port, quote(&body)),
             );
         }
-        None => cx.todo(
+        None => unreadable(
+            cx,
             e,
-            a.r,
-            "web_server: user_data does not start a web server sim recognises (python3 -m http.server, httpd, nginx)".into(),
+            "user_data does not start a web server sim recognises (python3 -m http.server, httpd, nginx)".into(),
         ),
     }
 }

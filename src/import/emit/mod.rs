@@ -1,4 +1,4 @@
-//! The import model ([`ir::Model`]) as scenario TOML text, the scenario a person would have
+//! The import model ([`super::ir::Model`]) as scenario TOML text, the scenario a person would have
 //! written: accounts (one per provider configuration, with its AZ map), then the resources in
 //! the model's order under a header per module, each resource family mapped by [`map`], then a
 //! `[workload]`, `[run]` and, on request, the cross-zone variants.
@@ -172,6 +172,9 @@ pub struct Cx<'m> {
     pub records: Vec<(String, String)>,
     /// Each listener's port, in model order.
     pub listener_ports: Vec<u16>,
+    /// Instances whose `user_data` could not be read as a server: (scenario name, what its
+    /// body stands in as, why).
+    pub unread_servers: Vec<(String, String, String)>,
 }
 
 impl<'m> Cx<'m> {
@@ -360,6 +363,7 @@ pub fn emit(model: &Model, options: &Options) -> Result<Emitted, Error> {
         warnings: Vec::new(),
         records: Vec::new(),
         listener_ports: Vec::new(),
+        unread_servers: Vec::new(),
     };
     name_everything(&mut cx);
     check_az_maps(&cx)?;
@@ -424,6 +428,7 @@ pub fn emit(model: &Model, options: &Options) -> Result<Emitted, Error> {
             }
         }
     }
+    assumed_servers(&mut cx);
     let mut text = String::new();
     header(&mut cx, options, &mut text);
     if !reader_notes.is_empty() {
@@ -438,6 +443,64 @@ pub fn emit(model: &Model, options: &Options) -> Result<Emitted, Error> {
         text,
         warnings: cx.warnings,
     })
+}
+
+/// An instance registered in a target group whose `user_data` could not be read (a plan keeps
+/// only its hash) is assumed to serve on the group's port, answering its `tags.Name` or its
+/// name: it was registered to answer there. A TODO says so. Any other unreadable script is a
+/// TODO alone.
+fn assumed_servers(cx: &mut Cx<'_>) {
+    let unread = std::mem::take(&mut cx.unread_servers);
+    for (name, body, why) in unread {
+        let port = cx
+            .entries
+            .iter()
+            .filter(|e| e.family == Family::TargetGroup)
+            .filter(|e| {
+                e.lists
+                    .iter()
+                    .any(|(k, items)| *k == "targets" && items.contains(&quote(&name)))
+            })
+            .find_map(|e| {
+                e.keys
+                    .iter()
+                    .find(|(k, _)| k == "port")
+                    .and_then(|(_, v)| v.parse::<u16>().ok())
+            });
+        let Some(i) = cx
+            .entries
+            .iter()
+            .position(|e| e.family == Family::Instance && e.name == name)
+        else {
+            continue;
+        };
+        let mut entry = cx.entries[i].clone();
+        let r = cx
+            .model
+            .resources
+            .iter()
+            .find(|r| r.address == entry.address)
+            .expect("an entry's resource is in the model");
+        match port {
+            Some(port) => {
+                entry.set(
+                    "web_server",
+                    format!("{{ port = {port}, body = {} }}", quote(&body)),
+                );
+                cx.todo(
+                    &mut entry,
+                    r,
+                    format!("web_server: {why}; as a target it is assumed to answer on its target group's port {port} with {body:?}: check it"),
+                );
+            }
+            None => cx.todo(
+                &mut entry,
+                r,
+                format!("web_server: {why}; give web_server = {{ port, body }} if it serves"),
+            ),
+        }
+        cx.entries[i] = entry;
+    }
 }
 
 /// What the body lists, in model order.

@@ -71,6 +71,31 @@ pub fn web_server(script: &str) -> Option<WebServer> {
     port.map(|port| WebServer { port, body })
 }
 
+/// Standard base64 (`user_data_base64`), as UTF-8 text; `None` for anything else.
+pub fn base64_decode(encoded: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(encoded.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in encoded.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
 /// Whether a line writes a site's index page.
 fn writes_index(line: &str) -> bool {
     line.contains('>') && line.contains("index.html")
@@ -118,6 +143,14 @@ mod tests {
     fn python_without_port_listens_on_8000_and_busybox_port() {
         assert_eq!(web_server("python3 -m http.server").unwrap().port, 8000);
         assert_eq!(web_server("busybox httpd -f -p 8080").unwrap().port, 8080);
+    }
+
+    #[test]
+    fn base64_decodes_with_and_without_padding() {
+        assert_eq!(base64_decode("aGVsbG8=").as_deref(), Some("hello"));
+        assert_eq!(base64_decode("aGVsbG8h").as_deref(), Some("hello!"));
+        assert_eq!(base64_decode("aGk\n").as_deref(), Some("hi"));
+        assert_eq!(base64_decode("a*b"), None);
     }
 
     #[test]
