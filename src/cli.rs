@@ -121,7 +121,7 @@ pub enum Command {
     /// expectations that prove the answer and rule out your choice), the hits per target, the
     /// deciding hops of one flow, the explanation and its sources; keep a score.
     Quiz {
-        /// A directory of scenarios (their *.toml files with a [quiz], in name order) or one
+        /// A directory of scenarios (their *.toml files with a `[quiz]`, in name order) or one
         /// scenario file.
         #[arg(default_value = "scenarios/ans")]
         path: PathBuf,
