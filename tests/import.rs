@@ -142,3 +142,157 @@ fn bad_flags_exit_2_and_az_ids_replace_the_plans_map() {
         "az_ids = { us-east-1a = \"use1-az6\", us-east-1b = \"use1-az1\", us-east-1c = \"use1-az2\" }"
     ));
 }
+
+/// What `sim check` says of the first variant, without the scenario's names: each ENI's address,
+/// AZ and AZ ID and the node it binds to, each target's address, zone and health, each record.
+fn bindings(check: &str) -> Vec<String> {
+    let first_variant = check
+        .split("\nvariant ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a variant in {check}"));
+    let kept = |t: &&str| {
+        t.parse::<std::net::Ipv4Addr>().is_ok()
+            || t.starts_with("us-east-1")
+            || t.starts_with("use1-")
+            || t.ends_with(".example.local")
+            || ["ENI", "target", "record", "node", "healthy", "unhealthy"].contains(t)
+    };
+    first_variant
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("ENI ") || l.starts_with("target ") || l.starts_with("record "))
+        .map(|l| {
+            l.split(|c: char| c.is_whitespace() || "(),:".contains(c))
+                .filter(kept)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// Hits per target address in each variant of `sim run --format json` on `scenario`.
+fn hits(scenario: &str) -> Vec<Vec<(String, u64)>> {
+    let run = sim(&[
+        "run", scenario, "--flows", "3000", "--seed", "1", "--format", "json", "--quiet",
+    ]);
+    assert!(run.status.success(), "{scenario}: {}", stderr(&run));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&run)).expect("JSON");
+    report["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| {
+            v["targets"]
+                .as_array()
+                .expect("targets")
+                .iter()
+                .map(|t| {
+                    let ip = t["ip"].as_str().expect("ip").to_string();
+                    (ip, t["hits"].as_u64().expect("hits"))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The fixture's plan, imported, binds, checks and runs like the hand-written scenario.
+fn round_trip(fixture: &str, hand_written: &str, extra: &[&str], variants: usize) -> PathBuf {
+    let out = scratch_path(&format!("import-round-trip-{fixture}.toml"));
+    let out_arg = out.to_str().unwrap();
+    let plan = format!("examples/terraform/{fixture}/plan.json");
+    let mut args = vec!["import", plan.as_str(), "-o", out_arg];
+    args.extend_from_slice(extra);
+    let imported = sim(&args);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    let check = |path: &str| {
+        let output = sim(&["check", path]);
+        assert!(output.status.success(), "{path}: {}", stderr(&output));
+        stdout(&output)
+    };
+    let expected = bindings(&check(hand_written));
+    assert!(
+        expected.iter().any(|l| l.starts_with("ENI ")),
+        "{expected:?}"
+    );
+    assert_eq!(bindings(&check(out_arg)), expected);
+    let hand = hits(hand_written);
+    let ours = hits(out_arg);
+    assert_eq!(ours.len(), variants);
+    assert_eq!(ours[0], hand[0], "the same flows land on the same targets");
+    out
+}
+
+#[test]
+fn the_crosszone_plan_round_trips() {
+    let imported = round_trip(
+        "crosszone",
+        "scenarios/crosszone.toml",
+        &["--variant-cross-zone", "--client", "client"],
+        2,
+    );
+    // Cross-zone on, too: the hand-written scenario's second variant.
+    let ours = hits(imported.to_str().unwrap());
+    let hand = hits("scenarios/crosszone.toml");
+    assert_eq!(ours[1], hand[1]);
+}
+
+#[test]
+fn the_two_account_plan_round_trips() {
+    let imported = round_trip("az-id-mismatch", "scenarios/az-id-mismatch.toml", &[], 1);
+    // One account per provider configuration, each with its own AZ map.
+    let text = std::fs::read_to_string(imported).unwrap();
+    assert!(
+        text.contains(
+            "[accounts.consumer]   # provider aws.consumer\naz_ids = { us-east-1a = \"use1-az2\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "[accounts.provider]   # provider aws.provider\naz_ids = { us-east-1a = \"use1-az1\""
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_plan_with_unmodelled_resources_lists_them() {
+    let output = sim(&[
+        "import",
+        "tests/terraform/unsupported/plan.json",
+        "--az-ids",
+        "us-east-1a=use1-az1,us-east-1b=use1-az2,us-east-1c=use1-az4",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (text, err) = (stdout(&output), stderr(&output));
+    for dropped in [
+        "aws_cloudwatch_log_group.app (resource type not modelled)",
+        "aws_iam_role.app (resource type not modelled)",
+        "aws_lb.app (only network load balancers are modelled)",
+        "aws_s3_bucket.logs (resource type not modelled)",
+    ] {
+        assert!(text.contains(&format!("# dropped: {dropped}\n")), "{text}");
+        let (address, why) = dropped.split_once(' ').unwrap();
+        assert!(
+            err.contains(&format!(
+                "warning: {address} (tests/terraform/unsupported/plan.json): dropped {why}\n"
+            )),
+            "{err}"
+        );
+    }
+    // Without an AZ ID map it is refused, saying how to give one.
+    let refused = sim(&["import", "tests/terraform/unsupported/plan.json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("Give it with --az-ids"));
+}
+
+#[test]
+fn the_malformed_plan_fixture_exits_2_at_its_line() {
+    let output = sim(&["import", "tests/terraform/malformed-plan.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("error: tests/terraform/malformed-plan.json:12:"),
+        "{}",
+        stderr(&output)
+    );
+}
