@@ -355,12 +355,27 @@ fn family_of(r: &Resource) -> Option<Family> {
 /// Maps `model` to scenario text. Refuses (exit 2) when subnets need an AZ ID map their
 /// provider does not have, or `--client` names no instance.
 pub fn emit(model: &Model, options: &Options) -> Result<Emitted, Error> {
+    // An address given twice (a hand-edited plan) is one resource: the first is kept.
+    let mut distinct = model.clone();
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = Vec::new();
+    distinct.resources.retain(|r| {
+        let first = seen.insert(r.address.clone());
+        if !first {
+            twice.push(format!(
+                "{}: dropped (the address is given twice; the first is kept)",
+                Cx::place(r)
+            ));
+        }
+        first
+    });
+    let model = &distinct;
     let mut cx = Cx {
         model,
         names: HashMap::new(),
         accounts: BTreeMap::new(),
         entries: Vec::new(),
-        warnings: Vec::new(),
+        warnings: twice,
         records: Vec::new(),
         listener_ports: Vec::new(),
         unread_servers: Vec::new(),

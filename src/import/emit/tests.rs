@@ -762,3 +762,19 @@ fn the_readers_notes_are_warnings_and_comments() {
             .contains(&"vpc.tf:4: local.azs: a function sim import does not evaluate".to_string())
     );
 }
+
+#[test]
+fn an_address_given_twice_is_one_resource() {
+    let mut resources = crosszone();
+    resources.push(res(
+        "aws_vpc.provider",
+        vec![("cidr_block", s("10.99.0.0/24"))],
+    ));
+    let emitted = emit_ok(&model_of(resources), &options());
+    assert_eq!(emitted.text.matches("[vpcs.provider]").count(), 1);
+    assert!(!emitted.text.contains("10.99.0.0/24"));
+    assert!(emitted.warnings.contains(
+        &"aws_vpc.provider (main.tf:7): dropped (the address is given twice; the first is kept)"
+            .to_string()
+    ));
+}
