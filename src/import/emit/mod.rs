@@ -15,7 +15,10 @@
 //! `# TODO:` comment where the resource is. A required value it cannot give (a subnet's AZ, the
 //! workload's clients) is written as a commented `# key = ...` line: the text is still produced
 //! (exit 0) and the warning says what to fill in. Without an AZ ID map for a provider that has
-//! subnets it refuses (the placement of every ENI and node depends on it, AZ-1).
+//! subnets it refuses (the placement of every ENI and node depends on it, AZ-1). A plan keeps
+//! only a hash of `user_data`: an instance registered in a target group whose script cannot be
+//! read is assumed to serve on the group's port, answering its `tags.Name` (a TODO says so), so
+//! that the scenario runs as the system does.
 
 pub mod map;
 pub mod user_data;
