@@ -121,7 +121,7 @@ pub enum Command {
     /// expectations that prove the answer and rule out your choice), the hits per target, the
     /// deciding hops of one flow, the explanation and its sources; keep a score.
     Quiz {
-        /// A directory of scenarios (their *.toml files with a [quiz], in name order) or one
+        /// A directory of scenarios (their *.toml files with a `[quiz]`, in name order) or one
         /// scenario file.
         #[arg(default_value = "scenarios/ans")]
         path: PathBuf,
@@ -191,6 +191,36 @@ pub enum Command {
         /// No progress bar or plots line on stderr (errors still print).
         #[arg(long)]
         quiet: bool,
+    },
+    /// Turn Terraform into a scenario: the JSON of `terraform show -json` (a saved plan or a
+    /// state) or a directory of .tf files. Writes the scenario TOML; every resource type,
+    /// attribute or expression it could not map is named on stderr and as a `# dropped:` /
+    /// `# TODO:` comment in the scenario.
+    Import {
+        /// A .json file (`terraform show -json plan.bin > plan.json`) or a directory of .tf files.
+        path: PathBuf,
+        /// Write the scenario to this file instead of stdout (an existing file only with --force).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Overwrite the -o file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The AZ name -> AZ ID map of the accounts (replaces the input's), e.g.
+        /// `us-east-1a=use1-az1,us-east-1b=use1-az2`; prefix a pair with a provider
+        /// (`aws.consumer:us-east-1a=use1-az2`) for one provider configuration only.
+        #[arg(long, value_name = "[PROVIDER:]NAME=ID,...")]
+        az_ids: Option<String>,
+        /// The workload's client instance (its scenario name or Terraform address; default:
+        /// a guess, marked TODO).
+        #[arg(long, value_name = "NAME")]
+        client: Option<String>,
+        /// The DNS name the client connects to (default: the first private hosted zone record).
+        #[arg(long, value_name = "NAME")]
+        host: Option<String>,
+        /// Add two variants, "cross-zone off" and "cross-zone on", setting every NLB's
+        /// enable_cross_zone_load_balancing.
+        #[arg(long)]
+        variant_cross_zone: bool,
     },
     /// Merge the part files of a sharded `sim sweep` (every shard 1..N once, all of the same
     /// sweep) into the output the unsharded sweep writes.
@@ -488,6 +518,48 @@ fn execute_noting(cli: Cli, out: &mut dyn Write, notes: &mut Notes<'_>) -> Resul
             };
             let stdin = std::io::stdin();
             crate::quiz::play(&questions, &options, &mut stdin.lock(), out)?;
+            Ok(())
+        }
+        Command::Import {
+            path,
+            output,
+            force,
+            az_ids,
+            client,
+            host,
+            variant_cross_zone,
+        } => {
+            if let Some(out_path) = &output {
+                if !force && out_path.exists() {
+                    return Err(Error::Usage(format!(
+                        "-o {}: the file exists; give --force to overwrite it",
+                        out_path.display()
+                    )));
+                }
+            }
+            let mut model = if path.is_dir() {
+                crate::import::hcl::read(&path)?
+            } else {
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                crate::import::plan::parse(&path.display().to_string(), &text)?
+            };
+            if let Some(spec) = &az_ids {
+                crate::import::set_az_ids(&mut model, spec)?;
+            }
+            let options = crate::import::emit::Options {
+                client,
+                host,
+                variant_cross_zone,
+                source: path.display().to_string(),
+            };
+            let emitted = crate::import::emit::emit(&model, &options)?;
+            write_output(out, output.as_deref(), &emitted.text)?;
+            for warning in &emitted.warnings {
+                notes.note(&format!("warning: {warning}\n"));
+            }
             Ok(())
         }
         Command::Check { scenario } => {

@@ -84,23 +84,25 @@ fn the_exam_library_reports_the_same_on_both_engines() {
     assert!(files.len() >= 15);
     for file in files {
         let file = file.to_str().unwrap();
-        let run = |extra: &[&str]| {
-            let mut args = vec!["run", file, "--format", "json"];
-            args.extend_from_slice(extra);
-            let output = sim(&args);
-            assert!(output.status.success(), "{file}: {}", stderr(&output));
-            output.stdout
-        };
-        let event_loop = run(&["--engine", "events"]);
-        let bulk = run(&["--threads", "2"]);
-        assert!(
-            bulk == event_loop,
-            "{file}: {}",
-            first_difference(
-                &String::from_utf8_lossy(&event_loop),
-                &String::from_utf8_lossy(&bulk)
-            )
-        );
+        for format in ["json", "table"] {
+            let run = |extra: &[&str]| {
+                let mut args = vec!["run", file, "--format", format];
+                args.extend_from_slice(extra);
+                let output = sim(&args);
+                assert!(output.status.success(), "{file}: {}", stderr(&output));
+                output.stdout
+            };
+            let event_loop = run(&["--engine", "events"]);
+            let bulk = run(&["--threads", "2"]);
+            assert!(
+                bulk == event_loop,
+                "{file} --format {format}: {}",
+                first_difference(
+                    &String::from_utf8_lossy(&event_loop),
+                    &String::from_utf8_lossy(&bulk)
+                )
+            );
+        }
     }
 }
 

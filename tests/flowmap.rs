@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 fn scenario_with_targets(per_az: usize) -> String {
     let mut text = String::new();
     let mut skipping = false;
-    for line in CROSSZONE.lines() {
+    for line in crosszone_system().lines() {
         if line.starts_with("[instances.web-") {
             skipping = true;
             continue;

@@ -62,3 +62,11 @@ fn the_import_hcl_corpus_replays() {
         "the import_hcl corpus is kept"
     );
 }
+
+#[test]
+fn the_import_plan_corpus_replays() {
+    assert!(
+        replay("import_plan", oracle::import_plan) > 0,
+        "the import_plan corpus is kept"
+    );
+}

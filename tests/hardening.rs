@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{CROSSZONE, scratch, sim, stderr, stdout};
+use common::{crosszone_system, scratch, sim, stderr, stdout};
 
 fn sim_with(args: &[&str], configure: impl FnOnce(&mut Command)) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sim"));
@@ -215,7 +215,7 @@ fn input_that_is_not_text_names_the_first_bad_byte() {
 
 /// The scenario's name and description with a colour change, a screen clear and a C1 CSI.
 fn hostile_names() -> String {
-    CROSSZONE
+    crosszone_system()
         .replacen(
             "name = \"crosszone\"",
             "name = \"cross\\u001b[31mzone\\u009b2J\"",

@@ -72,7 +72,8 @@ pub enum Value {
     String(String),
     /// A list, tuple or set.
     List(Vec<Value>),
-    /// An object, map or nested block (a block given several times is a `List` of `Map`s).
+    /// An object or map; nested blocks are a `List` of `Map`s, one per block (even a block
+    /// given once), as Terraform's JSON gives them.
     Map(BTreeMap<String, Value>),
     /// An attribute of another resource that is not known before apply (an id, an ARN, a DNS
     /// name): `aws_vpc.main.id` is `Ref { to: aws_vpc.main, attribute: "id" }`. The mapping

@@ -426,9 +426,21 @@ fn section(
     // Every variant has the same rows (the union over variants: see the report module).
     let count = per_variant.first().map_or(0, Vec::len);
     for r in 0..count {
-        let mut row = per_variant[0][r].0.clone();
+        // The same row in every variant; a label a variant changes (a server's answer, an
+        // address) shows each of its values, in variant order.
+        let mut row: Vec<String> = (0..per_variant[0][r].0.len())
+            .map(|c| {
+                let mut values: Vec<&str> = Vec::new();
+                for v in &per_variant {
+                    let value = v[r].0[c].as_str();
+                    if !values.contains(&value) {
+                        values.push(value);
+                    }
+                }
+                values.join(" / ")
+            })
+            .collect();
         for v in &per_variant {
-            debug_assert_eq!(v[r].0, per_variant[0][r].0, "rows align across variants");
             row.extend(v[r].1.iter().cloned());
         }
         grid.rows.push(row);

@@ -13,6 +13,15 @@ use sim::sim::events::{RunOptions, run};
 
 pub const CROSSZONE: &str = include_str!("../../scenarios/crosszone.toml");
 
+/// The seed scenario's system and variants, without its `[[expect]]` blocks and `[quiz]` (for
+/// tests that rename its targets).
+pub fn crosszone_system() -> &'static str {
+    let end = CROSSZONE
+        .find("# ---- What should happen")
+        .expect("crosszone.toml has a section of expectations");
+    &CROSSZONE[..end]
+}
+
 /// Runs the real binary in the repository's root. `sim run` gets `--no-plot` unless the test
 /// asks about plots itself, so that no test writes into the repository's `plots/`.
 pub fn sim(args: &[&str]) -> Output {

@@ -167,3 +167,40 @@ pub fn import_hcl(data: &[u8]) {
         }
     }
 }
+
+/// `sim import` of a plan on arbitrary bytes: a refusal is an input error (exit 2) located in
+/// the file; anything the reader accepts, the emitter turns into TOML (whatever the names,
+/// comments and numbers in it), which validation then judges without panicking.
+pub fn import_plan(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut model = match sim::import::plan::parse("fuzz.json", text) {
+        Ok(model) => model,
+        Err(error) => {
+            assert_eq!(error.exit_code(), 2, "{error}");
+            assert!(error.to_string().starts_with("fuzz.json:"), "{error}");
+            return;
+        }
+    };
+    // Every provider gets a map, so that subnets are mapped rather than refused.
+    sim::import::set_az_ids(
+        &mut model,
+        "us-east-1a=use1-az1,us-east-1b=use1-az2,us-east-1c=use1-az4",
+    )
+    .expect("pairs without a provider go to every provider");
+    let options = sim::import::emit::Options {
+        variant_cross_zone: true,
+        source: "fuzz.json".into(),
+        ..Default::default()
+    };
+    match sim::import::emit::emit(&model, &options) {
+        Ok(emitted) => {
+            if let Err(e) = emitted.text.parse::<toml::Table>() {
+                panic!("the scenario is not TOML: {e}\n{}", emitted.text);
+            }
+            let _ = scenario::parse("fuzz.toml", "fuzz", &emitted.text);
+        }
+        Err(error) => assert_eq!(error.exit_code(), 2, "{error}"),
+    }
+}

@@ -163,6 +163,8 @@ pub(super) struct Evaluator<'a> {
     notes: Vec<Note>,
     noted: HashSet<(Option<Location>, String)>,
     steps: u64,
+    /// Resource arguments being evaluated for a reference (a cycle if met again).
+    configuring: HashSet<(Address, String)>,
     depth: usize,
 }
 
@@ -258,6 +260,7 @@ impl<'a> Evaluator<'a> {
             notes: Vec::new(),
             noted: HashSet::new(),
             steps: 0,
+            configuring: HashSet::new(),
             depth: 0,
         };
         for (d, dir) in dirs.iter().enumerate() {
@@ -593,8 +596,8 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The values of a body: attributes, nested blocks as maps (a block given several times as
-    /// a list of maps), `dynamic` blocks unknown. `top`: a resource's own body, whose
+    /// The values of a body: attributes, nested blocks as a list of maps (one per block),
+    /// `dynamic` blocks unknown. `top`: a resource's own body, whose
     /// meta-arguments are not values.
     fn eval_body(&mut self, scope: &Scope, body: &Body, top: bool) -> BTreeMap<String, Value> {
         let mut values = BTreeMap::new();
@@ -650,13 +653,10 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        for (key, mut list) in blocks {
-            let value = if list.len() == 1 {
-                list.pop().expect("one block")
-            } else {
-                Value::List(list)
-            };
-            values.insert(key, value);
+        // Blocks are a list of maps, one per block, even when given once: Terraform's JSON
+        // (and so the plan reader) gives them so.
+        for (key, list) in blocks {
+            values.insert(key, Value::List(list));
         }
         values
     }
@@ -1172,7 +1172,20 @@ impl<'a> Evaluator<'a> {
         let mut i = 0;
         while i < operators.len() {
             match operators[i] {
-                TraversalOperator::GetAttr(name) => value = get_attr(value, name.as_str())?,
+                TraversalOperator::GetAttr(name) => {
+                    value = match value {
+                        Value::Ref { to, attribute } if attribute.is_empty() => {
+                            match self.configured(&to, name.as_str()) {
+                                Some(configured) => configured,
+                                None => Value::Ref {
+                                    to,
+                                    attribute: name.to_string(),
+                                },
+                            }
+                        }
+                        other => get_attr(other, name.as_str())?,
+                    }
+                }
                 TraversalOperator::Index(index) => {
                     let key = self.eval(scope, index);
                     value = get_index(value, &key)?;
@@ -1208,6 +1221,50 @@ impl<'a> Evaluator<'a> {
             i += 1;
         }
         Ok(value)
+    }
+
+    /// `TYPE.NAME.ARG` where the configuration sets ARG: its value as the configuration gives
+    /// it (Terraform knows it before apply; it may itself be a reference). `None` for what
+    /// only the provider computes (ids, ARNs, DNS names), for nested blocks and meta-arguments,
+    /// or when it cannot be evaluated.
+    fn configured(&mut self, to: &Address, argument: &str) -> Option<Value> {
+        if matches!(argument, "count" | "for_each" | "provider" | "depends_on") {
+            return None;
+        }
+        let inst = self.instances.iter().position(|i| i.path == to.module)?;
+        let dir = self.instances[inst].dir;
+        let key = (to.mode, to.kind.clone(), to.name.clone());
+        let r = *self.decls[dir].resource_index.get(&key)?;
+        let (file, block) = (
+            self.decls[dir].resources[r].file,
+            self.decls[dir].resources[r].block,
+        );
+        let attribute = block.body.get_attribute(argument)?;
+        let names = match (&to.index, self.expansion(inst, r)) {
+            (None, Expansion::One) => Vec::new(),
+            (Some(Index::Count(i)), Expansion::Count(_)) => count_names(*i),
+            (Some(Index::Key(k)), Expansion::Keys(keys)) => {
+                let value = keys.iter().find(|(key, _)| key == k)?.1.clone();
+                each_names(k, value)
+            }
+            _ => return None,
+        };
+        let guard = (to.clone(), argument.to_string());
+        if !self.configuring.insert(guard.clone()) {
+            return None;
+        }
+        let scope = Scope {
+            inst,
+            file,
+            names,
+            template: false,
+        };
+        let value = self.eval(&scope, &attribute.value);
+        self.configuring.remove(&guard);
+        match value {
+            Value::Unknown { .. } => None,
+            known => Some(known),
+        }
     }
 
     fn var(&mut self, inst: usize, name: &str) -> Result<Value, Fail> {

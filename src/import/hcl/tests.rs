@@ -134,7 +134,7 @@ resource "aws_vpc" "main" {
         reference(managed("aws_vpc", "main", None), "id")
     );
     let Value::List(ingress) = &sg.values["ingress"] else {
-        panic!("two ingress blocks are a list: {:?}", sg.values["ingress"]);
+        panic!("ingress blocks are a list: {:?}", sg.values["ingress"]);
     };
     assert_eq!(ingress.len(), 2);
     let Value::Map(first) = &ingress[0] else {
@@ -142,8 +142,12 @@ resource "aws_vpc" "main" {
     };
     assert_eq!(first["from_port"], Value::Number(80.0));
     assert_eq!(first["cidr_blocks"], Value::List(vec![s("10.11.0.0/24")]));
-    let Value::Map(egress) = &sg.values["egress"] else {
-        panic!("one block is a map")
+    // A block given once is a list of one, as in Terraform's JSON.
+    let Value::List(egress) = &sg.values["egress"] else {
+        panic!("one block is a list of one")
+    };
+    let [Value::Map(egress)] = egress.as_slice() else {
+        panic!("one block is a list of one map: {egress:?}")
     };
     assert_eq!(egress["protocol"], s("-1"));
     let tags = BTreeMap::from([
@@ -503,7 +507,10 @@ resource "aws_route53_record" "r" {
         value(&m, "aws_lb_target_group_attachment.web[1]", "target_id"),
         &reference(managed("aws_instance", "web", Some(Index::Count(1))), "id")
     );
-    let Value::Map(alias) = value(&m, "aws_route53_record.r", "alias") else {
+    let Value::List(alias) = value(&m, "aws_route53_record.r", "alias") else {
+        panic!()
+    };
+    let [Value::Map(alias)] = alias.as_slice() else {
         panic!()
     };
     let endpoint = managed("aws_vpc_endpoint", "x", None);
@@ -659,6 +666,13 @@ resource "aws_vpc_endpoint" "consumer" {
   subnet_ids        = [module.consumer_vpc.subnet_ids[0]]
   vpc_endpoint_type = "Interface"
 }
+
+resource "aws_security_group" "web" {
+  vpc_id = module.provider_vpc.subnet_vpc
+  ingress {
+    cidr_blocks = [module.provider_vpc.cidr]
+  }
+}
 "#,
     ),
     (
@@ -710,6 +724,12 @@ output "vpc_id" {
 output "subnet_ids" {
   value = aws_subnet.private[*].id
 }
+output "cidr" {
+  value = aws_vpc.this.cidr_block
+}
+output "subnet_vpc" {
+  value = aws_subnet.private[1].vpc_id
+}
 "#,
     ),
 ];
@@ -722,6 +742,7 @@ fn two_calls_of_a_vpc_module_with_counted_subnets() {
         [
             "aws_lb.nlb",
             "aws_vpc_endpoint.consumer",
+            "aws_security_group.web",
             "module.provider_vpc.data.aws_availability_zones.available",
             "module.provider_vpc.aws_vpc.this",
             "module.provider_vpc.aws_subnet.private[0]",
@@ -757,6 +778,19 @@ fn two_calls_of_a_vpc_module_with_counted_subnets() {
     assert_eq!(
         value(&m, "aws_vpc_endpoint.consumer", "vpc_id"),
         &reference(in_module("consumer_vpc", "aws_vpc", "this", None), "id")
+    );
+    // An argument the configuration sets is known before apply, as Terraform knows it: the
+    // value itself (a CIDR), or the reference it is set to (a subnet's vpc_id).
+    let Value::List(ingress) = value(&m, "aws_security_group.web", "ingress") else {
+        panic!()
+    };
+    let [Value::Map(rule)] = ingress.as_slice() else {
+        panic!()
+    };
+    assert_eq!(rule["cidr_blocks"], Value::List(vec![s("10.11.0.0/24")]));
+    assert_eq!(
+        value(&m, "aws_security_group.web", "vpc_id"),
+        &reference(in_module("provider_vpc", "aws_vpc", "this", None), "id")
     );
     let c = "module.consumer_vpc.aws_subnet.private[2]";
     assert_eq!(value(&m, c, "cidr_block"), &s("10.11.0.128/26"));
