@@ -6,7 +6,7 @@
 //! recursively), each call's arguments becoming the module's `var.*` and its `output` blocks
 //! `module.NAME.OUTPUT`. Resources and data sources are expanded by `count` and `for_each` when
 //! those are known before apply (literals, `length(...)` of known lists, variables, locals,
-//! module outputs); arguments are evaluated as Terraform would before apply (`eval.rs`, with the
+//! module outputs); arguments are evaluated as Terraform would before apply (`eval/`, with the
 //! functions of `functions.rs`), and references to other resources' attributes stay references.
 //! What is not read: modules from a registry or git (a note; their resources are skipped),
 //! `dynamic` blocks, provider-defined functions, IPv6 `cidrsubnet`, and
