@@ -833,27 +833,7 @@ impl<'a> Evaluator<'a> {
                     return Err(Fail::Invalid("grouping `...` in a for expression".into()));
                 }
                 let collection = self.eval(scope, &for_expr.intro.collection_expr);
-                let pairs: Vec<(Value, Value)> = match collection {
-                    Value::List(items) => items
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, v)| (Value::Number(i as f64), v))
-                        .collect(),
-                    Value::Map(map) => map
-                        .into_iter()
-                        .map(|(k, v)| (Value::String(k), v))
-                        .collect(),
-                    Value::Unknown { .. } => return Err(Fail::Unknown),
-                    Value::Ref { to, attribute } => {
-                        return Err(Fail::AfterApply(functions::ref_text(&to, &attribute)));
-                    }
-                    other => {
-                        return Err(Fail::Invalid(format!(
-                            "a for expression over a {}",
-                            functions::type_name(&other)
-                        )));
-                    }
-                };
+                let pairs = for_pairs(collection, "a for expression")?;
                 let value_var = for_expr.intro.value_var.as_str().to_string();
                 let key_var = for_expr
                     .intro
@@ -972,4 +952,27 @@ fn binary(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, F
             Value::Number(if operator == Op::Div { a / b } else { a % b })
         }
     })
+}
+
+/// The (key, value) pairs a `for` (expression or template directive) iterates over: a list's
+/// indices and elements, a map's keys and values; `what` names the construct in the message
+/// for anything else.
+pub(super) fn for_pairs(collection: Value, what: &str) -> Result<Vec<(Value, Value)>, Fail> {
+    match collection {
+        Value::List(items) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::Number(i as f64), v))
+            .collect()),
+        Value::Map(map) => Ok(map
+            .into_iter()
+            .map(|(k, v)| (Value::String(k), v))
+            .collect()),
+        Value::Unknown { .. } => Err(Fail::Unknown),
+        Value::Ref { to, attribute } => Err(Fail::AfterApply(functions::ref_text(&to, &attribute))),
+        other => Err(Fail::Invalid(format!(
+            "{what} over a {}",
+            functions::type_name(&other)
+        ))),
+    }
 }

@@ -75,29 +75,8 @@ impl Evaluator<'_> {
                         if intro.strip.strip_start() {
                             trim_end(out);
                         }
-                        let pairs: Vec<(Value, Value)> = match self
-                            .eval(scope, &intro.collection_expr)
-                        {
-                            Value::List(items) => items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| (Value::Number(i as f64), v))
-                                .collect(),
-                            Value::Map(map) => map
-                                .into_iter()
-                                .map(|(k, v)| (Value::String(k), v))
-                                .collect(),
-                            Value::Unknown { .. } => return Err(Fail::Unknown),
-                            Value::Ref { to, attribute } => {
-                                return Err(Fail::AfterApply(functions::ref_text(&to, &attribute)));
-                            }
-                            other => {
-                                return Err(Fail::Invalid(format!(
-                                    "a template for over a {}",
-                                    functions::type_name(&other)
-                                )));
-                            }
-                        };
+                        let collection = self.eval(scope, &intro.collection_expr);
+                        let pairs = super::for_pairs(collection, "a template for")?;
                         for (key, value) in pairs {
                             self.steps +=
                                 1 + scope.names.iter().map(|(_, v)| weight(v)).sum::<u64>();
