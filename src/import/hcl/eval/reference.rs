@@ -250,47 +250,20 @@ impl Evaluator<'_> {
     }
 
     pub(super) fn local(&mut self, inst: usize, name: &str) -> Result<Value, Fail> {
-        match self.instances[inst].locals.get(name) {
-            Some(Slot::Done(value)) => {
-                let value = value.clone();
-                return self.charge(value);
-            }
-            Some(Slot::InProgress) => {
-                return Err(Fail::Invalid(format!("local.{name} refers to itself")));
-            }
-            None => {}
+        if let Some(known) = self.remembered(inst, Named::Local, name) {
+            return known;
         }
         let dir = self.instances[inst].dir;
         let (file, attribute) = *self.decls[dir]
             .locals
             .get(name)
             .ok_or_else(|| Fail::Invalid(format!("no local {name} is declared")))?;
-        self.instances[inst]
-            .locals
-            .insert(name.to_string(), Slot::InProgress);
-        let scope = Scope {
-            inst,
-            file,
-            names: Vec::new(),
-            template: false,
-        };
-        let value = self.eval(&scope, &attribute.value);
-        self.instances[inst]
-            .locals
-            .insert(name.to_string(), Slot::Done(value.clone()));
-        Ok(value)
+        Ok(self.remember(inst, Named::Local, name, file, &attribute.value))
     }
 
     pub(super) fn output(&mut self, inst: usize, name: &str) -> Result<Value, Fail> {
-        match self.instances[inst].outputs.get(name) {
-            Some(Slot::Done(value)) => {
-                let value = value.clone();
-                return self.charge(value);
-            }
-            Some(Slot::InProgress) => {
-                return Err(Fail::Invalid(format!("output {name} refers to itself")));
-            }
-            None => {}
+        if let Some(known) = self.remembered(inst, Named::Output, name) {
+            return known;
         }
         let dir = self.instances[inst].dir;
         let (file, block) = *self.decls[dir]
@@ -301,8 +274,44 @@ impl Evaluator<'_> {
             .body
             .get_attribute("value")
             .ok_or_else(|| Fail::Invalid(format!("output {name} has no value")))?;
-        self.instances[inst]
-            .outputs
+        Ok(self.remember(inst, Named::Output, name, file, &attribute.value))
+    }
+
+    /// The remembered slots of instance `inst` for `named` values.
+    fn slots(&mut self, inst: usize, named: Named) -> &mut HashMap<String, Slot> {
+        match named {
+            Named::Local => &mut self.instances[inst].locals,
+            Named::Output => &mut self.instances[inst].outputs,
+        }
+    }
+
+    /// A local's or output's value already evaluated (charged again, as every copy is), a
+    /// refusal when its own evaluation needs it, or `None` when it has not been asked for yet.
+    fn remembered(&mut self, inst: usize, named: Named, name: &str) -> Option<Result<Value, Fail>> {
+        match self.slots(inst, named).get(name) {
+            Some(Slot::Done(value)) => {
+                let value = value.clone();
+                Some(self.charge(value))
+            }
+            Some(Slot::InProgress) => Some(Err(Fail::Invalid(format!(
+                "{} refers to itself",
+                named.words(name)
+            )))),
+            None => None,
+        }
+    }
+
+    /// Evaluates a local's or output's `expression` (declared in `file`) in instance `inst`,
+    /// marked in progress meanwhile, and remembers the value.
+    fn remember(
+        &mut self,
+        inst: usize,
+        named: Named,
+        name: &str,
+        file: usize,
+        expression: &Expression,
+    ) -> Value {
+        self.slots(inst, named)
             .insert(name.to_string(), Slot::InProgress);
         let scope = Scope {
             inst,
@@ -310,11 +319,10 @@ impl Evaluator<'_> {
             names: Vec::new(),
             template: false,
         };
-        let value = self.eval(&scope, &attribute.value);
-        self.instances[inst]
-            .outputs
+        let value = self.eval(&scope, expression);
+        self.slots(inst, named)
             .insert(name.to_string(), Slot::Done(value.clone()));
-        Ok(value)
+        value
     }
 
     /// `module.NAME` as a whole: its outputs as a map, or a list / map of them for a counted
@@ -667,5 +675,22 @@ pub(super) fn get_index(value: Value, key: &Value) -> Result<Value, Fail> {
             "a {} cannot be indexed",
             functions::type_name(&other)
         ))),
+    }
+}
+
+/// Which of a module instance's named values: a `local` or an `output`.
+#[derive(Copy, Clone)]
+enum Named {
+    Local,
+    Output,
+}
+
+impl Named {
+    /// `local.NAME` or `output NAME`, as messages say it.
+    fn words(self, name: &str) -> String {
+        match self {
+            Named::Local => format!("local.{name}"),
+            Named::Output => format!("output {name}"),
+        }
     }
 }
