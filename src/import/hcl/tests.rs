@@ -1164,8 +1164,8 @@ variable "name" { default = "default" }
 module "vpc" {
   source = "./modules/vpc"
 }
-module "shared" {
-  source = "../shared"
+module "common" {
+  source = "../common"
 }
 resource "aws_instance" "web" {
   user_data = file("${path.module}/scripts/web.sh")
@@ -1183,7 +1183,7 @@ resource "aws_instance" "web" {
         "env/.terraform/modules/broken/main.tf",
         "not terraform {{{\n",
     );
-    write("shared/main.tf", "resource \"aws_route53_zone\" \"z\" {}\n");
+    write("common/main.tf", "resource \"aws_route53_zone\" \"z\" {}\n");
     write("empty/README", "no configuration here\n");
     write("env/extra.tf.json", "{}\n");
     let m = super::read(&root).expect("the directory reads");
@@ -1195,7 +1195,7 @@ resource "aws_instance" "web" {
         [
             "aws_instance.web",
             "module.vpc.aws_vpc.this",
-            "module.shared.aws_route53_zone.z"
+            "module.common.aws_route53_zone.z"
         ]
     );
     assert_eq!(
@@ -1210,8 +1210,8 @@ resource "aws_instance" "web" {
         root.join("modules/vpc/main.tf")
     );
     assert_eq!(
-        at("module.shared.aws_route53_zone.z"),
-        root.join("../shared/main.tf")
+        at("module.common.aws_route53_zone.z"),
+        root.join("../common/main.tf")
     );
     assert_eq!(
         notes(&m),
