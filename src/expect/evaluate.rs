@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Check, Leg, ShareTest, Subject, percent};
-use crate::output::report::{Report, VariantReport};
+use crate::output::report::{Counts, Report, VariantReport};
 use crate::scenario::Scenario;
 use crate::time::Span;
 
@@ -207,27 +207,40 @@ fn judge(check: &Check, v: &VariantReport, flows: u64) -> (Outcome, String) {
     }
 }
 
-/// The flows `subject` covers in `v`.
-fn count(subject: &Subject, v: &VariantReport) -> u64 {
-    let hits = |c: &Option<crate::output::report::Counts>| c.as_ref().map_or(0, |c| c.hits);
-    match subject {
+/// The report's rows a target, subnet or AZ subject names (`None` for other subjects): a
+/// target in several groups has a row per group.
+fn rows<'v>(subject: &Subject, v: &'v VariantReport) -> Option<Vec<&'v Option<Counts>>> {
+    Some(match subject {
         Subject::Target(name) => v
             .targets
             .iter()
             .filter(|t| &t.name == name)
-            .map(|t| hits(&t.counts))
-            .sum(),
+            .map(|t| &t.counts)
+            .collect(),
         Subject::Subnet(name) => v
             .subnets
             .iter()
             .filter(|s| &s.name == name)
-            .map(|s| hits(&s.counts))
-            .sum(),
+            .map(|s| &s.counts)
+            .collect(),
         Subject::Az(az) => v
             .azs
             .iter()
             .filter(|a| &a.az == az || &a.az_id == az)
-            .map(|a| hits(&a.counts))
+            .map(|a| &a.counts)
+            .collect(),
+        _ => return None,
+    })
+}
+
+/// The flows `subject` covers in `v`.
+fn count(subject: &Subject, v: &VariantReport) -> u64 {
+    let hits = |c: &Option<Counts>| c.as_ref().map_or(0, |c| c.hits);
+    match subject {
+        Subject::Target(_) | Subject::Subnet(_) | Subject::Az(_) => rows(subject, v)
+            .expect("rows() answers for targets, subnets and AZs")
+            .into_iter()
+            .map(hits)
             .sum(),
         Subject::Failed(reason) => v
             .failed
@@ -261,28 +274,7 @@ fn count(subject: &Subject, v: &VariantReport) -> u64 {
 
 /// The 95 % interval of a target's, subnet's or AZ's share, when the report gives one (one row).
 fn interval(subject: &Subject, v: &VariantReport) -> Option<[f64; 2]> {
-    let rows: Vec<&Option<crate::output::report::Counts>> = match subject {
-        Subject::Target(name) => v
-            .targets
-            .iter()
-            .filter(|t| &t.name == name)
-            .map(|t| &t.counts)
-            .collect(),
-        Subject::Subnet(name) => v
-            .subnets
-            .iter()
-            .filter(|s| &s.name == name)
-            .map(|s| &s.counts)
-            .collect(),
-        Subject::Az(az) => v
-            .azs
-            .iter()
-            .filter(|a| &a.az == az || &a.az_id == az)
-            .map(|a| &a.counts)
-            .collect(),
-        _ => return None,
-    };
-    match rows.as_slice() {
+    match rows(subject, v)?.as_slice() {
         [Some(c)] => Some(c.ci95),
         _ => None,
     }
