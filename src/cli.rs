@@ -590,28 +590,11 @@ fn test_scenarios(
     let mut failed: Vec<String> = Vec::new();
     let (mut total, mut held, mut blocks) = (0usize, 0usize, 0usize);
     for file in &files {
-        let mut loaded = scenario::load(file)?;
-        let needed = crate::expect::variants_needed(&loaded);
-        loaded.variants.retain(|v| needed.contains(&v.name));
-        let report = if loaded.variants.is_empty() {
-            None
-        } else {
+        let loaded = crate::expect::only_needed(scenario::load(file)?);
+        if !loaded.variants.is_empty() {
             check_clock(&loaded, flows)?;
-            Some(run::run_scenario(
-                &loaded,
-                flows,
-                seed,
-                run::Engine {
-                    event_loop: false,
-                    threads,
-                    progress: None,
-                },
-            ))
-        };
-        let verdicts = match &report {
-            Some(r) => r.expectations.clone(),
-            None => crate::expect::evaluate(&loaded, None),
-        };
+        }
+        let (_, verdicts) = run::judge(&loaded, flows, seed, threads);
         total += verdicts.len();
         blocks += loaded.expectations.len();
         held += verdicts

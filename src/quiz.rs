@@ -245,25 +245,8 @@ fn feedback(s: &Scenario, chosen: &str, right: bool, options: &Options) -> Resul
     }
 
     // The simulation: the variants the expectations need.
-    let mut run_scenario = s.clone();
-    let needed = expect::variants_needed(&run_scenario);
-    run_scenario.variants.retain(|v| needed.contains(&v.name));
-    let report = (!run_scenario.variants.is_empty()).then(|| {
-        run::run_scenario(
-            &run_scenario,
-            options.flows,
-            options.seed,
-            run::Engine {
-                event_loop: false,
-                threads: options.threads,
-                progress: None,
-            },
-        )
-    });
-    let verdicts = match &report {
-        Some(r) => r.expectations.clone(),
-        None => expect::evaluate(&run_scenario, None),
-    };
+    let needed = expect::only_needed(s.clone());
+    let (report, verdicts) = run::judge(&needed, options.flows, options.seed, options.threads);
     let proving: Vec<Verdict> = verdicts
         .iter()
         .filter(|v| v.proves.as_deref() == Some(q.answer.as_str()))

@@ -1,5 +1,6 @@
 //! The runner: every variant of a scenario on the chosen engine, its expected distribution, and
 //! the report built from them (the report does not depend on the engine or the thread count);
+//! a scenario's expectations judged from such a run;
 //! and one flow traced through every variant, for `sim explain` to render.
 
 use crate::expected::{self, Expected};
@@ -112,6 +113,29 @@ pub fn run_scenario(
         })
         .collect();
     report::report(scenario, &runs, flows, seed)
+}
+
+/// Every expectation of `scenario` judged (`sim test`, `sim quiz`): its variants run on the
+/// bulk engine with `threads` (pass [`crate::expect::only_needed`]'s scenario to run only those
+/// the expectations need), then the verdicts; no report when no variant is left to run (every
+/// expectation is about a refused variant).
+pub fn judge(
+    scenario: &Scenario,
+    flows: Option<u64>,
+    seed: Option<u64>,
+    threads: usize,
+) -> (Option<Report>, Vec<crate::expect::Verdict>) {
+    if scenario.variants.is_empty() {
+        return (None, crate::expect::evaluate(scenario, None));
+    }
+    let engine = Engine {
+        event_loop: false,
+        threads,
+        progress: None,
+    };
+    let report = run_scenario(scenario, flows, seed, engine);
+    let verdicts = report.expectations.clone();
+    (Some(report), verdicts)
 }
 
 /// Flow `flow` of every variant of `scenario` under `seed` (the scenario's `[run]` when `None`),

@@ -312,27 +312,23 @@ impl Check {
     }
 }
 
-/// The variants the expectations of `scenario` need run: those they name, or every variant when
-/// one names none (refused variants are judged from validation, never run).
-pub fn variants_needed(scenario: &crate::scenario::Scenario) -> Vec<String> {
+/// `scenario` with only the variants its expectations need run: those they name, or every
+/// variant when one names none (refused variants are judged from validation, never run).
+pub fn only_needed(mut scenario: crate::scenario::Scenario) -> crate::scenario::Scenario {
     let runs = |e: &&Expectation| !matches!(e.check, Check::Refused { .. });
     let all = scenario
         .expectations
         .iter()
         .filter(runs)
         .any(|e| e.variant.is_none());
+    let expectations = &scenario.expectations;
+    scenario.variants.retain(|v| {
+        all || expectations
+            .iter()
+            .filter(runs)
+            .any(|e| e.variant.as_ref() == Some(&v.name))
+    });
     scenario
-        .variants
-        .iter()
-        .map(|v| v.name.clone())
-        .filter(|name| {
-            all || scenario
-                .expectations
-                .iter()
-                .filter(runs)
-                .any(|e| e.variant.as_ref() == Some(name))
-        })
-        .collect()
 }
 
 /// `33.33%` (two decimals, trailing zeros kept short: `100%`, `0%`).
