@@ -357,10 +357,7 @@ fn new_connections(
             maybe += n;
         }
     }
-    let window = match before {
-        Some(b) => format!("from {after} to {b}"),
-        None => format!("from {after} on"),
-    };
+    let window = super::window(after, before);
     let fits = |n: u64| n >= at_least && n <= at_most;
     let upper = surely + maybe;
     if maybe == 0 {

@@ -280,10 +280,7 @@ impl Check {
             } => format!(
                 "{target} gets {} {}",
                 count_words(*at_least, *at_most, "new connections"),
-                match before {
-                    Some(b) => format!("from {after} to {b}"),
-                    None => format!("from {after} on"),
-                }
+                window(*after, *before)
             ),
             Check::Cost {
                 line,
@@ -329,6 +326,14 @@ pub fn only_needed(mut scenario: crate::scenario::Scenario) -> crate::scenario::
             .any(|e| e.variant.as_ref() == Some(&v.name))
     });
     scenario
+}
+
+/// A `new_connections` window in words: `from 400s to 900s`, `from 400s on`.
+pub fn window(after: Span, before: Option<Span>) -> String {
+    match before {
+        Some(b) => format!("from {after} to {b}"),
+        None => format!("from {after} on"),
+    }
 }
 
 /// `33.33%` (two decimals, trailing zeros kept short: `100%`, `0%`).
